@@ -1,0 +1,14 @@
+"""The vocabularies shipped with the service, by rule-set name."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from types import MappingProxyType
+
+from rules.vocabularies.credit_release import CREDIT_RELEASE
+from rules.vocabularies.invoice_discrepancy import INVOICE_DISCREPANCY
+from rules.vocabulary import Vocabulary
+
+VOCABULARIES: Mapping[str, Vocabulary] = MappingProxyType(
+    {vocabulary.name: vocabulary for vocabulary in (INVOICE_DISCREPANCY, CREDIT_RELEASE)}
+)

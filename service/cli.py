@@ -1,0 +1,205 @@
+"""The `o2c` command: serve, migrate, demo data, users and tokens, workflow checks."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from service.settings import Settings, SettingsError, load_settings
+
+app = typer.Typer(help="Order-to-cash workflow service.", no_args_is_help=True,
+                  pretty_exceptions_enable=False)
+users_app = typer.Typer(help="Users and their roles.", no_args_is_help=True)
+tokens_app = typer.Typer(help="API tokens (shown once; only a hash is kept).",
+                         no_args_is_help=True)
+workflows_app = typer.Typer(help="Workflow definitions.", no_args_is_help=True)
+app.add_typer(users_app, name="users")
+app.add_typer(tokens_app, name="tokens")
+app.add_typer(workflows_app, name="workflows")
+
+
+def _settings(**overrides: Any) -> Settings:
+    try:
+        return load_settings(**{k: v for k, v in overrides.items() if v is not None})
+    except SettingsError as exc:
+        typer.echo(f"o2c: {exc}", err=True)
+        raise typer.Exit(2) from None
+
+
+def _fail(message: str) -> typer.Exit:
+    typer.echo(f"o2c: {message}", err=True)
+    return typer.Exit(1)
+
+
+@app.command()
+def migrate() -> None:
+    """Create or upgrade the database schema to the newest migration."""
+    from service.db import Database
+    from service.migrate import upgrade
+
+    settings = _settings()
+    db = Database(settings.database_url)
+    upgrade(db)
+    db.dispose()
+    typer.echo("database is at the newest migration")
+
+
+@app.command()
+def serve(
+    host: Annotated[str | None, typer.Option(help="address to listen on")] = None,
+    port: Annotated[int | None, typer.Option(help="port to listen on")] = None,
+    demo: Annotated[bool | None, typer.Option(
+        "--demo/--no-demo", help="migrate, load demo data and accept the demo tokens")] = None,
+) -> None:
+    """Run the HTTP API (and, when enabled, the scheduler)."""
+    import uvicorn
+
+    from service.app import create_app
+    from service.clock import business_date
+    from service.db import Database
+    from service.demo import DEMO_TOKENS
+    from service.demo import load as load_demo
+    from service.migrate import SchemaOutdated, upgrade
+    from service.workflow import Workflows
+
+    settings = _settings(host=host, port=port, demo=demo)
+    db = Database(settings.database_url)
+    if settings.demo:
+        upgrade(db)
+        load_demo(db, settings, Workflows(settings.workflows_dir), business_date(settings.tz))
+    try:
+        application = create_app(settings, db=db)
+    except SchemaOutdated as exc:
+        raise _fail(str(exc)) from None
+    base = f"http://{settings.host}:{settings.port}"
+    typer.echo(f"API docs: {base}/docs   (OpenAPI: {base}/openapi.json)")
+    typer.echo(f"database: {db.engine.url.render_as_string(hide_password=True)}")
+    if settings.demo:
+        typer.echo("demo mode: demo tokens (send as 'Authorization: Bearer <token>'):")
+        for role, token in DEMO_TOKENS.items():
+            typer.echo(f"  {role:<10} {token}")
+    uvicorn.run(application, host=settings.host, port=settings.port,
+                log_level=settings.log_level)
+
+
+@app.command("demo")
+def demo_load() -> None:
+    """Load the demo data into the configured database (skipped if already there)."""
+    from service.clock import business_date
+    from service.db import Database
+    from service.demo import load as load_demo
+    from service.migrate import upgrade
+    from service.workflow import Workflows
+
+    settings = _settings()
+    db = Database(settings.database_url)
+    upgrade(db)
+    loaded = load_demo(db, settings, Workflows(settings.workflows_dir),
+                       business_date(settings.tz))
+    typer.echo("demo data loaded" if loaded else "demo data was already there")
+
+
+@users_app.command("add")
+def users_add(
+    username: str,
+    role: Annotated[list[str], typer.Option("--role", "-r", help="repeat for several roles")],
+    name: Annotated[str, typer.Option(help="display name")] = "",
+) -> None:
+    """Create a user with one or more roles."""
+    from service.auth import tokens
+    from service.db import Database
+    from service.errors import DomainError
+
+    db = Database(_settings().database_url)
+    try:
+        with db.write() as session:
+            tokens.create_user(session, username=username, roles=role, display_name=name)
+    except DomainError as exc:
+        raise _fail(exc.detail) from None
+    typer.echo(f"user {username} created with roles {', '.join(sorted(set(role)))}")
+
+
+@users_app.command("list")
+def users_list() -> None:
+    """List users and their roles."""
+    from sqlalchemy import select
+
+    from service.auth.models import User
+    from service.db import Database
+
+    db = Database(_settings().database_url)
+    with db.read() as session:
+        for user in session.scalars(select(User).order_by(User.username)):
+            state = "" if user.active else " (inactive)"
+            typer.echo(f"{user.username:<24} {','.join(user.roles)}{state}")
+
+
+@tokens_app.command("issue")
+def tokens_issue(
+    username: str, name: Annotated[str, typer.Option(help="what the token is for")] = ""
+) -> None:
+    """Issue a new API token for a user and print it (it is shown only once)."""
+    from service.auth import tokens
+    from service.db import Database
+    from service.errors import DomainError
+
+    db = Database(_settings().database_url)
+    try:
+        with db.write() as session:
+            token = tokens.issue_token(session, username=username, name=name)
+    except DomainError as exc:
+        raise _fail(exc.detail) from None
+    typer.echo(token)
+
+
+@tokens_app.command("revoke")
+def tokens_revoke(prefix: Annotated[str, typer.Argument(help="the token or its first 12 chars")]
+                  ) -> None:
+    """Revoke a token."""
+    from service.auth import tokens
+    from service.db import Database
+
+    db = Database(_settings().database_url)
+    with db.write() as session:
+        count = tokens.revoke_token(session, prefix=prefix)
+    if not count:
+        raise _fail("no live token starts with that prefix")
+    typer.echo(f"revoked {count} token(s)")
+
+
+@workflows_app.command("check")
+def workflows_check(
+    directory: Annotated[Path | None, typer.Argument(help="default: the packaged definitions")]
+    = None,
+) -> None:
+    """Validate workflow YAML files against the service's states, roles and guards."""
+    from service.workflow import Workflows
+    from workflows import WorkflowDefinitionError
+
+    try:
+        flows = Workflows(directory).flows
+    except WorkflowDefinitionError as exc:
+        raise _fail(str(exc)) from None
+    for flow in flows.values():
+        typer.echo(f"{flow.name}: {len(flow.states)} states, {len(flow.transitions)} transitions")
+
+
+@workflows_app.command("diagram")
+def workflows_diagram(machine: str) -> None:
+    """Print a machine as a Mermaid state diagram."""
+    from service.workflow import Workflows
+
+    flows = Workflows(_settings().workflows_dir).flows
+    if machine not in flows:
+        raise _fail(f"no workflow {machine!r}; known: {', '.join(flows)}")
+    typer.echo(flows[machine].mermaid())
+
+
+def main() -> None:
+    try:
+        app()
+    except KeyboardInterrupt:
+        sys.exit(130)

@@ -1,0 +1,130 @@
+"""Shared HTTP plumbing: the app context, authentication, roles, idempotent responses."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
+from typing import Annotated, Any
+
+from fastapi import Depends, Header, Request
+from fastapi.responses import JSONResponse
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from sqlalchemy.orm import Session
+
+from service import idempotency
+from service.auth import tokens
+from service.auth.tokens import Actor
+from service.clock import business_date
+from service.db import Database
+from service.errors import Forbidden, Invalid, Unauthenticated
+from service.settings import Settings
+from service.workflow import Workflows
+
+
+@dataclass
+class AppContext:
+    """What every request may use: settings, database, workflow machines."""
+
+    settings: Settings
+    db: Database
+    workflows: Workflows
+
+    def today(self) -> date:
+        return business_date(self.settings.tz)
+
+
+def get_ctx(request: Request) -> AppContext:
+    ctx: AppContext = request.app.state.ctx
+    return ctx
+
+
+Ctx = Annotated[AppContext, Depends(get_ctx)]
+
+_bearer = HTTPBearer(auto_error=False, description="API token: `Authorization: Bearer <token>`")
+
+
+def current_actor(
+    ctx: Ctx,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> Actor:
+    if credentials is None:
+        raise Unauthenticated("send an API token: Authorization: Bearer <token>",
+                              field="Authorization")
+    with ctx.db.read() as session:
+        actor = tokens.resolve(session, credentials.credentials, demo_mode=ctx.settings.demo)
+    if actor is None:
+        raise Unauthenticated("the API token is unknown, revoked or not valid here",
+                              field="Authorization")
+    return actor
+
+
+CurrentActor = Annotated[Actor, Depends(current_actor)]
+
+
+def require(*roles: str) -> Callable[[Actor], Actor]:
+    """A dependency that lets only the given roles through."""
+
+    def check(actor: CurrentActor) -> Actor:
+        if not actor.roles.intersection(roles):
+            raise Forbidden(
+                f"this needs one of the roles: {', '.join(roles)}; you have: "
+                f"{', '.join(sorted(actor.roles))}",
+                required_roles=list(roles),
+            )
+        return actor
+
+    return check
+
+
+IdempotencyKey = Annotated[
+    str | None,
+    Header(
+        alias="Idempotency-Key",
+        description="a unique key per intended action; a retry with the same key returns the "
+        "first result and changes nothing",
+    ),
+]
+
+_IF_MATCH = re.compile(r'^(?:W/)?"?(\d+)"?$')
+
+IfMatch = Annotated[
+    str | None,
+    Header(alias="If-Match", description="the version you last saw (ETag); refused if stale"),
+]
+
+
+def expected_version(if_match: str | None) -> int | None:
+    if if_match is None:
+        return None
+    found = _IF_MATCH.match(if_match.strip())
+    if found is None:
+        raise Invalid("must be the order version, as in the ETag header (e.g. \"3\")",
+                      field="If-Match")
+    return int(found.group(1))
+
+
+def respond(
+    ctx: AppContext,
+    request: Request,
+    *,
+    actor: Actor,
+    key: str | None,
+    body: Any,
+    work: Callable[[Session], Any],
+    status_code: int = 201,
+) -> JSONResponse:
+    """Run a state-changing request once per Idempotency-Key and return its JSON result."""
+    outcome = idempotency.run(
+        ctx.db,
+        user_id=actor.user_id,
+        key=key,
+        method=request.method,
+        path=request.url.path,
+        body=body,
+        work=work,
+        status_code=status_code,
+    )
+    headers = {"Idempotent-Replayed": "true"} if outcome.replayed else {}
+    return JSONResponse(outcome.body, status_code=outcome.status_code, headers=headers)

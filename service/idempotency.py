@@ -1,0 +1,118 @@
+"""Idempotency-Key handling: a retried create returns the first result and books nothing twice.
+
+The key is recorded in the same transaction as the work it guards. Two identical requests at the
+same moment race on the unique (user, key) index: the loser rolls back and replays the winner's
+stored response.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, ForeignKey, String, UniqueConstraint, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Mapped, Session, mapped_column
+
+from service.db import Base, Database, UTCDateTime, utcnow
+from service.errors import Conflict, Invalid
+from service.journal import jsonable
+
+MAX_KEY_LENGTH = 200
+
+
+class IdempotencyRecord(Base):
+    __tablename__ = "idempotency_records"
+    __table_args__ = (UniqueConstraint("user_id", "key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    key: Mapped[str] = mapped_column(String(MAX_KEY_LENGTH))
+    method: Mapped[str] = mapped_column(String(8))
+    path: Mapped[str] = mapped_column(String(500))
+    request_hash: Mapped[str] = mapped_column(String(64))
+    status_code: Mapped[int]
+    response: Mapped[Any] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+@dataclass(frozen=True)
+class Outcome:
+    status_code: int
+    body: Any
+    replayed: bool = False
+
+
+def fingerprint(method: str, path: str, body: Any) -> str:
+    canonical = json.dumps([method, path, jsonable(body)], sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def _stored(session: Session, user_id: int, key: str) -> IdempotencyRecord | None:
+    stmt = select(IdempotencyRecord).where(
+        IdempotencyRecord.user_id == user_id, IdempotencyRecord.key == key
+    )
+    return session.scalars(stmt).one_or_none()
+
+
+def _replay(record: IdempotencyRecord, request_hash: str) -> Outcome:
+    if record.request_hash != request_hash:
+        raise Conflict(
+            f"Idempotency-Key was already used for a different request ({record.method} "
+            f"{record.path}); use a new key for a new request",
+            field="Idempotency-Key",
+        )
+    return Outcome(record.status_code, record.response, replayed=True)
+
+
+def run(
+    db: Database,
+    *,
+    user_id: int,
+    key: str | None,
+    method: str,
+    path: str,
+    body: Any,
+    work: Callable[[Session], Any],
+    status_code: int = 201,
+) -> Outcome:
+    """Run `work` in one write transaction, at most once per (user, Idempotency-Key)."""
+    if key is None:
+        with db.write() as session:
+            return Outcome(status_code, jsonable(work(session)))
+    if not key or len(key) > MAX_KEY_LENGTH:
+        raise Invalid(
+            f"must be 1 to {MAX_KEY_LENGTH} characters", field="Idempotency-Key"
+        )
+    request_hash = fingerprint(method, path, body)
+    try:
+        with db.write() as session:
+            existing = _stored(session, user_id, key)
+            if existing is not None:
+                return _replay(existing, request_hash)
+            # Claim the key first: a concurrent twin blocks here (PostgreSQL) or waited for
+            # BEGIN IMMEDIATE (SQLite), and then loses on the unique index.
+            record = IdempotencyRecord(
+                user_id=user_id,
+                key=key,
+                method=method,
+                path=path,
+                request_hash=request_hash,
+                status_code=status_code,
+                response=None,
+            )
+            session.add(record)
+            session.flush()
+            result = jsonable(work(session))
+            record.response = result
+            return Outcome(status_code, result)
+    except IntegrityError:
+        with db.read() as session:
+            existing = _stored(session, user_id, key)
+        if existing is None:
+            raise
+        return _replay(existing, request_hash)

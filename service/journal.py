@@ -1,0 +1,81 @@
+"""The append-only event journal: every fired transition, in the same transaction as the change.
+
+It is the audit trail (who, when, from, to, payload, rule decisions) and the outbox for
+integrations. The migration installs database triggers that refuse UPDATE and DELETE on it.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import JSON, Index, String, select
+from sqlalchemy.orm import Mapped, Session, mapped_column
+
+from service.db import Base, UTCDateTime, utcnow
+
+
+class Event(Base):
+    __tablename__ = "events"
+    __table_args__ = (Index("ix_events_entity", "entity_type", "entity_id", "id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    entity_type: Mapped[str] = mapped_column(String(32))
+    entity_id: Mapped[int]
+    trigger: Mapped[str] = mapped_column(String(64))
+    from_state: Mapped[str | None] = mapped_column(String(32))
+    to_state: Mapped[str] = mapped_column(String(32))
+    actor: Mapped[str] = mapped_column(String(64))
+    occurred_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    decisions: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+
+
+def jsonable(value: Any) -> Any:
+    """Make a payload JSON-safe without losing money: Decimal and dates become strings."""
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, dict):
+        return {str(k): jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple | set | frozenset):
+        return [jsonable(v) for v in value]
+    return value
+
+
+def append(
+    session: Session,
+    *,
+    entity_type: str,
+    entity_id: int,
+    trigger: str,
+    from_state: str | None,
+    to_state: str,
+    actor: str,
+    payload: dict[str, Any] | None = None,
+    decisions: list[dict[str, Any]] | None = None,
+) -> Event:
+    event = Event(
+        entity_type=entity_type,
+        entity_id=entity_id,
+        trigger=trigger,
+        from_state=from_state,
+        to_state=to_state,
+        actor=actor,
+        occurred_at=utcnow(),
+        payload=jsonable(payload or {}),
+        decisions=jsonable(decisions or []),
+    )
+    session.add(event)
+    return event
+
+
+def history(session: Session, entity_type: str, entity_id: int) -> list[Event]:
+    stmt = (
+        select(Event)
+        .where(Event.entity_type == entity_type, Event.entity_id == entity_id)
+        .order_by(Event.id)
+    )
+    return list(session.scalars(stmt))

@@ -1,0 +1,145 @@
+"""Master data tables (DOMAIN.md "Master data")."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import JSON, CheckConstraint, Date, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from service.db import Base, Money, ScaledDecimal, UTCDateTime, utcnow
+
+GRADES = ("A", "B", "C")
+SETTLEMENT_KINDS = ("monthly_day", "term_from_receipt")
+INVOICE_ROUTES = ("branch", "settlement_centre")
+DISCOUNT_MODES = ("on_invoice", "receipt_offset", "red_letter")
+RETURN_CREDIT_METHODS = ("red_letter", "customer_blue_invoice", "next_invoice_deduction")
+
+Rate = ScaledDecimal(4, 8)
+
+
+class Customer(Base):
+    """A key account (大客户) with its grade, credit and settlement terms."""
+
+    __tablename__ = "customers"
+    __table_args__ = (
+        CheckConstraint("payment_term_days >= 0", name="ck_customers_term"),
+        CheckConstraint(
+            "reconciliation_lead_days BETWEEN 1 AND 15", name="ck_customers_recon_lead"
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(32), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    branch: Mapped[str] = mapped_column(String(100), default="")
+    grade: Mapped[str] = mapped_column(String(8))
+    credit_limit: Mapped[Decimal] = mapped_column(Money)
+    payment_term_days: Mapped[int]
+    settlement_kind: Mapped[str] = mapped_column(String(32))
+    settlement_day: Mapped[int | None]
+    reconciliation_lead_days: Mapped[int] = mapped_column(default=3)
+    invoice_delivery: Mapped[str] = mapped_column(String(32), default="branch")
+    settlement_centre_address: Mapped[str | None] = mapped_column(Text)
+    discount_mode: Mapped[str] = mapped_column(String(32), default="on_invoice")
+    return_credit_methods: Mapped[list[str]] = mapped_column(JSON, default=list)
+    status: Mapped[str] = mapped_column(String(16), default="active")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    warehouses: Mapped[list[Warehouse]] = relationship(back_populates="customer")
+    contracts: Mapped[list[Contract]] = relationship(back_populates="customer")
+
+
+class Warehouse(Base):
+    """A customer's receiving distribution centre (收货DC仓库)."""
+
+    __tablename__ = "warehouses"
+    __table_args__ = (UniqueConstraint("customer_id", "code"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id"))
+    code: Mapped[str] = mapped_column(String(32))
+    name: Mapped[str] = mapped_column(String(200))
+    address: Mapped[str] = mapped_column(Text, default="")
+
+    customer: Mapped[Customer] = relationship(back_populates="warehouses")
+
+
+class Item(Base):
+    """A product model (商品型号) with its VAT rate."""
+
+    __tablename__ = "items"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(64), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    unit: Mapped[str] = mapped_column(String(16), default="台")
+    tax_rate: Mapped[Decimal] = mapped_column(Rate, default=Decimal("0.13"))
+
+
+class Contract(Base):
+    """A purchase contract (购销合同): validity, discount terms and the agreed price list."""
+
+    __tablename__ = "contracts"
+    __table_args__ = (CheckConstraint("valid_from <= valid_to", name="ck_contracts_validity"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id"), index=True)
+    contract_no: Mapped[str] = mapped_column(String(64), unique=True)
+    valid_from: Mapped[date] = mapped_column(Date)
+    valid_to: Mapped[date] = mapped_column(Date)
+    discount_rate: Mapped[Decimal] = mapped_column(Rate, default=Decimal("0"))
+    rebate_terms: Mapped[str] = mapped_column(Text, default="")
+    prices_include_tax: Mapped[bool] = mapped_column(default=True)
+
+    customer: Mapped[Customer] = relationship(back_populates="contracts")
+    prices: Mapped[list[ContractPrice]] = relationship(back_populates="contract")
+
+    def in_force_on(self, day: date) -> bool:
+        return self.valid_from <= day <= self.valid_to
+
+
+class ContractPrice(Base):
+    """The agreed price of one item under one contract (合同协议价格)."""
+
+    __tablename__ = "contract_prices"
+    __table_args__ = (
+        UniqueConstraint("contract_id", "item_id"),
+        CheckConstraint("unit_price > 0", name="ck_contract_prices_positive"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    contract_id: Mapped[int] = mapped_column(ForeignKey("contracts.id"))
+    item_id: Mapped[int] = mapped_column(ForeignKey("items.id"))
+    unit_price: Mapped[Decimal] = mapped_column(Money)
+
+    contract: Mapped[Contract] = relationship(back_populates="prices")
+    item: Mapped[Item] = relationship()
+
+
+class PowerOfAttorney(Base):
+    """Who may reconcile and collect for the supplier at a customer (授权委托书, R28)."""
+
+    __tablename__ = "powers_of_attorney"
+    __table_args__ = (CheckConstraint("valid_from <= valid_to", name="ck_poa_validity"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id"), index=True)
+    contract_id: Mapped[int | None] = mapped_column(ForeignKey("contracts.id"))
+    attorney_name: Mapped[str] = mapped_column(String(100))
+    scope: Mapped[list[str]] = mapped_column(JSON, default=list)
+    valid_from: Mapped[date] = mapped_column(Date)
+    valid_to: Mapped[date] = mapped_column(Date)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "attorney_name": self.attorney_name,
+            "scope": self.scope,
+            "valid_from": self.valid_from.isoformat(),
+            "valid_to": self.valid_to.isoformat(),
+            "revoked": self.revoked_at is not None,
+        }

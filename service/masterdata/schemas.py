@@ -1,0 +1,128 @@
+"""Master data request and response bodies."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from typing import Literal
+
+from pydantic import Field, model_validator
+
+from service.schemas import Code, Request, Response
+
+Grade = Literal["A", "B", "C"]
+ReturnCreditMethod = Literal["red_letter", "customer_blue_invoice", "next_invoice_deduction"]
+
+
+class WarehouseIn(Request):
+    code: Code
+    name: str = Field(min_length=1, max_length=200)
+    address: str = ""
+
+
+class WarehouseOut(Response):
+    code: str
+    name: str
+    address: str
+
+
+class CustomerIn(Request):
+    code: Code
+    name: str = Field(min_length=1, max_length=200)
+    branch: str = ""
+    grade: Grade
+    credit_limit: Decimal = Field(ge=0, max_digits=16, decimal_places=2)
+    payment_term_days: int = Field(ge=0, le=365)
+    settlement_kind: Literal["monthly_day", "term_from_receipt"]
+    settlement_day: int | None = Field(default=None, ge=1, le=28)
+    reconciliation_lead_days: int = Field(default=3, ge=1, le=15)
+    invoice_delivery: Literal["branch", "settlement_centre"] = "branch"
+    settlement_centre_address: str | None = None
+    discount_mode: Literal["on_invoice", "receipt_offset", "red_letter"] = "on_invoice"
+    return_credit_methods: list[ReturnCreditMethod] = Field(
+        default_factory=lambda: ["red_letter"]
+    )
+    warehouses: list[WarehouseIn] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _consistent(self) -> CustomerIn:
+        if self.settlement_kind == "monthly_day" and self.settlement_day is None:
+            raise ValueError("settlement_day is required when settlement_kind is monthly_day")
+        if self.invoice_delivery == "settlement_centre" and not self.settlement_centre_address:
+            raise ValueError(
+                "settlement_centre_address is required when invoices go to the settlement centre"
+            )
+        return self
+
+
+class CustomerOut(Response):
+    id: int
+    code: str
+    name: str
+    branch: str
+    grade: str
+    credit_limit: Decimal
+    payment_term_days: int
+    settlement_kind: str
+    settlement_day: int | None
+    reconciliation_lead_days: int
+    invoice_delivery: str
+    settlement_centre_address: str | None
+    discount_mode: str
+    return_credit_methods: list[str]
+    status: str
+    warehouses: list[WarehouseOut]
+
+
+class ItemIn(Request):
+    code: Code
+    name: str = Field(min_length=1, max_length=200)
+    unit: str = Field(default="台", min_length=1, max_length=16)
+    tax_rate: Decimal = Field(default=Decimal("0.13"), ge=0, lt=1, decimal_places=4)
+
+
+class ItemOut(Response):
+    id: int
+    code: str
+    name: str
+    unit: str
+    tax_rate: Decimal
+
+
+class ContractPriceIn(Request):
+    item_code: Code
+    unit_price: Decimal = Field(gt=0, max_digits=16, decimal_places=2)
+
+
+class ContractIn(Request):
+    customer_code: Code
+    contract_no: Code
+    valid_from: date
+    valid_to: date
+    discount_rate: Decimal = Field(default=Decimal("0"), ge=0, lt=1, decimal_places=4)
+    rebate_terms: str = ""
+    prices_include_tax: bool = True
+    prices: list[ContractPriceIn] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _validity(self) -> ContractIn:
+        if self.valid_from > self.valid_to:
+            raise ValueError("valid_from must not be after valid_to")
+        return self
+
+
+class ContractPriceOut(Response):
+    item_code: str
+    unit_price: Decimal
+
+
+class ContractOut(Response):
+    id: int
+    customer_code: str
+    contract_no: str
+    valid_from: date
+    valid_to: date
+    discount_rate: Decimal
+    rebate_terms: str
+    prices_include_tax: bool
+    prices: list[ContractPriceOut]

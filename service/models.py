@@ -1,0 +1,43 @@
+"""Imports every table so that `Base.metadata` is complete (Alembic, tests)."""
+
+from service.attachments.models import Attachment
+from service.auth.models import ApiToken, User
+from service.db import Base
+from service.idempotency import IdempotencyRecord
+from service.journal import Event
+from service.masterdata.models import (
+    Contract,
+    ContractPrice,
+    Customer,
+    Item,
+    PowerOfAttorney,
+    Warehouse,
+)
+from service.numbering import NumberSequence
+from service.orders.models import Order, OrderLine
+from service.receipts.models import Receipt, ReceiptAttachment, ReceiptException, ReceiptLine
+from service.shipments.models import Shipment, ShipmentLine
+
+__all__ = [
+    "ApiToken",
+    "Attachment",
+    "Base",
+    "Contract",
+    "ContractPrice",
+    "Customer",
+    "Event",
+    "IdempotencyRecord",
+    "Item",
+    "NumberSequence",
+    "Order",
+    "OrderLine",
+    "PowerOfAttorney",
+    "Receipt",
+    "ReceiptAttachment",
+    "ReceiptException",
+    "ReceiptLine",
+    "Shipment",
+    "ShipmentLine",
+    "User",
+    "Warehouse",
+]

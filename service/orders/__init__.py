@@ -1,0 +1,1 @@
+"""Company orders made from customer purchase orders (R1-R4)."""

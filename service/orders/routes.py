@@ -1,0 +1,183 @@
+"""HTTP routes for orders, their shipment, their signed receipt and their history."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import JSONResponse
+from sqlalchemy import select
+from sqlalchemy.orm import Session, joinedload, selectinload
+
+from service import journal
+from service.auth.tokens import Actor
+from service.http import (
+    Ctx,
+    CurrentActor,
+    IdempotencyKey,
+    IfMatch,
+    expected_version,
+    require,
+    respond,
+)
+from service.masterdata import queries
+from service.orders import usecases
+from service.orders.models import Order, OrderLine
+from service.orders.schemas import OrderCancel, OrderCreate, OrderOut
+from service.receipts import usecases as receipts
+from service.receipts.schemas import ReceiptCreate, ReceiptOut
+from service.schemas import EventOut
+from service.shipments import usecases as shipments
+from service.shipments.schemas import ShipmentCreate, ShipmentOut
+
+router = APIRouter(prefix="/orders", tags=["orders"])
+
+
+@router.post("", status_code=201, response_model=OrderOut, summary="Create an order from a PO")
+def create_order(
+    body: OrderCreate,
+    request: Request,
+    ctx: Ctx,
+    actor: Annotated[Actor, Depends(require("sales", "hq"))],
+    key: IdempotencyKey = None,
+) -> JSONResponse:
+    def work(session: Session) -> object:
+        order = usecases.create(
+            session, actor=actor, workflows=ctx.workflows, data=body, today=ctx.today(),
+            max_lines=ctx.settings.order_max_lines,
+        )
+        return usecases.to_out(order, ctx.workflows).model_dump(mode="json")
+
+    return respond(ctx, request, actor=actor, key=key, body=body.model_dump(mode="json"),
+                   work=work)
+
+
+@router.get("", response_model=list[OrderOut], summary="List orders")
+def list_orders(
+    ctx: Ctx,
+    _actor: CurrentActor,
+    state: str | None = None,
+    customer_code: str | None = None,
+    customer_po_no: str | None = None,
+    company_order_no: str | None = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 100,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> list[OrderOut]:
+    with ctx.db.read() as session:
+        stmt = (
+            select(Order)
+            .options(
+                joinedload(Order.customer), joinedload(Order.warehouse),
+                joinedload(Order.contract),
+                selectinload(Order.lines).joinedload(OrderLine.item),
+            )
+            .order_by(Order.id.desc())
+            .limit(limit)
+            .offset(offset)
+        )
+        if state:
+            stmt = stmt.where(Order.state == state)
+        if customer_code:
+            customer = queries.customer_by_code(session, customer_code)
+            stmt = stmt.where(Order.customer_id == customer.id)
+        if customer_po_no:
+            stmt = stmt.where(Order.customer_po_no == customer_po_no)
+        if company_order_no:
+            stmt = stmt.where(Order.company_order_no == company_order_no)
+        return [usecases.to_out(o, ctx.workflows) for o in session.scalars(stmt)]
+
+
+@router.get("/{order_id}", response_model=OrderOut, summary="One order")
+def get_order(order_id: int, ctx: Ctx, _actor: CurrentActor) -> JSONResponse:
+    with ctx.db.read() as session:
+        order = usecases.to_out(usecases.load(session, order_id), ctx.workflows)
+    return JSONResponse(order.model_dump(mode="json"), headers={"ETag": f'"{order.version}"'})
+
+
+@router.post("/{order_id}/approve", response_model=OrderOut,
+             summary="HQ approves; the company order number is assigned (R4)")
+def approve_order(
+    order_id: int, request: Request, ctx: Ctx, actor: CurrentActor,
+    key: IdempotencyKey = None, if_match: IfMatch = None,
+) -> JSONResponse:
+    version = expected_version(if_match)
+
+    def work(session: Session) -> object:
+        order = usecases.approve(session, actor=actor, workflows=ctx.workflows,
+                                 order_id=order_id, today=ctx.today(), expected_version=version)
+        return usecases.to_out(order, ctx.workflows).model_dump(mode="json")
+
+    return respond(ctx, request, actor=actor, key=key, body={}, work=work, status_code=200)
+
+
+@router.post("/{order_id}/cancel", response_model=OrderOut, summary="Cancel before shipment")
+def cancel_order(
+    order_id: int, body: OrderCancel, request: Request, ctx: Ctx, actor: CurrentActor,
+    key: IdempotencyKey = None, if_match: IfMatch = None,
+) -> JSONResponse:
+    version = expected_version(if_match)
+
+    def work(session: Session) -> object:
+        order = usecases.cancel(session, actor=actor, workflows=ctx.workflows,
+                                order_id=order_id, reason=body.reason, today=ctx.today(),
+                                expected_version=version)
+        return usecases.to_out(order, ctx.workflows).model_dump(mode="json")
+
+    return respond(ctx, request, actor=actor, key=key, body=body.model_dump(mode="json"),
+                   work=work, status_code=200)
+
+
+@router.get("/{order_id}/history", response_model=list[EventOut],
+            summary="Every transition of the order, from the event journal")
+def order_history(order_id: int, ctx: Ctx, _actor: CurrentActor) -> list[EventOut]:
+    with ctx.db.read() as session:
+        usecases.load(session, order_id)
+        return [EventOut.model_validate(e) for e in journal.history(session, "order", order_id)]
+
+
+@router.post("/{order_id}/shipment", status_code=201, response_model=ShipmentOut,
+             tags=["shipments"], summary="Logistics records the shipment (R5)")
+def ship_order(
+    order_id: int, body: ShipmentCreate, request: Request, ctx: Ctx, actor: CurrentActor,
+    key: IdempotencyKey = None, if_match: IfMatch = None,
+) -> JSONResponse:
+    version = expected_version(if_match)
+
+    def work(session: Session) -> object:
+        shipment = shipments.ship(session, actor=actor, workflows=ctx.workflows,
+                                  order_id=order_id, data=body, today=ctx.today(),
+                                  expected_version=version)
+        return shipments.to_out(shipment).model_dump(mode="json")
+
+    return respond(ctx, request, actor=actor, key=key, body=body.model_dump(mode="json"),
+                   work=work)
+
+
+@router.get("/{order_id}/shipment", response_model=ShipmentOut, tags=["shipments"])
+def get_shipment(order_id: int, ctx: Ctx, _actor: CurrentActor) -> ShipmentOut:
+    with ctx.db.read() as session:
+        return shipments.to_out(shipments.get(session, order_id))
+
+
+@router.post("/{order_id}/receipt", status_code=201, response_model=ReceiptOut,
+             tags=["receipts"], summary="Logistics posts the signed receipt (签收入库回单, R6, R8)")
+def post_receipt(
+    order_id: int, body: ReceiptCreate, request: Request, ctx: Ctx, actor: CurrentActor,
+    key: IdempotencyKey = None, if_match: IfMatch = None,
+) -> JSONResponse:
+    version = expected_version(if_match)
+
+    def work(session: Session) -> object:
+        receipt = receipts.post(session, actor=actor, workflows=ctx.workflows,
+                                order_id=order_id, data=body, today=ctx.today(),
+                                expected_version=version)
+        return receipts.to_out(receipt).model_dump(mode="json")
+
+    return respond(ctx, request, actor=actor, key=key, body=body.model_dump(mode="json"),
+                   work=work)
+
+
+@router.get("/{order_id}/receipt", response_model=ReceiptOut, tags=["receipts"])
+def get_receipt(order_id: int, ctx: Ctx, _actor: CurrentActor) -> ReceiptOut:
+    with ctx.db.read() as session:
+        return receipts.to_out(receipts.load(session, order_id))

@@ -1,0 +1,65 @@
+"""Order request and response bodies (money as decimal strings in JSON)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+
+from pydantic import Field
+
+from service.schemas import Code, Request, Response
+
+
+class OrderLineIn(Request):
+    item_code: Code = Field(description="the item model code (商品型号)")
+    quantity: int = Field(gt=0, description="ordered quantity, a positive whole number")
+
+
+class OrderCreate(Request):
+    """A shipment request made from one customer purchase order (R1)."""
+
+    customer_code: Code
+    customer_po_no: Code = Field(description="the customer's purchase order number (R1, R2)")
+    dc_code: Code = Field(description="the customer's receiving DC warehouse code (R1)")
+    order_date: date | None = Field(
+        default=None, description="defaults to today's business date; prices are taken on it"
+    )
+    discount_order_no: Code | None = Field(
+        default=None, description="discount/fee order number, needed where discounts go on the invoice"
+    )
+    note: str = Field(default="", max_length=2000)
+    lines: list[OrderLineIn] = Field(min_length=1)
+
+
+class OrderCancel(Request):
+    reason: str = Field(min_length=1, max_length=2000)
+
+
+class OrderLineOut(Response):
+    id: int
+    line_no: int
+    item_code: str
+    item_name: str
+    quantity: int
+    unit_price: Decimal
+    tax_rate: Decimal
+    amount: Decimal
+
+
+class OrderOut(Response):
+    id: int
+    state: str
+    version: int
+    customer_code: str
+    customer_po_no: str
+    company_order_no: str | None
+    dc_code: str
+    contract_no: str
+    discount_order_no: str | None
+    order_date: date
+    note: str
+    total_amount: Decimal
+    created_by: str
+    created_at: datetime
+    lines: list[OrderLineOut]
+    allowed_triggers: list[str]

@@ -1,0 +1,96 @@
+"""Receipts, the quantities actually received per line, and the exceptions found at receipt."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import CheckConstraint, Date, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from service.attachments.models import Attachment
+from service.db import Base, UTCDateTime, utcnow
+from service.masterdata.models import Item
+from service.orders.models import Order, OrderLine
+from service.shipments.models import Shipment
+
+EXCEPTION_KINDS = ("shortage", "substitution")
+
+
+class Receipt(Base):
+    """The customer's signed receipt; its date starts the payment term (R19)."""
+
+    __tablename__ = "receipts"
+    __table_args__ = (UniqueConstraint("customer_id", "receipt_no", name="uq_receipts_number"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    order_id: Mapped[int] = mapped_column(ForeignKey("orders.id"), unique=True)
+    shipment_id: Mapped[int] = mapped_column(ForeignKey("shipments.id"))
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id"))
+    receipt_no: Mapped[str] = mapped_column(String(64))
+    receipt_date: Mapped[date] = mapped_column(Date, index=True)
+    note: Mapped[str] = mapped_column(Text, default="")
+    posted_by: Mapped[str] = mapped_column(String(64))
+    posted_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    order: Mapped[Order] = relationship()
+    shipment: Mapped[Shipment] = relationship()
+    lines: Mapped[list[ReceiptLine]] = relationship(
+        back_populates="receipt", cascade="all, delete-orphan", order_by="ReceiptLine.id"
+    )
+    exceptions: Mapped[list[ReceiptException]] = relationship(
+        back_populates="receipt", cascade="all, delete-orphan", order_by="ReceiptException.id"
+    )
+    evidence: Mapped[list[Attachment]] = relationship(secondary="receipt_attachments")
+
+
+class ReceiptLine(Base):
+    """What the customer received against one order line: quantity and the model received."""
+
+    __tablename__ = "receipt_lines"
+    __table_args__ = (
+        UniqueConstraint("receipt_id", "order_line_id", "received_item_id"),
+        CheckConstraint("received_qty >= 0", name="ck_receipt_lines_quantity"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    receipt_id: Mapped[int] = mapped_column(ForeignKey("receipts.id"), index=True)
+    order_line_id: Mapped[int] = mapped_column(ForeignKey("order_lines.id"))
+    received_item_id: Mapped[int] = mapped_column(ForeignKey("items.id"))
+    received_qty: Mapped[int]
+
+    receipt: Mapped[Receipt] = relationship(back_populates="lines")
+    order_line: Mapped[OrderLine] = relationship()
+    received_item: Mapped[Item] = relationship()
+
+
+class ReceiptException(Base):
+    """A shortage or substitution found at receipt (R8), to be worked by finance/logistics."""
+
+    __tablename__ = "receipt_exceptions"
+    __table_args__ = (
+        CheckConstraint("kind IN ('shortage', 'substitution')", name="ck_receipt_exc_kind"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    receipt_id: Mapped[int] = mapped_column(ForeignKey("receipts.id"), index=True)
+    order_line_id: Mapped[int] = mapped_column(ForeignKey("order_lines.id"))
+    kind: Mapped[str] = mapped_column(String(16))
+    expected_item_id: Mapped[int] = mapped_column(ForeignKey("items.id"))
+    received_item_id: Mapped[int | None] = mapped_column(ForeignKey("items.id"))
+    shipped_qty: Mapped[int]
+    received_qty: Mapped[int]
+    quantity: Mapped[int]
+    state: Mapped[str] = mapped_column(String(16), default="open")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    receipt: Mapped[Receipt] = relationship(back_populates="exceptions")
+    order_line: Mapped[OrderLine] = relationship()
+    expected_item: Mapped[Item] = relationship(foreign_keys=[expected_item_id])
+    received_item: Mapped[Item | None] = relationship(foreign_keys=[received_item_id])
+
+
+class ReceiptAttachment(Base):
+    __tablename__ = "receipt_attachments"
+
+    receipt_id: Mapped[int] = mapped_column(ForeignKey("receipts.id"), primary_key=True)
+    attachment_id: Mapped[int] = mapped_column(ForeignKey("attachments.id"), primary_key=True)

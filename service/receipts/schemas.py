@@ -1,0 +1,75 @@
+"""Signed receipt request and response bodies."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from pydantic import Field
+
+from service.schemas import Code, Request, Response
+
+
+class ReceiptLineIn(Request):
+    line_no: int = Field(ge=1, description="the order line this quantity was received against")
+    received_qty: int = Field(ge=0, description="quantity actually received (实收数)")
+    item_code: Code | None = Field(
+        default=None,
+        description="the model actually received, when not the one ordered (substitution, R8)",
+    )
+
+
+class ReceiptCreate(Request):
+    """The customer's signed receipt (签收入库回单), posted by logistics (R6)."""
+
+    receipt_no: Code = Field(description="the customer's receipt number (入库单号)")
+    receipt_date: date = Field(description="the date the customer signed; starts the term (R19)")
+    lines: list[ReceiptLineIn] = Field(
+        min_length=1, description="every shipped line, with the quantity received (0 if none)"
+    )
+    evidence: list[int] = Field(
+        min_length=1, description="ids of uploaded attachments: the signed receipt scan or photo"
+    )
+    note: str = Field(default="", max_length=2000)
+
+
+class ReceiptLineOut(Response):
+    line_no: int
+    ordered_item_code: str
+    received_item_code: str
+    received_qty: int
+
+
+class ReceiptExceptionOut(Response):
+    id: int
+    order_id: int
+    receipt_no: str
+    kind: str
+    line_no: int
+    expected_item_code: str
+    received_item_code: str | None
+    shipped_qty: int
+    received_qty: int
+    quantity: int
+    state: str
+    created_at: datetime
+
+
+class AttachmentRef(Response):
+    id: int
+    sha256: str
+    filename: str
+    content_type: str
+    size: int
+
+
+class ReceiptOut(Response):
+    id: int
+    order_id: int
+    receipt_no: str
+    receipt_date: date
+    posted_by: str
+    posted_at: datetime
+    note: str
+    lines: list[ReceiptLineOut]
+    exceptions: list[ReceiptExceptionOut]
+    evidence: list[AttachmentRef]

@@ -1,0 +1,111 @@
+"""The one settings object: config/defaults.toml, an optional deployment file, O2C_* variables.
+
+Nothing else in the service reads the environment. A bad value stops start-up with a message
+naming the setting (see `load_settings`).
+"""
+
+from __future__ import annotations
+
+import os
+from functools import cached_property
+from pathlib import Path
+from typing import Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import Field, ValidationError, field_validator
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DEFAULTS_FILE = PROJECT_ROOT / "config" / "defaults.toml"
+
+
+class SettingsError(Exception):
+    """A setting is missing or invalid; the message names it."""
+
+
+class Settings(BaseSettings):
+    """Validated service settings; defaults live in config/defaults.toml."""
+
+    model_config = SettingsConfigDict(env_prefix="O2C_", extra="forbid", frozen=True)
+
+    database_url: str
+    timezone: str
+    order_max_lines: int = Field(ge=1, le=100)
+    demo: bool
+    host: str
+    port: int = Field(ge=1, le=65535)
+    scheduler_enabled: bool
+    max_attachment_bytes: int = Field(ge=1024)
+    workflows_dir: str
+    rules_dir: str
+    log_level: Literal["critical", "error", "warning", "info", "debug"]
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        files = [DEFAULTS_FILE]
+        deployment = os.environ.get("O2C_CONFIG_FILE")
+        if deployment:
+            files.append(Path(deployment))
+        # Later files override earlier ones; init arguments and the environment override files.
+        return (
+            init_settings,
+            env_settings,
+            TomlConfigSettingsSource(settings_cls, toml_file=files),
+        )
+
+    @field_validator("database_url")
+    @classmethod
+    def _supported_database(cls, value: str) -> str:
+        try:
+            url = make_url(value)
+        except ArgumentError as exc:
+            raise ValueError(f"not a database URL: {exc}") from None
+        if url.get_backend_name() not in {"sqlite", "postgresql"}:
+            raise ValueError("only sqlite:/// and postgresql+psycopg:// URLs are supported")
+        return value
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_timezone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown time zone {value!r}") from None
+        return value
+
+    @cached_property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    @property
+    def is_sqlite(self) -> bool:
+        return make_url(self.database_url).get_backend_name() == "sqlite"
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Build the settings, turning validation errors into one message naming each bad setting."""
+    if "O2C_CONFIG_FILE" in os.environ and not Path(os.environ["O2C_CONFIG_FILE"]).is_file():
+        raise SettingsError(f"O2C_CONFIG_FILE: no such file {os.environ['O2C_CONFIG_FILE']!r}")
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        problems = []
+        for error in exc.errors():
+            name = ".".join(str(part) for part in error["loc"]) or "settings"
+            env = f"O2C_{name.upper()}"
+            problems.append(f"invalid setting {env} ({name}): {error['msg']}")
+        raise SettingsError("; ".join(problems)) from None

@@ -1,0 +1,1 @@
+"""Shipments from external or internal warehouses (R5)."""

@@ -1,0 +1,51 @@
+"""Shipment request and response bodies."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Literal
+
+from pydantic import Field
+
+from service.schemas import Code, Request, Response
+
+
+class ShipmentLineIn(Request):
+    line_no: int = Field(ge=1, description="the order line shipped")
+    quantity: int = Field(ge=0, description="quantity shipped, at most the quantity ordered")
+
+
+class ShipmentCreate(Request):
+    """The planned shipment note of an order (one per order, R2) and where it goes from (R5)."""
+
+    warehouse_kind: Literal["external", "internal"] = Field(
+        description="external warehouse (外库, via the delivery company) or internal (内库, "
+        "via a third-party carrier)"
+    )
+    source_warehouse: Code = Field(description="the supplier warehouse the goods leave from")
+    carrier: Code = Field(description="the delivery company or third-party carrier")
+    waybill_no: Code | None = None
+    shipped_on: date | None = Field(default=None, description="defaults to today")
+    lines: list[ShipmentLineIn] | None = Field(
+        default=None, description="shipped quantity per order line; omitted: everything ordered"
+    )
+
+
+class ShipmentLineOut(Response):
+    line_no: int
+    item_code: str
+    ordered_qty: int
+    shipped_qty: int
+
+
+class ShipmentOut(Response):
+    id: int
+    order_id: int
+    shipment_no: str
+    warehouse_kind: str
+    source_warehouse: str
+    carrier: str
+    waybill_no: str | None
+    shipped_on: date
+    created_by: str
+    lines: list[ShipmentLineOut]

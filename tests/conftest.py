@@ -1,0 +1,49 @@
+"""Fixtures: every API test runs on a SQLite file and on a PostgreSQL database."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import ExitStack
+
+import pytest
+
+from service.clock import business_date
+from tests.flows import Flows
+from tests.support import (
+    Backend,
+    Server,
+    World,
+    make_users,
+    make_world,
+    migrate,
+    postgres_database,
+    settings_for,
+    tmp_sqlite_url,
+)
+
+
+@pytest.fixture(scope="session", params=["sqlite", "postgresql"])
+def backend(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+            ) -> Iterator[Backend]:
+    with ExitStack() as stack:
+        if request.param == "sqlite":
+            url = tmp_sqlite_url(tmp_path_factory.mktemp("sqlite"))
+        else:
+            url = stack.enter_context(postgres_database())
+        db = migrate(url)
+        stack.callback(db.dispose)
+        settings = settings_for(url)
+        server = stack.enter_context(Server(settings, db))
+        yield Backend(name=request.param, db=db, settings=settings, url=server.url,
+                      tokens=make_users(db))
+
+
+@pytest.fixture
+def world(backend: Backend) -> World:
+    return make_world(backend.db, today=business_date(backend.settings.tz))
+
+
+@pytest.fixture
+def flows(backend: Backend, world: World) -> Iterator[Flows]:
+    with Flows(backend, world) as f:
+        yield f

@@ -1,0 +1,109 @@
+"""User-level steps through the HTTP API: sales, HQ and logistics doing their work."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from typing import Any
+
+import httpx
+
+from service.clock import business_date
+from tests.support import Backend, World, png_bytes, unique
+
+
+class Flows:
+    def __init__(self, backend: Backend, world: World) -> None:
+        self.backend = backend
+        self.world = world
+        self.today: date = business_date(backend.settings.tz)
+        self.clients = {role: backend.client(role) for role in backend.tokens}
+
+    def __enter__(self) -> Flows:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        for client in self.clients.values():
+            client.close()
+
+    def __getattr__(self, role: str) -> httpx.Client:
+        try:
+            return self.__dict__["clients"][role]
+        except KeyError:
+            raise AttributeError(role) from None
+
+    # --- sales / HQ -----------------------------------------------------------------------
+    def order_body(self, *, lines: list[tuple[int, int]] | None = None, **overrides: Any
+                   ) -> dict[str, Any]:
+        body: dict[str, Any] = {
+            "customer_code": self.world.customer,
+            "customer_po_no": unique("PO"),
+            "dc_code": self.world.dc,
+            "order_date": str(self.today - timedelta(days=5)),
+            "lines": [{"item_code": self.world.items[i], "quantity": q}
+                      for i, q in (lines or [(0, 10), (1, 5)])],
+        }
+        body.update(overrides)
+        return body
+
+    def create_order(self, **kwargs: Any) -> dict[str, Any]:
+        response = self.sales.post("/orders", json=self.order_body(**kwargs))
+        assert response.status_code == 201, response.text
+        return dict(response.json())
+
+    def approved_order(self, **kwargs: Any) -> dict[str, Any]:
+        order = self.create_order(**kwargs)
+        response = self.hq.post(f"/orders/{order['id']}/approve")
+        assert response.status_code == 200, response.text
+        return dict(response.json())
+
+    # --- logistics -----------------------------------------------------------------------
+    def ship(self, order_id: int, **overrides: Any) -> httpx.Response:
+        body = {"warehouse_kind": "internal", "source_warehouse": "WX-central",
+                "carrier": "SF Express", "shipped_on": str(self.today - timedelta(days=3))}
+        body.update(overrides)
+        return self.logistics.post(f"/orders/{order_id}/shipment", json=body)
+
+    def shipped_order(self, **kwargs: Any) -> dict[str, Any]:
+        order = self.approved_order(**kwargs)
+        response = self.ship(order["id"])
+        assert response.status_code == 201, response.text
+        return order
+
+    def upload_evidence(self, seed: str | None = None) -> dict[str, Any]:
+        content = png_bytes(seed or unique("scan"))
+        response = self.logistics.post(
+            "/attachments", files={"file": ("receipt.png", content, "image/png")}
+        )
+        assert response.status_code == 201, response.text
+        return dict(response.json())
+
+    def receipt_body(self, order: dict[str, Any], *, evidence: list[int] | None = None,
+                     lines: list[dict[str, Any]] | None = None, **overrides: Any
+                     ) -> dict[str, Any]:
+        body: dict[str, Any] = {
+            "receipt_no": unique("RK"),
+            "receipt_date": str(self.today - timedelta(days=1)),
+            "lines": lines if lines is not None else [
+                {"line_no": line["line_no"], "received_qty": line["quantity"]}
+                for line in order["lines"]
+            ],
+            "evidence": evidence if evidence is not None else [self.upload_evidence()["id"]],
+        }
+        body.update(overrides)
+        return body
+
+    def post_receipt(self, order_id: int, body: dict[str, Any], key: str | None = None
+                     ) -> httpx.Response:
+        headers = {"Idempotency-Key": key} if key else {}
+        return self.logistics.post(f"/orders/{order_id}/receipt", json=body, headers=headers)
+
+    # --- anyone --------------------------------------------------------------------------
+    def order(self, order_id: int) -> dict[str, Any]:
+        response = self.finance.get(f"/orders/{order_id}")
+        assert response.status_code == 200, response.text
+        return dict(response.json())
+
+    def history(self, order_id: int) -> list[dict[str, Any]]:
+        response = self.finance.get(f"/orders/{order_id}/history")
+        assert response.status_code == 200, response.text
+        return list(response.json())

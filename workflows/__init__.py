@@ -1,0 +1,29 @@
+"""Declarative document lifecycles: YAML state machines built once into `transitions` machines.
+
+Pure: no database, no HTTP. The service supplies guard functions by name and fires triggers.
+"""
+
+from workflows.flow import (
+    Firing,
+    Flow,
+    GuardRefused,
+    RoleNotAllowed,
+    TransitionSpec,
+    TriggerNotAllowed,
+    WorkflowError,
+)
+from workflows.loader import DEFINITIONS_DIR, WorkflowDefinitionError, load_flow, load_flows
+
+__all__ = [
+    "DEFINITIONS_DIR",
+    "Firing",
+    "Flow",
+    "GuardRefused",
+    "RoleNotAllowed",
+    "TransitionSpec",
+    "TriggerNotAllowed",
+    "WorkflowDefinitionError",
+    "WorkflowError",
+    "load_flow",
+    "load_flows",
+]
