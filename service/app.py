@@ -49,8 +49,14 @@ def workflow(machine: str, ctx: Ctx, _actor: CurrentActor) -> dict[str, object]:
         "initial": flow.initial,
         "states": list(flow.states),
         "transitions": [
-            {"trigger": t.trigger, "source": list(t.sources), "dest": t.dest,
-             "roles": sorted(t.roles), "guards": list(t.guards), "description": t.description}
+            {
+                "trigger": t.trigger,
+                "source": list(t.sources),
+                "dest": t.dest,
+                "roles": sorted(t.roles),
+                "guards": list(t.guards),
+                "description": t.description,
+            }
             for t in flow.transitions
         ],
         "mermaid": flow.mermaid(),

@@ -10,11 +10,11 @@ import typer
 
 from service.settings import Settings, SettingsError, load_settings
 
-app = typer.Typer(help="Order-to-cash workflow service.", no_args_is_help=True,
-                  pretty_exceptions_enable=False)
+app = typer.Typer(
+    help="Order-to-cash workflow service.", no_args_is_help=True, pretty_exceptions_enable=False
+)
 users_app = typer.Typer(help="Users and their roles.", no_args_is_help=True)
-tokens_app = typer.Typer(help="API tokens (shown once; only a hash is kept).",
-                         no_args_is_help=True)
+tokens_app = typer.Typer(help="API tokens (shown once; only a hash is kept).", no_args_is_help=True)
 workflows_app = typer.Typer(help="Workflow definitions.", no_args_is_help=True)
 app.add_typer(users_app, name="users")
 app.add_typer(tokens_app, name="tokens")
@@ -51,8 +51,10 @@ def migrate() -> None:
 def serve(
     host: Annotated[str | None, typer.Option(help="address to listen on")] = None,
     port: Annotated[int | None, typer.Option(help="port to listen on")] = None,
-    demo: Annotated[bool | None, typer.Option(
-        "--demo/--no-demo", help="migrate, load demo data and accept the demo tokens")] = None,
+    demo: Annotated[
+        bool | None,
+        typer.Option("--demo/--no-demo", help="migrate, load demo data and accept the demo tokens"),
+    ] = None,
 ) -> None:
     """Run the HTTP API (and, when enabled, the scheduler)."""
     import uvicorn
@@ -81,8 +83,7 @@ def serve(
         typer.echo("demo mode: demo tokens (send as 'Authorization: Bearer <token>'):")
         for role, token in DEMO_TOKENS.items():
             typer.echo(f"  {role:<10} {token}")
-    uvicorn.run(application, host=settings.host, port=settings.port,
-                log_level=settings.log_level)
+    uvicorn.run(application, host=settings.host, port=settings.port, log_level=settings.log_level)
 
 
 @app.command("demo")
@@ -97,8 +98,7 @@ def demo_load() -> None:
     settings = _settings()
     db = Database(settings.database_url)
     upgrade(db)
-    loaded = load_demo(db, settings, Workflows(settings.workflows_dir),
-                       business_date(settings.tz))
+    loaded = load_demo(db, settings, Workflows(settings.workflows_dir), business_date(settings.tz))
     typer.echo("demo data loaded" if loaded else "demo data was already there")
 
 
@@ -156,8 +156,9 @@ def tokens_issue(
 
 
 @tokens_app.command("revoke")
-def tokens_revoke(prefix: Annotated[str, typer.Argument(help="the token or its first 12 chars")]
-                  ) -> None:
+def tokens_revoke(
+    prefix: Annotated[str, typer.Argument(help="the token or its first 12 chars")],
+) -> None:
     """Revoke a token."""
     from service.auth import tokens
     from service.db import Database
@@ -172,8 +173,9 @@ def tokens_revoke(prefix: Annotated[str, typer.Argument(help="the token or its f
 
 @workflows_app.command("check")
 def workflows_check(
-    directory: Annotated[Path | None, typer.Argument(help="default: the packaged definitions")]
-    = None,
+    directory: Annotated[
+        Path | None, typer.Argument(help="default: the packaged definitions")
+    ] = None,
 ) -> None:
     """Validate workflow YAML files against the service's states, roles and guards."""
     from service.workflow import Workflows

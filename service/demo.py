@@ -50,8 +50,12 @@ def _png() -> bytes:
         return struct.pack(">I", len(data)) + body + struct.pack(">I", zlib.crc32(body))
 
     header = struct.pack(">IIBBBBB", 1, 1, 8, 0, 0, 0, 0)
-    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header)
-            + chunk(b"IDAT", zlib.compress(b"\x00\x80")) + chunk(b"IEND", b""))
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", header)
+        + chunk(b"IDAT", zlib.compress(b"\x00\x80"))
+        + chunk(b"IEND", b"")
+    )
 
 
 def _users(session: Session) -> dict[str, Actor]:
@@ -60,10 +64,12 @@ def _users(session: Session) -> dict[str, Actor]:
         username = f"demo-{role}"
         user = session.scalar(select(User).where(User.username == username))
         if user is None:
-            user = tokens.create_user(session, username=username, roles=[role],
-                                      display_name=f"Demo {role}")
-            tokens.issue_token(session, username=username, name="demo",
-                               token=DEMO_TOKENS[role], demo=True)
+            user = tokens.create_user(
+                session, username=username, roles=[role], display_name=f"Demo {role}"
+            )
+            tokens.issue_token(
+                session, username=username, name="demo", token=DEMO_TOKENS[role], demo=True
+            )
         actors[role] = Actor(user_id=user.id, username=username, roles=frozenset([role]))
     return actors
 
@@ -71,80 +77,164 @@ def _users(session: Session) -> dict[str, Actor]:
 def _master_data(session: Session, today: date) -> None:
     for code, name, _price in ITEMS:
         masterdata.create_item(session, ItemIn(code=code, name=name))
-    masterdata.create_customer(session, CustomerIn(
-        code="HDQ", name="华东电器连锁 East China Appliance Chain", branch="上海分部",
-        grade="A", credit_limit=Decimal("5000000.00"), payment_term_days=60,
-        settlement_kind="monthly_day", settlement_day=25, reconciliation_lead_days=5,
-        invoice_delivery="settlement_centre",
-        settlement_centre_address="上海市嘉定区结算中心 Settlement centre, Jiading, Shanghai",
-        discount_mode="on_invoice", return_credit_methods=["red_letter", "next_invoice_deduction"],
-        warehouses=[{"code": "SH-DC01", "name": "上海嘉定配送中心 Jiading DC"},
-                    {"code": "SZ-DC02", "name": "苏州配送中心 Suzhou DC"}],
-    ))
-    masterdata.create_customer(session, CustomerIn(
-        code="BJM", name="北京家电城 Beijing Appliance Mall", branch="北京分部",
-        grade="B", credit_limit=Decimal("2000000.00"), payment_term_days=45,
-        settlement_kind="term_from_receipt", reconciliation_lead_days=3,
-        discount_mode="receipt_offset",
-        return_credit_methods=["red_letter", "customer_blue_invoice"],
-        warehouses=[{"code": "BJ-DC01", "name": "北京大兴配送中心 Daxing DC"}],
-    ))
-    masterdata.create_customer(session, CustomerIn(
-        code="XNB", name="西南百货 Southwest Department Stores", branch="成都分部",
-        grade="C", credit_limit=Decimal("500000.00"), payment_term_days=30,
-        settlement_kind="term_from_receipt", discount_mode="red_letter",
-        warehouses=[{"code": "CD-DC01", "name": "成都配送中心 Chengdu DC"}],
-    ))
+    masterdata.create_customer(
+        session,
+        CustomerIn(
+            code="HDQ",
+            name="华东电器连锁 East China Appliance Chain",
+            branch="上海分部",
+            grade="A",
+            credit_limit=Decimal("5000000.00"),
+            payment_term_days=60,
+            settlement_kind="monthly_day",
+            settlement_day=25,
+            reconciliation_lead_days=5,
+            invoice_delivery="settlement_centre",
+            settlement_centre_address="上海市嘉定区结算中心 Settlement centre, Jiading, Shanghai",
+            discount_mode="on_invoice",
+            return_credit_methods=["red_letter", "next_invoice_deduction"],
+            warehouses=[
+                {"code": "SH-DC01", "name": "上海嘉定配送中心 Jiading DC"},
+                {"code": "SZ-DC02", "name": "苏州配送中心 Suzhou DC"},
+            ],
+        ),
+    )
+    masterdata.create_customer(
+        session,
+        CustomerIn(
+            code="BJM",
+            name="北京家电城 Beijing Appliance Mall",
+            branch="北京分部",
+            grade="B",
+            credit_limit=Decimal("2000000.00"),
+            payment_term_days=45,
+            settlement_kind="term_from_receipt",
+            reconciliation_lead_days=3,
+            discount_mode="receipt_offset",
+            return_credit_methods=["red_letter", "customer_blue_invoice"],
+            warehouses=[{"code": "BJ-DC01", "name": "北京大兴配送中心 Daxing DC"}],
+        ),
+    )
+    masterdata.create_customer(
+        session,
+        CustomerIn(
+            code="XNB",
+            name="西南百货 Southwest Department Stores",
+            branch="成都分部",
+            grade="C",
+            credit_limit=Decimal("500000.00"),
+            payment_term_days=30,
+            settlement_kind="term_from_receipt",
+            discount_mode="red_letter",
+            warehouses=[{"code": "CD-DC01", "name": "成都配送中心 Chengdu DC"}],
+        ),
+    )
     prices = [{"item_code": code, "unit_price": price} for code, _name, price in ITEMS]
-    masterdata.create_contract(session, ContractIn(
-        customer_code="HDQ", contract_no="HT-HDQ-2026", valid_from=today - timedelta(days=300),
-        valid_to=today + timedelta(days=400), discount_rate=Decimal("0.03"),
-        rebate_terms="年度返利 1% annual rebate", prices=prices,
-    ))
-    masterdata.create_contract(session, ContractIn(
-        customer_code="BJM", contract_no="HT-BJM-2026", valid_from=today - timedelta(days=200),
-        valid_to=today + timedelta(days=200), prices=prices[:5],
-    ))
+    masterdata.create_contract(
+        session,
+        ContractIn(
+            customer_code="HDQ",
+            contract_no="HT-HDQ-2026",
+            valid_from=today - timedelta(days=300),
+            valid_to=today + timedelta(days=400),
+            discount_rate=Decimal("0.03"),
+            rebate_terms="年度返利 1% annual rebate",
+            prices=prices,
+        ),
+    )
+    masterdata.create_contract(
+        session,
+        ContractIn(
+            customer_code="BJM",
+            contract_no="HT-BJM-2026",
+            valid_from=today - timedelta(days=200),
+            valid_to=today + timedelta(days=200),
+            prices=prices[:5],
+        ),
+    )
     # Expired: orders for this customer are refused until the contract is renewed (R27).
-    masterdata.create_contract(session, ContractIn(
-        customer_code="XNB", contract_no="HT-XNB-2025", valid_from=today - timedelta(days=400),
-        valid_to=today - timedelta(days=30), prices=prices[:3],
-    ))
+    masterdata.create_contract(
+        session,
+        ContractIn(
+            customer_code="XNB",
+            contract_no="HT-XNB-2025",
+            valid_from=today - timedelta(days=400),
+            valid_to=today - timedelta(days=30),
+            prices=prices[:3],
+        ),
+    )
 
 
-def _orders(session: Session, workflows: Workflows, actors: dict[str, Actor],
-            today: date) -> None:
+def _orders(session: Session, workflows: Workflows, actors: dict[str, Actor], today: date) -> None:
     sales, hq, logistics = actors["sales"], actors["hq"], actors["logistics"]
 
-    def order(po: str, customer: str, dc: str, days_ago: int, lines: list[tuple[str, int]],
-              discount: str | None = None) -> int:
-        created = orders.create(session, actor=sales, workflows=workflows, today=today,
-                                max_lines=5, data=OrderCreate(
-                                    customer_code=customer, customer_po_no=po, dc_code=dc,
-                                    order_date=today - timedelta(days=days_ago),
-                                    discount_order_no=discount,
-                                    lines=[{"item_code": c, "quantity": q} for c, q in lines]))
+    def order(
+        po: str,
+        customer: str,
+        dc: str,
+        days_ago: int,
+        lines: list[tuple[str, int]],
+        discount: str | None = None,
+    ) -> int:
+        created = orders.create(
+            session,
+            actor=sales,
+            workflows=workflows,
+            today=today,
+            max_lines=5,
+            data=OrderCreate(
+                customer_code=customer,
+                customer_po_no=po,
+                dc_code=dc,
+                order_date=today - timedelta(days=days_ago),
+                discount_order_no=discount,
+                lines=[{"item_code": c, "quantity": q} for c, q in lines],
+            ),
+        )
         return created.id
 
     def approve(order_id: int) -> None:
         orders.approve(session, actor=hq, workflows=workflows, order_id=order_id, today=today)
 
     def ship(order_id: int, kind: str, days_ago: int) -> None:
-        shipments.ship(session, actor=logistics, workflows=workflows, order_id=order_id,
-                       today=today, data=ShipmentCreate(
-                           warehouse_kind=kind, source_warehouse="无锡中心仓 Wuxi central",
-                           carrier="顺丰 SF Express" if kind == "internal" else "外库配送 3PL",
-                           shipped_on=today - timedelta(days=days_ago)))
+        shipments.ship(
+            session,
+            actor=logistics,
+            workflows=workflows,
+            order_id=order_id,
+            today=today,
+            data=ShipmentCreate(
+                warehouse_kind=kind,
+                source_warehouse="无锡中心仓 Wuxi central",
+                carrier="顺丰 SF Express" if kind == "internal" else "外库配送 3PL",
+                shipped_on=today - timedelta(days=days_ago),
+            ),
+        )
 
-    evidence = attachments.store(session, actor=logistics, filename="signed-receipt.png",
-                                 content_type="image/png", content=_png(), max_bytes=10**6)
+    evidence = attachments.store(
+        session,
+        actor=logistics,
+        filename="signed-receipt.png",
+        content_type="image/png",
+        content=_png(),
+        max_bytes=10**6,
+    )
     session.flush()
 
     def receipt(order_id: int, number: str, days_ago: int, lines: list[dict[str, object]]) -> None:
-        receipts.post(session, actor=logistics, workflows=workflows, order_id=order_id,
-                      today=today, data=ReceiptCreate(
-                          receipt_no=number, receipt_date=today - timedelta(days=days_ago),
-                          lines=lines, evidence=[evidence.id]))
+        receipts.post(
+            session,
+            actor=logistics,
+            workflows=workflows,
+            order_id=order_id,
+            today=today,
+            data=ReceiptCreate(
+                receipt_no=number,
+                receipt_date=today - timedelta(days=days_ago),
+                lines=lines,
+                evidence=[evidence.id],
+            ),
+        )
 
     order("PO-HD-1001", "HDQ", "SH-DC01", 1, [("KFR-35GW/A1", 20), ("BCD-520W", 5)], "FY-2026-88")
     approve(order("PO-HD-1002", "HDQ", "SZ-DC02", 2, [("XQG100-B", 12)], "FY-2026-89"))
@@ -155,18 +245,30 @@ def _orders(session: Session, workflows: Workflows, actors: dict[str, Actor],
     approve(done)
     ship(done, "external", 18)
     receipt(done, "RK-BJ-77001", 16, [{"line_no": 1, "received_qty": 8}])
-    short = order("PO-HD-1003", "HDQ", "SH-DC01", 12,
-                  [("KFR-35GW/A1", 50), ("XQG100-B", 10)], "FY-2026-90")
+    short = order(
+        "PO-HD-1003", "HDQ", "SH-DC01", 12, [("KFR-35GW/A1", 50), ("XQG100-B", 10)], "FY-2026-90"
+    )
     approve(short)
     ship(short, "internal", 10)
-    receipt(short, "RK-HD-55012", 8, [
-        {"line_no": 1, "received_qty": 46},
-        {"line_no": 1, "received_qty": 2, "item_code": "KFR-35GW/A2"},
-        {"line_no": 2, "received_qty": 9},
-    ])
+    receipt(
+        short,
+        "RK-HD-55012",
+        8,
+        [
+            {"line_no": 1, "received_qty": 46},
+            {"line_no": 1, "received_qty": 2, "item_code": "KFR-35GW/A2"},
+            {"line_no": 2, "received_qty": 9},
+        ],
+    )
     cancelled = order("PO-BJ-2003", "BJM", "BJ-DC01", 3, [("CXW-200", 4)])
-    orders.cancel(session, actor=sales, workflows=workflows, order_id=cancelled,
-                  reason="customer withdrew the PO", today=today)
+    orders.cancel(
+        session,
+        actor=sales,
+        workflows=workflows,
+        order_id=cancelled,
+        reason="customer withdrew the PO",
+        today=today,
+    )
 
 
 def load(db: Database, settings: Settings, workflows: Workflows, today: date) -> bool:

@@ -50,13 +50,15 @@ def current_actor(
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> Actor:
     if credentials is None:
-        raise Unauthenticated("send an API token: Authorization: Bearer <token>",
-                              field="Authorization")
+        raise Unauthenticated(
+            "send an API token: Authorization: Bearer <token>", field="Authorization"
+        )
     with ctx.db.read() as session:
         actor = tokens.resolve(session, credentials.credentials, demo_mode=ctx.settings.demo)
     if actor is None:
-        raise Unauthenticated("the API token is unknown, revoked or not valid here",
-                              field="Authorization")
+        raise Unauthenticated(
+            "the API token is unknown, revoked or not valid here", field="Authorization"
+        )
     return actor
 
 
@@ -100,8 +102,9 @@ def expected_version(if_match: str | None) -> int | None:
         return None
     found = _IF_MATCH.match(if_match.strip())
     if found is None:
-        raise Invalid("must be the order version, as in the ETag header (e.g. \"3\")",
-                      field="If-Match")
+        raise Invalid(
+            'must be the order version, as in the ETag header (e.g. "3")', field="If-Match"
+        )
     return int(found.group(1))
 
 

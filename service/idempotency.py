@@ -85,9 +85,7 @@ def run(
         with db.write() as session:
             return Outcome(status_code, jsonable(work(session)))
     if not key or len(key) > MAX_KEY_LENGTH:
-        raise Invalid(
-            f"must be 1 to {MAX_KEY_LENGTH} characters", field="Idempotency-Key"
-        )
+        raise Invalid(f"must be 1 to {MAX_KEY_LENGTH} characters", field="Idempotency-Key")
     request_hash = fingerprint(method, path, body)
     try:
         with db.write() as session:

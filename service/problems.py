@@ -19,8 +19,9 @@ PROBLEM = "application/problem+json"
 
 
 def _render(error: DomainError, headers: dict[str, str] | None = None) -> JSONResponse:
-    return JSONResponse(error.problem(), status_code=error.status, media_type=PROBLEM,
-                        headers=headers)
+    return JSONResponse(
+        error.problem(), status_code=error.status, media_type=PROBLEM, headers=headers
+    )
 
 
 def _field(loc: tuple[Any, ...]) -> str:
@@ -41,14 +42,20 @@ def install(app: FastAPI) -> None:
     async def invalid(_: Request, exc: RequestValidationError) -> JSONResponse:
         errors = [{"field": _field(tuple(e["loc"])), "reason": e["msg"]} for e in exc.errors()]
         detail = "; ".join(f"{e['field']}: {e['reason']}" for e in errors)
-        body = {"type": "about:blank", "title": "Invalid input", "status": 422,
-                "detail": detail, "errors": errors}
+        body = {
+            "type": "about:blank",
+            "title": "Invalid input",
+            "status": 422,
+            "detail": detail,
+            "errors": errors,
+        }
         return JSONResponse(body, status_code=422, media_type=PROBLEM)
 
     @app.exception_handler(TriggerNotAllowed)
     async def not_allowed(_: Request, exc: TriggerNotAllowed) -> JSONResponse:
-        return _render(Conflict(str(exc), state=exc.state, trigger=exc.trigger,
-                                allowed_triggers=exc.allowed))
+        return _render(
+            Conflict(str(exc), state=exc.state, trigger=exc.trigger, allowed_triggers=exc.allowed)
+        )
 
     @app.exception_handler(RoleNotAllowed)
     async def role(_: Request, exc: RoleNotAllowed) -> JSONResponse:
@@ -60,14 +67,16 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(StaleDataError)
     async def stale(_: Request, exc: StaleDataError) -> JSONResponse:
-        return _render(Conflict("the document was changed by a concurrent request; reload it "
-                                "and try again"))
+        return _render(
+            Conflict("the document was changed by a concurrent request; reload it and try again")
+        )
 
     @app.exception_handler(IntegrityError)
     async def integrity(_: Request, exc: IntegrityError) -> JSONResponse:
         log.warning("integrity conflict: %s", exc.orig)
-        return _render(Conflict("the change conflicts with a concurrent change; reload and "
-                                "try again"))
+        return _render(
+            Conflict("the change conflicts with a concurrent change; reload and try again")
+        )
 
     @app.exception_handler(OperationalError)
     async def busy(_: Request, exc: OperationalError) -> JSONResponse:

@@ -57,9 +57,7 @@ class Workflows:
                 field="If-Match",
                 current_version=entity.version,
             )
-        firing = self.flows[machine].fire(
-            entity.state, trigger, roles=actor.roles, context=context
-        )
+        firing = self.flows[machine].fire(entity.state, trigger, roles=actor.roles, context=context)
         entity.state = firing.dest
         journal.append(
             session,

@@ -23,8 +23,9 @@ from tests.support import (
 
 
 @pytest.fixture(scope="session", params=["sqlite", "postgresql"])
-def backend(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
-            ) -> Iterator[Backend]:
+def backend(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Backend]:
     with ExitStack() as stack:
         if request.param == "sqlite":
             url = tmp_sqlite_url(tmp_path_factory.mktemp("sqlite"))
@@ -34,8 +35,9 @@ def backend(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFac
         stack.callback(db.dispose)
         settings = settings_for(url)
         server = stack.enter_context(Server(settings, db))
-        yield Backend(name=request.param, db=db, settings=settings, url=server.url,
-                      tokens=make_users(db))
+        yield Backend(
+            name=request.param, db=db, settings=settings, url=server.url, tokens=make_users(db)
+        )
 
 
 @pytest.fixture

@@ -27,20 +27,24 @@ class Flows:
 
     def __getattr__(self, role: str) -> httpx.Client:
         try:
-            return self.__dict__["clients"][role]
+            client: httpx.Client = self.__dict__["clients"][role]
+            return client
         except KeyError:
             raise AttributeError(role) from None
 
     # --- sales / HQ -----------------------------------------------------------------------
-    def order_body(self, *, lines: list[tuple[int, int]] | None = None, **overrides: Any
-                   ) -> dict[str, Any]:
+    def order_body(
+        self, *, lines: list[tuple[int, int]] | None = None, **overrides: Any
+    ) -> dict[str, Any]:
         body: dict[str, Any] = {
             "customer_code": self.world.customer,
             "customer_po_no": unique("PO"),
             "dc_code": self.world.dc,
             "order_date": str(self.today - timedelta(days=5)),
-            "lines": [{"item_code": self.world.items[i], "quantity": q}
-                      for i, q in (lines or [(0, 10), (1, 5)])],
+            "lines": [
+                {"item_code": self.world.items[i], "quantity": q}
+                for i, q in (lines or [(0, 10), (1, 5)])
+            ],
         }
         body.update(overrides)
         return body
@@ -58,8 +62,12 @@ class Flows:
 
     # --- logistics -----------------------------------------------------------------------
     def ship(self, order_id: int, **overrides: Any) -> httpx.Response:
-        body = {"warehouse_kind": "internal", "source_warehouse": "WX-central",
-                "carrier": "SF Express", "shipped_on": str(self.today - timedelta(days=3))}
+        body = {
+            "warehouse_kind": "internal",
+            "source_warehouse": "WX-central",
+            "carrier": "SF Express",
+            "shipped_on": str(self.today - timedelta(days=3)),
+        }
         body.update(overrides)
         return self.logistics.post(f"/orders/{order_id}/shipment", json=body)
 
@@ -77,13 +85,20 @@ class Flows:
         assert response.status_code == 201, response.text
         return dict(response.json())
 
-    def receipt_body(self, order: dict[str, Any], *, evidence: list[int] | None = None,
-                     lines: list[dict[str, Any]] | None = None, **overrides: Any
-                     ) -> dict[str, Any]:
+    def receipt_body(
+        self,
+        order: dict[str, Any],
+        *,
+        evidence: list[int] | None = None,
+        lines: list[dict[str, Any]] | None = None,
+        **overrides: Any,
+    ) -> dict[str, Any]:
         body: dict[str, Any] = {
             "receipt_no": unique("RK"),
             "receipt_date": str(self.today - timedelta(days=1)),
-            "lines": lines if lines is not None else [
+            "lines": lines
+            if lines is not None
+            else [
                 {"line_no": line["line_no"], "received_qty": line["quantity"]}
                 for line in order["lines"]
             ],
@@ -92,8 +107,9 @@ class Flows:
         body.update(overrides)
         return body
 
-    def post_receipt(self, order_id: int, body: dict[str, Any], key: str | None = None
-                     ) -> httpx.Response:
+    def post_receipt(
+        self, order_id: int, body: dict[str, Any], key: str | None = None
+    ) -> httpx.Response:
         headers = {"Idempotency-Key": key} if key else {}
         return self.logistics.post(f"/orders/{order_id}/receipt", json=body, headers=headers)
 

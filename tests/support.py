@@ -44,8 +44,13 @@ def unique(prefix: str) -> str:
 
 def _pg_conninfo(url: str) -> str:
     parsed = make_url(url)
-    parts = {"host": parsed.host, "port": parsed.port, "user": parsed.username,
-             "password": parsed.password, "dbname": parsed.database}
+    parts = {
+        "host": parsed.host,
+        "port": parsed.port,
+        "user": parsed.username,
+        "password": parsed.password,
+        "dbname": parsed.database,
+    }
     return " ".join(f"{k}={v}" for k, v in parts.items() if v)
 
 
@@ -91,8 +96,13 @@ class Server:
 
     def __init__(self, settings: Settings, db: Database) -> None:
         self.port = free_port()
-        config = uvicorn.Config(create_app(settings, db=db), host="127.0.0.1", port=self.port,
-                                log_level="warning", lifespan="on")
+        config = uvicorn.Config(
+            create_app(settings, db=db),
+            host="127.0.0.1",
+            port=self.port,
+            log_level="warning",
+            lifespan="on",
+        )
         self._server = uvicorn.Server(config)
         self._thread = threading.Thread(target=self._server.run, daemon=True)
         self.url = f"http://127.0.0.1:{self.port}"
@@ -153,8 +163,13 @@ def png_bytes(seed: str = "") -> bytes:
 
     header = struct.pack(">IIBBBBB", 1, 1, 8, 0, 0, 0, 0)
     extra = chunk(b"tEXt", b"seed\x00" + seed.encode()) if seed else b""
-    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + extra
-            + chunk(b"IDAT", zlib.compress(b"\x00\x80")) + chunk(b"IEND", b""))
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", header)
+        + extra
+        + chunk(b"IDAT", zlib.compress(b"\x00\x80"))
+        + chunk(b"IEND", b"")
+    )
 
 
 @dataclass
@@ -169,9 +184,15 @@ class World:
     contract: str
 
 
-def make_world(db: Database, *, today: date, discount_mode: str = "receipt_offset",
-               discount_rate: str = "0", contract_days: tuple[int, int] = (-100, 300),
-               grade: str = "B") -> World:
+def make_world(
+    db: Database,
+    *,
+    today: date,
+    discount_mode: str = "receipt_offset",
+    discount_rate: str = "0",
+    contract_days: tuple[int, int] = (-100, 300),
+    grade: str = "B",
+) -> World:
     customer = unique("C")
     items = [unique("M") for _ in range(7)]
     prices = {code: Decimal(f"{1000 + 111 * i}.50") for i, code in enumerate(items[:6])}
@@ -179,22 +200,37 @@ def make_world(db: Database, *, today: date, discount_mode: str = "receipt_offse
     with db.write() as session:
         for code in items:
             masterdata.create_item(session, ItemIn(code=code, name=f"model {code}"))
-        masterdata.create_customer(session, CustomerIn(
-            code=customer, name=f"customer {customer}", grade=grade,
-            credit_limit=Decimal("1000000.00"), payment_term_days=45,
-            settlement_kind="term_from_receipt", discount_mode=discount_mode,
-            warehouses=[{"code": "DC1", "name": "main DC"}, {"code": "DC2", "name": "second DC"}],
-        ))
+        masterdata.create_customer(
+            session,
+            CustomerIn(
+                code=customer,
+                name=f"customer {customer}",
+                grade=grade,
+                credit_limit=Decimal("1000000.00"),
+                payment_term_days=45,
+                settlement_kind="term_from_receipt",
+                discount_mode=discount_mode,
+                warehouses=[
+                    {"code": "DC1", "name": "main DC"},
+                    {"code": "DC2", "name": "second DC"},
+                ],
+            ),
+        )
         # The seventh item exists but has no contract price.
-        masterdata.create_contract(session, ContractIn(
-            customer_code=customer, contract_no=contract,
-            valid_from=today + timedelta(days=contract_days[0]),
-            valid_to=today + timedelta(days=contract_days[1]),
-            discount_rate=Decimal(discount_rate),
-            prices=[{"item_code": c, "unit_price": p} for c, p in prices.items()],
-        ))
-    return World(customer=customer, dc="DC1", other_dc="DC2", items=items, prices=prices,
-                 contract=contract)
+        masterdata.create_contract(
+            session,
+            ContractIn(
+                customer_code=customer,
+                contract_no=contract,
+                valid_from=today + timedelta(days=contract_days[0]),
+                valid_to=today + timedelta(days=contract_days[1]),
+                discount_rate=Decimal(discount_rate),
+                prices=[{"item_code": c, "unit_price": p} for c, p in prices.items()],
+            ),
+        )
+    return World(
+        customer=customer, dc="DC1", other_dc="DC2", items=items, prices=prices, contract=contract
+    )
 
 
 def tmp_sqlite_url(directory: Path) -> str:

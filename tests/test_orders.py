@@ -25,7 +25,9 @@ def test_r1_order_carries_customer_po_and_receiving_dc(flows: Flows) -> None:
     assert order["state"] == "draft"
     assert order["company_order_no"] is None
     assert [(ln["item_code"], ln["quantity"]) for ln in order["lines"]] == [
-        (flows.world.items[0], 10), (flows.world.items[1], 5)]
+        (flows.world.items[0], 10),
+        (flows.world.items[1], 5),
+    ]
 
 
 def test_r1_unknown_dc_is_refused_naming_the_field(flows: Flows) -> None:
@@ -39,10 +41,12 @@ def test_r1_unknown_dc_is_refused_naming_the_field(flows: Flows) -> None:
 def test_r1_discount_order_number_required_when_discount_goes_on_the_invoice(
     backend: Backend, flows: Flows
 ) -> None:
-    world = make_world(backend.db, today=flows.today, discount_mode="on_invoice",
-                       discount_rate="0.03")
-    body = flows.order_body(customer_code=world.customer,
-                            lines=None) | {"lines": [{"item_code": world.items[0], "quantity": 1}]}
+    world = make_world(
+        backend.db, today=flows.today, discount_mode="on_invoice", discount_rate="0.03"
+    )
+    body = flows.order_body(customer_code=world.customer, lines=None) | {
+        "lines": [{"item_code": world.items[0], "quantity": 1}]
+    }
     response = flows.sales.post("/orders", json=body)
     assert response.status_code == 422
     assert _problem_field(response) == "discount_order_no"
@@ -53,8 +57,9 @@ def test_r1_discount_order_number_required_when_discount_goes_on_the_invoice(
 
 def test_r2_second_order_for_the_same_po_is_refused(flows: Flows) -> None:
     first = flows.create_order()
-    response = flows.sales.post("/orders", json=flows.order_body(
-        customer_po_no=first["customer_po_no"], lines=[(2, 1)]))
+    response = flows.sales.post(
+        "/orders", json=flows.order_body(customer_po_no=first["customer_po_no"], lines=[(2, 1)])
+    )
     assert response.status_code == 409
     assert _problem_field(response) == "customer_po_no"
     assert response.json()["existing_order_id"] == first["id"]
@@ -110,9 +115,12 @@ def test_prices_come_from_the_contract_in_force(flows: Flows) -> None:
     order = flows.create_order(lines=[(0, 3), (2, 2)])
     prices = flows.world.prices
     assert [Decimal(ln["unit_price"]) for ln in order["lines"]] == [
-        prices[flows.world.items[0]], prices[flows.world.items[2]]]
+        prices[flows.world.items[0]],
+        prices[flows.world.items[2]],
+    ]
     assert Decimal(order["total_amount"]) == (
-        prices[flows.world.items[0]] * 3 + prices[flows.world.items[2]] * 2)
+        prices[flows.world.items[0]] * 3 + prices[flows.world.items[2]] * 2
+    )
     assert order["contract_no"] == flows.world.contract
 
 
@@ -120,8 +128,10 @@ def test_order_refusals_name_the_field_and_change_nothing(flows: Flows) -> None:
     cases = [
         (flows.order_body(lines=[(0, 0)]), "lines[0].quantity"),
         (flows.order_body(lines=[(0, -2)]), "lines[0].quantity"),
-        (flows.order_body() | {"lines": [{"item_code": "NO-SUCH", "quantity": 1}]},
-         "lines[0].item_code"),
+        (
+            flows.order_body() | {"lines": [{"item_code": "NO-SUCH", "quantity": 1}]},
+            "lines[0].item_code",
+        ),
         # The seventh item exists but is not on the contract's price list.
         (flows.order_body(lines=[(6, 1)]), "lines[0].item_code"),
         (flows.order_body(customer_code="NOBODY"), "customer_code"),
@@ -139,8 +149,12 @@ def test_order_refusals_name_the_field_and_change_nothing(flows: Flows) -> None:
 
 def test_customer_without_a_contract_in_force_is_refused(backend: Backend, flows: Flows) -> None:
     expired = make_world(backend.db, today=flows.today, contract_days=(-400, -10))
-    body = {"customer_code": expired.customer, "customer_po_no": unique("PO"), "dc_code": "DC1",
-            "lines": [{"item_code": expired.items[0], "quantity": 1}]}
+    body = {
+        "customer_code": expired.customer,
+        "customer_po_no": unique("PO"),
+        "dc_code": "DC1",
+        "lines": [{"item_code": expired.items[0], "quantity": 1}],
+    }
     response = flows.sales.post("/orders", json=body)
     assert response.status_code == 422
     assert _problem_field(response) == "customer_code"

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import threading
 from datetime import timedelta
+from typing import Any
 
 from tests.flows import Flows
 from tests.support import png_bytes, unique
@@ -32,20 +33,24 @@ def test_r6_signed_receipt_records_the_quantities_actually_received(flows: Flows
 
 def test_r6_evidence_is_stored_with_its_checksum(flows: Flows) -> None:
     content = png_bytes(unique("scan"))
-    uploaded = flows.logistics.post("/attachments",
-                                    files={"file": ("scan.png", content, "image/png")}).json()
+    uploaded = flows.logistics.post(
+        "/attachments", files={"file": ("scan.png", content, "image/png")}
+    ).json()
     assert uploaded["sha256"] == hashlib.sha256(content).hexdigest()
     assert uploaded["size"] == len(content)
     stored = flows.finance.get(f"/attachments/{uploaded['id']}/content")
     assert stored.content == content
     assert stored.headers["etag"] == f'"{uploaded["sha256"]}"'
-    again = flows.logistics.post("/attachments",
-                                 files={"file": ("copy.png", content, "image/png")}).json()
+    again = flows.logistics.post(
+        "/attachments", files={"file": ("copy.png", content, "image/png")}
+    ).json()
     assert again["id"] == uploaded["id"]
 
 
 def test_r6_evidence_must_be_a_scan_or_photo(flows: Flows) -> None:
-    bad = flows.logistics.post("/attachments", files={"file": ("x.exe", b"MZ..", "application/x-msdownload")})
+    bad = flows.logistics.post(
+        "/attachments", files={"file": ("x.exe", b"MZ..", "application/x-msdownload")}
+    )
     assert bad.status_code == 422
     assert bad.json()["errors"][0]["field"] == "file"
     empty = flows.logistics.post("/attachments", files={"file": ("x.png", b"", "image/png")})
@@ -65,26 +70,35 @@ def test_r6_receipt_needs_evidence(flows: Flows) -> None:
 
 def test_r8_shortage_is_recorded_as_a_receipt_exception(flows: Flows) -> None:
     order = flows.shipped_order()
-    body = flows.receipt_body(order, lines=[{"line_no": 1, "received_qty": 8},
-                                            {"line_no": 2, "received_qty": 5}])
+    body = flows.receipt_body(
+        order, lines=[{"line_no": 1, "received_qty": 8}, {"line_no": 2, "received_qty": 5}]
+    )
     receipt = flows.post_receipt(order["id"], body).json()
     [exception] = receipt["exceptions"]
     assert exception["kind"] == "shortage"
-    assert (exception["line_no"], exception["shipped_qty"], exception["received_qty"],
-            exception["quantity"]) == (1, 10, 8, 2)
-    listed = flows.finance.get("/receipt-exceptions",
-                               params={"customer_code": flows.world.customer}).json()
+    assert (
+        exception["line_no"],
+        exception["shipped_qty"],
+        exception["received_qty"],
+        exception["quantity"],
+    ) == (1, 10, 8, 2)
+    listed = flows.finance.get(
+        "/receipt-exceptions", params={"customer_code": flows.world.customer}
+    ).json()
     assert [e["id"] for e in listed] == [exception["id"]]
 
 
 def test_r8_another_model_received_is_recorded_as_a_substitution(flows: Flows) -> None:
     order = flows.shipped_order()
     swapped = flows.world.items[3]
-    body = flows.receipt_body(order, lines=[
-        {"line_no": 1, "received_qty": 7},
-        {"line_no": 1, "received_qty": 3, "item_code": swapped},
-        {"line_no": 2, "received_qty": 5},
-    ])
+    body = flows.receipt_body(
+        order,
+        lines=[
+            {"line_no": 1, "received_qty": 7},
+            {"line_no": 1, "received_qty": 3, "item_code": swapped},
+            {"line_no": 2, "received_qty": 5},
+        ],
+    )
     response = flows.post_receipt(order["id"], body)
     assert response.status_code == 201, response.text
     [exception] = response.json()["exceptions"]
@@ -92,18 +106,23 @@ def test_r8_another_model_received_is_recorded_as_a_substitution(flows: Flows) -
     assert exception["expected_item_code"] == flows.world.items[0]
     assert exception["received_item_code"] == swapped
     assert exception["quantity"] == 3
-    kinds = flows.finance.get("/receipt-exceptions", params={
-        "customer_code": flows.world.customer, "kind": "substitution"}).json()
+    kinds = flows.finance.get(
+        "/receipt-exceptions",
+        params={"customer_code": flows.world.customer, "kind": "substitution"},
+    ).json()
     assert len(kinds) == 1
 
 
 def test_r8_shortage_and_substitution_on_one_line(flows: Flows) -> None:
     order = flows.shipped_order()
-    body = flows.receipt_body(order, lines=[
-        {"line_no": 1, "received_qty": 6},
-        {"line_no": 1, "received_qty": 2, "item_code": flows.world.items[4]},
-        {"line_no": 2, "received_qty": 0},
-    ])
+    body = flows.receipt_body(
+        order,
+        lines=[
+            {"line_no": 1, "received_qty": 6},
+            {"line_no": 1, "received_qty": 2, "item_code": flows.world.items[4]},
+            {"line_no": 2, "received_qty": 0},
+        ],
+    )
     exceptions = flows.post_receipt(order["id"], body).json()["exceptions"]
     summary = sorted((e["kind"], e["line_no"], e["quantity"]) for e in exceptions)
     assert summary == [("shortage", 1, 2), ("shortage", 2, 5), ("substitution", 1, 2)]
@@ -123,30 +142,51 @@ def test_receipt_for_an_order_that_was_not_shipped_is_refused(flows: Flows) -> N
 def test_receipt_quantities_that_do_not_fit_the_order_are_refused(flows: Flows) -> None:
     order = flows.shipped_order()
     history_before = flows.history(order["id"])
-    cases = [
-        ([{"line_no": 1, "received_qty": 11}, {"line_no": 2, "received_qty": 5}],
-         "lines[0].received_qty"),
-        ([{"line_no": 1, "received_qty": 9}, {"line_no": 1, "received_qty": 2,
-          "item_code": flows.world.items[3]}, {"line_no": 2, "received_qty": 5}],
-         "lines[1].received_qty"),
+    cases: list[tuple[list[dict[str, Any]], str]] = [
+        (
+            [{"line_no": 1, "received_qty": 11}, {"line_no": 2, "received_qty": 5}],
+            "lines[0].received_qty",
+        ),
+        (
+            [
+                {"line_no": 1, "received_qty": 9},
+                {"line_no": 1, "received_qty": 2, "item_code": flows.world.items[3]},
+                {"line_no": 2, "received_qty": 5},
+            ],
+            "lines[1].received_qty",
+        ),
         ([{"line_no": 1, "received_qty": 10}], "lines"),
         ([{"line_no": 3, "received_qty": 1}], "lines[0].line_no"),
-        ([{"line_no": 1, "received_qty": -1}, {"line_no": 2, "received_qty": 5}],
-         "lines[0].received_qty"),
-        ([{"line_no": 1, "received_qty": 10}, {"line_no": 1, "received_qty": 0},
-          {"line_no": 2, "received_qty": 5}], "lines[1].line_no"),
-        ([{"line_no": 1, "received_qty": 10, "item_code": "NO-SUCH"},
-          {"line_no": 2, "received_qty": 5}], "lines[0].item_code"),
+        (
+            [{"line_no": 1, "received_qty": -1}, {"line_no": 2, "received_qty": 5}],
+            "lines[0].received_qty",
+        ),
+        (
+            [
+                {"line_no": 1, "received_qty": 10},
+                {"line_no": 1, "received_qty": 0},
+                {"line_no": 2, "received_qty": 5},
+            ],
+            "lines[1].line_no",
+        ),
+        (
+            [
+                {"line_no": 1, "received_qty": 10, "item_code": "NO-SUCH"},
+                {"line_no": 2, "received_qty": 5},
+            ],
+            "lines[0].item_code",
+        ),
     ]
     for lines, field in cases:
         response = flows.post_receipt(order["id"], flows.receipt_body(order, lines=lines))
         assert response.status_code == 422, (field, response.text)
         assert response.json()["errors"][0]["field"] == field, response.text
-    for overrides, field in [
+    other_fields: list[tuple[dict[str, Any], str]] = [
         ({"receipt_date": str(flows.today + timedelta(days=1))}, "receipt_date"),
         ({"receipt_date": str(flows.today - timedelta(days=20))}, "receipt_date"),
         ({"receipt_no": ""}, "receipt_no"),
-    ]:
+    ]
+    for overrides, field in other_fields:
         response = flows.post_receipt(order["id"], flows.receipt_body(order, **overrides))
         assert response.status_code == 422, (field, response.text)
         assert response.json()["errors"][0]["field"] == field
@@ -160,8 +200,9 @@ def test_a_receipt_number_is_posted_once_per_customer(flows: Flows) -> None:
     body = flows.receipt_body(first)
     assert flows.post_receipt(first["id"], body).status_code == 201
     second = flows.shipped_order()
-    response = flows.post_receipt(second["id"], flows.receipt_body(
-        second, receipt_no=body["receipt_no"]))
+    response = flows.post_receipt(
+        second["id"], flows.receipt_body(second, receipt_no=body["receipt_no"])
+    )
     assert response.status_code == 409
     assert response.json()["errors"][0]["field"] == "receipt_no"
     assert flows.order(second["id"])["state"] == "shipped"
@@ -195,8 +236,9 @@ def test_two_identical_receipt_posts_at_once_book_one_receipt(flows: Flows) -> N
     def post() -> None:
         with flows.backend.client("logistics") as client:
             barrier.wait()
-            response = client.post(f"/orders/{order['id']}/receipt", json=body,
-                                   headers={"Idempotency-Key": key})
+            response = client.post(
+                f"/orders/{order['id']}/receipt", json=body, headers={"Idempotency-Key": key}
+            )
             results.append((response.status_code, response.json()))
 
     threads = [threading.Thread(target=post) for _ in range(4)]

@@ -133,7 +133,9 @@ class Flow:
 
     def allowed_triggers(self, state: str) -> list[str]:
         """Triggers that may be fired from `state`, in declaration order."""
-        return [t for t, specs in self._by_trigger.items() if any(state in s.sources for s in specs)]
+        return [
+            t for t, specs in self._by_trigger.items() if any(state in s.sources for s in specs)
+        ]
 
     def roles_for(self, trigger: str) -> frozenset[str]:
         return frozenset().union(*(s.roles for s in self._by_trigger.get(trigger, [])))

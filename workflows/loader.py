@@ -43,7 +43,7 @@ class _LineLoader(yaml.SafeLoader):
 
 
 def _construct_mapping(loader: _LineLoader, node: yaml.MappingNode) -> _LineDict:
-    mapping = _LineDict(loader.construct_mapping(node, deep=True))
+    mapping = _LineDict({str(k): v for k, v in loader.construct_mapping(node, deep=True).items()})
     mapping.line = node.start_mark.line + 1
     return mapping
 
@@ -59,104 +59,140 @@ def _names(value: Any) -> list[str]:
     raise TypeError("expected a name or a list of names")
 
 
-def load_flow(path: Path, *, guards: Mapping[str, Guard], roles: Collection[str]) -> Flow:
+class _Validator:
+    """Checks one parsed definition; every error names the file and the line."""
+
+    def __init__(self, where: str, guards: Mapping[str, Guard], roles: Collection[str]) -> None:
+        self.where, self.guards, self.roles = where, guards, roles
+
+    def fail(self, line: int, message: str) -> WorkflowDefinitionError:
+        return WorkflowDefinitionError(f"{self.where}:{line}: {message}")
+
+    def document(self, doc: Any, expected_name: str | None) -> _LineDict:
+        if not isinstance(doc, _LineDict):
+            raise self.fail(1, "expected a mapping with machine, initial, states and transitions")
+        unknown = set(doc) - {"machine", "description", "initial", "states", "transitions"}
+        if unknown:
+            raise self.fail(doc.line, f"unknown key(s): {', '.join(sorted(unknown))}")
+        for key in ("machine", "initial", "states", "transitions"):
+            if key not in doc:
+                raise self.fail(doc.line, f"missing key '{key}'")
+        name = doc["machine"]
+        if expected_name is not None and name != expected_name:
+            raise self.fail(
+                doc.line, f"machine '{name}' must be declared in a file named {name}.yaml"
+            )
+        return doc
+
+    def states(self, doc: _LineDict) -> list[str]:
+        states: list[str] = []
+        for item in doc["states"] or []:
+            name = item.get("name") if isinstance(item, dict) else item
+            line = getattr(item, "line", doc.line)
+            if not isinstance(name, str) or not name.isidentifier():
+                raise self.fail(line, f"state {name!r} is not a valid name")
+            if name in states:
+                raise self.fail(line, f"state '{name}' declared twice")
+            states.append(name)
+        if doc["initial"] not in states:
+            raise self.fail(doc.line, f"initial state '{doc['initial']}' is not a declared state")
+        return states
+
+    def transition(self, item: Any, line: int, states: list[str]) -> TransitionSpec:
+        if not isinstance(item, dict):
+            raise self.fail(line, "a transition must be a mapping")
+        missing = {"trigger", "source", "dest", "roles"} - set(item)
+        if missing:
+            raise self.fail(line, f"transition is missing: {', '.join(sorted(missing))}")
+        extra = set(item) - {"trigger", "source", "dest", "roles", "guards", "description"}
+        if extra:
+            raise self.fail(line, f"transition has unknown key(s): {', '.join(sorted(extra))}")
+        trigger = item["trigger"]
+        if not isinstance(trigger, str) or not trigger.isidentifier():
+            raise self.fail(line, f"trigger {trigger!r} is not a valid name")
+        try:
+            sources, dest = _names(item["source"]), _names(item["dest"])
+            roles, guards = _names(item["roles"]), _names(item.get("guards", []))
+        except TypeError as exc:
+            raise self.fail(line, f"transition '{trigger}': {exc}") from None
+        if len(dest) != 1:
+            raise self.fail(line, f"transition '{trigger}': dest must be one state")
+        for state in [*sources, *dest]:
+            if state not in states:
+                raise self.fail(line, f"transition '{trigger}' names unknown state '{state}'")
+        if not roles:
+            raise self.fail(line, f"transition '{trigger}' allows no role")
+        for role in roles:
+            if role not in self.roles:
+                raise self.fail(line, f"transition '{trigger}' names unknown role '{role}'")
+        for guard in guards:
+            if guard not in self.guards:
+                known = ", ".join(sorted(self.guards)) or "none"
+                raise self.fail(
+                    line, f"transition '{trigger}' names missing guard '{guard}' (known: {known})"
+                )
+        return TransitionSpec(
+            trigger=trigger,
+            sources=tuple(sources),
+            dest=dest[0],
+            roles=frozenset(roles),
+            guards=tuple(guards),
+            description=str(item.get("description", "")),
+        )
+
+    def transitions(self, doc: _LineDict, states: list[str]) -> list[TransitionSpec]:
+        specs: list[TransitionSpec] = []
+        seen: set[tuple[str, str]] = set()
+        for item in doc["transitions"] or []:
+            line = getattr(item, "line", doc.line)
+            spec = self.transition(item, line, states)
+            for source in spec.sources:
+                if (spec.trigger, source) in seen:
+                    raise self.fail(
+                        line, f"trigger '{spec.trigger}' declared twice from state '{source}'"
+                    )
+                seen.add((spec.trigger, source))
+            specs.append(spec)
+        return specs
+
+    def reachability(self, doc: _LineDict, states: list[str], specs: list[TransitionSpec]) -> None:
+        reachable = {doc["initial"]}
+        frontier = [doc["initial"]]
+        while frontier:
+            state = frontier.pop()
+            for spec in specs:
+                if state in spec.sources and spec.dest not in reachable:
+                    reachable.add(spec.dest)
+                    frontier.append(spec.dest)
+        unreachable = [s for s in states if s not in reachable]
+        if unreachable:
+            raise self.fail(
+                doc.line,
+                f"state(s) not reachable from '{doc['initial']}': {', '.join(unreachable)}",
+            )
+
+
+def load_flow(
+    path: Path,
+    *,
+    guards: Mapping[str, Guard],
+    roles: Collection[str],
+    expected_name: str | None = None,
+) -> Flow:
     """Load one definition file, validate it against the given guards and roles, build it."""
-    where = path.name
-
-    def fail(line: int, message: str) -> WorkflowDefinitionError:
-        return WorkflowDefinitionError(f"{where}:{line}: {message}")
-
+    check = _Validator(path.name, guards, roles)
     try:
-        doc = yaml.load(path.read_text(encoding="utf-8"), Loader=_LineLoader)  # noqa: S506
+        parsed = yaml.load(path.read_text(encoding="utf-8"), Loader=_LineLoader)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 1 if mark is not None else 1
-        raise fail(line, f"malformed YAML: {getattr(exc, 'problem', exc)}") from None
+        raise check.fail(line, f"malformed YAML: {getattr(exc, 'problem', exc)}") from None
     except OSError as exc:
-        raise WorkflowDefinitionError(f"{where}: cannot read: {exc.strerror}") from None
-    if not isinstance(doc, _LineDict):
-        raise fail(1, "expected a mapping with machine, initial, states and transitions")
-    unknown_keys = set(doc) - {"machine", "description", "initial", "states", "transitions"}
-    if unknown_keys:
-        raise fail(doc.line, f"unknown key(s): {', '.join(sorted(unknown_keys))}")
-    for key in ("machine", "initial", "states", "transitions"):
-        if key not in doc:
-            raise fail(doc.line, f"missing key '{key}'")
-
-    states: list[str] = []
-    for item in doc["states"] or []:
-        name = item.get("name") if isinstance(item, dict) else item
-        if not isinstance(name, str) or not name.isidentifier():
-            raise fail(getattr(item, "line", doc.line), f"state {name!r} is not a valid name")
-        if name in states:
-            raise fail(getattr(item, "line", doc.line), f"state '{name}' declared twice")
-        states.append(name)
-    if doc["initial"] not in states:
-        raise fail(doc.line, f"initial state '{doc['initial']}' is not a declared state")
-
-    specs: list[TransitionSpec] = []
-    seen: set[tuple[str, str]] = set()
-    for item in doc["transitions"] or []:
-        line = getattr(item, "line", doc.line)
-        if not isinstance(item, dict):
-            raise fail(line, "a transition must be a mapping")
-        missing = {"trigger", "source", "dest", "roles"} - set(item)
-        if missing:
-            raise fail(line, f"transition is missing: {', '.join(sorted(missing))}")
-        extra = set(item) - {"trigger", "source", "dest", "roles", "guards", "description"}
-        if extra:
-            raise fail(line, f"transition has unknown key(s): {', '.join(sorted(extra))}")
-        trigger = item["trigger"]
-        if not isinstance(trigger, str) or not trigger.isidentifier():
-            raise fail(line, f"trigger {trigger!r} is not a valid name")
-        try:
-            sources = _names(item["source"])
-            dest = _names(item["dest"])
-            t_roles = _names(item["roles"])
-            t_guards = _names(item.get("guards", []))
-        except TypeError as exc:
-            raise fail(line, f"transition '{trigger}': {exc}") from None
-        if len(dest) != 1:
-            raise fail(line, f"transition '{trigger}': dest must be one state")
-        for state in [*sources, *dest]:
-            if state not in states:
-                raise fail(line, f"transition '{trigger}' names unknown state '{state}'")
-        for role in t_roles:
-            if role not in roles:
-                raise fail(line, f"transition '{trigger}' names unknown role '{role}'")
-        if not t_roles:
-            raise fail(line, f"transition '{trigger}' allows no role")
-        for guard in t_guards:
-            if guard not in guards:
-                known = ", ".join(sorted(guards)) or "none"
-                raise fail(line, f"transition '{trigger}' names missing guard '{guard}' (known: {known})")
-        for source in sources:
-            if (trigger, source) in seen:
-                raise fail(line, f"trigger '{trigger}' declared twice from state '{source}'")
-            seen.add((trigger, source))
-        specs.append(
-            TransitionSpec(
-                trigger=trigger,
-                sources=tuple(sources),
-                dest=dest[0],
-                roles=frozenset(t_roles),
-                guards=tuple(t_guards),
-                description=str(item.get("description", "")),
-            )
-        )
-
-    reachable = {doc["initial"]}
-    frontier = [doc["initial"]]
-    while frontier:
-        state = frontier.pop()
-        for spec in specs:
-            if state in spec.sources and spec.dest not in reachable:
-                reachable.add(spec.dest)
-                frontier.append(spec.dest)
-    unreachable = [s for s in states if s not in reachable]
-    if unreachable:
-        raise fail(doc.line, f"state(s) not reachable from '{doc['initial']}': {', '.join(unreachable)}")
-
+        raise WorkflowDefinitionError(f"{path.name}: cannot read: {exc.strerror}") from None
+    doc = check.document(parsed, expected_name)
+    states = check.states(doc)
+    specs = check.transitions(doc, states)
+    check.reachability(doc, states, specs)
     return Flow(
         name=str(doc["machine"]),
         description=str(doc.get("description", "")),
@@ -176,11 +212,8 @@ def load_flows(
     """Load every `*.yaml` in `directory`; `guards` maps machine name to its guard functions."""
     flows: dict[str, Flow] = {}
     for path in sorted(directory.glob("*.yaml")):
-        flow = load_flow(path, guards=guards.get(path.stem, {}), roles=roles)
-        if flow.name != path.stem:
-            raise WorkflowDefinitionError(
-                f"{path.name}:1: machine '{flow.name}' must be declared in a file named "
-                f"{flow.name}.yaml"
-            )
+        flow = load_flow(
+            path, guards=guards.get(path.stem, {}), roles=roles, expected_name=path.stem
+        )
         flows[flow.name] = flow
     return flows

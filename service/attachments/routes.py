@@ -18,8 +18,12 @@ from service.receipts.schemas import AttachmentRef
 router = APIRouter(prefix="/attachments", tags=["attachments"])
 
 
-@router.post("", status_code=201, response_model=AttachmentRef,
-             summary="Upload an evidence file; returns its id and SHA-256 checksum")
+@router.post(
+    "",
+    status_code=201,
+    response_model=AttachmentRef,
+    summary="Upload an evidence file; returns its id and SHA-256 checksum",
+)
 def upload(
     file: UploadFile,
     request: Request,
@@ -34,15 +38,25 @@ def upload(
 
     def work(session: Session) -> object:
         attachment = usecases.store(
-            session, actor=actor, filename=file.filename or "", max_bytes=limit,
-            content_type=file.content_type or "", content=content,
+            session,
+            actor=actor,
+            filename=file.filename or "",
+            max_bytes=limit,
+            content_type=file.content_type or "",
+            content=content,
         )
         session.flush()
         return AttachmentRef.model_validate(attachment).model_dump(mode="json")
 
     # Content-addressed: the same file always gets the same attachment, key or no key.
-    return respond(ctx, request, actor=actor, key=key, work=work,
-                   body={"filename": file.filename, "sha256": hashlib.sha256(content).hexdigest()})
+    return respond(
+        ctx,
+        request,
+        actor=actor,
+        key=key,
+        work=work,
+        body={"filename": file.filename, "sha256": hashlib.sha256(content).hexdigest()},
+    )
 
 
 @router.get("/{attachment_id}", response_model=AttachmentRef)
@@ -51,8 +65,11 @@ def metadata(attachment_id: int, ctx: Ctx, _actor: CurrentActor) -> AttachmentRe
         return AttachmentRef.model_validate(usecases.get(session, attachment_id))
 
 
-@router.get("/{attachment_id}/content", response_class=Response,
-            summary="The stored file, with its checksum in the ETag")
+@router.get(
+    "/{attachment_id}/content",
+    response_class=Response,
+    summary="The stored file, with its checksum in the ETag",
+)
 def content(attachment_id: int, ctx: Ctx, _actor: CurrentActor) -> Response:
     with ctx.db.read() as session:
         attachment = usecases.get(session, attachment_id, with_content=True)

@@ -37,7 +37,7 @@ def store(
         raise PayloadTooLarge(
             f"the file has {len(content)} bytes; at most {max_bytes} are accepted", field="file"
         )
-    base_type = content_type.split(";")[0].strip().lower()
+    base_type = content_type.split(";", maxsplit=1)[0].strip().lower()
     if base_type not in ACCEPTED_TYPES:
         raise Invalid(
             f"content type {base_type or 'missing'} is not accepted; send a scan or photo "

@@ -39,8 +39,9 @@ def create_user(
 ) -> User:
     unknown = [r for r in roles if r not in ROLES]
     if unknown:
-        raise Invalid(f"unknown role(s) {', '.join(unknown)}; roles are {', '.join(ROLES)}",
-                      field="roles")
+        raise Invalid(
+            f"unknown role(s) {', '.join(unknown)}; roles are {', '.join(ROLES)}", field="roles"
+        )
     if not roles:
         raise Invalid("a user needs at least one role", field="roles")
     if session.scalar(select(User.id).where(User.username == username)) is not None:
@@ -52,7 +53,11 @@ def create_user(
 
 
 def issue_token(
-    session: Session, *, username: str, name: str = "", token: str | None = None,
+    session: Session,
+    *,
+    username: str,
+    name: str = "",
+    token: str | None = None,
     demo: bool = False,
 ) -> str:
     """Create a token for `username` and return it; it cannot be shown again."""
@@ -61,8 +66,7 @@ def issue_token(
         raise NotFound(f"no user {username!r}", field="username")
     token = token or TOKEN_PREFIX + secrets.token_urlsafe(32)
     session.add(
-        ApiToken(user_id=user.id, name=name, token_hash=digest(token), prefix=token[:12],
-                 demo=demo)
+        ApiToken(user_id=user.id, name=name, token_hash=digest(token), prefix=token[:12], demo=demo)
     )
     session.flush()
     return token
@@ -82,8 +86,7 @@ def revoke_token(session: Session, *, prefix: str) -> int:
 def resolve(session: Session, token: str, *, demo_mode: bool) -> Actor | None:
     """The actor a presented token belongs to, or None when it is unknown or not usable."""
     row = session.execute(
-        select(ApiToken.demo, ApiToken.revoked_at, User.id, User.username, User.roles,
-               User.active)
+        select(ApiToken.demo, ApiToken.revoked_at, User.id, User.username, User.roles, User.active)
         .join(User, User.id == ApiToken.user_id)
         .where(ApiToken.token_hash == digest(token))
     ).one_or_none()

@@ -46,8 +46,7 @@ def create_customer(
         customer = usecases.create_customer(session, body)
         return usecases.customer_out(customer).model_dump(mode="json")
 
-    return respond(ctx, request, actor=actor, key=key, body=body.model_dump(mode="json"),
-                   work=work)
+    return respond(ctx, request, actor=actor, key=key, body=body.model_dump(mode="json"), work=work)
 
 
 @router.get("/customers/{code}/contracts", response_model=list[ContractOut])
@@ -66,14 +65,15 @@ def create_contract(
             mode="json"
         )
 
-    return respond(ctx, request, actor=actor, key=key, body=body.model_dump(mode="json"),
-                   work=work)
+    return respond(ctx, request, actor=actor, key=key, body=body.model_dump(mode="json"), work=work)
 
 
 @router.get("/items", response_model=list[ItemOut])
 def list_items(ctx: Ctx, _actor: CurrentActor) -> list[ItemOut]:
     with ctx.db.read() as session:
-        return [ItemOut.model_validate(i) for i in session.scalars(select(Item).order_by(Item.code))]
+        return [
+            ItemOut.model_validate(i) for i in session.scalars(select(Item).order_by(Item.code))
+        ]
 
 
 @router.post("/items", status_code=201, response_model=ItemOut)
@@ -83,5 +83,4 @@ def create_item(
     def work(session: Session) -> object:
         return ItemOut.model_validate(usecases.create_item(session, body)).model_dump(mode="json")
 
-    return respond(ctx, request, actor=actor, key=key, body=body.model_dump(mode="json"),
-                   work=work)
+    return respond(ctx, request, actor=actor, key=key, body=body.model_dump(mode="json"), work=work)

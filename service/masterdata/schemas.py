@@ -39,9 +39,7 @@ class CustomerIn(Request):
     invoice_delivery: Literal["branch", "settlement_centre"] = "branch"
     settlement_centre_address: str | None = None
     discount_mode: Literal["on_invoice", "receipt_offset", "red_letter"] = "on_invoice"
-    return_credit_methods: list[ReturnCreditMethod] = Field(
-        default_factory=lambda: ["red_letter"]
-    )
+    return_credit_methods: list[ReturnCreditMethod] = ["red_letter"]  # noqa: RUF012 (copied per instance)
     warehouses: list[WarehouseIn] = Field(default_factory=list)
 
     @model_validator(mode="after")

@@ -68,4 +68,3 @@ class OrderLine(Base):
     @property
     def amount(self) -> Decimal:
         return self.unit_price * self.quantity
-

@@ -43,13 +43,16 @@ def create_order(
 ) -> JSONResponse:
     def work(session: Session) -> object:
         order = usecases.create(
-            session, actor=actor, workflows=ctx.workflows, data=body, today=ctx.today(),
+            session,
+            actor=actor,
+            workflows=ctx.workflows,
+            data=body,
+            today=ctx.today(),
             max_lines=ctx.settings.order_max_lines,
         )
         return usecases.to_out(order, ctx.workflows).model_dump(mode="json")
 
-    return respond(ctx, request, actor=actor, key=key, body=body.model_dump(mode="json"),
-                   work=work)
+    return respond(ctx, request, actor=actor, key=key, body=body.model_dump(mode="json"), work=work)
 
 
 @router.get("", response_model=list[OrderOut], summary="List orders")
@@ -67,7 +70,8 @@ def list_orders(
         stmt = (
             select(Order)
             .options(
-                joinedload(Order.customer), joinedload(Order.warehouse),
+                joinedload(Order.customer),
+                joinedload(Order.warehouse),
                 joinedload(Order.contract),
                 selectinload(Order.lines).joinedload(OrderLine.item),
             )
@@ -94,17 +98,30 @@ def get_order(order_id: int, ctx: Ctx, _actor: CurrentActor) -> JSONResponse:
     return JSONResponse(order.model_dump(mode="json"), headers={"ETag": f'"{order.version}"'})
 
 
-@router.post("/{order_id}/approve", response_model=OrderOut,
-             summary="HQ approves; the company order number is assigned (R4)")
+@router.post(
+    "/{order_id}/approve",
+    response_model=OrderOut,
+    summary="HQ approves; the company order number is assigned (R4)",
+)
 def approve_order(
-    order_id: int, request: Request, ctx: Ctx, actor: CurrentActor,
-    key: IdempotencyKey = None, if_match: IfMatch = None,
+    order_id: int,
+    request: Request,
+    ctx: Ctx,
+    actor: CurrentActor,
+    key: IdempotencyKey = None,
+    if_match: IfMatch = None,
 ) -> JSONResponse:
     version = expected_version(if_match)
 
     def work(session: Session) -> object:
-        order = usecases.approve(session, actor=actor, workflows=ctx.workflows,
-                                 order_id=order_id, today=ctx.today(), expected_version=version)
+        order = usecases.approve(
+            session,
+            actor=actor,
+            workflows=ctx.workflows,
+            order_id=order_id,
+            today=ctx.today(),
+            expected_version=version,
+        )
         return usecases.to_out(order, ctx.workflows).model_dump(mode="json")
 
     return respond(ctx, request, actor=actor, key=key, body={}, work=work, status_code=200)
@@ -112,45 +129,81 @@ def approve_order(
 
 @router.post("/{order_id}/cancel", response_model=OrderOut, summary="Cancel before shipment")
 def cancel_order(
-    order_id: int, body: OrderCancel, request: Request, ctx: Ctx, actor: CurrentActor,
-    key: IdempotencyKey = None, if_match: IfMatch = None,
+    order_id: int,
+    body: OrderCancel,
+    request: Request,
+    ctx: Ctx,
+    actor: CurrentActor,
+    key: IdempotencyKey = None,
+    if_match: IfMatch = None,
 ) -> JSONResponse:
     version = expected_version(if_match)
 
     def work(session: Session) -> object:
-        order = usecases.cancel(session, actor=actor, workflows=ctx.workflows,
-                                order_id=order_id, reason=body.reason, today=ctx.today(),
-                                expected_version=version)
+        order = usecases.cancel(
+            session,
+            actor=actor,
+            workflows=ctx.workflows,
+            order_id=order_id,
+            reason=body.reason,
+            today=ctx.today(),
+            expected_version=version,
+        )
         return usecases.to_out(order, ctx.workflows).model_dump(mode="json")
 
-    return respond(ctx, request, actor=actor, key=key, body=body.model_dump(mode="json"),
-                   work=work, status_code=200)
+    return respond(
+        ctx,
+        request,
+        actor=actor,
+        key=key,
+        body=body.model_dump(mode="json"),
+        work=work,
+        status_code=200,
+    )
 
 
-@router.get("/{order_id}/history", response_model=list[EventOut],
-            summary="Every transition of the order, from the event journal")
+@router.get(
+    "/{order_id}/history",
+    response_model=list[EventOut],
+    summary="Every transition of the order, from the event journal",
+)
 def order_history(order_id: int, ctx: Ctx, _actor: CurrentActor) -> list[EventOut]:
     with ctx.db.read() as session:
         usecases.load(session, order_id)
         return [EventOut.model_validate(e) for e in journal.history(session, "order", order_id)]
 
 
-@router.post("/{order_id}/shipment", status_code=201, response_model=ShipmentOut,
-             tags=["shipments"], summary="Logistics records the shipment (R5)")
+@router.post(
+    "/{order_id}/shipment",
+    status_code=201,
+    response_model=ShipmentOut,
+    tags=["shipments"],
+    summary="Logistics records the shipment (R5)",
+)
 def ship_order(
-    order_id: int, body: ShipmentCreate, request: Request, ctx: Ctx, actor: CurrentActor,
-    key: IdempotencyKey = None, if_match: IfMatch = None,
+    order_id: int,
+    body: ShipmentCreate,
+    request: Request,
+    ctx: Ctx,
+    actor: CurrentActor,
+    key: IdempotencyKey = None,
+    if_match: IfMatch = None,
 ) -> JSONResponse:
     version = expected_version(if_match)
 
     def work(session: Session) -> object:
-        shipment = shipments.ship(session, actor=actor, workflows=ctx.workflows,
-                                  order_id=order_id, data=body, today=ctx.today(),
-                                  expected_version=version)
+        shipment = shipments.ship(
+            session,
+            actor=actor,
+            workflows=ctx.workflows,
+            order_id=order_id,
+            data=body,
+            today=ctx.today(),
+            expected_version=version,
+        )
         return shipments.to_out(shipment).model_dump(mode="json")
 
-    return respond(ctx, request, actor=actor, key=key, body=body.model_dump(mode="json"),
-                   work=work)
+    return respond(ctx, request, actor=actor, key=key, body=body.model_dump(mode="json"), work=work)
 
 
 @router.get("/{order_id}/shipment", response_model=ShipmentOut, tags=["shipments"])
@@ -159,22 +212,37 @@ def get_shipment(order_id: int, ctx: Ctx, _actor: CurrentActor) -> ShipmentOut:
         return shipments.to_out(shipments.get(session, order_id))
 
 
-@router.post("/{order_id}/receipt", status_code=201, response_model=ReceiptOut,
-             tags=["receipts"], summary="Logistics posts the signed receipt (签收入库回单, R6, R8)")
+@router.post(
+    "/{order_id}/receipt",
+    status_code=201,
+    response_model=ReceiptOut,
+    tags=["receipts"],
+    summary="Logistics posts the signed receipt (签收入库回单, R6, R8)",
+)
 def post_receipt(
-    order_id: int, body: ReceiptCreate, request: Request, ctx: Ctx, actor: CurrentActor,
-    key: IdempotencyKey = None, if_match: IfMatch = None,
+    order_id: int,
+    body: ReceiptCreate,
+    request: Request,
+    ctx: Ctx,
+    actor: CurrentActor,
+    key: IdempotencyKey = None,
+    if_match: IfMatch = None,
 ) -> JSONResponse:
     version = expected_version(if_match)
 
     def work(session: Session) -> object:
-        receipt = receipts.post(session, actor=actor, workflows=ctx.workflows,
-                                order_id=order_id, data=body, today=ctx.today(),
-                                expected_version=version)
+        receipt = receipts.post(
+            session,
+            actor=actor,
+            workflows=ctx.workflows,
+            order_id=order_id,
+            data=body,
+            today=ctx.today(),
+            expected_version=version,
+        )
         return receipts.to_out(receipt).model_dump(mode="json")
 
-    return respond(ctx, request, actor=actor, key=key, body=body.model_dump(mode="json"),
-                   work=work)
+    return respond(ctx, request, actor=actor, key=key, body=body.model_dump(mode="json"), work=work)
 
 
 @router.get("/{order_id}/receipt", response_model=ReceiptOut, tags=["receipts"])

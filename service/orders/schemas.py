@@ -25,7 +25,8 @@ class OrderCreate(Request):
         default=None, description="defaults to today's business date; prices are taken on it"
     )
     discount_order_no: Code | None = Field(
-        default=None, description="discount/fee order number, needed where discounts go on the invoice"
+        default=None,
+        description="discount/fee order number, needed where discounts go on the invoice",
     )
     note: str = Field(default="", max_length=2000)
     lines: list[OrderLineIn] = Field(min_length=1)

@@ -196,7 +196,10 @@ def approve(
     number = document_number(session, "SO", today.year)
     order.company_order_no = number
     workflows.fire(
-        session, MACHINE, order, "approve",
+        session,
+        MACHINE,
+        order,
+        "approve",
         actor=actor,
         context=OrderContext(order=order, today=today),
         expected_version=expected_version,
@@ -217,7 +220,10 @@ def cancel(
 ) -> Order:
     order = load(session, order_id)
     workflows.fire(
-        session, MACHINE, order, "cancel",
+        session,
+        MACHINE,
+        order,
+        "cancel",
         actor=actor,
         context=OrderContext(order=order, today=today),
         expected_version=expected_version,

@@ -14,8 +14,11 @@ from service.receipts.schemas import ReceiptExceptionOut
 router = APIRouter(prefix="/receipt-exceptions", tags=["receipts"])
 
 
-@router.get("", response_model=list[ReceiptExceptionOut],
-            summary="Shortages and substitutions found at receipt")
+@router.get(
+    "",
+    response_model=list[ReceiptExceptionOut],
+    summary="Shortages and substitutions found at receipt",
+)
 def list_receipt_exceptions(
     ctx: Ctx,
     _actor: CurrentActor,
@@ -26,8 +29,7 @@ def list_receipt_exceptions(
     offset: Annotated[int, Query(ge=0)] = 0,
 ) -> list[ReceiptExceptionOut]:
     with ctx.db.read() as session:
-        customer_id = (
-            queries.customer_by_code(session, customer_code).id if customer_code else None
+        customer_id = queries.customer_by_code(session, customer_code).id if customer_code else None
+        return usecases.list_exceptions(
+            session, state=state, customer_id=customer_id, kind=kind, limit=limit, offset=offset
         )
-        return usecases.list_exceptions(session, state=state, customer_id=customer_id,
-                                        kind=kind, limit=limit, offset=offset)

@@ -15,6 +15,7 @@ from service.errors import Conflict, Invalid, NotFound
 from service.masterdata import queries
 from service.orders import usecases as orders
 from service.orders.guards import OrderContext
+from service.orders.models import Order
 from service.receipts.models import Receipt, ReceiptException, ReceiptLine
 from service.receipts.schemas import (
     AttachmentRef,
@@ -83,7 +84,10 @@ def post(
     # the state and the allowed triggers. Everything below runs in the same transaction, so any
     # later refusal rolls this back too.
     workflows.fire(
-        session, orders.MACHINE, order, "post_receipt",
+        session,
+        orders.MACHINE,
+        order,
+        "post_receipt",
         actor=actor,
         context=OrderContext(order=order, today=today),
         expected_version=expected_version,
@@ -111,78 +115,12 @@ def post(
     found = {a.id for a in evidence}
     for index, attachment_id in enumerate(data.evidence):
         if attachment_id not in found:
-            raise Invalid(f"no attachment {attachment_id}; upload it first",
-                          field=f"evidence[{index}]")
-
-    shipped = {sl.order_line.line_no: sl for sl in shipment.lines}
-    by_no = {line.line_no: line for line in order.lines}
-    codes = {line.item_code for line in data.lines if line.item_code}
-    items = queries.items_by_code(session, codes)
-    received: dict[int, int] = defaultdict(int)
-    receipt_lines: list[ReceiptLine] = []
-    seen: set[tuple[int, int]] = set()
-    for index, line_in in enumerate(data.lines):
-        field = f"lines[{index}]"
-        order_line = by_no.get(line_in.line_no)
-        if order_line is None:
-            raise Invalid(f"order has no line {line_in.line_no}", field=f"{field}.line_no")
-        item = order_line.item
-        if line_in.item_code is not None:
-            found_item = items.get(line_in.item_code)
-            if found_item is None:
-                raise Invalid(f"unknown item {line_in.item_code!r}", field=f"{field}.item_code")
-            item = found_item
-        if (line_in.line_no, item.id) in seen:
             raise Invalid(
-                f"line {line_in.line_no} with item {item.code} is given twice",
-                field=f"{field}.line_no",
+                f"no attachment {attachment_id}; upload it first", field=f"evidence[{index}]"
             )
-        seen.add((line_in.line_no, item.id))
-        received[line_in.line_no] += line_in.received_qty
-        shipped_qty = shipped[line_in.line_no].quantity if line_in.line_no in shipped else 0
-        if received[line_in.line_no] > shipped_qty:
-            raise Invalid(
-                f"received {received[line_in.line_no]} exceeds the {shipped_qty} shipped on "
-                f"line {line_in.line_no}",
-                field=f"{field}.received_qty",
-            )
-        receipt_lines.append(
-            ReceiptLine(order_line=order_line, received_item=item, received_qty=line_in.received_qty)
-        )
-    missing = [no for no, sl in sorted(shipped.items()) if sl.quantity and no not in received]
-    if missing:
-        raise Invalid(
-            f"line(s) {', '.join(map(str, missing))} were shipped but are not on the receipt; "
-            "state 0 where nothing was received",
-            field="lines",
-        )
 
-    exceptions = [
-        ReceiptException(
-            order_line=by_no[no],
-            kind="shortage",
-            expected_item=by_no[no].item,
-            received_item=None,
-            shipped_qty=sl.quantity,
-            received_qty=received[no],
-            quantity=sl.quantity - received[no],
-        )
-        for no, sl in sorted(shipped.items())
-        if received[no] < sl.quantity
-    ]
-    exceptions += [
-        ReceiptException(
-            order_line=line.order_line,
-            kind="substitution",
-            expected_item=line.order_line.item,
-            received_item=line.received_item,
-            shipped_qty=shipped[line.order_line.line_no].quantity,
-            received_qty=received[line.order_line.line_no],
-            quantity=line.received_qty,
-        )
-        for line in receipt_lines
-        if line.received_item.id != line.order_line.item_id and line.received_qty > 0
-    ]
+    shipped = {sl.order_line.line_no: sl.quantity for sl in shipment.lines}
+    receipt_lines = _received_lines(session, order, shipped, data)
     receipt = Receipt(
         order_id=order.id,
         shipment_id=shipment.id,
@@ -192,7 +130,7 @@ def post(
         note=data.note,
         posted_by=actor.username,
         lines=receipt_lines,
-        exceptions=exceptions,
+        exceptions=_exceptions(order, shipped, receipt_lines),
         evidence=evidence,
     )
     session.add(receipt)
@@ -205,6 +143,91 @@ def post(
             field="receipt_no",
         ) from None
     return receipt
+
+
+def _received_lines(
+    session: Session, order: Order, shipped: dict[int, int], data: ReceiptCreate
+) -> list[ReceiptLine]:
+    """Check the stated quantities against what was shipped; one row per line and model."""
+    by_no = {line.line_no: line for line in order.lines}
+    items = queries.items_by_code(session, {ln.item_code for ln in data.lines if ln.item_code})
+    received: dict[int, int] = defaultdict(int)
+    lines: list[ReceiptLine] = []
+    seen: set[tuple[int, int]] = set()
+    for index, line_in in enumerate(data.lines):
+        field = f"lines[{index}]"
+        order_line = by_no.get(line_in.line_no)
+        if order_line is None:
+            raise Invalid(f"order has no line {line_in.line_no}", field=f"{field}.line_no")
+        item = order_line.item
+        if line_in.item_code is not None:
+            found = items.get(line_in.item_code)
+            if found is None:
+                raise Invalid(f"unknown item {line_in.item_code!r}", field=f"{field}.item_code")
+            item = found
+        if (line_in.line_no, item.id) in seen:
+            raise Invalid(
+                f"line {line_in.line_no} with item {item.code} is given twice",
+                field=f"{field}.line_no",
+            )
+        seen.add((line_in.line_no, item.id))
+        received[line_in.line_no] += line_in.received_qty
+        if received[line_in.line_no] > shipped.get(line_in.line_no, 0):
+            raise Invalid(
+                f"received {received[line_in.line_no]} exceeds the "
+                f"{shipped.get(line_in.line_no, 0)} shipped on line {line_in.line_no}",
+                field=f"{field}.received_qty",
+            )
+        lines.append(
+            ReceiptLine(
+                order_line=order_line, received_item=item, received_qty=line_in.received_qty
+            )
+        )
+    missing = [no for no, qty in sorted(shipped.items()) if qty and no not in received]
+    if missing:
+        raise Invalid(
+            f"line(s) {', '.join(map(str, missing))} were shipped but are not on the receipt; "
+            "state 0 where nothing was received",
+            field="lines",
+        )
+    return lines
+
+
+def _exceptions(
+    order: Order, shipped: dict[int, int], lines: list[ReceiptLine]
+) -> list[ReceiptException]:
+    """R8: a shortage where less arrived than was shipped; a substitution per other model."""
+    received: dict[int, int] = defaultdict(int)
+    for line in lines:
+        received[line.order_line.line_no] += line.received_qty
+    by_no = {line.line_no: line for line in order.lines}
+    shortages = [
+        ReceiptException(
+            order_line=by_no[no],
+            kind="shortage",
+            expected_item=by_no[no].item,
+            received_item=None,
+            shipped_qty=qty,
+            received_qty=received[no],
+            quantity=qty - received[no],
+        )
+        for no, qty in sorted(shipped.items())
+        if received[no] < qty
+    ]
+    substitutions = [
+        ReceiptException(
+            order_line=line.order_line,
+            kind="substitution",
+            expected_item=line.order_line.item,
+            received_item=line.received_item,
+            shipped_qty=shipped[line.order_line.line_no],
+            received_qty=received[line.order_line.line_no],
+            quantity=line.received_qty,
+        )
+        for line in lines
+        if line.received_item.id != line.order_line.item_id and line.received_qty > 0
+    ]
+    return shortages + substitutions
 
 
 def load(session: Session, order_id: int) -> Receipt:
@@ -225,8 +248,13 @@ def load(session: Session, order_id: int) -> Receipt:
 
 
 def list_exceptions(
-    session: Session, *, state: str | None, customer_id: int | None, kind: str | None,
-    limit: int, offset: int,
+    session: Session,
+    *,
+    state: str | None,
+    customer_id: int | None,
+    kind: str | None,
+    limit: int,
+    offset: int,
 ) -> list[ReceiptExceptionOut]:
     stmt = (
         select(ReceiptException)

@@ -105,12 +105,17 @@ def ship(
         ],
     )
     workflows.fire(
-        session, orders.MACHINE, order, "ship",
+        session,
+        orders.MACHINE,
+        order,
+        "ship",
         actor=actor,
         context=OrderContext(order=order, today=today),
         expected_version=expected_version,
-        payload={**data.model_dump(mode="json", exclude={"lines"}),
-                 "shipped": {str(k): v for k, v in sorted(quantities.items())}},
+        payload={
+            **data.model_dump(mode="json", exclude={"lines"}),
+            "shipped": {str(k): v for k, v in sorted(quantities.items())},
+        },
     )
     session.add(shipment)
     session.flush()

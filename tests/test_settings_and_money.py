@@ -1,0 +1,92 @@
+"""Settings are validated at start-up; money columns stay exact Decimals on both databases."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+from sqlalchemy import func, select
+
+from service.db import Money
+from service.masterdata.models import Customer
+from service.settings import SettingsError, load_settings
+from tests.support import Backend
+
+
+def test_defaults_come_from_config_defaults_toml() -> None:
+    settings = load_settings()
+    assert settings.order_max_lines == 5
+    assert settings.timezone == "Asia/Shanghai"
+    assert settings.database_url.startswith("sqlite:///")
+
+
+def test_environment_overrides_are_validated(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("O2C_ORDER_MAX_LINES", "3")
+    assert load_settings().order_max_lines == 3
+    for name, value in [
+        ("O2C_ORDER_MAX_LINES", "0"),
+        ("O2C_ORDER_MAX_LINES", "five"),
+        ("O2C_TIMEZONE", "Mars/Olympus"),
+        ("O2C_DATABASE_URL", "mysql://x/y"),
+        ("O2C_PORT", "99999"),
+        ("O2C_LOG_LEVEL", "loud"),
+    ]:
+        monkeypatch.setenv(name, value)
+        with pytest.raises(SettingsError, match=f"invalid setting {name}"):
+            load_settings()
+        monkeypatch.delenv(name)
+
+
+def test_an_unknown_setting_in_a_deployment_file_is_refused(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: object
+) -> None:
+    from pathlib import Path
+
+    path = Path(str(tmp_path)) / "deploy.toml"
+    path.write_text("order_max_line = 7\n")
+    monkeypatch.setenv("O2C_CONFIG_FILE", str(path))
+    with pytest.raises(SettingsError, match="order_max_line"):
+        load_settings()
+    path.write_text("order_max_lines = 7\n")
+    assert load_settings().order_max_lines == 7
+
+
+def test_money_is_decimal_never_float() -> None:
+    from sqlalchemy.dialects import postgresql, sqlite
+
+    with pytest.raises(TypeError, match="never float"):
+        Money.process_bind_param(0.1, sqlite.dialect())
+    with pytest.raises(ValueError, match="more than 2 decimal places"):
+        Money.process_bind_param(Decimal("1.005"), postgresql.dialect())  # type: ignore[no-untyped-call]
+    assert Money.process_bind_param(Decimal("12.30"), sqlite.dialect()) == 1230
+    assert Money.process_result_value(1230, sqlite.dialect()) == Decimal("12.30")
+
+
+def test_money_round_trips_and_sums_exactly(backend: Backend) -> None:
+    from service.masterdata.schemas import CustomerIn
+    from service.masterdata.usecases import create_customer
+    from tests.support import unique
+
+    limits = [Decimal("0.10"), Decimal("0.20"), Decimal("99999999999.99")]
+    codes = [unique("M") for _ in limits]
+    with backend.db.write() as session:
+        for code, limit in zip(codes, limits, strict=True):
+            create_customer(
+                session,
+                CustomerIn(
+                    code=code,
+                    name=code,
+                    grade="A",
+                    credit_limit=limit,
+                    payment_term_days=30,
+                    settlement_kind="term_from_receipt",
+                ),
+            )
+    with backend.db.read() as session:
+        stored = session.scalars(select(Customer.credit_limit).where(Customer.code.in_(codes)))
+        assert sorted(stored) == sorted(limits)
+        summed = session.scalar(
+            select(func.sum(Customer.credit_limit, type_=Money)).where(Customer.code.in_(codes))
+        )
+    assert summed == sum(limits)
+    assert isinstance(summed, Decimal)
