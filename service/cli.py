@@ -16,9 +16,11 @@ app = typer.Typer(
 users_app = typer.Typer(help="Users and their roles.", no_args_is_help=True)
 tokens_app = typer.Typer(help="API tokens (shown once; only a hash is kept).", no_args_is_help=True)
 workflows_app = typer.Typer(help="Workflow definitions.", no_args_is_help=True)
+rules_app = typer.Typer(help="YAML rule sets.", no_args_is_help=True)
 app.add_typer(users_app, name="users")
 app.add_typer(tokens_app, name="tokens")
 app.add_typer(workflows_app, name="workflows")
+app.add_typer(rules_app, name="rules")
 
 
 def _settings(**overrides: Any) -> Settings:
@@ -198,6 +200,24 @@ def workflows_diagram(machine: str) -> None:
     if machine not in flows:
         raise _fail(f"no workflow {machine!r}; known: {', '.join(flows)}")
     typer.echo(flows[machine].mermaid())
+
+
+@rules_app.command("check")
+def rules_check(
+    directory: Annotated[
+        Path | None, typer.Argument(help="default: the packaged rule sets")
+    ] = None,
+) -> None:
+    """Validate rule files: structure, vocabulary, and each rule set's own examples."""
+    from rules import DEFAULT_DIR, check_dir
+
+    reports = check_dir(directory or DEFAULT_DIR)
+    for report in reports:
+        typer.echo(str(report), err=not report.ok)
+    if not reports:
+        raise _fail(f"no rule files (*.yaml) in {directory or DEFAULT_DIR}")
+    if not all(report.ok for report in reports):
+        raise typer.Exit(1)
 
 
 def main() -> None:

@@ -146,3 +146,24 @@ def test_demo_data_loads_once_on_each_database(backend: Backend) -> None:
     assert (first, again) == (True, False)
     with backend.db.read() as session:
         assert tokens.resolve(session, DEMO_TOKENS["hq"], demo_mode=True) is not None
+
+
+def test_rules_check_names_the_file_rule_and_field(tmp_path: Path) -> None:
+    from rules import DEFAULT_DIR
+
+    text = (DEFAULT_DIR / "credit_release.yaml").read_text()
+    (tmp_path / "credit_release.yaml").write_text(text.replace("credit_limit", "credit_limt"))
+    result = subprocess.run(  # noqa: PLW1510 (the exit code is asserted)
+        [*O2C, "rules", "check", str(tmp_path)],
+        env=_env(),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 1
+    assert "credit_release.yaml: rule 'over-credit-limit': conditions.all[0].name" in result.stderr
+    good = subprocess.run(  # noqa: PLW1510
+        [*O2C, "rules", "check"], env=_env(), capture_output=True, text=True, timeout=60
+    )
+    assert good.returncode == 0
+    assert "invoice_discrepancy v1 sha256:" in good.stdout

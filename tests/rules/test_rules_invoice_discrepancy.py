@@ -68,7 +68,9 @@ def test_r15_under_invoiced_quantity_without_certificate_needs_a_person() -> Non
 
 def test_r15_quantity_kind_contradicting_the_difference_needs_a_person() -> None:
     assert not decide("quantity_over_invoiced", quantity_difference=0).matched
-    assert not decide("quantity_under_invoiced", quantity_difference=1, branch_certified=True).matched
+    assert not decide(
+        "quantity_under_invoiced", quantity_difference=1, branch_certified=True
+    ).matched
 
 
 def test_r16_price_mismatch_is_corrected_to_contract_price_confirmed_by_hq() -> None:
@@ -184,15 +186,19 @@ def test_decided_actions_are_shared_and_read_only() -> None:
     first = decide("price_mismatch")
     second = decide("price_mismatch")
 
-    assert first.actions == second.actions == (
-        Action(
-            "resolve",
-            {
-                "resolution": "correct_price",
-                "evidence": ("contract_price_agreement",),
-                "confirm_by": "hq",
-            },
-        ),
+    assert (
+        first.actions
+        == second.actions
+        == (
+            Action(
+                "resolve",
+                {
+                    "resolution": "correct_price",
+                    "evidence": ("contract_price_agreement",),
+                    "confirm_by": "hq",
+                },
+            ),
+        )
     )
     with pytest.raises(TypeError):
         first.actions[0].params["resolution"] = "reissue"  # type: ignore[index]

@@ -176,7 +176,10 @@ def test_operator_without_input_refuses_a_value() -> None:
         lambda d: condition(d).update(name="customer_grade", operator="non_empty", value="A")
     )
 
-    assert (error.field, error.reason) == ("conditions.all[1].value", "this operator takes no value")
+    assert (error.field, error.reason) == (
+        "conditions.all[1].value",
+        "this operator takes no value",
+    )
 
 
 def test_invalid_regex_is_refused() -> None:
