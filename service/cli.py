@@ -8,6 +8,7 @@ from typing import Annotated, Any
 
 import typer
 
+from service.imports_cli import import_app
 from service.settings import Settings, SettingsError, load_settings
 
 app = typer.Typer(
@@ -21,6 +22,7 @@ app.add_typer(users_app, name="users")
 app.add_typer(tokens_app, name="tokens")
 app.add_typer(workflows_app, name="workflows")
 app.add_typer(rules_app, name="rules")
+app.add_typer(import_app, name="import")
 
 
 def _settings(**overrides: Any) -> Settings:
