@@ -11,13 +11,16 @@ from sqlalchemy import select
 from service import problems
 from service.attachments.routes import router as attachments_router
 from service.auth.models import User
+from service.carriers.routes import router as carriers_router
 from service.db import Database
 from service.http import AppContext, Ctx, CurrentActor
 from service.masterdata.routes import router as masterdata_router
 from service.migrate import assert_current
 from service.orders.routes import router as orders_router
 from service.receipts.routes import router as receipts_router
+from service.scheduler.process import SchedulerProcess
 from service.settings import Settings
+from service.tasks.routes import router as tasks_router
 from service.workflow import Workflows
 
 meta = APIRouter(tags=["service"])
@@ -69,9 +72,15 @@ def create_app(settings: Settings, *, db: Database | None = None) -> FastAPI:
     assert_current(database)
     ctx = AppContext(settings=settings, db=database, workflows=Workflows(settings.workflows_dir))
 
+    scheduler = SchedulerProcess(settings, database) if settings.scheduler_enabled else None
+
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        if scheduler is not None:
+            scheduler.start()
         yield
+        if scheduler is not None:
+            scheduler.stop()
         if db is None:
             database.dispose()
 
@@ -84,7 +93,16 @@ def create_app(settings: Settings, *, db: Database | None = None) -> FastAPI:
         lifespan=lifespan,
     )
     app.state.ctx = ctx
+    app.state.scheduler = scheduler
     problems.install(app)
-    for router in (meta, masterdata_router, orders_router, receipts_router, attachments_router):
+    for router in (
+        meta,
+        masterdata_router,
+        orders_router,
+        receipts_router,
+        attachments_router,
+        tasks_router,
+        carriers_router,
+    ):
         app.include_router(router)
     return app

@@ -18,11 +18,16 @@ users_app = typer.Typer(help="Users and their roles.", no_args_is_help=True)
 tokens_app = typer.Typer(help="API tokens (shown once; only a hash is kept).", no_args_is_help=True)
 workflows_app = typer.Typer(help="Workflow definitions.", no_args_is_help=True)
 rules_app = typer.Typer(help="YAML rule sets.", no_args_is_help=True)
+scheduler_app = typer.Typer(
+    help="The scheduler: alone (`o2c scheduler`) or one run for a given moment (`run-once`).",
+    invoke_without_command=True,
+)
 app.add_typer(users_app, name="users")
 app.add_typer(tokens_app, name="tokens")
 app.add_typer(workflows_app, name="workflows")
 app.add_typer(rules_app, name="rules")
 app.add_typer(import_app, name="import")
+app.add_typer(scheduler_app, name="scheduler")
 
 
 def _settings(**overrides: Any) -> Settings:
@@ -219,6 +224,71 @@ def rules_check(
     if not reports:
         raise _fail(f"no rule files (*.yaml) in {directory or DEFAULT_DIR}")
     if not all(report.ok for report in reports):
+        raise typer.Exit(1)
+
+
+@scheduler_app.callback()
+def scheduler_alone(ctx: typer.Context) -> None:
+    """Run the scheduler as its own process (for deployments that serve with it disabled)."""
+    if ctx.invoked_subcommand is not None:
+        return
+    import signal
+
+    from service.db import Database
+    from service.migrate import SchemaOutdated, assert_current
+    from service.scheduler.process import SchedulerProcess
+
+    settings = _settings()
+    db = Database(settings.database_url)
+    try:
+        assert_current(db)
+    except SchemaOutdated as exc:
+        raise _fail(str(exc)) from None
+    process = SchedulerProcess(settings, db)
+    signal.signal(signal.SIGTERM, lambda *_: process.stop())
+    process.start()
+    typer.echo(f"scheduler {process.holder} started; it runs jobs while it holds the lease")
+    try:
+        process.wait()
+    except KeyboardInterrupt:
+        process.stop()
+
+
+@scheduler_app.command("run-once")
+def scheduler_run_once(
+    as_of: Annotated[
+        str | None,
+        typer.Option(
+            "--as-of",
+            help="the moment to run for, ISO 8601 (no zone: the business time zone); default now",
+        ),
+    ] = None,
+) -> None:
+    """Run every job once for a given moment: how operators and tests drive time."""
+    from datetime import datetime
+
+    from service.db import Database, utcnow
+    from service.migrate import SchemaOutdated, assert_current
+    from service.scheduler.runner import run_due
+
+    settings = _settings()
+    moment = utcnow()
+    if as_of:
+        try:
+            moment = datetime.fromisoformat(as_of)
+        except ValueError:
+            raise _fail(f"--as-of: not an ISO 8601 date or date-time: {as_of!r}") from None
+        if moment.tzinfo is None:
+            moment = moment.replace(tzinfo=settings.tz)
+    db = Database(settings.database_url)
+    try:
+        assert_current(db)
+    except SchemaOutdated as exc:
+        raise _fail(str(exc)) from None
+    results = run_due(db, as_of=moment, tz=settings.tz)
+    for result in results:
+        typer.echo(result.summary())
+    if any(result.problems for result in results):
         raise typer.Exit(1)
 
 

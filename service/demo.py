@@ -238,9 +238,18 @@ def _orders(session: Session, workflows: Workflows, actors: dict[str, Actor], to
 
     order("PO-HD-1001", "HDQ", "SH-DC01", 1, [("KFR-35GW/A1", 20), ("BCD-520W", 5)], "FY-2026-88")
     approve(order("PO-HD-1002", "HDQ", "SZ-DC02", 2, [("XQG100-B", 12)], "FY-2026-89"))
-    shipped = order("PO-BJ-2001", "BJM", "BJ-DC01", 6, [("RSJ-60", 30), ("CXW-200", 10)])
+    # Delivered by the carrier six days ago, signed receipt still missing: R7 raises a task.
+    shipped = order("PO-BJ-2001", "BJM", "BJ-DC01", 8, [("RSJ-60", 30), ("CXW-200", 10)])
     approve(shipped)
-    ship(shipped, "internal", 5)
+    ship(shipped, "internal", 7)
+    shipments.record_delivery(
+        session,
+        actor=logistics,
+        workflows=workflows,
+        order_id=shipped,
+        delivered_on=today - timedelta(days=6),
+        today=today,
+    )
     done = order("PO-BJ-2002", "BJM", "BJ-DC01", 20, [("BCD-520W", 8)])
     approve(done)
     ship(done, "external", 18)

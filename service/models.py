@@ -16,7 +16,9 @@ from service.masterdata.models import (
 from service.numbering import NumberSequence
 from service.orders.models import Order, OrderLine
 from service.receipts.models import Receipt, ReceiptAttachment, ReceiptException, ReceiptLine
+from service.scheduler.models import SchedulerLease, apscheduler_jobs
 from service.shipments.models import Shipment, ShipmentLine
+from service.tasks.models import Task
 
 __all__ = [
     "ApiToken",
@@ -36,8 +38,11 @@ __all__ = [
     "ReceiptAttachment",
     "ReceiptException",
     "ReceiptLine",
+    "SchedulerLease",
     "Shipment",
     "ShipmentLine",
+    "Task",
     "User",
     "Warehouse",
+    "apscheduler_jobs",
 ]

@@ -42,6 +42,8 @@ class Settings(BaseSettings):
     host: str
     port: int = Field(ge=1, le=65535)
     scheduler_enabled: bool
+    scheduler_interval_seconds: int = Field(ge=5, le=86400)
+    scheduler_lease_seconds: int = Field(ge=3, le=3600)
     max_attachment_bytes: int = Field(ge=1024)
     workflows_dir: str
     rules_dir: str

@@ -6,6 +6,7 @@ row in the caller's transaction; the version column catches concurrent updates a
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -15,9 +16,11 @@ from service import journal
 from service.auth.tokens import ROLES, Actor
 from service.errors import Conflict
 from service.orders.guards import ORDER_GUARDS
+from service.tasks.guards import TASK_GUARDS
 from workflows import DEFINITIONS_DIR, Firing, Flow, load_flows
+from workflows.flow import Guard
 
-GUARDS = {"order": ORDER_GUARDS}
+GUARDS: dict[str, Mapping[str, Guard]] = {"order": ORDER_GUARDS, "task": TASK_GUARDS}
 
 
 class Stateful(Protocol):

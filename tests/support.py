@@ -81,7 +81,8 @@ def postgres_database() -> Iterator[str]:
 
 
 def settings_for(url: str, **overrides: Any) -> Settings:
-    return load_settings(database_url=url, demo=False, scheduler_enabled=False, **overrides)
+    values: dict[str, Any] = {"demo": False, "scheduler_enabled": False, **overrides}
+    return load_settings(database_url=url, **values)
 
 
 def free_port() -> int:

@@ -34,7 +34,7 @@ def test_serve_in_demo_mode_migrates_loads_demo_data_and_prints_docs_and_tokens(
     env = _env(
         O2C_DATABASE_URL=f"sqlite:///{tmp_path / 'run.sqlite3'}",
         O2C_PORT=str(port),
-        O2C_SCHEDULER_ENABLED="false",
+        O2C_SCHEDULER_INTERVAL_SECONDS="3600",
     )
     log = (tmp_path / "serve.log").open("w+")
     process = subprocess.Popen(
@@ -61,6 +61,11 @@ def test_serve_in_demo_mode_migrates_loads_demo_data_and_prints_docs_and_tokens(
             "cancelled",
         }
         assert httpx.get(f"http://127.0.0.1:{port}/docs").status_code == 200
+        # The scheduler runs in the server: the demo's overdue carrier receipt becomes a task.
+        logistics = {"Authorization": f"Bearer {DEMO_TOKENS['logistics']}"}
+        while not httpx.get(f"http://127.0.0.1:{port}/tasks", headers=logistics).json():
+            assert time.monotonic() < deadline, "the scheduler raised no task"
+            time.sleep(0.2)
     finally:
         process.terminate()
         process.wait(timeout=20)

@@ -170,7 +170,7 @@ def test_cancel_before_shipment_and_not_after(flows: Flows) -> None:
     shipped = flows.shipped_order()
     refused = flows.sales.post(f"/orders/{shipped['id']}/cancel", json={"reason": "late"})
     assert refused.status_code == 409
-    assert refused.json()["allowed_triggers"] == ["post_receipt"]
+    assert refused.json()["allowed_triggers"] == ["record_delivery", "post_receipt"]
     assert flows.order(shipped["id"])["state"] == "shipped"
 
 

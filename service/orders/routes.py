@@ -28,7 +28,7 @@ from service.receipts import usecases as receipts
 from service.receipts.schemas import ReceiptCreate, ReceiptOut
 from service.schemas import EventOut
 from service.shipments import usecases as shipments
-from service.shipments.schemas import ShipmentCreate, ShipmentOut
+from service.shipments.schemas import DeliveryReport, ShipmentCreate, ShipmentOut
 
 router = APIRouter(prefix="/orders", tags=["orders"])
 
@@ -204,6 +204,42 @@ def ship_order(
         return shipments.to_out(shipment).model_dump(mode="json")
 
     return respond(ctx, request, actor=actor, key=key, body=body.model_dump(mode="json"), work=work)
+
+
+@router.post(
+    "/{order_id}/delivery",
+    response_model=ShipmentOut,
+    tags=["shipments"],
+    summary="Record the carrier's delivery report (R7's two working days start)",
+)
+def record_delivery(
+    order_id: int,
+    body: DeliveryReport,
+    request: Request,
+    ctx: Ctx,
+    actor: CurrentActor,
+    key: IdempotencyKey = None,
+) -> JSONResponse:
+    def work(session: Session) -> object:
+        shipment = shipments.record_delivery(
+            session,
+            actor=actor,
+            workflows=ctx.workflows,
+            order_id=order_id,
+            today=ctx.today(),
+            delivered_on=body.delivered_on,
+        )
+        return shipments.to_out(shipment).model_dump(mode="json")
+
+    return respond(
+        ctx,
+        request,
+        actor=actor,
+        key=key,
+        body=body.model_dump(mode="json"),
+        work=work,
+        status_code=200,
+    )
 
 
 @router.get("/{order_id}/shipment", response_model=ShipmentOut, tags=["shipments"])

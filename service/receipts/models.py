@@ -31,6 +31,10 @@ class Receipt(Base):
     note: Mapped[str] = mapped_column(Text, default="")
     posted_by: Mapped[str] = mapped_column(String(64))
     posted_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # R7, internal-warehouse shipments only: the carrier must report within 2 working days.
+    reported_on: Mapped[date | None] = mapped_column(Date)
+    report_deadline: Mapped[date | None] = mapped_column(Date)
+    reported_late: Mapped[bool | None]
 
     order: Mapped[Order] = relationship()
     shipment: Mapped[Shipment] = relationship()

@@ -70,6 +70,9 @@ class ReceiptOut(Response):
     posted_by: str
     posted_at: datetime
     note: str
+    reported_on: date | None = Field(description="R7: the day the carrier's report was posted")
+    report_deadline: date | None
+    reported_late: bool | None = Field(description="R7: reported after 2 working days")
     lines: list[ReceiptLineOut]
     exceptions: list[ReceiptExceptionOut]
     evidence: list[AttachmentRef]

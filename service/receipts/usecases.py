@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections import defaultdict
 from datetime import date
 
@@ -11,6 +12,7 @@ from sqlalchemy.orm import Session, joinedload, selectinload
 
 from service.attachments.models import Attachment
 from service.auth.tokens import Actor
+from service.carriers.deadline import CARRIER_RECEIPT_OVERDUE, report_deadline
 from service.errors import Conflict, Invalid, NotFound
 from service.masterdata import queries
 from service.orders import usecases as orders
@@ -25,7 +27,11 @@ from service.receipts.schemas import (
     ReceiptOut,
 )
 from service.shipments import usecases as shipments
+from service.tasks.usecases import resolve_for_subject
+from service.workdays import CalendarGap
 from service.workflow import Workflows
+
+log = logging.getLogger("o2c.receipts")
 
 
 def exception_out(exc: ReceiptException, receipt: Receipt) -> ReceiptExceptionOut:
@@ -54,6 +60,9 @@ def to_out(receipt: Receipt) -> ReceiptOut:
         posted_by=receipt.posted_by,
         posted_at=receipt.posted_at,
         note=receipt.note,
+        reported_on=receipt.reported_on,
+        report_deadline=receipt.report_deadline,
+        reported_late=receipt.reported_late,
         lines=[
             ReceiptLineOut(
                 line_no=line.order_line.line_no,
@@ -133,7 +142,18 @@ def post(
         exceptions=_exceptions(order, shipped, receipt_lines),
         evidence=evidence,
     )
+    if shipment.warehouse_kind == "internal":
+        _mark_report_timeliness(receipt, today)
     session.add(receipt)
+    resolve_for_subject(
+        session,
+        actor=actor,
+        workflows=workflows,
+        kind=CARRIER_RECEIPT_OVERDUE,
+        subject_type="shipment",
+        subject_id=shipment.id,
+        note=f"signed receipt {data.receipt_no} posted",
+    )
     try:
         session.flush()
     except IntegrityError:
@@ -143,6 +163,18 @@ def post(
             field="receipt_no",
         ) from None
     return receipt
+
+
+def _mark_report_timeliness(receipt: Receipt, today: date) -> None:
+    """R7: an internal-warehouse receipt reported after 2 working days is late (the carrier's)."""
+    receipt.reported_on = today
+    try:
+        receipt.report_deadline = report_deadline(receipt.receipt_date)
+    except CalendarGap as gap:
+        # Never refuse a signed receipt for want of a calendar; timeliness stays unknown.
+        log.warning("receipt %s: lateness not judged: %s", receipt.receipt_no, gap)
+        return
+    receipt.reported_late = today > receipt.report_deadline
 
 
 def _received_lines(

@@ -27,6 +27,8 @@ class Shipment(Base):
     carrier: Mapped[str] = mapped_column(String(100))
     waybill_no: Mapped[str | None] = mapped_column(String(64))
     shipped_on: Mapped[date] = mapped_column(Date)
+    # The carrier's report that the customer signed (R7 counts working days from it).
+    delivered_on: Mapped[date | None] = mapped_column(Date, index=True)
     created_by: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 

@@ -31,6 +31,12 @@ class ShipmentCreate(Request):
     )
 
 
+class DeliveryReport(Request):
+    """The carrier reports that the customer signed for the goods (R7 starts counting)."""
+
+    delivered_on: date
+
+
 class ShipmentLineOut(Response):
     line_no: int
     item_code: str
@@ -47,5 +53,6 @@ class ShipmentOut(Response):
     carrier: str
     waybill_no: str | None
     shipped_on: date
+    delivered_on: date | None
     created_by: str
     lines: list[ShipmentLineOut]

@@ -36,6 +36,7 @@ def to_out(shipment: Shipment) -> ShipmentOut:
         carrier=shipment.carrier,
         waybill_no=shipment.waybill_no,
         shipped_on=shipment.shipped_on,
+        delivered_on=shipment.delivered_on,
         created_by=shipment.created_by,
         lines=[
             ShipmentLineOut(
@@ -118,6 +119,39 @@ def ship(
         },
     )
     session.add(shipment)
+    session.flush()
+    return shipment
+
+
+def record_delivery(
+    session: Session,
+    *,
+    actor: Actor,
+    workflows: Workflows,
+    order_id: int,
+    delivered_on: date,
+    today: date,
+) -> Shipment:
+    """The carrier's delivery report; R7's two working days for the signed receipt start."""
+    order = orders.load(session, order_id)
+    workflows.fire(
+        session,
+        orders.MACHINE,
+        order,
+        "record_delivery",
+        actor=actor,
+        context=OrderContext(order=order, today=today),
+        payload={"delivered_on": delivered_on},
+    )
+    shipment = get(session, order_id)
+    if delivered_on > today:
+        raise Invalid(f"delivery date {delivered_on} is in the future", field="delivered_on")
+    if delivered_on < shipment.shipped_on:
+        raise Invalid(
+            f"delivery date {delivered_on} is before the shipment date {shipment.shipped_on}",
+            field="delivered_on",
+        )
+    shipment.delivered_on = delivered_on
     session.flush()
     return shipment
 

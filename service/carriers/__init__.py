@@ -1,0 +1,1 @@
+"""Third-party carriers of internal-warehouse shipments: the R7 report deadline and lateness."""
