@@ -3,7 +3,9 @@
 from service.attachments.models import Attachment
 from service.auth.models import ApiToken, User
 from service.db import Base
+from service.discrepancies.models import Booking, BookingLine, ExceptionEvidence, InvoiceException
 from service.idempotency import IdempotencyRecord
+from service.invoices.models import CarryForward, DiscountCredit, Invoice, InvoiceLine
 from service.journal import Event
 from service.masterdata.models import (
     Contract,
@@ -24,11 +26,19 @@ __all__ = [
     "ApiToken",
     "Attachment",
     "Base",
+    "Booking",
+    "BookingLine",
+    "CarryForward",
     "Contract",
     "ContractPrice",
     "Customer",
+    "DiscountCredit",
     "Event",
+    "ExceptionEvidence",
     "IdempotencyRecord",
+    "Invoice",
+    "InvoiceException",
+    "InvoiceLine",
     "Item",
     "NumberSequence",
     "Order",

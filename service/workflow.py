@@ -14,13 +14,18 @@ from sqlalchemy.orm import Session
 
 from service import journal
 from service.auth.tokens import ROLES, Actor
+from service.discrepancies.guards import EXCEPTION_GUARDS
 from service.errors import Conflict
 from service.orders.guards import ORDER_GUARDS
 from service.tasks.guards import TASK_GUARDS
 from workflows import DEFINITIONS_DIR, Firing, Flow, load_flows
 from workflows.flow import Guard
 
-GUARDS: dict[str, Mapping[str, Guard]] = {"order": ORDER_GUARDS, "task": TASK_GUARDS}
+GUARDS: dict[str, Mapping[str, Guard]] = {
+    "order": ORDER_GUARDS,
+    "task": TASK_GUARDS,
+    "invoice_exception": EXCEPTION_GUARDS,
+}
 
 
 class Stateful(Protocol):

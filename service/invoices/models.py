@@ -1,0 +1,125 @@
+"""Invoices (blue and red), their lines, carry-forwards and discounts given outside the invoice."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+
+from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from service.db import Base, Money, UTCDateTime, utcnow
+from service.masterdata.models import Customer, Item, Rate
+from service.orders.models import Order
+
+LINE_SOURCES = ("goods", "discount", "carry_forward", "reversal")
+
+
+class Invoice(Base):
+    """A VAT special invoice (增值税专用发票); red ones are negative and reverse a blue one."""
+
+    __tablename__ = "invoices"
+    __table_args__ = (
+        CheckConstraint("kind IN ('blue', 'red')", name="ck_invoices_kind"),
+        Index("ix_invoices_customer_state", "customer_id", "state"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    invoice_no: Mapped[str] = mapped_column(String(32), unique=True)
+    kind: Mapped[str] = mapped_column(String(8), default="blue")
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id"))
+    order_id: Mapped[int] = mapped_column(ForeignKey("orders.id"), index=True)
+    state: Mapped[str] = mapped_column(String(16))
+    version: Mapped[int] = mapped_column(default=1)
+    # R10: customer PO number, company order number, customer receipt number, warehouse code.
+    remark: Mapped[str] = mapped_column(Text)
+    prices_include_tax: Mapped[bool]
+    amount: Mapped[Decimal] = mapped_column(Money)
+    tax: Mapped[Decimal] = mapped_column(Money)
+    total: Mapped[Decimal] = mapped_column(Money)
+    discount_total: Mapped[Decimal] = mapped_column(Money, default=Decimal("0.00"))
+    sales_list: Mapped[bool] = mapped_column(default=False)
+    fapiao_no: Mapped[str | None] = mapped_column(String(32), unique=True)
+    fapiao_date: Mapped[date | None] = mapped_column(Date)
+    delivery_route: Mapped[str] = mapped_column(String(32))
+    delivery_address: Mapped[str] = mapped_column(Text, default="")
+    sent_on: Mapped[date | None] = mapped_column(Date)
+    tracking_no: Mapped[str | None] = mapped_column(String(64))
+    signed_on: Mapped[date | None] = mapped_column(Date)
+    signed_by: Mapped[str | None] = mapped_column(String(100))
+    # A red invoice reverses `original_id`; a corrected blue invoice replaces `original_id`.
+    original_id: Mapped[int | None] = mapped_column(ForeignKey("invoices.id"), index=True)
+    reversed_by_id: Mapped[int | None] = mapped_column(ForeignKey("invoices.id"))
+    replaced_by_id: Mapped[int | None] = mapped_column(ForeignKey("invoices.id"))
+    created_by: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    customer: Mapped[Customer] = relationship()
+    order: Mapped[Order] = relationship()
+    lines: Mapped[list[InvoiceLine]] = relationship(
+        back_populates="invoice", order_by="InvoiceLine.line_no", cascade="all, delete-orphan"
+    )
+
+    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012
+
+
+class InvoiceLine(Base):
+    """A goods line, its discount line (R12 on the invoice), a carried-forward line or a
+    reversal line of a red invoice. Amounts exclude tax; tax is per line, half-up to the fen."""
+
+    __tablename__ = "invoice_lines"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    invoice_id: Mapped[int] = mapped_column(ForeignKey("invoices.id"), index=True)
+    line_no: Mapped[int]
+    source: Mapped[str] = mapped_column(String(16))
+    item_id: Mapped[int] = mapped_column(ForeignKey("items.id"))
+    order_line_id: Mapped[int | None] = mapped_column(ForeignKey("order_lines.id"))
+    carry_forward_id: Mapped[int | None] = mapped_column(ForeignKey("carry_forwards.id"))
+    quantity: Mapped[int]
+    unit_price: Mapped[Decimal] = mapped_column(Money)
+    amount: Mapped[Decimal] = mapped_column(Money)
+    tax_rate: Mapped[Decimal] = mapped_column(Rate)
+    tax: Mapped[Decimal] = mapped_column(Money)
+
+    invoice: Mapped[Invoice] = relationship(back_populates="lines")
+    item: Mapped[Item] = relationship()
+
+
+class CarryForward(Base):
+    """A quantity to put on the customer's next invoice (R15), or a model offset (R14)."""
+
+    __tablename__ = "carry_forwards"
+    __table_args__ = (Index("ix_carry_forwards_pending", "customer_id", "state"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id"))
+    item_id: Mapped[int] = mapped_column(ForeignKey("items.id"))
+    quantity: Mapped[int]
+    unit_price: Mapped[Decimal] = mapped_column(Money)
+    tax_rate: Mapped[Decimal] = mapped_column(Rate)
+    prices_include_tax: Mapped[bool]
+    reason: Mapped[str] = mapped_column(Text)
+    source_invoice_id: Mapped[int] = mapped_column(ForeignKey("invoices.id"))
+    source_exception_id: Mapped[int | None] = mapped_column(ForeignKey("invoice_exceptions.id"))
+    state: Mapped[str] = mapped_column(String(16), default="pending")
+    invoice_id: Mapped[int | None] = mapped_column(ForeignKey("invoices.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    item: Mapped[Item] = relationship()
+
+
+class DiscountCredit(Base):
+    """A discount given outside the invoice (R12): offset by receipts or by a red-letter notice."""
+
+    __tablename__ = "discount_credits"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id"), index=True)
+    invoice_id: Mapped[int] = mapped_column(ForeignKey("invoices.id"))
+    mode: Mapped[str] = mapped_column(String(16))
+    amount: Mapped[Decimal] = mapped_column(Money)
+    discount_order_no: Mapped[str | None] = mapped_column(String(64))
+    state: Mapped[str] = mapped_column(String(16), default="pending")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
