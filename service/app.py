@@ -14,6 +14,7 @@ from service.auth.models import User
 from service.carriers.routes import router as carriers_router
 from service.db import Database
 from service.http import AppContext, Ctx, CurrentActor
+from service.invoices.routes import router as invoices_router
 from service.masterdata.routes import router as masterdata_router
 from service.migrate import assert_current
 from service.orders.routes import router as orders_router
@@ -103,6 +104,7 @@ def create_app(settings: Settings, *, db: Database | None = None) -> FastAPI:
         attachments_router,
         tasks_router,
         carriers_router,
+        invoices_router,
     ):
         app.include_router(router)
     return app

@@ -38,6 +38,7 @@ class Settings(BaseSettings):
     database_url: str
     timezone: str
     order_max_lines: int = Field(ge=1, le=100)
+    invoice_max_lines: int = Field(ge=1, le=100)
     demo: bool
     host: str
     port: int = Field(ge=1, le=65535)

@@ -8,7 +8,7 @@ from typing import Any
 import httpx
 
 from service.clock import business_date
-from tests.support import Backend, World, png_bytes, unique
+from tests.support import Backend, World, png_bytes, unique, unique_fapiao
 
 
 class Flows:
@@ -112,6 +112,27 @@ class Flows:
     ) -> httpx.Response:
         headers = {"Idempotency-Key": key} if key else {}
         return self.logistics.post(f"/orders/{order_id}/receipt", json=body, headers=headers)
+
+    def receipted_order(self, received: list[dict[str, Any]] | None = None, **kwargs: Any
+                        ) -> dict[str, Any]:
+        order = self.shipped_order(**kwargs)
+        body = self.receipt_body(order, lines=received)
+        response = self.post_receipt(order["id"], body)
+        assert response.status_code == 201, response.text
+        return order | {"receipt_no": body["receipt_no"]}
+
+    # --- finance -------------------------------------------------------------------------
+    def invoice(self, order_id: int) -> dict[str, Any]:
+        response = self.finance.post("/invoices", json={"order_id": order_id})
+        assert response.status_code == 201, response.text
+        return dict(response.json())
+
+    def issued_invoice(self, order_id: int) -> dict[str, Any]:
+        invoice = self.invoice(order_id)
+        response = self.finance.post(f"/invoices/{invoice['id']}/issue", json={
+            "fapiao_no": unique_fapiao(), "fapiao_date": str(self.today)})
+        assert response.status_code == 200, response.text
+        return dict(response.json())
 
     # --- anyone --------------------------------------------------------------------------
     def order(self, order_id: int) -> dict[str, Any]:

@@ -38,6 +38,11 @@ PG_ADMIN_URL = os.environ.get(
 _counter = itertools.count(1)
 
 
+def unique_fapiao() -> str:
+    """A 20-digit fully digital invoice number (数电票), unique in this test run."""
+    return f"{uuid.uuid4().int % 10**14:014d}{next(_counter):06d}"
+
+
 def unique(prefix: str) -> str:
     return f"{prefix}-{uuid.uuid4().hex[:8]}-{next(_counter)}"
 
@@ -193,6 +198,7 @@ def make_world(
     discount_rate: str = "0",
     contract_days: tuple[int, int] = (-100, 300),
     grade: str = "B",
+    delivery: str = "branch",
 ) -> World:
     customer = unique("C")
     items = [unique("M") for _ in range(7)]
@@ -211,6 +217,10 @@ def make_world(
                 payment_term_days=45,
                 settlement_kind="term_from_receipt",
                 discount_mode=discount_mode,
+                invoice_delivery=delivery,
+                settlement_centre_address="settlement centre, Road 1"
+                if delivery == "settlement_centre"
+                else None,
                 warehouses=[
                     {"code": "DC1", "name": "main DC"},
                     {"code": "DC2", "name": "second DC"},

@@ -1,0 +1,72 @@
+"""Invoice request and response bodies."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+
+from pydantic import Field
+
+from service.schemas import Code, Request, Response
+
+
+class InvoiceCreate(Request):
+    order_id: int = Field(description="a receipted order; the invoice uses what was received")
+
+
+class InvoiceIssue(Request):
+    fapiao_no: str = Field(pattern=r"^\d{8,20}$", description="the number the tax system gave")
+    fapiao_date: date
+
+
+class InvoiceSend(Request):
+    sent_on: date
+    tracking_no: Code | None = None
+
+
+class InvoiceSign(Request):
+    signed_on: date = Field(description="the date the customer signed for the invoice")
+    signed_by: str = Field(min_length=1, max_length=100, description="who signed at the customer")
+
+
+class InvoiceLineOut(Response):
+    line_no: int
+    source: str = Field(description="goods, discount, carry_forward (owed from before), reversal")
+    item_code: str
+    quantity: int
+    unit_price: Decimal
+    amount: Decimal
+    tax_rate: Decimal
+    tax: Decimal
+
+
+class InvoiceOut(Response):
+    id: int
+    invoice_no: str
+    kind: str
+    state: str
+    version: int
+    order_id: int
+    customer_code: str
+    remark: str
+    prices_include_tax: bool
+    amount: Decimal
+    tax: Decimal
+    total: Decimal
+    discount_total: Decimal
+    sales_list: bool = Field(description="more lines than one VAT invoice holds: 销货清单 attached")
+    fapiao_no: str | None
+    fapiao_date: date | None
+    delivery_route: str
+    delivery_address: str
+    sent_on: date | None
+    tracking_no: str | None
+    signed_on: date | None
+    signed_by: str | None
+    original_id: int | None
+    reversed_by_id: int | None
+    replaced_by_id: int | None
+    created_by: str
+    created_at: datetime
+    lines: list[InvoiceLineOut]
+    allowed_triggers: list[str]
