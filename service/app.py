@@ -13,14 +13,18 @@ from service.attachments.routes import router as attachments_router
 from service.auth.models import User
 from service.carriers.routes import router as carriers_router
 from service.db import Database
+from service.discrepancies.routes import router as discrepancies_router
 from service.http import AppContext, Ctx, CurrentActor
 from service.invoices.routes import router as invoices_router
 from service.masterdata.routes import router as masterdata_router
 from service.migrate import assert_current
 from service.orders.routes import router as orders_router
 from service.receipts.routes import router as receipts_router
+from service.rulesets import RuleRegistry
+from service.rulesets.routes import router as rules_router
 from service.scheduler.process import SchedulerProcess
 from service.settings import Settings
+from service.shipments.routes import router as shipments_router
 from service.tasks.routes import router as tasks_router
 from service.workflow import Workflows
 
@@ -71,7 +75,12 @@ def create_app(settings: Settings, *, db: Database | None = None) -> FastAPI:
     """Build the app; the database must already be migrated to the newest revision."""
     database = db or Database(settings.database_url)
     assert_current(database)
-    ctx = AppContext(settings=settings, db=database, workflows=Workflows(settings.workflows_dir))
+    ctx = AppContext(
+        settings=settings,
+        db=database,
+        workflows=Workflows(settings.workflows_dir),
+        rules=RuleRegistry.from_settings(settings),
+    )
 
     scheduler = SchedulerProcess(settings, database) if settings.scheduler_enabled else None
 
@@ -100,11 +109,14 @@ def create_app(settings: Settings, *, db: Database | None = None) -> FastAPI:
         meta,
         masterdata_router,
         orders_router,
+        shipments_router,
         receipts_router,
         attachments_router,
         tasks_router,
         carriers_router,
         invoices_router,
+        rules_router,
+        discrepancies_router,
     ):
         app.include_router(router)
     return app

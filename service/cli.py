@@ -68,6 +68,7 @@ def serve(
     """Run the HTTP API (and, when enabled, the scheduler)."""
     import uvicorn
 
+    from rules import RuleSetError
     from service.app import create_app
     from service.clock import business_date
     from service.db import Database
@@ -85,6 +86,8 @@ def serve(
         application = create_app(settings, db=db)
     except SchemaOutdated as exc:
         raise _fail(str(exc)) from None
+    except RuleSetError as exc:
+        raise _fail(f"rule file refused: {exc}") from None
     base = f"http://{settings.host}:{settings.port}"
     typer.echo(f"API docs: {base}/docs   (OpenAPI: {base}/openapi.json)")
     typer.echo(f"database: {db.engine.url.render_as_string(hide_password=True)}")
@@ -225,6 +228,29 @@ def rules_check(
         raise _fail(f"no rule files (*.yaml) in {directory or DEFAULT_DIR}")
     if not all(report.ok for report in reports):
         raise typer.Exit(1)
+
+
+@rules_app.command("status")
+def rules_status() -> None:
+    """Print the rule-set versions the configured rules directory puts in force today."""
+    from service.rulesets.commands import CommandFailed, status_lines
+
+    try:
+        typer.echo("\n".join(status_lines(_settings())))
+    except CommandFailed as exc:
+        raise _fail(str(exc)) from None
+
+
+@rules_app.command("dry-run")
+def rules_dry_run(file: Annotated[Path, typer.Argument(help="the candidate rule file")]) -> None:
+    """What a candidate rule file would decide differently on the open items of the configured
+    database, against the rule set in force; changes nothing."""
+    from service.rulesets.commands import CommandFailed, dry_run_lines
+
+    try:
+        typer.echo("\n".join(dry_run_lines(_settings(), file)))
+    except CommandFailed as exc:
+        raise _fail(str(exc)) from None
 
 
 @scheduler_app.callback()

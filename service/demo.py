@@ -8,23 +8,34 @@ from __future__ import annotations
 
 import struct
 import zlib
+from collections.abc import Callable
 from datetime import date, timedelta
 from decimal import Decimal
+from functools import partial
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from rules import RuleSet
 from service.attachments import usecases as attachments
 from service.auth import tokens
 from service.auth.models import User
 from service.auth.tokens import ROLES, Actor
 from service.db import Database
+from service.discrepancies import usecases as discrepancies
+from service.discrepancies.schemas import BookingCreate
+from service.invoices import money
+from service.invoices import usecases as invoices
+from service.invoices.models import Invoice
 from service.masterdata import usecases as masterdata
 from service.masterdata.schemas import ContractIn, CustomerIn, ItemIn
+from service.orders import approval
 from service.orders import usecases as orders
+from service.orders.models import Order
 from service.orders.schemas import OrderCreate
 from service.receipts import usecases as receipts
 from service.receipts.schemas import ReceiptCreate
+from service.rulesets import RuleRegistry
 from service.settings import Settings
 from service.shipments import usecases as shipments
 from service.shipments.schemas import ShipmentCreate
@@ -165,7 +176,13 @@ def _master_data(session: Session, today: date) -> None:
     )
 
 
-def _orders(session: Session, workflows: Workflows, actors: dict[str, Actor], today: date) -> None:
+def _orders(
+    session: Session,
+    workflows: Workflows,
+    actors: dict[str, Actor],
+    today: date,
+    rules: RuleRegistry,
+) -> None:
     sales, hq, logistics = actors["sales"], actors["hq"], actors["logistics"]
 
     def order(
@@ -194,7 +211,9 @@ def _orders(session: Session, workflows: Workflows, actors: dict[str, Actor], to
         return created.id
 
     def approve(order_id: int) -> None:
-        orders.approve(session, actor=hq, workflows=workflows, order_id=order_id, today=today)
+        approval.approve(
+            session, actor=hq, workflows=workflows, order_id=order_id, today=today, rules=rules
+        )
 
     def ship(order_id: int, kind: str, days_ago: int) -> None:
         shipments.ship(
@@ -269,6 +288,11 @@ def _orders(session: Session, workflows: Workflows, actors: dict[str, Actor], to
             {"line_no": 2, "received_qty": 9},
         ],
     )
+    # Received in full, waiting for finance to invoice it.
+    waiting = order("PO-HD-1004", "HDQ", "SZ-DC02", 9, [("RSJ-60", 40)], "FY-2026-92")
+    approve(waiting)
+    ship(waiting, "external", 7)
+    receipt(waiting, "RK-HD-55031", 5, [{"line_no": 1, "received_qty": 40}])
     cancelled = order("PO-BJ-2003", "BJM", "BJ-DC01", 3, [("CXW-200", 4)])
     orders.cancel(
         session,
@@ -276,6 +300,98 @@ def _orders(session: Session, workflows: Workflows, actors: dict[str, Actor], to
         workflows=workflows,
         order_id=cancelled,
         reason="customer withdrew the PO",
+        today=today,
+    )
+
+
+def _invoices(
+    session: Session,
+    workflows: Workflows,
+    actors: dict[str, Actor],
+    today: date,
+    rules_for: Callable[[date], RuleSet],
+    max_lines: int,
+) -> None:
+    """One invoice signed for; one whose booking disagrees, waiting in finance's queue."""
+    finance = actors["finance"]
+    by_po = {o.customer_po_no: o.id for o in session.scalars(select(Order))}
+    fapiao = iter(f"2644000000000000{n:04d}" for n in range(1, 100))
+
+    def issued(po: str) -> Invoice:
+        draft = invoices.create(
+            session,
+            actor=finance,
+            workflows=workflows,
+            order_id=by_po[po],
+            today=today,
+            max_lines=max_lines,
+        )
+        return invoices.issue(
+            session,
+            actor=finance,
+            workflows=workflows,
+            invoice_id=draft.id,
+            fapiao_no=next(fapiao),
+            fapiao_date=today - timedelta(days=5),
+            today=today,
+        )
+
+    signed = issued("PO-BJ-2002")
+    invoices.send(
+        session,
+        actor=finance,
+        workflows=workflows,
+        invoice_id=signed.id,
+        sent_on=today - timedelta(days=4),
+        tracking_no="SF-DEMO-1",
+        today=today,
+    )
+    invoices.sign(
+        session,
+        actor=finance,
+        workflows=workflows,
+        invoice_id=signed.id,
+        signed_on=today - timedelta(days=2),
+        signed_by="张会计 Zhang",
+        today=today,
+    )
+    disputed = issued("PO-HD-1003")
+    booked = []
+    for line in disputed.lines:
+        if line.source != "goods":
+            continue
+        # The customer booked one washer fewer than invoiced: R15, over-invoiced.
+        quantity = line.quantity - 1 if line.item.code == "XQG100-B" else line.quantity
+        gross = money.goods(line.unit_price, quantity, line.tax_rate, includes_tax=True)
+        discount = next(
+            (
+                -(d.amount + d.tax)
+                for d in disputed.lines
+                if d.source == "discount" and d.item_id == line.item_id
+            ),
+            Decimal(0),
+        )
+        if quantity != line.quantity:
+            discount = money.fen(gross.total * disputed.order.contract.discount_rate)
+        booked.append(
+            {
+                "item_code": line.item.code,
+                "quantity": quantity,
+                "unit_price": line.unit_price,
+                "amount": gross.amount,
+                "tax": gross.tax,
+                "discount": discount,
+            }
+        )
+    discrepancies.record_booking(
+        session,
+        actor=finance,
+        workflows=workflows,
+        invoice_id=disputed.id,
+        data=BookingCreate(
+            reference="HDQ-BK-3301", booked_on=today - timedelta(days=1), lines=booked
+        ),
+        rules_for=rules_for,
         today=today,
     )
 
@@ -288,5 +404,14 @@ def load(db: Database, settings: Settings, workflows: Workflows, today: date) ->
         if loaded is not None:
             return False
         _master_data(session, today)
-        _orders(session, workflows, actors, today)
+        rules = RuleRegistry.from_settings(settings)
+        _orders(session, workflows, actors, today, rules)
+        _invoices(
+            session,
+            workflows,
+            actors,
+            today,
+            partial(rules.in_force, "invoice_discrepancy"),
+            settings.invoice_max_lines,
+        )
     return True

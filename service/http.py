@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from typing import Annotated, Any
 
@@ -19,17 +19,20 @@ from service.auth.tokens import Actor
 from service.clock import business_date
 from service.db import Database
 from service.errors import Forbidden, Invalid, Unauthenticated
+from service.rulesets.registry import RuleRegistry
 from service.settings import Settings
 from service.workflow import Workflows
 
 
 @dataclass
 class AppContext:
-    """What every request may use: settings, database, workflow machines."""
+    """What every request may use: settings, database, workflow machines, rule sets in force."""
 
     settings: Settings
     db: Database
     workflows: Workflows
+    # The app passes the registry built from settings.rules_dir; the default is the packaged sets.
+    rules: RuleRegistry = field(default_factory=RuleRegistry)
 
     def today(self) -> date:
         return business_date(self.settings.tz)

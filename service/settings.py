@@ -48,6 +48,7 @@ class Settings(BaseSettings):
     max_attachment_bytes: int = Field(ge=1024)
     workflows_dir: str
     rules_dir: str
+    rules_reload_seconds: int = Field(ge=0, le=3600)
     log_level: Literal["critical", "error", "warning", "info", "debug"]
 
     @classmethod

@@ -113,8 +113,9 @@ class Flows:
         headers = {"Idempotency-Key": key} if key else {}
         return self.logistics.post(f"/orders/{order_id}/receipt", json=body, headers=headers)
 
-    def receipted_order(self, received: list[dict[str, Any]] | None = None, **kwargs: Any
-                        ) -> dict[str, Any]:
+    def receipted_order(
+        self, received: list[dict[str, Any]] | None = None, **kwargs: Any
+    ) -> dict[str, Any]:
         order = self.shipped_order(**kwargs)
         body = self.receipt_body(order, lines=received)
         response = self.post_receipt(order["id"], body)
@@ -129,8 +130,10 @@ class Flows:
 
     def issued_invoice(self, order_id: int) -> dict[str, Any]:
         invoice = self.invoice(order_id)
-        response = self.finance.post(f"/invoices/{invoice['id']}/issue", json={
-            "fapiao_no": unique_fapiao(), "fapiao_date": str(self.today)})
+        response = self.finance.post(
+            f"/invoices/{invoice['id']}/issue",
+            json={"fapiao_no": unique_fapiao(), "fapiao_date": str(self.today)},
+        )
         assert response.status_code == 200, response.text
         return dict(response.json())
 

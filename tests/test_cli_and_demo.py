@@ -57,6 +57,7 @@ def test_serve_in_demo_mode_migrates_loads_demo_data_and_prints_docs_and_tokens(
             "draft",
             "approved",
             "shipped",
+            "invoiced",
             "receipted",
             "cancelled",
         }

@@ -4,20 +4,21 @@ from __future__ import annotations
 
 from datetime import timedelta
 from decimal import Decimal
+from typing import Any
 
 from service.invoices import money
 from tests.flows import Flows
-from tests.support import Backend, make_world, unique, unique_fapiao
+from tests.support import Backend, make_world, unique_fapiao
 
 
-def _goods(invoice: dict[str, object]) -> list[tuple[str, int]]:
-    return [(ln["item_code"], ln["quantity"]) for ln in invoice["lines"]  # type: ignore[index, union-attr]
-            if ln["source"] == "goods"]  # type: ignore[index]
+def _goods(invoice: dict[str, Any]) -> list[tuple[str, int]]:
+    return [(ln["item_code"], ln["quantity"]) for ln in invoice["lines"] if ln["source"] == "goods"]
 
 
 def test_r9_the_invoice_uses_the_received_quantity(flows: Flows) -> None:
-    order = flows.receipted_order(received=[{"line_no": 1, "received_qty": 7},
-                                            {"line_no": 2, "received_qty": 5}])
+    order = flows.receipted_order(
+        received=[{"line_no": 1, "received_qty": 7}, {"line_no": 2, "received_qty": 5}]
+    )
     invoice = flows.invoice(order["id"])
     assert _goods(invoice) == [(flows.world.items[0], 7), (flows.world.items[1], 5)]
     assert invoice["state"] == "draft"
@@ -34,9 +35,13 @@ def test_r9_only_a_receipted_order_is_invoiced(flows: Flows) -> None:
 
 def test_r9_a_substituted_model_is_invoiced_as_received(flows: Flows) -> None:
     swapped = flows.world.items[3]
-    order = flows.receipted_order(received=[
-        {"line_no": 1, "received_qty": 8}, {"line_no": 1, "received_qty": 2, "item_code": swapped},
-        {"line_no": 2, "received_qty": 5}])
+    order = flows.receipted_order(
+        received=[
+            {"line_no": 1, "received_qty": 8},
+            {"line_no": 1, "received_qty": 2, "item_code": swapped},
+            {"line_no": 2, "received_qty": 5},
+        ]
+    )
     invoice = flows.invoice(order["id"])
     assert (swapped, 2) in _goods(invoice)
     line = next(ln for ln in invoice["lines"] if ln["item_code"] == swapped)
@@ -47,8 +52,12 @@ def test_r10_the_remark_carries_the_four_references(flows: Flows) -> None:
     order = flows.receipted_order()
     approved = flows.order(order["id"])
     invoice = flows.invoice(order["id"])
-    for reference in (approved["customer_po_no"], approved["company_order_no"],
-                      order["receipt_no"], approved["dc_code"]):
+    for reference in (
+        approved["customer_po_no"],
+        approved["company_order_no"],
+        order["receipt_no"],
+        approved["dc_code"],
+    ):
         assert reference in invoice["remark"]
 
 
@@ -68,8 +77,9 @@ def test_r11_prices_are_the_contract_prices_with_tax_per_line_half_up(flows: Flo
 
 
 def test_r12_discount_on_the_invoice_as_a_discount_line(backend: Backend, flows: Flows) -> None:
-    world = make_world(backend.db, today=flows.today, discount_mode="on_invoice",
-                       discount_rate="0.03")
+    world = make_world(
+        backend.db, today=flows.today, discount_mode="on_invoice", discount_rate="0.03"
+    )
     with Flows(backend, world) as f:
         order = f.receipted_order(discount_order_no="FY-9")
         invoice = f.invoice(order["id"])
@@ -78,13 +88,17 @@ def test_r12_discount_on_the_invoice_as_a_discount_line(backend: Backend, flows:
     grosses = [world.prices[world.items[i]] * q for i, q in ((0, 10), (1, 5))]
     # Each discount line is rounded half-up to the fen on its own.
     assert Decimal(invoice["discount_total"]) == sum(
-        money.fen(g * Decimal("0.03")) for g in grosses)
+        money.fen(g * Decimal("0.03")) for g in grosses
+    )
     assert Decimal(invoice["total"]) == sum(grosses) - Decimal(invoice["discount_total"])
 
 
-def test_r12_discount_by_receipt_offset_stays_off_the_invoice(backend: Backend, flows: Flows) -> None:
-    world = make_world(backend.db, today=flows.today, discount_mode="receipt_offset",
-                       discount_rate="0.02")
+def test_r12_discount_by_receipt_offset_stays_off_the_invoice(
+    backend: Backend, flows: Flows
+) -> None:
+    world = make_world(
+        backend.db, today=flows.today, discount_mode="receipt_offset", discount_rate="0.02"
+    )
     with Flows(backend, world) as f:
         invoice = f.invoice(f.receipted_order()["id"])
     assert [ln["source"] for ln in invoice["lines"]] == ["goods", "goods"]
@@ -92,9 +106,11 @@ def test_r12_discount_by_receipt_offset_stays_off_the_invoice(backend: Backend, 
     from sqlalchemy import select
 
     from service.invoices.models import DiscountCredit
+
     with backend.db.read() as session:
-        credit = session.scalars(select(DiscountCredit).where(
-            DiscountCredit.invoice_id == invoice["id"])).one()
+        credit = session.scalars(
+            select(DiscountCredit).where(DiscountCredit.invoice_id == invoice["id"])
+        ).one()
     assert credit.mode == "receipt_offset"
     assert credit.amount == money.fen(Decimal(invoice["total"]) * Decimal("0.02"))
 
@@ -105,11 +121,14 @@ def test_r13_invoice_is_issued_sent_to_the_settlement_centre_and_signed(
     invoice = flows.issued_invoice(flows.receipted_order()["id"])
     assert invoice["state"] == "issued" and invoice["fapiao_no"]
     assert invoice["delivery_route"] == "branch"
-    sent = flows.finance.post(f"/invoices/{invoice['id']}/send",
-                              json={"sent_on": str(flows.today), "tracking_no": "SF1"})
+    sent = flows.finance.post(
+        f"/invoices/{invoice['id']}/send", json={"sent_on": str(flows.today), "tracking_no": "SF1"}
+    )
     assert sent.status_code == 200, sent.text
-    signed = flows.sales.post(f"/invoices/{invoice['id']}/sign",
-                              json={"signed_on": str(flows.today), "signed_by": "Wang Li"})
+    signed = flows.sales.post(
+        f"/invoices/{invoice['id']}/sign",
+        json={"signed_on": str(flows.today), "signed_by": "Wang Li"},
+    )
     assert signed.status_code == 200, signed.text
     assert (signed.json()["state"], signed.json()["signed_by"]) == ("signed", "Wang Li")
     history = flows.finance.get(f"/invoices/{invoice['id']}/history").json()
@@ -124,18 +143,29 @@ def test_r13_invoice_is_issued_sent_to_the_settlement_centre_and_signed(
 
 def test_issue_dates_and_numbers_are_checked(flows: Flows) -> None:
     invoice = flows.invoice(flows.receipted_order()["id"])
-    bad = flows.finance.post(f"/invoices/{invoice['id']}/issue", json={
-        "fapiao_no": "12AB", "fapiao_date": str(flows.today)})
+    bad = flows.finance.post(
+        f"/invoices/{invoice['id']}/issue",
+        json={"fapiao_no": "12AB", "fapiao_date": str(flows.today)},
+    )
     assert bad.status_code == 422 and bad.json()["errors"][0]["field"] == "fapiao_no"
-    future = flows.finance.post(f"/invoices/{invoice['id']}/issue", json={
-        "fapiao_no": unique_fapiao(), "fapiao_date": str(flows.today + timedelta(days=1))})
+    future = flows.finance.post(
+        f"/invoices/{invoice['id']}/issue",
+        json={"fapiao_no": unique_fapiao(), "fapiao_date": str(flows.today + timedelta(days=1))},
+    )
     assert future.status_code == 422 and future.json()["errors"][0]["field"] == "fapiao_date"
     number = unique_fapiao()
-    assert flows.finance.post(f"/invoices/{invoice['id']}/issue", json={
-        "fapiao_no": number, "fapiao_date": str(flows.today)}).status_code == 200
+    assert (
+        flows.finance.post(
+            f"/invoices/{invoice['id']}/issue",
+            json={"fapiao_no": number, "fapiao_date": str(flows.today)},
+        ).status_code
+        == 200
+    )
     other = flows.invoice(flows.receipted_order()["id"])
-    clash = flows.finance.post(f"/invoices/{other['id']}/issue", json={
-        "fapiao_no": number, "fapiao_date": str(flows.today)})
+    clash = flows.finance.post(
+        f"/invoices/{other['id']}/issue",
+        json={"fapiao_no": number, "fapiao_date": str(flows.today)},
+    )
     assert clash.status_code == 409 and clash.json()["errors"][0]["field"] == "fapiao_no"
     assert flows.finance.get(f"/invoices/{other['id']}").json()["state"] == "draft"
 
@@ -161,10 +191,12 @@ def test_more_lines_than_one_invoice_holds_get_a_sales_list(flows: Flows) -> Non
     assert len(invoice["lines"]) == 5
     assert invoice["sales_list"] is False
     # Eight lines fit one invoice; more are listed on the sales list (销货清单), not split.
-    big = make_world(flows.backend.db, today=flows.today, discount_mode="on_invoice",
-                     discount_rate="0.01")
+    big = make_world(
+        flows.backend.db, today=flows.today, discount_mode="on_invoice", discount_rate="0.01"
+    )
     with Flows(flows.backend, big) as f:
-        invoice = f.invoice(f.receipted_order(
-            lines=[(i, 1) for i in range(5)], discount_order_no="FY-1")["id"])
+        invoice = f.invoice(
+            f.receipted_order(lines=[(i, 1) for i in range(5)], discount_order_no="FY-1")["id"]
+        )
     assert len(invoice["lines"]) == 10
     assert invoice["sales_list"] is True

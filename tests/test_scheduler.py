@@ -170,6 +170,7 @@ def test_r7_catch_up_after_ten_missed_days_raises_each_task_once(flows: Flows) -
 def test_r7_two_scheduler_processes_at_the_same_moment_raise_no_duplicate(
     backend: Backend, flows: Flows
 ) -> None:
+    from service.orders import approval
     from service.orders import usecases as orders
     from service.orders.schemas import OrderCreate
     from service.shipments import usecases as shipments
@@ -194,7 +195,7 @@ def test_r7_two_scheduler_processes_at_the_same_moment_raise_no_duplicate(
                     lines=[{"item_code": flows.world.items[0], "quantity": 1}],
                 ),
             )
-            orders.approve(
+            approval.approve(
                 session, actor=sales, workflows=workflows, order_id=order.id, today=today
             )
             shipments.ship(

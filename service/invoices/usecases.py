@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass, replace
 from datetime import date
-from decimal import Decimal
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -15,8 +12,8 @@ from service import journal
 from service.auth.tokens import Actor
 from service.errors import Conflict, Invalid, NotFound
 from service.invoices import money
+from service.invoices.lines import ZERO, DraftLine, build_lines, set_totals
 from service.invoices.models import CarryForward, DiscountCredit, Invoice, InvoiceLine
-from service.masterdata.models import Item
 from service.numbering import document_number
 from service.orders import usecases as orders
 from service.orders.guards import OrderContext
@@ -26,21 +23,6 @@ from service.receipts.models import Receipt
 from service.workflow import Workflows
 
 MACHINE = "invoice"
-ZERO = Decimal("0.00")
-
-
-@dataclass(frozen=True)
-class DraftLine:
-    """What one goods or carried-forward line should say, before the money is worked out."""
-
-    source: str
-    item: Item
-    quantity: int
-    unit_price: Decimal
-    tax_rate: Decimal
-    order_line_id: int | None = None
-    carry_forward_id: int | None = None
-    discount: Decimal | None = None  # an agreed discount (incl. tax) instead of the contract's
 
 
 def load(session: Session, invoice_id: int) -> Invoice:
@@ -64,108 +46,6 @@ def remark(order: Order, receipt: Receipt) -> str:
         f"客户订单号 PO {order.customer_po_no}; 公司订单号 order {order.company_order_no}; "
         f"入库单号 receipt {receipt.receipt_no}; 仓库 DC {order.warehouse.code}"
     )
-
-
-def build_lines(
-    drafts: list[DraftLine], *, includes_tax: bool, discount_rate: Decimal, on_invoice: bool
-) -> list[InvoiceLine]:
-    """Money per line; each goods line followed by its discount line when R12 says so."""
-    lines: list[InvoiceLine] = []
-    for draft in drafts:
-        line = money.goods(
-            draft.unit_price, draft.quantity, draft.tax_rate, includes_tax=includes_tax
-        )
-        lines.append(
-            InvoiceLine(
-                line_no=len(lines) + 1,
-                source=draft.source,
-                item=draft.item,
-                order_line_id=draft.order_line_id,
-                carry_forward_id=draft.carry_forward_id,
-                quantity=draft.quantity,
-                unit_price=draft.unit_price,
-                amount=line.amount,
-                tax_rate=draft.tax_rate,
-                tax=line.tax,
-            )
-        )
-        if draft.discount is not None:
-            agreed = money.split(draft.discount, draft.tax_rate, includes_tax=True)
-            off = money.LineMoney(amount=-agreed.amount, tax=-agreed.tax)
-        elif on_invoice and discount_rate > 0 and draft.quantity > 0:
-            off = money.discount(line, discount_rate, draft.tax_rate, includes_tax=includes_tax)
-        else:
-            continue
-        if off.amount or off.tax:
-            lines.append(
-                InvoiceLine(
-                    line_no=len(lines) + 1,
-                    source="discount",
-                    item=draft.item,
-                    order_line_id=draft.order_line_id,
-                    quantity=0,
-                    unit_price=ZERO,
-                    amount=off.amount,
-                    tax_rate=draft.tax_rate,
-                    tax=off.tax,
-                )
-            )
-    return lines
-
-
-def set_totals(invoice: Invoice, lines: list[InvoiceLine], *, max_lines: int) -> None:
-    invoice.amount = sum((line.amount for line in lines), ZERO)
-    invoice.tax = sum((line.tax for line in lines), ZERO)
-    invoice.total = invoice.amount + invoice.tax
-    invoice.discount_total = -sum(
-        (line.amount + line.tax for line in lines if line.source == "discount"), ZERO
-    )
-    # A paper VAT special invoice holds a limited number of lines; more need a sales list
-    # (销货清单) attached, never a silent split.
-    invoice.sales_list = len(lines) > max_lines
-
-
-def drafts_of(invoice: Invoice) -> list[DraftLine]:
-    """The goods and carried-forward lines of an invoice, to correct and invoice again.
-
-    A discount line that differs from what the contract's rate gives was agreed separately
-    (R17) and is kept as it is; otherwise the discount is worked out again from the contract.
-    """
-    contract = invoice.order.contract
-    on_invoice = invoice.customer.discount_mode == "on_invoice"
-    drafts: list[DraftLine] = []
-    for index, line in enumerate(invoice.lines):
-        if line.source not in {"goods", "carry_forward"}:
-            continue
-        agreed = None
-        following = invoice.lines[index + 1] if index + 1 < len(invoice.lines) else None
-        if following is not None and following.source == "discount":
-            shown = -(following.amount + following.tax)
-            expected = ZERO
-            if on_invoice and contract.discount_rate > 0:
-                goods = money.LineMoney(amount=line.amount, tax=line.tax)
-                computed = money.discount(
-                    goods,
-                    contract.discount_rate,
-                    line.tax_rate,
-                    includes_tax=invoice.prices_include_tax,
-                )
-                expected = -computed.total
-            if shown != expected:
-                agreed = shown
-        drafts.append(
-            DraftLine(
-                source=line.source,
-                item=line.item,
-                quantity=line.quantity,
-                unit_price=line.unit_price,
-                tax_rate=line.tax_rate,
-                order_line_id=line.order_line_id,
-                carry_forward_id=line.carry_forward_id,
-                discount=agreed,
-            )
-        )
-    return drafts
 
 
 def _received_drafts(order: Order, receipt: Receipt) -> list[DraftLine]:
@@ -460,147 +340,3 @@ def discard(
         )
     session.flush()
     return invoice
-
-
-def reverse_and_correct(
-    session: Session,
-    *,
-    actor: Actor,
-    original: Invoice,
-    correct: Callable[[list[DraftLine]], list[DraftLine]],
-    today: date,
-    max_lines: int,
-    reason: str,
-) -> tuple[Invoice, Invoice]:
-    """A reissue: a red invoice reversing the original in full, and the corrected invoice.
-
-    A second correction of the same original is applied to the corrected draft already made,
-    so the original is never reversed twice (a red invoice never takes back more than the
-    original still holds).
-    """
-    if original.kind != "blue":
-        raise Conflict(f"invoice {original.invoice_no} is red; only blue invoices are reissued")
-    if original.replaced_by_id is not None:
-        corrected = load(session, original.replaced_by_id)
-        if corrected.state != "draft":
-            raise Conflict(
-                f"invoice {original.invoice_no} was already replaced by "
-                f"{corrected.invoice_no}, which is issued; dispute that one instead"
-            )
-        red = load(session, original.reversed_by_id or 0)
-        drafts = correct(drafts_of(corrected))
-        corrected.lines.clear()
-        session.flush()
-    else:
-        red = _red_copy(
-            session, actor=actor, original=original, today=today, max_lines=max_lines, reason=reason
-        )
-        drafts = correct(drafts_of(original))
-        corrected = Invoice(
-            invoice_no=document_number(session, "IV", today.year),
-            kind="blue",
-            customer_id=original.customer_id,
-            order_id=original.order_id,
-            state="draft",
-            remark=original.remark,
-            prices_include_tax=original.prices_include_tax,
-            delivery_route=original.delivery_route,
-            delivery_address=original.delivery_address,
-            original_id=original.id,
-            created_by=actor.username,
-            amount=ZERO,
-            tax=ZERO,
-            total=ZERO,
-        )
-        session.add(corrected)
-    contract = original.order.contract
-    lines = build_lines(
-        drafts,
-        includes_tax=original.prices_include_tax,
-        discount_rate=contract.discount_rate,
-        on_invoice=original.customer.discount_mode == "on_invoice",
-    )
-    corrected.lines.extend(lines)
-    set_totals(corrected, lines, max_lines=max_lines)
-    session.flush()
-    original.reversed_by_id, original.replaced_by_id = red.id, corrected.id
-    journal.append(
-        session,
-        entity_type=MACHINE,
-        entity_id=corrected.id,
-        trigger="create",
-        from_state=None,
-        to_state=corrected.state,
-        actor=actor.username,
-        payload={"replaces": original.invoice_no, "reason": reason, "total": corrected.total},
-    )
-    return red, corrected
-
-
-def _red_copy(
-    session: Session,
-    *,
-    actor: Actor,
-    original: Invoice,
-    today: date,
-    max_lines: int,
-    reason: str,
-) -> Invoice:
-    lines = [
-        InvoiceLine(
-            line_no=line.line_no,
-            source="reversal",
-            item=line.item,
-            order_line_id=line.order_line_id,
-            quantity=-line.quantity,
-            unit_price=line.unit_price,
-            amount=-line.amount,
-            tax_rate=line.tax_rate,
-            tax=-line.tax,
-        )
-        for line in original.lines
-    ]
-    red = Invoice(
-        invoice_no=document_number(session, "IV", today.year),
-        kind="red",
-        customer_id=original.customer_id,
-        order_id=original.order_id,
-        state="draft",
-        remark=f"红字冲销 reverses {original.invoice_no} (fapiao {original.fapiao_no}); "
-        f"{original.remark}",
-        prices_include_tax=original.prices_include_tax,
-        delivery_route=original.delivery_route,
-        delivery_address=original.delivery_address,
-        original_id=original.id,
-        created_by=actor.username,
-        lines=lines,
-    )
-    set_totals(red, lines, max_lines=max_lines)
-    session.add(red)
-    session.flush()
-    journal.append(
-        session,
-        entity_type=MACHINE,
-        entity_id=red.id,
-        trigger="create",
-        from_state=None,
-        to_state=red.state,
-        actor=actor.username,
-        payload={"reverses": original.invoice_no, "reason": reason, "total": red.total},
-    )
-    return red
-
-
-def with_change(drafts: list[DraftLine], item_id: int, **changes: object) -> list[DraftLine]:
-    """The drafts with the goods line of `item_id` changed (only what a resolution allows)."""
-    found = False
-    result = []
-    for draft in drafts:
-        if draft.source == "goods" and draft.item.id == item_id and not found:
-            found = True
-            result.append(replace(draft, **changes))  # type: ignore[arg-type]
-        else:
-            result.append(draft)
-    if not found:
-        raise Conflict("the invoice has no goods line for that item any more")
-    return result

@@ -21,14 +21,10 @@ from service.http import (
     respond,
 )
 from service.masterdata import queries
-from service.orders import usecases
+from service.orders import approval, usecases
 from service.orders.models import Order, OrderLine
-from service.orders.schemas import OrderCancel, OrderCreate, OrderOut
-from service.receipts import usecases as receipts
-from service.receipts.schemas import ReceiptCreate, ReceiptOut
+from service.orders.schemas import ApprovalOut, CreditReason, OrderCancel, OrderCreate, OrderOut
 from service.schemas import EventOut
-from service.shipments import usecases as shipments
-from service.shipments.schemas import DeliveryReport, ShipmentCreate, ShipmentOut
 
 router = APIRouter(prefix="/orders", tags=["orders"])
 
@@ -100,8 +96,9 @@ def get_order(order_id: int, ctx: Ctx, _actor: CurrentActor) -> JSONResponse:
 
 @router.post(
     "/{order_id}/approve",
-    response_model=OrderOut,
-    summary="HQ approves; the company order number is assigned (R4)",
+    response_model=ApprovalOut,
+    summary="HQ approves: the credit_release rules decide first; approved with the company order "
+    "number (R4), or on credit hold for finance",
 )
 def approve_order(
     order_id: int,
@@ -114,17 +111,82 @@ def approve_order(
     version = expected_version(if_match)
 
     def work(session: Session) -> object:
-        order = usecases.approve(
+        approved = approval.approve(
             session,
             actor=actor,
             workflows=ctx.workflows,
             order_id=order_id,
             today=ctx.today(),
             expected_version=version,
+            rules=ctx.rules,
+        )
+        return approval.approval_out(approved, ctx.workflows).model_dump(mode="json")
+
+    return respond(ctx, request, actor=actor, key=key, body={}, work=work, status_code=200)
+
+
+def _end_credit_hold(
+    order_id: int,
+    body: CreditReason,
+    request: Request,
+    ctx: Ctx,
+    actor: Actor,
+    key: str | None,
+    if_match: str | None,
+    *,
+    release: bool,
+) -> JSONResponse:
+    version = expected_version(if_match)
+
+    def work(session: Session) -> object:
+        order = approval.end_credit_hold(
+            session,
+            actor=actor,
+            workflows=ctx.workflows,
+            order_id=order_id,
+            release=release,
+            reason=body.reason,
+            today=ctx.today(),
+            expected_version=version,
         )
         return usecases.to_out(order, ctx.workflows).model_dump(mode="json")
 
-    return respond(ctx, request, actor=actor, key=key, body={}, work=work, status_code=200)
+    payload = body.model_dump(mode="json")
+    return respond(ctx, request, actor=actor, key=key, body=payload, work=work, status_code=200)
+
+
+@router.post(
+    "/{order_id}/release-credit",
+    response_model=OrderOut,
+    summary="Finance releases a held order, with a reason; it gets its company order number (R4)",
+)
+def release_credit(
+    order_id: int,
+    body: CreditReason,
+    request: Request,
+    ctx: Ctx,
+    actor: CurrentActor,
+    key: IdempotencyKey = None,
+    if_match: IfMatch = None,
+) -> JSONResponse:
+    return _end_credit_hold(order_id, body, request, ctx, actor, key, if_match, release=True)
+
+
+@router.post(
+    "/{order_id}/reject-credit",
+    response_model=OrderOut,
+    summary="Finance refuses credit for a held order, with a reason",
+)
+def reject_credit(
+    order_id: int,
+    body: CreditReason,
+    request: Request,
+    ctx: Ctx,
+    actor: CurrentActor,
+    key: IdempotencyKey = None,
+    if_match: IfMatch = None,
+) -> JSONResponse:
+    return _end_credit_hold(order_id, body, request, ctx, actor, key, if_match, release=False)
 
 
 @router.post("/{order_id}/cancel", response_model=OrderOut, summary="Cancel before shipment")
@@ -171,117 +233,3 @@ def order_history(order_id: int, ctx: Ctx, _actor: CurrentActor) -> list[EventOu
     with ctx.db.read() as session:
         usecases.load(session, order_id)
         return [EventOut.model_validate(e) for e in journal.history(session, "order", order_id)]
-
-
-@router.post(
-    "/{order_id}/shipment",
-    status_code=201,
-    response_model=ShipmentOut,
-    tags=["shipments"],
-    summary="Logistics records the shipment (R5)",
-)
-def ship_order(
-    order_id: int,
-    body: ShipmentCreate,
-    request: Request,
-    ctx: Ctx,
-    actor: CurrentActor,
-    key: IdempotencyKey = None,
-    if_match: IfMatch = None,
-) -> JSONResponse:
-    version = expected_version(if_match)
-
-    def work(session: Session) -> object:
-        shipment = shipments.ship(
-            session,
-            actor=actor,
-            workflows=ctx.workflows,
-            order_id=order_id,
-            data=body,
-            today=ctx.today(),
-            expected_version=version,
-        )
-        return shipments.to_out(shipment).model_dump(mode="json")
-
-    return respond(ctx, request, actor=actor, key=key, body=body.model_dump(mode="json"), work=work)
-
-
-@router.post(
-    "/{order_id}/delivery",
-    response_model=ShipmentOut,
-    tags=["shipments"],
-    summary="Record the carrier's delivery report (R7's two working days start)",
-)
-def record_delivery(
-    order_id: int,
-    body: DeliveryReport,
-    request: Request,
-    ctx: Ctx,
-    actor: CurrentActor,
-    key: IdempotencyKey = None,
-) -> JSONResponse:
-    def work(session: Session) -> object:
-        shipment = shipments.record_delivery(
-            session,
-            actor=actor,
-            workflows=ctx.workflows,
-            order_id=order_id,
-            today=ctx.today(),
-            delivered_on=body.delivered_on,
-        )
-        return shipments.to_out(shipment).model_dump(mode="json")
-
-    return respond(
-        ctx,
-        request,
-        actor=actor,
-        key=key,
-        body=body.model_dump(mode="json"),
-        work=work,
-        status_code=200,
-    )
-
-
-@router.get("/{order_id}/shipment", response_model=ShipmentOut, tags=["shipments"])
-def get_shipment(order_id: int, ctx: Ctx, _actor: CurrentActor) -> ShipmentOut:
-    with ctx.db.read() as session:
-        return shipments.to_out(shipments.get(session, order_id))
-
-
-@router.post(
-    "/{order_id}/receipt",
-    status_code=201,
-    response_model=ReceiptOut,
-    tags=["receipts"],
-    summary="Logistics posts the signed receipt (签收入库回单, R6, R8)",
-)
-def post_receipt(
-    order_id: int,
-    body: ReceiptCreate,
-    request: Request,
-    ctx: Ctx,
-    actor: CurrentActor,
-    key: IdempotencyKey = None,
-    if_match: IfMatch = None,
-) -> JSONResponse:
-    version = expected_version(if_match)
-
-    def work(session: Session) -> object:
-        receipt = receipts.post(
-            session,
-            actor=actor,
-            workflows=ctx.workflows,
-            order_id=order_id,
-            data=body,
-            today=ctx.today(),
-            expected_version=version,
-        )
-        return receipts.to_out(receipt).model_dump(mode="json")
-
-    return respond(ctx, request, actor=actor, key=key, body=body.model_dump(mode="json"), work=work)
-
-
-@router.get("/{order_id}/receipt", response_model=ReceiptOut, tags=["receipts"])
-def get_receipt(order_id: int, ctx: Ctx, _actor: CurrentActor) -> ReceiptOut:
-    with ctx.db.read() as session:
-        return receipts.to_out(receipts.load(session, order_id))

@@ -4,10 +4,14 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
+from typing import Annotated
 
-from pydantic import Field
+from pydantic import Field, StringConstraints
 
+from service.rulesets.schemas import DecisionOut
 from service.schemas import Code, Request, Response
+
+Reason = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000)]
 
 
 class OrderLineIn(Request):
@@ -64,3 +68,25 @@ class OrderOut(Response):
     created_at: datetime
     lines: list[OrderLineOut]
     allowed_triggers: list[str]
+
+
+class CreditReason(Request):
+    """Finance's written reason for releasing or rejecting a held order (journalled)."""
+
+    reason: Reason = Field(description="why credit is released or refused; required")
+
+
+class CreditDecisionOut(Response):
+    """The credit check at approval: held for finance or not, why, and the rules' decision."""
+
+    hold: bool
+    reason: str
+    decision: DecisionOut | None = Field(
+        description="the credit_release decision with its explanation; null when none was made"
+    )
+
+
+class ApprovalOut(OrderOut):
+    """The order after HQ's approval: `approved`, or `on_credit_hold` for finance to decide."""
+
+    credit_decision: CreditDecisionOut

@@ -1,4 +1,4 @@
-"""Order use cases: create from a customer PO, approve, cancel, read."""
+"""Order use cases: create from a PO, approve after the credit check, end a credit hold, cancel."""
 
 from __future__ import annotations
 
@@ -12,7 +12,6 @@ from service import journal
 from service.auth.tokens import Actor
 from service.errors import Conflict, Invalid, NotFound
 from service.masterdata import queries
-from service.numbering import document_number
 from service.orders.guards import OrderContext
 from service.orders.models import Order, OrderLine
 from service.orders.schemas import OrderCreate, OrderLineOut, OrderOut
@@ -177,33 +176,6 @@ def create(
         to_state=order.state,
         actor=actor.username,
         payload=data.model_dump(mode="json"),
-    )
-    return order
-
-
-def approve(
-    session: Session,
-    *,
-    actor: Actor,
-    workflows: Workflows,
-    order_id: int,
-    today: date,
-    expected_version: int | None = None,
-) -> Order:
-    """HQ approves: the order gets its company order number (R4)."""
-    order = load(session, order_id)
-    # Allocated inside the transaction: a refused approval rolls the number back (no gaps).
-    number = document_number(session, "SO", today.year)
-    order.company_order_no = number
-    workflows.fire(
-        session,
-        MACHINE,
-        order,
-        "approve",
-        actor=actor,
-        context=OrderContext(order=order, today=today),
-        expected_version=expected_version,
-        payload={"company_order_no": number},
     )
     return order
 

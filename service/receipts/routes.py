@@ -1,21 +1,23 @@
-"""HTTP routes for the receipt exception list (shortages and substitutions, R8)."""
+"""HTTP routes: logistics posts an order's signed receipt (R6); receipt exceptions (R8)."""
 
 from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import JSONResponse
+from sqlalchemy.orm import Session
 
-from service.http import Ctx, CurrentActor
+from service.http import Ctx, CurrentActor, IdempotencyKey, IfMatch, expected_version, respond
 from service.masterdata import queries
-from service.receipts import usecases
-from service.receipts.schemas import ReceiptExceptionOut
+from service.receipts import usecases as receipts
+from service.receipts.schemas import ReceiptCreate, ReceiptExceptionOut, ReceiptOut
 
-router = APIRouter(prefix="/receipt-exceptions", tags=["receipts"])
+router = APIRouter(tags=["receipts"])
 
 
 @router.get(
-    "",
+    "/receipt-exceptions",
     response_model=list[ReceiptExceptionOut],
     summary="Shortages and substitutions found at receipt",
 )
@@ -30,6 +32,45 @@ def list_receipt_exceptions(
 ) -> list[ReceiptExceptionOut]:
     with ctx.db.read() as session:
         customer_id = queries.customer_by_code(session, customer_code).id if customer_code else None
-        return usecases.list_exceptions(
+        return receipts.list_exceptions(
             session, state=state, customer_id=customer_id, kind=kind, limit=limit, offset=offset
         )
+
+
+@router.post(
+    "/orders/{order_id}/receipt",
+    status_code=201,
+    response_model=ReceiptOut,
+    tags=["receipts"],
+    summary="Logistics posts the signed receipt (签收入库回单, R6, R8)",
+)
+def post_receipt(
+    order_id: int,
+    body: ReceiptCreate,
+    request: Request,
+    ctx: Ctx,
+    actor: CurrentActor,
+    key: IdempotencyKey = None,
+    if_match: IfMatch = None,
+) -> JSONResponse:
+    version = expected_version(if_match)
+
+    def work(session: Session) -> object:
+        receipt = receipts.post(
+            session,
+            actor=actor,
+            workflows=ctx.workflows,
+            order_id=order_id,
+            data=body,
+            today=ctx.today(),
+            expected_version=version,
+        )
+        return receipts.to_out(receipt).model_dump(mode="json")
+
+    return respond(ctx, request, actor=actor, key=key, body=body.model_dump(mode="json"), work=work)
+
+
+@router.get("/orders/{order_id}/receipt", response_model=ReceiptOut, tags=["receipts"])
+def get_receipt(order_id: int, ctx: Ctx, _actor: CurrentActor) -> ReceiptOut:
+    with ctx.db.read() as session:
+        return receipts.to_out(receipts.load(session, order_id))
