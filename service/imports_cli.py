@@ -2,6 +2,125 @@
 
 from __future__ import annotations
 
+import csv
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, NoReturn
+
 import typer
 
+if TYPE_CHECKING:
+    from service.receipts.importer import ImportReport
+
 import_app = typer.Typer(help="Import documents from CSV files.", no_args_is_help=True)
+
+RECEIPTS_HELP = """Post signed receipts (R6, R8) from a CSV file, one row per receipt line.
+
+Header: company_order_no,receipt_no,receipt_date,line_no,received_qty,item_code,evidence
+
+Rows with the same company_order_no and receipt_no are one receipt. item_code (optional) is the
+model received when it is not the one ordered; evidence is the scan's path relative to the file.
+
+A receipt with a bad row is not booked at all and each bad row is reported by its line; a rerun
+of the same file books nothing twice. Exit status: 0 everything posted or already posted, 1 some
+receipts refused, 2 nothing imported (unknown user, bad header, database not migrated).
+"""
+
+
+@import_app.command("receipts", help=RECEIPTS_HELP)
+def receipts(
+    file: Annotated[
+        Path, typer.Argument(exists=True, dir_okay=False, readable=True, help="the CSV file")
+    ],
+    user: Annotated[
+        str, typer.Option("--user", "-u", help="who posts: an active user with the logistics role")
+    ],
+    report: Annotated[
+        Path | None, typer.Option(help="write every row's outcome to this CSV file")
+    ] = None,
+    progress: Annotated[
+        bool, typer.Option("--progress/--no-progress", help="progress bar (only on a terminal)")
+    ] = True,
+    chunk_size: Annotated[
+        int,
+        typer.Option(
+            min=1, max=1000, help="receipts per write transaction (SQLite: others wait meanwhile)"
+        ),
+    ] = 200,
+) -> None:
+    from tqdm import tqdm
+
+    from service.clock import business_date
+    from service.db import Database
+    from service.errors import DomainError
+    from service.migrate import SchemaOutdated, assert_current
+    from service.receipts.importer import ImportStopped, import_receipts
+    from service.settings import SettingsError, load_settings
+    from service.workflow import Workflows
+
+    try:
+        settings = load_settings()
+    except SettingsError as exc:
+        raise _fail(str(exc), 2) from None
+    db = Database(settings.database_url)
+    bars: list[tqdm[NoReturn]] = []
+
+    def advance(done: int, total: int) -> None:
+        if not bars:  # the total is known once the file is read
+            shown = progress and sys.stderr.isatty()
+            bars.append(tqdm(total=total, unit="receipt", disable=not shown))
+        bars[0].update(done - bars[0].n)
+
+    stopped: ImportStopped | None = None
+    try:
+        assert_current(db)
+        result: ImportReport = import_receipts(
+            db,
+            path=file,
+            username=user,
+            workflows=Workflows(settings.workflows_dir),
+            today=business_date(settings.tz),
+            max_scan_bytes=settings.max_attachment_bytes,
+            chunk_size=chunk_size,
+            progress=advance,
+        )
+    except (DomainError, SchemaOutdated) as exc:
+        raise _fail(getattr(exc, "detail", str(exc)), 2) from None
+    except ImportStopped as exc:
+        stopped, result = exc, exc.report
+    except KeyboardInterrupt:
+        raise _fail(
+            "interrupted; what was posted stays; rerun the same file to go on", 130
+        ) from None
+    finally:
+        for bar in bars:
+            bar.close()
+        db.dispose()
+    for row in result.problems:
+        typer.echo(f"line {row.line}: {row.reason}")
+    if report is not None:
+        _write_report(report, result)
+    typer.echo(
+        f"rows read: {result.rows_read}; receipts posted: {result.posted} "
+        f"({result.exceptions} receipt exceptions recorded), already posted: "
+        f"{result.already_posted}, refused: {result.refused}"
+    )
+    if stopped is not None:
+        raise _fail(f"{stopped}; what was posted before stays; rerun the same file", 1)
+    if result.refused:
+        raise typer.Exit(1)
+
+
+def _write_report(path: Path, result: ImportReport) -> None:
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["line", "company_order_no", "receipt_no", "outcome", "reason"])
+        for row in result.rows:
+            writer.writerow(
+                [row.line, row.company_order_no, row.receipt_no, row.outcome, row.reason]
+            )
+
+
+def _fail(message: str, code: int) -> typer.Exit:
+    typer.echo(f"o2c: {message}", err=True)
+    return typer.Exit(code)

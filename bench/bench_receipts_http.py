@@ -1,0 +1,481 @@
+"""Benchmark: signed receipts posted over HTTP, against a bare FastAPI endpoint on the driver.
+
+Run with `python bench/bench_receipts_http.py [--receipts N] [--clients 8] [--only sqlite]`.
+For SQLite (a temporary file) and PostgreSQL (a temporary database, created and dropped; skipped
+with a message when no server answers), and for each of two servers:
+
+- ours: the real app (`service.app.create_app`) under uvicorn;
+- bare: a FastAPI app defined here with one endpoint doing the same work with sqlite3/psycopg
+  directly: token lookup, Idempotency-Key check and record, order and shipped lines read,
+  receipt number and evidence checks, receipt row, lines, evidence link, R8 shortages, order
+  state and version update (optimistic), journal row, one commit;
+
+a fresh database is migrated and seeded with N shipped orders (bench/seed.py), the server runs
+in its own process on a loopback port with the same uvicorn settings, and `--clients` threads
+post one signed receipt per order (real token, Idempotency-Key, a shortage every tenth) after a
+short warm-up. It prints receipts/second, p50 and p99 latency, the ratio ours/bare (target at
+least 50%), and checks that both databases hold one receipt, one journal row and one
+idempotency record per request.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import os
+import socket
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager, nullcontext
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from http.client import HTTPConnection
+from pathlib import Path
+from typing import Annotated, Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+import httpx
+import psycopg
+import uvicorn
+from fastapi import FastAPI, Header
+from fastapi.responses import JSONResponse
+from sqlalchemy.engine import make_url
+
+from bench.seed import Seeded, seed
+from service.clock import business_date
+from service.db import Database
+from service.migrate import upgrade
+from service.receipts.schemas import ReceiptCreate
+from service.settings import load_settings
+
+TARGET = 0.5
+PG_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+
+
+# --- the bare baseline ----------------------------------------------------------------------
+
+
+class _Driver:
+    """One connection per server thread; SQL written with %s, turned into ? for sqlite3."""
+
+    def __init__(self, url: str) -> None:
+        self.url = make_url(url)
+        self.sqlite = self.url.get_backend_name() == "sqlite"
+        self.local = threading.local()
+
+    def connection(self) -> Any:
+        conn = getattr(self.local, "conn", None)
+        if conn is None:
+            if self.sqlite:
+                conn = sqlite3.connect(self.url.database or "", timeout=30, isolation_level=None)
+                for pragma in ("journal_mode=WAL", "synchronous=NORMAL", "foreign_keys=ON"):
+                    conn.execute(f"PRAGMA {pragma}")
+                conn.execute("PRAGMA busy_timeout=30000")
+            else:
+                conn = psycopg.connect(_conninfo(self.url.render_as_string(False)))
+            self.local.conn = conn
+        return conn
+
+    def sql(self, text: str) -> str:
+        return text.replace("%s", "?") if self.sqlite else text
+
+    def now(self) -> Any:
+        stamp = datetime.now(UTC)
+        return stamp.replace(tzinfo=None).isoformat(sep=" ") if self.sqlite else stamp
+
+
+def _problem(status: int, detail: str) -> JSONResponse:
+    return JSONResponse({"status": status, "detail": detail}, status_code=status)
+
+
+def bare_app(url: str) -> FastAPI:
+    """One endpoint, the same rows as ours, written with the database driver directly."""
+    app = FastAPI()
+    driver = _Driver(url)
+
+    @app.get("/health")
+    def health() -> dict[str, str]:
+        return {"status": "ok"}
+
+    @app.post("/orders/{order_id}/receipt", status_code=201)
+    def post_receipt(
+        order_id: int,
+        body: ReceiptCreate,
+        authorization: Annotated[str, Header()],
+        idempotency_key: Annotated[str | None, Header()] = None,
+    ) -> JSONResponse:
+        conn, q = driver.connection(), driver.sql
+        token = hashlib.sha256(authorization.removeprefix("Bearer ").encode()).hexdigest()
+        user = conn.execute(
+            q(
+                "SELECT u.id, u.username, u.roles FROM api_tokens t JOIN users u ON u.id = "
+                "t.user_id WHERE t.token_hash = %s AND t.revoked_at IS NULL AND u.active"
+            ),
+            (token,),
+        ).fetchone()
+        if not driver.sqlite:
+            conn.rollback()  # end the token lookup's transaction; the work gets its own
+        if user is None:
+            return _problem(401, "unknown, revoked or inactive token")
+        roles = json.loads(user[2]) if isinstance(user[2], str) else user[2]
+        if "logistics" not in roles:
+            return _problem(403, "posting receipts needs the logistics role")
+        if driver.sqlite:
+            conn.execute("BEGIN IMMEDIATE")
+        try:
+            response = _post(driver, conn, user, order_id, body, idempotency_key)
+        except Exception:
+            conn.rollback()
+            raise
+        if isinstance(response, JSONResponse):
+            conn.rollback()
+            return response
+        conn.commit()
+        return JSONResponse(response, status_code=201)
+
+    return app
+
+
+def _post(
+    driver: _Driver,
+    conn: Any,
+    user: tuple[Any, ...],
+    order_id: int,
+    body: ReceiptCreate,
+    key: str | None,
+) -> dict[str, Any] | JSONResponse:
+    q, now = driver.sql, driver.now()
+    data = body.model_dump(mode="json")
+    request_hash = hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()
+    if key is not None:
+        stored = conn.execute(
+            q("SELECT response FROM idempotency_records WHERE user_id = %s AND key = %s"),
+            (user[0], key),
+        ).fetchone()
+        if stored is not None:
+            return JSONResponse(stored[0], status_code=201)
+    order = conn.execute(
+        q("SELECT state, version, customer_id FROM orders WHERE id = %s"), (order_id,)
+    ).fetchone()
+    if order is None or order[0] != "shipped":
+        return _problem(409, "the order is not shipped")
+    shipped = {
+        no: (line_id, item_id, qty, shipment_id)
+        for no, line_id, item_id, qty, shipment_id in conn.execute(
+            q(
+                "SELECT l.line_no, l.id, l.item_id, s.quantity, s.shipment_id FROM order_lines l"
+                " JOIN shipment_lines s ON s.order_line_id = l.id WHERE l.order_id = %s"
+            ),
+            (order_id,),
+        )
+    }
+    clash = conn.execute(
+        q("SELECT order_id FROM receipts WHERE customer_id = %s AND receipt_no = %s"),
+        (order[2], body.receipt_no),
+    ).fetchone()
+    marks = ", ".join(["%s"] * len(body.evidence))
+    found = conn.execute(
+        q(f"SELECT count(*) FROM attachments WHERE id IN ({marks})"), body.evidence
+    ).fetchone()[0]
+    if clash is not None or found != len(set(body.evidence)):
+        return _problem(409, "the receipt number is taken or an attachment is missing")
+    received = {ln.line_no: ln.received_qty for ln in body.lines}
+    if any(no not in shipped or qty > shipped[no][2] for no, qty in received.items()):
+        return _problem(422, "a line does not fit the shipment")
+    receipt_id = conn.execute(
+        q(
+            "INSERT INTO receipts (order_id, shipment_id, customer_id, receipt_no, receipt_date,"
+            " note, posted_by, posted_at) VALUES (%s, %s, %s, %s, %s, '', %s, %s) RETURNING id"
+        ),
+        (
+            order_id,
+            next(iter(shipped.values()))[3],
+            order[2],
+            body.receipt_no,
+            data["receipt_date"],
+            user[1],
+            now,
+        ),
+    ).fetchone()[0]
+    cursor = conn.cursor()
+    cursor.executemany(
+        q(
+            "INSERT INTO receipt_lines (receipt_id, order_line_id, received_item_id, received_qty)"
+            " VALUES (%s, %s, %s, %s)"
+        ),
+        [(receipt_id, shipped[no][0], shipped[no][1], qty) for no, qty in received.items()],
+    )
+    cursor.executemany(
+        q("INSERT INTO receipt_attachments (receipt_id, attachment_id) VALUES (%s, %s)"),
+        [(receipt_id, attachment) for attachment in body.evidence],
+    )
+    cursor.executemany(
+        q(
+            "INSERT INTO receipt_exceptions (receipt_id, order_line_id, kind, expected_item_id,"
+            " shipped_qty, received_qty, quantity, state, created_at)"
+            " VALUES (%s, %s, 'shortage', %s, %s, %s, %s, 'open', %s)"
+        ),
+        [
+            (receipt_id, line_id, item_id, qty, received[no], qty - received[no], now)
+            for no, (line_id, item_id, qty, _) in shipped.items()
+            if received.get(no, 0) < qty
+        ],
+    )
+    updated = conn.execute(
+        q(
+            "UPDATE orders SET state = 'receipted', version = version + 1, updated_at = %s"
+            " WHERE id = %s AND version = %s"
+        ),
+        (now, order_id, order[1]),
+    )
+    if updated.rowcount != 1:
+        return _problem(409, "the order was changed at the same moment")
+    conn.execute(
+        q(
+            'INSERT INTO events (entity_type, entity_id, "trigger", from_state, to_state, actor,'
+            " occurred_at, payload, decisions) VALUES ('order', %s, 'post_receipt', 'shipped',"
+            " 'receipted', %s, %s, %s, '[]')"
+        ),
+        (order_id, user[1], now, json.dumps(data)),
+    )
+    response = {"id": receipt_id, "order_id": order_id, **data}
+    conn.execute(
+        q(
+            "INSERT INTO idempotency_records (user_id, key, method, path, request_hash,"
+            " status_code, response, created_at) VALUES (%s, %s, 'POST', %s, %s, 201, %s, %s)"
+        ),
+        (user[0], key, f"/orders/{order_id}/receipt", request_hash, json.dumps(response), now),
+    )
+    return response
+
+
+# --- servers, databases, clients ------------------------------------------------------------
+
+
+def serve(variant: str, url: str, port: int) -> None:
+    """Child process: run one of the two apps with the shared uvicorn settings."""
+    if variant == "ours":
+        from service.app import create_app
+
+        settings = load_settings(database_url=url, demo=False, scheduler_enabled=False)
+        app = create_app(settings)
+    else:
+        app = bare_app(url)
+    uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning", access_log=False)
+
+
+def _conninfo(url: str) -> str:
+    parsed = make_url(url)
+    parts = {
+        "host": parsed.host,
+        "port": parsed.port,
+        "user": parsed.username,
+        "password": parsed.password,
+        "dbname": parsed.database,
+    }
+    return " ".join(f"{k}={v}" for k, v in parts.items() if v)
+
+
+@contextmanager
+def postgres(admin_url: str) -> Iterator[str]:
+    name = f"o2c_bench_{os.getpid()}_{uuid.uuid4().hex[:6]}"
+    with psycopg.connect(_conninfo(admin_url), autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    try:
+        yield make_url(admin_url).set(database=name).render_as_string(hide_password=False)
+    finally:
+        with psycopg.connect(_conninfo(admin_url), autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def postgres_up(admin_url: str) -> bool:
+    try:
+        with psycopg.connect(_conninfo(admin_url), connect_timeout=3):
+            return True
+    except psycopg.OperationalError:
+        return False
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+@contextmanager
+def server(variant: str, url: str) -> Iterator[int]:
+    port = free_port()
+    process = subprocess.Popen(
+        [sys.executable, __file__, "--serve", variant, "--url", url, "--port", str(port)]
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                if httpx.get(f"{base}/health", timeout=2).status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            if process.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"the {variant} server did not start")
+            time.sleep(0.1)
+        yield port
+    finally:
+        process.terminate()
+        process.wait(timeout=20)
+
+
+@dataclass
+class Result:
+    rate: float
+    p50: float
+    p99: float
+    failures: list[str]
+
+
+def load(port: int, seeded: Seeded, first: int, count: int, clients: int) -> Result:
+    """Post one receipt for each of orders[first:first+count] from `clients` threads."""
+    jobs = list(range(first, first + count))
+    latencies: list[float] = []
+    failures: list[str] = []
+    lock = threading.Lock()
+
+    def client(share: list[int]) -> None:
+        # http.client keeps the client's own CPU cost per request small (2 cores are shared).
+        http = HTTPConnection("127.0.0.1", port, timeout=60)
+        mine, bad = [], []
+        for n in share:
+            order = seeded.orders[n]
+            body = {
+                "receipt_no": f"RK-{n}",
+                "receipt_date": seeded.receipt_date.isoformat(),
+                "lines": [
+                    {"line_no": 1, "received_qty": 9 if n % 10 == 0 else 10},
+                    {"line_no": 2, "received_qty": 5},
+                ],
+                "evidence": [order.attachment_id],
+            }
+            headers = {
+                "Authorization": f"Bearer {seeded.token}",
+                "Content-Type": "application/json",
+                "Idempotency-Key": f"bench-{n}",
+            }
+            started = time.perf_counter()
+            http.request("POST", f"/orders/{order.id}/receipt", json.dumps(body), headers)
+            response = http.getresponse()
+            text = response.read()
+            mine.append(time.perf_counter() - started)
+            if response.status != 201:
+                bad.append(f"{response.status} {text[:200]!r}")
+        http.close()
+        with lock:
+            latencies.extend(mine)
+            failures.extend(bad)
+
+    threads = [threading.Thread(target=client, args=(jobs[i::clients],)) for i in range(clients)]
+    started = time.perf_counter()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    elapsed = time.perf_counter() - started
+    latencies.sort()
+    return Result(
+        count / elapsed,
+        latencies[len(latencies) // 2] * 1000,
+        latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))] * 1000,
+        failures,
+    )
+
+
+def check(url: str, expected: int) -> dict[str, int]:
+    """What the database holds afterwards: one of each per request, or the bench is wrong."""
+    queries = {
+        "receipts": "SELECT count(*) FROM receipts",
+        "journal": "SELECT count(*) FROM events WHERE \"trigger\" = 'post_receipt'",
+        "idempotency": "SELECT count(*) FROM idempotency_records",
+        "receipted": "SELECT count(*) FROM orders WHERE state = 'receipted' AND version = 4",
+    }
+    db = Database(url)
+    with db.engine.connect() as conn:
+        found = {k: int(conn.exec_driver_sql(v).scalar_one()) for k, v in queries.items()}
+    db.dispose()
+    return {k: v for k, v in found.items() if v != expected}
+
+
+def run(
+    name: str, database: Callable[[], AbstractContextManager[str]], args: argparse.Namespace
+) -> dict[str, Result]:
+    warmup = max(20, args.receipts // 20)
+    results: dict[str, Result] = {}
+    for variant in ("ours", "bare"):
+        with database() as url:
+            db = Database(url)
+            upgrade(db)
+            today = business_date(load_settings(database_url=url).tz)
+            seeded = seed(db, warmup + args.receipts, today=today, attachments=True)
+            db.dispose()
+            with server(variant, url) as port:
+                load(port, seeded, 0, warmup, args.clients)
+                result = load(port, seeded, warmup, args.receipts, args.clients)
+            wrong = check(url, warmup + args.receipts)
+            if wrong:
+                result.failures.append(f"database holds {wrong}, not {warmup + args.receipts}")
+            results[variant] = result
+            print(
+                f"{name:<10} {variant:<4} {result.rate:8,.0f} receipts/s   p50 {result.p50:7.1f} ms"
+                f"   p99 {result.p99:7.1f} ms   failures {len(result.failures)}",
+                flush=True,
+            )
+            for failure in result.failures[:3]:
+                print(f"           {failure}")
+    ratio = results["ours"].rate / results["bare"].rate
+    verdict = "met" if ratio >= TARGET else "NOT met"
+    print(f"{name:<10} ratio ours/bare {ratio:6.1%}   (target {TARGET:.0%}: {verdict})", flush=True)
+    return results
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--receipts", type=int, default=2000, help="measured requests per run")
+    parser.add_argument("--clients", type=int, default=8, help="concurrent client threads")
+    parser.add_argument("--only", choices=("sqlite", "postgresql"), help="one database only")
+    parser.add_argument("--pg-url", default=PG_URL, help="PostgreSQL server (admin connection)")
+    parser.add_argument("--serve", choices=("ours", "bare"), help=argparse.SUPPRESS)
+    parser.add_argument("--url", help=argparse.SUPPRESS)
+    parser.add_argument("--port", type=int, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.serve:
+        serve(args.serve, args.url, args.port)
+        return 0
+    print(f"{args.receipts:,} receipts per run from {args.clients} clients, after a warm-up")
+    failed = False
+    with tempfile.TemporaryDirectory(prefix="o2c-bench-http-") as tmp:
+
+        def sqlite_file() -> AbstractContextManager[str]:
+            return nullcontext(f"sqlite:///{Path(tmp) / f'{uuid.uuid4().hex[:8]}.sqlite3'}")
+
+        if args.only in (None, "sqlite"):
+            results = run("sqlite", sqlite_file, args)
+            failed |= any(r.failures for r in results.values())
+    if args.only in (None, "postgresql"):
+        if postgres_up(args.pg_url):
+            results = run("postgresql", lambda: postgres(args.pg_url), args)
+            failed |= any(r.failures for r in results.values())
+        else:
+            print(f"postgresql skipped: no server answers at {args.pg_url} (see --pg-url)")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

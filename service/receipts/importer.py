@@ -1,0 +1,501 @@
+"""Post many signed receipts (R6, R8) from a CSV file: `o2c import receipts FILE.csv`.
+
+The file is UTF-8 (a BOM is fine) with a header row and one row per receipt line:
+
+    company_order_no,receipt_no,receipt_date,line_no,received_qty,item_code,evidence
+    SO2026000123,RK-HD-9001,2026-11-23,1,9,,scans/RK-HD-9001.pdf
+    SO2026000123,RK-HD-9001,2026-11-23,1,1,KFR-35GW/A2,scans/RK-HD-9001.pdf
+    SO2026000123,RK-HD-9001,2026-11-23,2,4,,scans/RK-HD-9001.pdf
+
+company_order_no is the order's company order number (R4); receipt_no and receipt_date
+(YYYY-MM-DD) are the customer's receipt number and signing date; line_no and received_qty say
+what arrived on each order line (0 when nothing did); item_code, optional, names the model
+received when it is not the one ordered (a substitution, R8); evidence is the signed-receipt
+scan (PDF, JPEG, PNG, TIFF, WebP, HEIC), as a path relative to the CSV file's folder.
+
+Rows with the same company_order_no and receipt_no are one receipt wherever they stand in the
+file, and must agree on receipt_date and evidence. Each receipt goes through the API's use case
+(`receipts.usecases.post`: validation, lifecycle, journal, R8 exceptions) with its scan stored
+once by content. A receipt is atomic: one bad row and none of it is booked. Receipts are posted
+in chunks, one write transaction per chunk and a SAVEPOINT per receipt, so a refused receipt
+rolls back alone. A rerun books nothing twice: the receipt already posted for the order under
+that number is found in the same transaction as the post, the unique keys on receipts back the
+check, and a crash loses only the chunk in flight, which the rerun then posts.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import mimetypes
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Literal
+
+from pydantic import ValidationError
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
+from sqlalchemy.orm import Session, aliased
+from sqlalchemy.orm.exc import StaleDataError
+
+from service.attachments import usecases as attachments
+from service.auth.models import User
+from service.auth.tokens import Actor
+from service.db import Database
+from service.errors import DomainError, Forbidden, Invalid, NotFound
+from service.masterdata.models import Item
+from service.orders import usecases as orders
+from service.orders.models import Order, OrderLine
+from service.receipts import usecases
+from service.receipts.models import Receipt, ReceiptLine
+from service.receipts.schemas import ReceiptCreate, ReceiptLineIn
+from service.workflow import Workflows
+from workflows import WorkflowError
+
+COLUMNS = (
+    "company_order_no",
+    "receipt_no",
+    "receipt_date",
+    "line_no",
+    "received_qty",
+    "item_code",
+    "evidence",
+)
+OPTIONAL = frozenset({"item_code"})
+TRIGGER = "post_receipt"
+SCAN_TYPES = {
+    ".pdf": "application/pdf",
+    ".jpg": "image/jpeg",
+    ".jpeg": "image/jpeg",
+    ".png": "image/png",
+    ".tif": "image/tiff",
+    ".tiff": "image/tiff",
+    ".webp": "image/webp",
+    ".heic": "image/heic",
+}
+_WHOLE = re.compile(r"[0-9]+")
+_LINE_FIELD = re.compile(r"lines\[(\d+)\](?:\.(\w+))?")
+_RECEIPT_FIELDS = {"receipt_date": "receipt_date", "receipt_no": "receipt_no", "lines": "line_no"}
+
+Outcome = Literal["posted", "already posted", "refused", "not posted"]
+Progress = Callable[[int, int], None]
+
+
+@dataclass(frozen=True)
+class RowResult:
+    """What became of one row of the file; `reason` names the column at fault."""
+
+    line: int
+    company_order_no: str
+    receipt_no: str
+    outcome: Outcome
+    reason: str = ""
+
+
+@dataclass
+class ImportReport:
+    """Per-row outcomes and per-receipt counts of one import run."""
+
+    rows: list[RowResult] = field(default_factory=list)
+    posted: int = 0
+    already_posted: int = 0
+    refused: int = 0
+    exceptions: int = 0
+
+    @property
+    def rows_read(self) -> int:
+        return len(self.rows)
+
+    @property
+    def problems(self) -> list[RowResult]:
+        return [r for r in self.rows if r.outcome in ("refused", "not posted")]
+
+
+class ImportStopped(Exception):
+    """A database failure stopped the import; the chunks committed before it stay posted."""
+
+    def __init__(self, report: ImportReport, line: int, cause: Exception) -> None:
+        self.report, self.line = report, line
+        report.rows.sort(key=lambda r: r.line)
+        reason = str(getattr(cause, "orig", None) or cause).splitlines()[0]
+        super().__init__(f"the import stopped at line {line}: {reason}")
+
+
+@dataclass
+class _Row:
+    line: int
+    values: dict[str, str]
+    problems: list[str]
+    receipt_date: date | None = None
+    line_in: ReceiptLineIn | None = None
+
+
+@dataclass
+class _Receipt:
+    order_no: str
+    receipt_no: str
+    rows: list[_Row] = field(default_factory=list)
+    agreed: dict[str, tuple[object, int, str]] = field(default_factory=dict)
+
+    @property
+    def first(self) -> _Row:
+        return self.rows[0]
+
+
+@dataclass
+class _Run:
+    """What posting one chunk needs: its transaction, who posts, and what is known so far."""
+
+    session: Session
+    actor: Actor
+    workflows: Workflows
+    today: date
+    max_scan_bytes: int
+    scans: dict[str, bytes]
+    stored: dict[str, int]
+    booked: dict[int, Receipt] = field(default_factory=dict)
+
+
+@dataclass
+class _Done:
+    outcome: Outcome
+    rows: list[RowResult]
+    exceptions: int = 0
+
+
+def importing_actor(session: Session, username: str, workflows: Workflows) -> Actor:
+    """The active user who may post receipts (the roles come from the order lifecycle YAML)."""
+    user = session.scalar(select(User).where(User.username == username))
+    if user is None:
+        raise NotFound(f"no user {username!r}; create one with `o2c users add`", field="--user")
+    if not user.active:
+        raise Forbidden(f"user {username!r} is inactive", field="--user")
+    needed = workflows[orders.MACHINE].roles_for(TRIGGER)
+    if not needed.intersection(user.roles):
+        raise Forbidden(
+            f"user {username!r} has the role(s) {', '.join(user.roles)}; posting receipts "
+            f"needs one of: {', '.join(sorted(needed))}",
+            field="--user",
+        )
+    return Actor(user_id=user.id, username=user.username, roles=frozenset(user.roles))
+
+
+def _read_file(path: Path) -> list[_Receipt]:
+    """Parse and group the rows; every row is checked on its own, nothing is looked up yet."""
+    receipts: dict[tuple[str, str], _Receipt] = {}
+    previous = 0
+    try:
+        with path.open(encoding="utf-8-sig", newline="") as handle:
+            reader = csv.reader(handle)
+            names = _header(next(reader, None), path)
+            previous = reader.line_num
+            for fields in reader:
+                line, previous = previous + 1, reader.line_num
+                if any(value.strip() for value in fields):
+                    row = _parse(line, names, fields, path.parent)
+                    key = (row.values["company_order_no"], row.values["receipt_no"])
+                    _add(receipts.setdefault(key, _Receipt(*key)), row)
+    except UnicodeDecodeError:
+        raise Invalid(f"{path.name} is not UTF-8 text", field="FILE") from None
+    except csv.Error as exc:
+        raise Invalid(f"{path.name} line {previous + 1}: {exc}", field="FILE") from None
+    except OSError as exc:
+        raise Invalid(f"cannot read {path}: {exc.strerror}", field="FILE") from None
+    return list(receipts.values())
+
+
+def _header(header: list[str] | None, path: Path) -> list[str]:
+    if header is None:
+        raise Invalid(f"{path.name} is empty; its header must be {','.join(COLUMNS)}", field="FILE")
+    names = [name.strip().lower() for name in header]
+    missing = [c for c in COLUMNS if c not in names and c not in OPTIONAL]
+    unknown = [n for n in names if n not in COLUMNS] + [n for n in set(names) if names.count(n) > 1]
+    problems = [f"missing {', '.join(missing)}"] if missing else []
+    problems += [f"unknown or repeated {', '.join(unknown)}"] if unknown else []
+    if problems:
+        raise Invalid(
+            f"line 1: the header must be {','.join(COLUMNS)} (item_code may be left out): "
+            + "; ".join(problems),
+            field="FILE",
+        )
+    return names
+
+
+def _parse(line: int, names: list[str], fields: list[str], folder: Path) -> _Row:
+    values = {name: value.strip() for name, value in zip(names, fields, strict=False)}
+    row = _Row(line, values, [])
+    if len(fields) > len(names):
+        row.problems.append(f"the row has {len(fields)} fields, the header {len(names)}")
+    for name in names[len(fields) :]:
+        if name not in OPTIONAL:
+            row.problems.append(f"{name}: missing column")
+        values[name] = ""
+    values.setdefault("item_code", "")
+    for name in COLUMNS:
+        if name not in OPTIONAL and name in names[: len(fields)] and not values[name]:
+            row.problems.append(f"{name}: is empty")
+    if values["receipt_date"]:
+        try:
+            row.receipt_date = date.fromisoformat(values["receipt_date"])
+        except ValueError:
+            row.problems.append(
+                f"receipt_date: {values['receipt_date']!r} is not a YYYY-MM-DD date"
+            )
+    numbers = {}
+    for name in ("line_no", "received_qty"):
+        if values[name] and not _WHOLE.fullmatch(values[name]):
+            row.problems.append(f"{name}: {values[name]!r} is not a whole number")
+        elif values[name]:
+            numbers[name] = int(values[name])
+    if len(numbers) == 2:
+        try:
+            row.line_in = ReceiptLineIn(**numbers, item_code=values["item_code"] or None)
+        except ValidationError as exc:
+            row.problems += [f"{e['loc'][0]}: {e['msg']}" for e in exc.errors()]
+    if values["evidence"] and not (folder / values["evidence"]).is_file():
+        row.problems.append(
+            f"evidence: no file {values['evidence']!r} (relative to the CSV file's folder)"
+        )
+    return row
+
+
+def _add(receipt: _Receipt, row: _Row) -> None:
+    """Add a row to its receipt; the rows of one receipt must agree on its date and scan."""
+    evidence = row.values["evidence"]
+    for column, value in (
+        ("receipt_date", row.receipt_date),
+        ("evidence", Path(evidence) if evidence else None),
+    ):
+        if value is not None:
+            agreed, line, text = receipt.agreed.setdefault(
+                column, (value, row.line, row.values[column])
+            )
+            if agreed != value:
+                row.problems.append(
+                    f"{column}: {row.values[column]} differs from {text} on line {line} "
+                    "of the same receipt"
+                )
+    receipt.rows.append(row)
+
+
+def import_receipts(
+    db: Database,
+    *,
+    path: Path,
+    username: str,
+    workflows: Workflows,
+    today: date,
+    max_scan_bytes: int,
+    chunk_size: int = 200,
+    progress: Progress | None = None,
+) -> ImportReport:
+    """Post every good receipt of the file as `username`; report each row's outcome."""
+    with db.read() as session:
+        actor = importing_actor(session, username, workflows)
+    receipts = _read_file(path)
+    report = ImportReport()
+    stored: dict[str, int] = {}
+    for start in range(0, len(receipts), chunk_size):
+        chunk = receipts[start : start + chunk_size]
+        scans = _read_scans(chunk, path.parent)
+        results: list[_Done] = []
+        try:
+            with db.write() as session:
+                run = _Run(session, actor, workflows, today, max_scan_bytes, scans, dict(stored))
+                known = _preload(run, {r.order_no for r in chunk})
+                for done, receipt in enumerate(chunk, start + 1):
+                    results.append(_one(run, receipt, known.get(receipt.order_no)))
+                    if progress is not None:
+                        progress(done, len(receipts))
+        except SQLAlchemyError as exc:
+            raise ImportStopped(report, chunk[0].first.line, exc) from exc
+        stored = run.stored
+        for result in results:
+            report.rows += result.rows
+            report.exceptions += result.exceptions
+            report.posted += result.outcome == "posted"
+            report.already_posted += result.outcome == "already posted"
+            report.refused += result.outcome == "refused"
+    report.rows.sort(key=lambda r: r.line)
+    return report
+
+
+def _read_scans(chunk: list[_Receipt], folder: Path) -> dict[str, bytes]:
+    """Read the chunk's scans before its write transaction starts (no file I/O under the lock)."""
+    scans: dict[str, bytes] = {}
+    for receipt in chunk:
+        name = receipt.first.values["evidence"]
+        if name not in scans and not any(r.problems for r in receipt.rows):
+            try:
+                scans[name] = (folder / name).read_bytes()
+            except OSError as exc:
+                receipt.first.problems.append(f"evidence: cannot read {name}: {exc.strerror}")
+    return scans
+
+
+def _preload(run: _Run, numbers: set[str]) -> dict[str | None, int]:
+    """Order ids by company order number, and the receipts those orders already have."""
+    rows = run.session.execute(
+        select(Order.company_order_no, Order.id, Receipt)
+        .outerjoin(Receipt, Receipt.order_id == Order.id)
+        .where(Order.company_order_no.in_(numbers))
+    )
+    known: dict[str | None, int] = {}
+    for number, order_id, receipt in rows:
+        known[number] = order_id
+        if receipt is not None:
+            run.booked[order_id] = receipt
+    return known
+
+
+def _one(run: _Run, receipt: _Receipt, order_id: int | None) -> _Done:
+    """Post one receipt in its own SAVEPOINT, or say why not, row by row."""
+    if order_id is None and receipt.order_no:
+        for row in receipt.rows:
+            row.problems.append(f"company_order_no: no company order {receipt.order_no!r}")
+    if order_id is None or any(row.problems for row in receipt.rows):
+        return _refused(receipt)
+    if order_id in run.booked:
+        return _already(run, receipt, run.booked[order_id])
+    name = receipt.first.values["evidence"]
+    sha = hashlib.sha256(run.scans[name]).hexdigest()
+    fresh = sha not in run.stored
+    try:
+        with run.session.begin_nested():
+            if fresh:
+                run.stored[sha] = attachments.store(
+                    run.session,
+                    actor=run.actor,
+                    filename=Path(name).name,
+                    content_type=_content_type(name),
+                    content=run.scans[name],
+                    max_bytes=run.max_scan_bytes,
+                ).id
+            posted = usecases.post(
+                run.session,
+                actor=run.actor,
+                workflows=run.workflows,
+                order_id=order_id,
+                data=ReceiptCreate.model_validate(
+                    {
+                        "receipt_no": receipt.receipt_no,
+                        "receipt_date": receipt.first.receipt_date,
+                        "lines": _lines(receipt),
+                        "evidence": [run.stored[sha]],
+                    }
+                ),
+                today=run.today,
+            )
+    except (DomainError, WorkflowError, ValidationError, StaleDataError, IntegrityError) as exc:
+        if fresh:
+            run.stored.pop(sha, None)
+        again = run.session.scalar(select(Receipt).where(Receipt.order_id == order_id))
+        if again is not None and again.receipt_no == receipt.receipt_no:
+            return _already(run, receipt, again)  # posted at the same moment by someone else
+        for index, column, reason in _blame(exc):
+            receipt.rows[index].problems.append(f"{column}: {reason}")
+        return _refused(receipt)
+    run.booked[order_id] = posted
+    return _Done(
+        "posted", [_result(receipt, row, "posted") for row in receipt.rows], len(posted.exceptions)
+    )
+
+
+def _already(run: _Run, receipt: _Receipt, booked: Receipt) -> _Done:
+    """The order has a receipt: the same one (nothing to do) or another one (refused)."""
+    posted = (
+        f"receipt {booked.receipt_no} of order {receipt.order_no}, posted by {booked.posted_by} "
+        f"on {booked.posted_at:%Y-%m-%d %H:%M} UTC"
+    )
+    if booked.receipt_no != receipt.receipt_no:
+        receipt.first.problems.append(f"company_order_no: the order already has {posted}")
+        return _refused(receipt)
+    differs = _differences(run.session, booked, receipt)
+    if differs:
+        receipt.first.problems.append(
+            f"receipt_no: {posted}, has another {differs}; nothing was changed"
+        )
+        return _refused(receipt)
+    return _Done(
+        "already posted",
+        [_result(receipt, row, "already posted", posted) for row in receipt.rows],
+    )
+
+
+def _differences(session: Session, booked: Receipt, receipt: _Receipt) -> str:
+    """What the file says differently from the receipt already posted ("" when nothing)."""
+    ordered, received = aliased(Item), aliased(Item)
+    stored = session.execute(
+        select(OrderLine.line_no, ordered.code, received.code, ReceiptLine.received_qty)
+        .join(OrderLine, OrderLine.id == ReceiptLine.order_line_id)
+        .join(ordered, ordered.id == OrderLine.item_id)
+        .join(received, received.id == ReceiptLine.received_item_id)
+        .where(ReceiptLine.receipt_id == booked.id)
+    ).all()
+    ordered_codes = {no: code for no, code, _, _ in stored}
+    wanted = sorted(
+        (ln.line_no, ln.item_code or ordered_codes.get(ln.line_no, ""), ln.received_qty)
+        for ln in _lines(receipt)
+    )
+    what = []
+    if booked.receipt_date != receipt.first.receipt_date:
+        what.append("receipt_date")
+    if sorted((no, code, qty) for no, _, code, qty in stored) != wanted:
+        what.append("lines")
+    return " and ".join(what)
+
+
+def _blame(exc: Exception) -> list[tuple[int, str, str]]:
+    """Turn a refusal into (row index in the receipt, column, reason)."""
+    if isinstance(exc, ValidationError):
+        found = [
+            ("".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in e["loc"]), e["msg"])
+            for e in exc.errors()
+        ]
+    elif isinstance(exc, DomainError):
+        found = [(e["field"], e["reason"]) for e in exc.errors] or [("", exc.detail)]
+    elif isinstance(exc, WorkflowError):
+        found = [("", str(exc))]
+    else:
+        found = [("", "the order was changed by someone else at the same moment; rerun the file")]
+    blamed = []
+    for dotted, reason in found:
+        name = dotted.lstrip(".")
+        line = _LINE_FIELD.fullmatch(name)
+        if line:
+            blamed.append((int(line[1]), line[2] or "line_no", reason))
+        elif name.startswith(("evidence", "file")):
+            blamed.append((0, "evidence", reason))
+        else:  # the receipt as a whole: blamed on its first row, where its columns are stated
+            blamed.append((0, _RECEIPT_FIELDS.get(name, "company_order_no"), reason))
+    return blamed
+
+
+def _refused(receipt: _Receipt) -> _Done:
+    bad = ", ".join(str(row.line) for row in receipt.rows if row.problems)
+    because = f"receipt {receipt.receipt_no} of order {receipt.order_no} is refused: see line {bad}"
+    return _Done(
+        "refused",
+        [
+            _result(receipt, row, "refused", "; ".join(row.problems))
+            if row.problems
+            else _result(receipt, row, "not posted", because)
+            for row in receipt.rows
+        ],
+    )
+
+
+def _result(receipt: _Receipt, row: _Row, outcome: Outcome, reason: str = "") -> RowResult:
+    return RowResult(row.line, receipt.order_no, receipt.receipt_no, outcome, reason)
+
+
+def _lines(receipt: _Receipt) -> list[ReceiptLineIn]:
+    return [row.line_in for row in receipt.rows if row.line_in is not None]
+
+
+def _content_type(name: str) -> str:
+    suffix = Path(name).suffix.lower()
+    return SCAN_TYPES.get(suffix) or mimetypes.guess_type(name)[0] or "application/octet-stream"
