@@ -1,8 +1,9 @@
 """Idempotency-Key handling: a retried create returns the first result and books nothing twice.
 
-The key is recorded in the same transaction as the work it guards. Two identical requests at the
-same moment race on the unique (user, key) index: the loser rolls back and replays the winner's
-stored response.
+The key and the response are recorded in the same transaction as the work they guard. Two
+identical requests at the same moment race: the loser fails on the unique (user, key) index or on
+the version of the document the winner changed, rolls back, and replays the winner's stored
+response.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from typing import Any
 from sqlalchemy import JSON, ForeignKey, String, UniqueConstraint, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, Session, mapped_column
+from sqlalchemy.orm.exc import StaleDataError
 
 from service.db import Base, Database, UTCDateTime, utcnow
 from service.errors import Conflict, Invalid
@@ -92,23 +94,23 @@ def run(
             existing = _stored(session, user_id, key)
             if existing is not None:
                 return _replay(existing, request_hash)
-            # Claim the key first: a concurrent twin blocks here (PostgreSQL) or waited for
-            # BEGIN IMMEDIATE (SQLite), and then loses on the unique index.
-            record = IdempotencyRecord(
-                user_id=user_id,
-                key=key,
-                method=method,
-                path=path,
-                request_hash=request_hash,
-                status_code=status_code,
-                response=None,
-            )
-            session.add(record)
-            session.flush()
             result = jsonable(work(session))
-            record.response = result
+            # Recorded with the work it guards, in one transaction: both or neither happen.
+            session.add(
+                IdempotencyRecord(
+                    user_id=user_id,
+                    key=key,
+                    method=method,
+                    path=path,
+                    request_hash=request_hash,
+                    status_code=status_code,
+                    response=result,
+                )
+            )
             return Outcome(status_code, result)
-    except IntegrityError:
+    except (IntegrityError, StaleDataError, Conflict):
+        # A twin with the same key committed first (it holds the unique key, or changed the
+        # same document under us): answer with its stored response instead.
         with db.read() as session:
             existing = _stored(session, user_id, key)
         if existing is None:

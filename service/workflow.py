@@ -57,7 +57,11 @@ class Workflows:
         decisions: list[dict[str, Any]] | None = None,
         expected_version: int | None = None,
     ) -> Firing:
-        """Move `entity` by `trigger` and journal it; raises a WorkflowError when refused."""
+        """Move `entity` by `trigger` and journal it; raises a WorkflowError when refused.
+
+        A concurrent update of the same row surfaces as StaleDataError (HTTP 409) when the
+        transaction flushes.
+        """
         if expected_version is not None and expected_version != entity.version:
             raise Conflict(
                 f"{machine} {entity.id} was changed by someone else (it is at version "
@@ -78,5 +82,6 @@ class Workflows:
             payload=payload,
             decisions=decisions,
         )
-        session.flush()
+        # No flush here: the state change, its journal row and the version check reach the
+        # database with the caller's next flush or commit, in the same transaction.
         return firing

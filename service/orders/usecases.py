@@ -6,7 +6,7 @@ from datetime import date
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, joinedload, selectinload
+from sqlalchemy.orm import Session, joinedload
 
 from service import journal
 from service.auth.tokens import Actor
@@ -28,12 +28,13 @@ def load(session: Session, order_id: int, *, for_update: bool = False) -> Order:
             joinedload(Order.customer),
             joinedload(Order.warehouse),
             joinedload(Order.contract),
-            selectinload(Order.lines).joinedload(OrderLine.item),
+            # One statement: an order has at most a handful of lines (R3).
+            joinedload(Order.lines).joinedload(OrderLine.item),
         )
     )
     if for_update:
         stmt = stmt.with_for_update(of=Order)
-    order = session.scalar(stmt)
+    order = session.scalars(stmt).unique().one_or_none()
     if order is None:
         raise NotFound(f"no order {order_id}", field="order_id")
     return order

@@ -102,6 +102,36 @@ def post(
         expected_version=expected_version,
         payload=data.model_dump(mode="json"),
     )
+    # Checks read only; the order's pending change is written once, with the receipt.
+    with session.no_autoflush:
+        receipt = _checked_receipt(session, actor=actor, order=order, data=data, today=today)
+    session.add(receipt)
+    if receipt.shipment.warehouse_kind == "internal":
+        _mark_report_timeliness(receipt, today)
+        resolve_for_subject(
+            session,
+            actor=actor,
+            workflows=workflows,
+            kind=CARRIER_RECEIPT_OVERDUE,
+            subject_type="shipment",
+            subject_id=receipt.shipment_id,
+            note=f"signed receipt {data.receipt_no} posted",
+        )
+    try:
+        session.flush()
+    except IntegrityError:
+        raise Conflict(
+            f"receipt number {data.receipt_no} or a receipt for order {order.id} was posted "
+            "at the same moment",
+            field="receipt_no",
+        ) from None
+    return receipt
+
+
+def _checked_receipt(
+    session: Session, *, actor: Actor, order: Order, data: ReceiptCreate, today: date
+) -> Receipt:
+    """The receipt as stated, checked against the shipment, the evidence and earlier receipts."""
     shipment = shipments.get(session, order.id)
     if data.receipt_date > today:
         raise Invalid(f"receipt date {data.receipt_date} is in the future", field="receipt_date")
@@ -141,27 +171,8 @@ def post(
         lines=receipt_lines,
         exceptions=_exceptions(order, shipped, receipt_lines),
         evidence=evidence,
+        shipment=shipment,
     )
-    if shipment.warehouse_kind == "internal":
-        _mark_report_timeliness(receipt, today)
-    session.add(receipt)
-    resolve_for_subject(
-        session,
-        actor=actor,
-        workflows=workflows,
-        kind=CARRIER_RECEIPT_OVERDUE,
-        subject_type="shipment",
-        subject_id=shipment.id,
-        note=f"signed receipt {data.receipt_no} posted",
-    )
-    try:
-        session.flush()
-    except IntegrityError:
-        raise Conflict(
-            f"receipt number {data.receipt_no} or a receipt for order {order.id} was posted "
-            "at the same moment",
-            field="receipt_no",
-        ) from None
     return receipt
 
 
@@ -182,7 +193,8 @@ def _received_lines(
 ) -> list[ReceiptLine]:
     """Check the stated quantities against what was shipped; one row per line and model."""
     by_no = {line.line_no: line for line in order.lines}
-    items = queries.items_by_code(session, {ln.item_code for ln in data.lines if ln.item_code})
+    named = {ln.item_code for ln in data.lines if ln.item_code}
+    items = queries.items_by_code(session, named) if named else {}
     received: dict[int, int] = defaultdict(int)
     lines: list[ReceiptLine] = []
     seen: set[tuple[int, int]] = set()

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session, joinedload
 
 from service.auth.tokens import Actor
 from service.errors import Invalid, NotFound
@@ -18,10 +18,14 @@ from service.workflow import Workflows
 
 
 def for_order(session: Session, order_id: int) -> Shipment | None:
-    return session.scalar(
-        select(Shipment)
-        .where(Shipment.order_id == order_id)
-        .options(selectinload(Shipment.lines).joinedload(ShipmentLine.order_line))
+    return (
+        session.scalars(
+            select(Shipment)
+            .where(Shipment.order_id == order_id)
+            .options(joinedload(Shipment.lines).joinedload(ShipmentLine.order_line))
+        )
+        .unique()
+        .one_or_none()
     )
 
 
