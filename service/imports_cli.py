@@ -124,3 +124,55 @@ def _write_report(path: Path, result: ImportReport) -> None:
 def _fail(message: str, code: int) -> typer.Exit:
     typer.echo(f"o2c: {message}", err=True)
     return typer.Exit(code)
+
+
+@import_app.command("bookings")
+def bookings(
+    file: Annotated[
+        Path, typer.Argument(exists=True, dir_okay=False, readable=True, help="the CSV file")
+    ],
+    user: Annotated[
+        str, typer.Option("--user", "-u", help="who records: a user with the finance role")
+    ],
+) -> None:
+    """Record customers' bookings (one row per booked item) against issued invoices.
+
+    Header: fapiao_no,reference,booked_on,item_code,quantity,unit_price,amount,tax,discount.
+    Each discrepancy opens an invoice exception. Exit status 1 if a booking was refused.
+    """
+    from functools import partial
+
+    from service.clock import business_date
+    from service.db import Database
+    from service.discrepancies.importer import import_bookings
+    from service.errors import DomainError
+    from service.rulesets import RuleRegistry
+    from service.settings import SettingsError, load_settings
+    from service.workflow import Workflows
+
+    try:
+        settings = load_settings()
+    except SettingsError as exc:
+        typer.echo(f"o2c: {exc}", err=True)
+        raise typer.Exit(2) from None
+    rules = RuleRegistry.from_settings(settings)
+    try:
+        report = import_bookings(
+            Database(settings.database_url),
+            path=file,
+            username=user,
+            workflows=Workflows(settings.workflows_dir),
+            today=business_date(settings.tz),
+            rules_for=partial(rules.in_force, "invoice_discrepancy"),
+        )
+    except DomainError as exc:
+        typer.echo(f"o2c: {exc.detail}", err=True)
+        raise typer.Exit(2) from None
+    for problem in report.problems:
+        typer.echo(problem, err=True)
+    typer.echo(
+        f"bookings recorded: {report.recorded} ({report.exceptions} invoice exceptions "
+        f"opened), already recorded: {report.already}, refused: {report.refused}"
+    )
+    if report.refused:
+        raise typer.Exit(1)

@@ -25,7 +25,6 @@ check, and a crash loses only the chunk in flight, which the rerun then posts.
 
 from __future__ import annotations
 
-import csv
 import hashlib
 import mimetypes
 import re
@@ -44,8 +43,9 @@ from sqlalchemy.orm.exc import StaleDataError
 from service.attachments import usecases as attachments
 from service.auth.models import User
 from service.auth.tokens import Actor
+from service.csvfile import CsvRow, read_rows
 from service.db import Database
-from service.errors import DomainError, Forbidden, Invalid, NotFound
+from service.errors import DomainError, Forbidden, NotFound
 from service.masterdata.models import Item
 from service.orders import usecases as orders
 from service.orders.models import Order, OrderLine
@@ -186,57 +186,16 @@ def importing_actor(session: Session, username: str, workflows: Workflows) -> Ac
 def _read_file(path: Path) -> list[_Receipt]:
     """Parse and group the rows; every row is checked on its own, nothing is looked up yet."""
     receipts: dict[tuple[str, str], _Receipt] = {}
-    previous = 0
-    try:
-        with path.open(encoding="utf-8-sig", newline="") as handle:
-            reader = csv.reader(handle)
-            names = _header(next(reader, None), path)
-            previous = reader.line_num
-            for fields in reader:
-                line, previous = previous + 1, reader.line_num
-                if any(value.strip() for value in fields):
-                    row = _parse(line, names, fields, path.parent)
-                    key = (row.values["company_order_no"], row.values["receipt_no"])
-                    _add(receipts.setdefault(key, _Receipt(*key)), row)
-    except UnicodeDecodeError:
-        raise Invalid(f"{path.name} is not UTF-8 text", field="FILE") from None
-    except csv.Error as exc:
-        raise Invalid(f"{path.name} line {previous + 1}: {exc}", field="FILE") from None
-    except OSError as exc:
-        raise Invalid(f"cannot read {path}: {exc.strerror}", field="FILE") from None
+    for csv_row in read_rows(path, COLUMNS, OPTIONAL):
+        row = _parse(csv_row, path.parent)
+        key = (row.values["company_order_no"], row.values["receipt_no"])
+        _add(receipts.setdefault(key, _Receipt(*key)), row)
     return list(receipts.values())
 
 
-def _header(header: list[str] | None, path: Path) -> list[str]:
-    if header is None:
-        raise Invalid(f"{path.name} is empty; its header must be {','.join(COLUMNS)}", field="FILE")
-    names = [name.strip().lower() for name in header]
-    missing = [c for c in COLUMNS if c not in names and c not in OPTIONAL]
-    unknown = [n for n in names if n not in COLUMNS] + [n for n in set(names) if names.count(n) > 1]
-    problems = [f"missing {', '.join(missing)}"] if missing else []
-    problems += [f"unknown or repeated {', '.join(unknown)}"] if unknown else []
-    if problems:
-        raise Invalid(
-            f"line 1: the header must be {','.join(COLUMNS)} (item_code may be left out): "
-            + "; ".join(problems),
-            field="FILE",
-        )
-    return names
-
-
-def _parse(line: int, names: list[str], fields: list[str], folder: Path) -> _Row:
-    values = {name: value.strip() for name, value in zip(names, fields, strict=False)}
-    row = _Row(line, values, [])
-    if len(fields) > len(names):
-        row.problems.append(f"the row has {len(fields)} fields, the header {len(names)}")
-    for name in names[len(fields) :]:
-        if name not in OPTIONAL:
-            row.problems.append(f"{name}: missing column")
-        values[name] = ""
-    values.setdefault("item_code", "")
-    for name in COLUMNS:
-        if name not in OPTIONAL and name in names[: len(fields)] and not values[name]:
-            row.problems.append(f"{name}: is empty")
+def _parse(csv_row: CsvRow, folder: Path) -> _Row:
+    values = csv_row.values
+    row = _Row(csv_row.line, values, csv_row.problems)
     if values["receipt_date"]:
         try:
             row.receipt_date = date.fromisoformat(values["receipt_date"])

@@ -1,0 +1,86 @@
+"""Reading import files: a UTF-8 CSV with a header, rows numbered as in the file.
+
+Every row is checked on its own for the columns it must have; type checks are the importer's.
+Problems with the file as a whole raise Invalid naming FILE.
+"""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Collection, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from service.errors import Invalid
+
+
+@dataclass
+class CsvRow:
+    """One data row: its line in the file, its values by column, what is wrong with it."""
+
+    line: int
+    values: dict[str, str]
+    problems: list[str] = field(default_factory=list)
+
+
+def _header(
+    header: list[str] | None, path: Path, columns: tuple[str, ...], optional: Collection[str]
+) -> list[str]:
+    if header is None:
+        raise Invalid(f"{path.name} is empty; its header must be {','.join(columns)}", field="FILE")
+    names = [name.strip().lower() for name in header]
+    missing = [c for c in columns if c not in names and c not in optional]
+    unknown = [n for n in names if n not in columns] + [n for n in set(names) if names.count(n) > 1]
+    problems = [f"missing {', '.join(missing)}"] if missing else []
+    problems += [f"unknown or repeated {', '.join(unknown)}"] if unknown else []
+    if problems:
+        may = f" ({', '.join(sorted(optional))} may be left out)" if optional else ""
+        raise Invalid(
+            f"line 1: the header must be {','.join(columns)}{may}: " + "; ".join(problems),
+            field="FILE",
+        )
+    return names
+
+
+def _row(
+    line: int,
+    names: list[str],
+    fields: list[str],
+    columns: tuple[str, ...],
+    optional: Collection[str],
+) -> CsvRow:
+    values = {name: value.strip() for name, value in zip(names, fields, strict=False)}
+    row = CsvRow(line, values)
+    if len(fields) > len(names):
+        row.problems.append(f"the row has {len(fields)} fields, the header {len(names)}")
+    for name in names[len(fields) :]:
+        if name not in optional:
+            row.problems.append(f"{name}: missing column")
+        values[name] = ""
+    for name in columns:
+        values.setdefault(name, "")
+        if name not in optional and name in names[: len(fields)] and not values[name]:
+            row.problems.append(f"{name}: is empty")
+    return row
+
+
+def read_rows(
+    path: Path, columns: tuple[str, ...], optional: Collection[str] = ()
+) -> Iterator[CsvRow]:
+    """The file's non-blank data rows; a bad header or unreadable file raises Invalid."""
+    previous = 0
+    try:
+        with path.open(encoding="utf-8-sig", newline="") as handle:
+            reader = csv.reader(handle)
+            names = _header(next(reader, None), path, columns, optional)
+            previous = reader.line_num
+            for fields in reader:
+                line, previous = previous + 1, reader.line_num
+                if any(value.strip() for value in fields):
+                    yield _row(line, names, fields, columns, optional)
+    except UnicodeDecodeError:
+        raise Invalid(f"{path.name} is not UTF-8 text", field="FILE") from None
+    except csv.Error as exc:
+        raise Invalid(f"{path.name} line {previous + 1}: {exc}", field="FILE") from None
+    except OSError as exc:
+        raise Invalid(f"cannot read {path}: {exc.strerror}", field="FILE") from None
