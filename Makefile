@@ -28,7 +28,7 @@ lint: $(STAMP)
 	$(BIN)/mypy service workflows rules tests $(wildcard bench)
 
 test: lint
-	$(BIN)/pytest -q
+	$(BIN)/pytest -q -n 2
 
 bench: $(STAMP)
 	for b in bench/bench_*.py; do echo "== $$b"; $(BIN)/python $$b || exit 1; done

@@ -101,3 +101,16 @@ def test_two_approvals_at_once_approve_once(flows: Flows) -> None:
     assert sorted(results) == [200, 409, 409]
     approvals = [e for e in flows.history(order["id"]) if e["trigger"] == "approve"]
     assert len(approvals) == 1
+
+
+def test_a_trigger_answers_with_the_new_version_the_next_if_match_needs(flows: Flows) -> None:
+    order = flows.create_order()
+    approved = flows.hq.post(f"/orders/{order['id']}/approve")
+    etag = flows.hq.get(f"/orders/{order['id']}").headers["etag"]
+    assert etag == f'"{approved.json()["version"]}"'
+    assert approved.json()["version"] == order["version"] + 1
+    cancelled = flows.sales.post(
+        f"/orders/{order['id']}/cancel", json={"reason": "x"}, headers={"If-Match": etag}
+    )
+    assert cancelled.status_code == 200
+    assert cancelled.json()["version"] == approved.json()["version"] + 1

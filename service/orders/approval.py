@@ -77,6 +77,7 @@ def approve(
             payload={},
             decisions=credit.journal(),
         )
+    session.flush()  # the answer carries the new version (ETag / If-Match)
     return Approval(order, credit)
 
 
@@ -104,6 +105,7 @@ def end_credit_hold(
             expected_version=expected_version,
             payload={"reason": reason},
         )
+        session.flush()  # the answer carries the new version (ETag / If-Match)
         return order
     workflows.fire(
         session,
@@ -115,6 +117,7 @@ def end_credit_hold(
         expected_version=expected_version,
         payload={"reason": reason},
     )
+    session.flush()  # the answer carries the new version (ETag / If-Match)
     return order
 
 

@@ -202,4 +202,5 @@ def cancel(
         expected_version=expected_version,
         payload={"reason": reason},
     )
+    session.flush()  # the answer carries the new version (ETag / If-Match)
     return order
