@@ -134,3 +134,49 @@ def respond(
     )
     headers = {"Idempotent-Replayed": "true"} if outcome.replayed else {}
     return JSONResponse(outcome.body, status_code=outcome.status_code, headers=headers)
+
+
+@dataclass
+class Call:
+    """One state-changing request: who makes it, on which app, with which Idempotency-Key and
+    which If-Match version. `respond` runs the work once per key and answers with its JSON."""
+
+    ctx: AppContext
+    request: Request
+    actor: Actor
+    key: str | None
+    version: int | None
+
+    def respond(
+        self, work: Callable[[Session], Any], *, body: Any = None, status_code: int = 200
+    ) -> JSONResponse:
+        return respond(
+            self.ctx,
+            self.request,
+            actor=self.actor,
+            key=self.key,
+            body=body if body is not None else {},
+            work=work,
+            status_code=status_code,
+        )
+
+
+def _call(
+    request: Request,
+    ctx: Ctx,
+    actor: CurrentActor,
+    key: IdempotencyKey = None,
+    if_match: IfMatch = None,
+) -> Call:
+    return Call(ctx, request, actor, key, expected_version(if_match))
+
+
+def _create_call(
+    request: Request, ctx: Ctx, actor: CurrentActor, key: IdempotencyKey = None
+) -> Call:
+    return Call(ctx, request, actor, key, None)
+
+
+# A trigger on an existing document (Idempotency-Key and If-Match), or a create (the key only).
+Change = Annotated[Call, Depends(_call)]
+Create = Annotated[Call, Depends(_create_call)]

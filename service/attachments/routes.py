@@ -5,14 +5,14 @@ from __future__ import annotations
 import hashlib
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Request, UploadFile
+from fastapi import APIRouter, Depends, UploadFile
 from fastapi.responses import JSONResponse, Response
 from sqlalchemy.orm import Session
 
 from service.attachments import usecases
 from service.auth.tokens import Actor
 from service.errors import PayloadTooLarge
-from service.http import Ctx, CurrentActor, IdempotencyKey, require, respond
+from service.http import Create, Ctx, CurrentActor, require
 from service.receipts.schemas import AttachmentRef
 
 router = APIRouter(prefix="/attachments", tags=["attachments"])
@@ -26,12 +26,10 @@ router = APIRouter(prefix="/attachments", tags=["attachments"])
 )
 def upload(
     file: UploadFile,
-    request: Request,
-    ctx: Ctx,
-    actor: Annotated[Actor, Depends(require("logistics", "finance", "sales", "hq", "legal"))],
-    key: IdempotencyKey = None,
+    call: Create,
+    _role: Annotated[Actor, Depends(require("logistics", "finance", "sales", "hq", "legal"))],
 ) -> JSONResponse:
-    limit = ctx.settings.max_attachment_bytes
+    limit = call.ctx.settings.max_attachment_bytes
     content = file.file.read(limit + 1)
     if len(content) > limit:
         raise PayloadTooLarge(f"the file is larger than {limit} bytes", field="file")
@@ -39,7 +37,7 @@ def upload(
     def work(session: Session) -> object:
         attachment = usecases.store(
             session,
-            actor=actor,
+            actor=call.actor,
             filename=file.filename or "",
             max_bytes=limit,
             content_type=file.content_type or "",
@@ -49,13 +47,10 @@ def upload(
         return AttachmentRef.model_validate(attachment).model_dump(mode="json")
 
     # Content-addressed: the same file always gets the same attachment, key or no key.
-    return respond(
-        ctx,
-        request,
-        actor=actor,
-        key=key,
-        work=work,
+    return call.respond(
+        work,
         body={"filename": file.filename, "sha256": hashlib.sha256(content).hexdigest()},
+        status_code=201,
     )
 
 

@@ -8,7 +8,7 @@ from decimal import Decimal
 from functools import partial
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, Query
 from fastapi.responses import JSONResponse
 from sqlalchemy.orm import Session
 
@@ -27,16 +27,7 @@ from service.discrepancies.schemas import (
     ExceptionOut,
     OverrideIn,
 )
-from service.http import (
-    AppContext,
-    Ctx,
-    CurrentActor,
-    IdempotencyKey,
-    IfMatch,
-    expected_version,
-    require,
-    respond,
-)
+from service.http import AppContext, Change, Create, Ctx, CurrentActor, require
 from service.masterdata import queries
 from service.schemas import EventOut
 
@@ -122,15 +113,15 @@ def to_out(exc: InvoiceException, ctx: AppContext) -> ExceptionOut:
 def record_booking(
     invoice_id: int,
     body: BookingCreate,
-    request: Request,
-    ctx: Ctx,
-    actor: Annotated[Actor, Depends(require("finance", "sales"))],
-    key: IdempotencyKey = None,
+    call: Create,
+    _role: Annotated[Actor, Depends(require("finance", "sales"))],
 ) -> JSONResponse:
+    ctx = call.ctx
+
     def work(session: Session) -> object:
         booking, opened = usecases.record_booking(
             session,
-            actor=actor,
+            actor=call.actor,
             workflows=ctx.workflows,
             invoice_id=invoice_id,
             data=body,
@@ -144,7 +135,7 @@ def record_booking(
             exceptions=[to_out(usecases.load(session, e.id), ctx) for e in opened],
         ).model_dump(mode="json")
 
-    return respond(ctx, request, actor=actor, key=key, body=body.model_dump(mode="json"), work=work)
+    return call.respond(work, body=body.model_dump(mode="json"), status_code=201)
 
 
 @router.get(
@@ -202,21 +193,18 @@ def exception_history(exception_id: int, ctx: Ctx, _actor: CurrentActor) -> list
         ]
 
 
-def _change(
-    ctx: AppContext,
-    request: Request,
-    actor: Actor,
-    key: str | None,
-    body: Any,
-    change: Callable[[Session], InvoiceException],
-) -> JSONResponse:
+def _answer(
+    ctx: AppContext, change: Callable[[Session], InvoiceException]
+) -> Callable[[Session], Any]:
+    """The work of a request: make the change, answer with the exception as stored now."""
+
     def work(session: Session) -> object:
         exc = change(session)
         session.flush()
         session.expire_all()
         return to_out(usecases.load(session, exc.id), ctx).model_dump(mode="json")
 
-    return respond(ctx, request, actor=actor, key=key, body=body, work=work, status_code=200)
+    return work
 
 
 @router.post(
@@ -224,33 +212,24 @@ def _change(
     response_model=ExceptionOut,
     summary="Attach evidence; the rules decide again with it",
 )
-def attach_evidence(
-    exception_id: int,
-    body: EvidenceIn,
-    request: Request,
-    ctx: Ctx,
-    actor: CurrentActor,
-    key: IdempotencyKey = None,
-    if_match: IfMatch = None,
-) -> JSONResponse:
-    version = expected_version(if_match)
-    return _change(
-        ctx,
-        request,
-        actor,
-        key,
-        body.model_dump(mode="json"),
-        lambda s: usecases.attach_evidence(
-            s,
-            actor=actor,
-            workflows=ctx.workflows,
-            exception_id=exception_id,
-            kind=body.kind,
-            attachment_id=body.attachment_id,
-            rules_for=rules_for(ctx),
-            today=ctx.today(),
-            expected_version=version,
+def attach_evidence(exception_id: int, body: EvidenceIn, call: Change) -> JSONResponse:
+    ctx = call.ctx
+    return call.respond(
+        _answer(
+            ctx,
+            lambda s: usecases.attach_evidence(
+                s,
+                actor=call.actor,
+                workflows=ctx.workflows,
+                exception_id=exception_id,
+                kind=body.kind,
+                attachment_id=body.attachment_id,
+                rules_for=rules_for(ctx),
+                today=ctx.today(),
+                expected_version=call.version,
+            ),
         ),
+        body=body.model_dump(mode="json"),
     )
 
 
@@ -260,35 +239,27 @@ def attach_evidence(
     summary="Confirm the decided resolution; it is carried out",
 )
 def confirm_exception(
-    exception_id: int,
-    request: Request,
-    ctx: Ctx,
-    actor: Finance,
-    body: ConfirmIn | None = None,
-    key: IdempotencyKey = None,
-    if_match: IfMatch = None,
+    exception_id: int, call: Change, _role: Finance, body: ConfirmIn | None = None
 ) -> JSONResponse:
-    version = expected_version(if_match)
-    note = body.note if body else ""
-    expected = body.expected_resolution if body else None
-    return _change(
-        ctx,
-        request,
-        actor,
-        key,
-        body.model_dump(mode="json") if body else {},
-        lambda s: usecases.confirm(
-            s,
-            actor=actor,
-            workflows=ctx.workflows,
-            exception_id=exception_id,
-            rules_for=rules_for(ctx),
-            today=ctx.today(),
-            max_lines=ctx.settings.invoice_max_lines,
-            note=note,
-            expected_resolution=expected,
-            expected_version=version,
+    ctx = call.ctx
+    confirm = body or ConfirmIn()
+    return call.respond(
+        _answer(
+            ctx,
+            lambda s: usecases.confirm(
+                s,
+                actor=call.actor,
+                workflows=ctx.workflows,
+                exception_id=exception_id,
+                rules_for=rules_for(ctx),
+                today=ctx.today(),
+                max_lines=ctx.settings.invoice_max_lines,
+                note=confirm.note,
+                expected_resolution=confirm.expected_resolution,
+                expected_version=call.version,
+            ),
         ),
+        body=confirm.model_dump(mode="json"),
     )
 
 
@@ -298,31 +269,24 @@ def confirm_exception(
     summary="Resolve differently from the rules, with a written reason (recorded)",
 )
 def override_exception(
-    exception_id: int,
-    body: OverrideIn,
-    request: Request,
-    ctx: Ctx,
-    actor: Finance,
-    key: IdempotencyKey = None,
-    if_match: IfMatch = None,
+    exception_id: int, body: OverrideIn, call: Change, _role: Finance
 ) -> JSONResponse:
-    version = expected_version(if_match)
-    return _change(
-        ctx,
-        request,
-        actor,
-        key,
-        body.model_dump(mode="json"),
-        lambda s: usecases.override(
-            s,
-            actor=actor,
-            workflows=ctx.workflows,
-            exception_id=exception_id,
-            resolution=body.resolution,
-            reason=body.reason,
-            rules_for=rules_for(ctx),
-            today=ctx.today(),
-            max_lines=ctx.settings.invoice_max_lines,
-            expected_version=version,
+    ctx = call.ctx
+    return call.respond(
+        _answer(
+            ctx,
+            lambda s: usecases.override(
+                s,
+                actor=call.actor,
+                workflows=ctx.workflows,
+                exception_id=exception_id,
+                resolution=body.resolution,
+                reason=body.reason,
+                rules_for=rules_for(ctx),
+                today=ctx.today(),
+                max_lines=ctx.settings.invoice_max_lines,
+                expected_version=call.version,
+            ),
         ),
+        body=body.model_dump(mode="json"),
     )

@@ -5,23 +5,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, Query
 from fastapi.responses import JSONResponse
 from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload, selectinload
 
 from service import journal
 from service.auth.tokens import Actor
-from service.http import (
-    AppContext,
-    Ctx,
-    CurrentActor,
-    IdempotencyKey,
-    IfMatch,
-    expected_version,
-    require,
-    respond,
-)
+from service.http import AppContext, Change, Create, Ctx, CurrentActor, require
 from service.invoices import usecases
 from service.invoices.models import Invoice, InvoiceLine
 from service.invoices.schemas import (
@@ -66,24 +57,16 @@ def to_out(invoice: Invoice, workflows: Workflows) -> InvoiceOut:
     )
 
 
-def _run(
-    ctx: AppContext,
-    request: Request,
-    actor: Actor,
-    key: str | None,
-    body: Any,
-    change: Callable[[Session], Invoice],
-    status_code: int = 200,
-) -> JSONResponse:
+def _answer(ctx: AppContext, change: Callable[[Session], Invoice]) -> Callable[[Session], Any]:
+    """The work of a request: make the change, answer with the invoice as stored now."""
+
     def work(session: Session) -> object:
         invoice = change(session)
         session.flush()
         session.refresh(invoice)
         return to_out(usecases.load(session, invoice.id), ctx.workflows).model_dump(mode="json")
 
-    return respond(
-        ctx, request, actor=actor, key=key, body=body, work=work, status_code=status_code
-    )
+    return work
 
 
 @router.post(
@@ -93,27 +76,23 @@ def _run(
     summary="Make the invoice of a receipted order from what was received (R9-R12)",
 )
 def create_invoice(
-    body: InvoiceCreate,
-    request: Request,
-    ctx: Ctx,
-    actor: Annotated[Actor, Depends(require("finance"))],
-    key: IdempotencyKey = None,
+    body: InvoiceCreate, call: Create, _finance: Annotated[Actor, Depends(require("finance"))]
 ) -> JSONResponse:
-    return _run(
-        ctx,
-        request,
-        actor,
-        key,
-        body.model_dump(mode="json"),
-        lambda s: usecases.create(
-            s,
-            actor=actor,
-            workflows=ctx.workflows,
-            order_id=body.order_id,
-            today=ctx.today(),
-            max_lines=ctx.settings.invoice_max_lines,
+    ctx = call.ctx
+    return call.respond(
+        _answer(
+            ctx,
+            lambda s: usecases.create(
+                s,
+                actor=call.actor,
+                workflows=ctx.workflows,
+                order_id=body.order_id,
+                today=ctx.today(),
+                max_lines=ctx.settings.invoice_max_lines,
+            ),
         ),
-        201,
+        body=body.model_dump(mode="json"),
+        status_code=201,
     )
 
 
@@ -174,32 +153,23 @@ def invoice_history(invoice_id: int, ctx: Ctx, _actor: CurrentActor) -> list[Eve
     response_model=InvoiceOut,
     summary="Record the fapiao number and date the tax system issued",
 )
-def issue_invoice(
-    invoice_id: int,
-    body: InvoiceIssue,
-    request: Request,
-    ctx: Ctx,
-    actor: CurrentActor,
-    key: IdempotencyKey = None,
-    if_match: IfMatch = None,
-) -> JSONResponse:
-    version = expected_version(if_match)
-    return _run(
-        ctx,
-        request,
-        actor,
-        key,
-        body.model_dump(mode="json"),
-        lambda s: usecases.issue(
-            s,
-            actor=actor,
-            workflows=ctx.workflows,
-            invoice_id=invoice_id,
-            fapiao_no=body.fapiao_no,
-            fapiao_date=body.fapiao_date,
-            today=ctx.today(),
-            expected_version=version,
+def issue_invoice(invoice_id: int, body: InvoiceIssue, call: Change) -> JSONResponse:
+    ctx = call.ctx
+    return call.respond(
+        _answer(
+            ctx,
+            lambda s: usecases.issue(
+                s,
+                actor=call.actor,
+                workflows=ctx.workflows,
+                invoice_id=invoice_id,
+                fapiao_no=body.fapiao_no,
+                fapiao_date=body.fapiao_date,
+                today=ctx.today(),
+                expected_version=call.version,
+            ),
         ),
+        body=body.model_dump(mode="json"),
     )
 
 
@@ -208,32 +178,23 @@ def issue_invoice(
     response_model=InvoiceOut,
     summary="Record sending to the branch or the settlement centre (R13)",
 )
-def send_invoice(
-    invoice_id: int,
-    body: InvoiceSend,
-    request: Request,
-    ctx: Ctx,
-    actor: CurrentActor,
-    key: IdempotencyKey = None,
-    if_match: IfMatch = None,
-) -> JSONResponse:
-    version = expected_version(if_match)
-    return _run(
-        ctx,
-        request,
-        actor,
-        key,
-        body.model_dump(mode="json"),
-        lambda s: usecases.send(
-            s,
-            actor=actor,
-            workflows=ctx.workflows,
-            invoice_id=invoice_id,
-            sent_on=body.sent_on,
-            tracking_no=body.tracking_no,
-            today=ctx.today(),
-            expected_version=version,
+def send_invoice(invoice_id: int, body: InvoiceSend, call: Change) -> JSONResponse:
+    ctx = call.ctx
+    return call.respond(
+        _answer(
+            ctx,
+            lambda s: usecases.send(
+                s,
+                actor=call.actor,
+                workflows=ctx.workflows,
+                invoice_id=invoice_id,
+                sent_on=body.sent_on,
+                tracking_no=body.tracking_no,
+                today=ctx.today(),
+                expected_version=call.version,
+            ),
         ),
+        body=body.model_dump(mode="json"),
     )
 
 
@@ -242,32 +203,23 @@ def send_invoice(
     response_model=InvoiceOut,
     summary="Record the customer's signature and its date",
 )
-def sign_invoice(
-    invoice_id: int,
-    body: InvoiceSign,
-    request: Request,
-    ctx: Ctx,
-    actor: CurrentActor,
-    key: IdempotencyKey = None,
-    if_match: IfMatch = None,
-) -> JSONResponse:
-    version = expected_version(if_match)
-    return _run(
-        ctx,
-        request,
-        actor,
-        key,
-        body.model_dump(mode="json"),
-        lambda s: usecases.sign(
-            s,
-            actor=actor,
-            workflows=ctx.workflows,
-            invoice_id=invoice_id,
-            signed_on=body.signed_on,
-            signed_by=body.signed_by,
-            today=ctx.today(),
-            expected_version=version,
+def sign_invoice(invoice_id: int, body: InvoiceSign, call: Change) -> JSONResponse:
+    ctx = call.ctx
+    return call.respond(
+        _answer(
+            ctx,
+            lambda s: usecases.sign(
+                s,
+                actor=call.actor,
+                workflows=ctx.workflows,
+                invoice_id=invoice_id,
+                signed_on=body.signed_on,
+                signed_by=body.signed_by,
+                today=ctx.today(),
+                expected_version=call.version,
+            ),
         ),
+        body=body.model_dump(mode="json"),
     )
 
 
@@ -276,27 +228,18 @@ def sign_invoice(
     response_model=InvoiceOut,
     summary="Throw away a draft; owed quantities wait for the next invoice again",
 )
-def discard_invoice(
-    invoice_id: int,
-    request: Request,
-    ctx: Ctx,
-    actor: CurrentActor,
-    key: IdempotencyKey = None,
-    if_match: IfMatch = None,
-) -> JSONResponse:
-    version = expected_version(if_match)
-    return _run(
-        ctx,
-        request,
-        actor,
-        key,
-        {},
-        lambda s: usecases.discard(
-            s,
-            actor=actor,
-            workflows=ctx.workflows,
-            invoice_id=invoice_id,
-            today=ctx.today(),
-            expected_version=version,
+def discard_invoice(invoice_id: int, call: Change) -> JSONResponse:
+    ctx = call.ctx
+    return call.respond(
+        _answer(
+            ctx,
+            lambda s: usecases.discard(
+                s,
+                actor=call.actor,
+                workflows=ctx.workflows,
+                invoice_id=invoice_id,
+                today=ctx.today(),
+                expected_version=call.version,
+            ),
         ),
     )

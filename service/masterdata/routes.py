@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends
 from fastapi.responses import JSONResponse
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from service.auth.tokens import Actor
-from service.http import Ctx, CurrentActor, IdempotencyKey, require, respond
+from service.http import Create, Ctx, CurrentActor, require
 from service.masterdata import queries, usecases
 from service.masterdata.models import Item
 from service.masterdata.schemas import (
@@ -39,14 +39,12 @@ def get_customer(code: str, ctx: Ctx, _actor: CurrentActor) -> CustomerOut:
 
 
 @router.post("/customers", status_code=201, response_model=CustomerOut)
-def create_customer(
-    body: CustomerIn, request: Request, ctx: Ctx, actor: Keeper, key: IdempotencyKey = None
-) -> JSONResponse:
+def create_customer(body: CustomerIn, call: Create, _role: Keeper) -> JSONResponse:
     def work(session: Session) -> object:
         customer = usecases.create_customer(session, body)
         return usecases.customer_out(customer).model_dump(mode="json")
 
-    return respond(ctx, request, actor=actor, key=key, body=body.model_dump(mode="json"), work=work)
+    return call.respond(work, body=body.model_dump(mode="json"), status_code=201)
 
 
 @router.get("/customers/{code}/contracts", response_model=list[ContractOut])
@@ -57,15 +55,13 @@ def list_contracts(code: str, ctx: Ctx, _actor: CurrentActor) -> list[ContractOu
 
 
 @router.post("/contracts", status_code=201, response_model=ContractOut)
-def create_contract(
-    body: ContractIn, request: Request, ctx: Ctx, actor: Keeper, key: IdempotencyKey = None
-) -> JSONResponse:
+def create_contract(body: ContractIn, call: Create, _role: Keeper) -> JSONResponse:
     def work(session: Session) -> object:
         return usecases.contract_out(usecases.create_contract(session, body)).model_dump(
             mode="json"
         )
 
-    return respond(ctx, request, actor=actor, key=key, body=body.model_dump(mode="json"), work=work)
+    return call.respond(work, body=body.model_dump(mode="json"), status_code=201)
 
 
 @router.get("/items", response_model=list[ItemOut])
@@ -77,10 +73,8 @@ def list_items(ctx: Ctx, _actor: CurrentActor) -> list[ItemOut]:
 
 
 @router.post("/items", status_code=201, response_model=ItemOut)
-def create_item(
-    body: ItemIn, request: Request, ctx: Ctx, actor: Keeper, key: IdempotencyKey = None
-) -> JSONResponse:
+def create_item(body: ItemIn, call: Create, _role: Keeper) -> JSONResponse:
     def work(session: Session) -> object:
         return ItemOut.model_validate(usecases.create_item(session, body)).model_dump(mode="json")
 
-    return respond(ctx, request, actor=actor, key=key, body=body.model_dump(mode="json"), work=work)
+    return call.respond(work, body=body.model_dump(mode="json"), status_code=201)

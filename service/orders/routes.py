@@ -4,22 +4,14 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, Query
 from fastapi.responses import JSONResponse
 from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload, selectinload
 
 from service import journal
 from service.auth.tokens import Actor
-from service.http import (
-    Ctx,
-    CurrentActor,
-    IdempotencyKey,
-    IfMatch,
-    expected_version,
-    require,
-    respond,
-)
+from service.http import Change, Create, Ctx, CurrentActor, require
 from service.masterdata import queries
 from service.orders import approval, usecases
 from service.orders.models import Order, OrderLine
@@ -31,16 +23,14 @@ router = APIRouter(prefix="/orders", tags=["orders"])
 
 @router.post("", status_code=201, response_model=OrderOut, summary="Create an order from a PO")
 def create_order(
-    body: OrderCreate,
-    request: Request,
-    ctx: Ctx,
-    actor: Annotated[Actor, Depends(require("sales", "hq"))],
-    key: IdempotencyKey = None,
+    body: OrderCreate, call: Create, _role: Annotated[Actor, Depends(require("sales", "hq"))]
 ) -> JSONResponse:
+    ctx = call.ctx
+
     def work(session: Session) -> object:
         order = usecases.create(
             session,
-            actor=actor,
+            actor=call.actor,
             workflows=ctx.workflows,
             data=body,
             today=ctx.today(),
@@ -48,7 +38,7 @@ def create_order(
         )
         return usecases.to_out(order, ctx.workflows).model_dump(mode="json")
 
-    return respond(ctx, request, actor=actor, key=key, body=body.model_dump(mode="json"), work=work)
+    return call.respond(work, body=body.model_dump(mode="json"), status_code=201)
 
 
 @router.get("", response_model=list[OrderOut], summary="List orders")
@@ -100,59 +90,43 @@ def get_order(order_id: int, ctx: Ctx, _actor: CurrentActor) -> JSONResponse:
     summary="HQ approves: the credit_release rules decide first; approved with the company order "
     "number (R4), or on credit hold for finance",
 )
-def approve_order(
-    order_id: int,
-    request: Request,
-    ctx: Ctx,
-    actor: CurrentActor,
-    key: IdempotencyKey = None,
-    if_match: IfMatch = None,
-) -> JSONResponse:
-    version = expected_version(if_match)
+def approve_order(order_id: int, call: Change) -> JSONResponse:
+    ctx = call.ctx
 
     def work(session: Session) -> object:
         approved = approval.approve(
             session,
-            actor=actor,
+            actor=call.actor,
             workflows=ctx.workflows,
             order_id=order_id,
             today=ctx.today(),
-            expected_version=version,
+            expected_version=call.version,
             rules=ctx.rules,
         )
         return approval.approval_out(approved, ctx.workflows).model_dump(mode="json")
 
-    return respond(ctx, request, actor=actor, key=key, body={}, work=work, status_code=200)
+    return call.respond(work)
 
 
 def _end_credit_hold(
-    order_id: int,
-    body: CreditReason,
-    request: Request,
-    ctx: Ctx,
-    actor: Actor,
-    key: str | None,
-    if_match: str | None,
-    *,
-    release: bool,
+    order_id: int, body: CreditReason, call: Change, *, release: bool
 ) -> JSONResponse:
-    version = expected_version(if_match)
+    ctx = call.ctx
 
     def work(session: Session) -> object:
         order = approval.end_credit_hold(
             session,
-            actor=actor,
+            actor=call.actor,
             workflows=ctx.workflows,
             order_id=order_id,
             release=release,
             reason=body.reason,
             today=ctx.today(),
-            expected_version=version,
+            expected_version=call.version,
         )
         return usecases.to_out(order, ctx.workflows).model_dump(mode="json")
 
-    payload = body.model_dump(mode="json")
-    return respond(ctx, request, actor=actor, key=key, body=payload, work=work, status_code=200)
+    return call.respond(work, body=body.model_dump(mode="json"))
 
 
 @router.post(
@@ -160,16 +134,8 @@ def _end_credit_hold(
     response_model=OrderOut,
     summary="Finance releases a held order, with a reason; it gets its company order number (R4)",
 )
-def release_credit(
-    order_id: int,
-    body: CreditReason,
-    request: Request,
-    ctx: Ctx,
-    actor: CurrentActor,
-    key: IdempotencyKey = None,
-    if_match: IfMatch = None,
-) -> JSONResponse:
-    return _end_credit_hold(order_id, body, request, ctx, actor, key, if_match, release=True)
+def release_credit(order_id: int, body: CreditReason, call: Change) -> JSONResponse:
+    return _end_credit_hold(order_id, body, call, release=True)
 
 
 @router.post(
@@ -177,51 +143,27 @@ def release_credit(
     response_model=OrderOut,
     summary="Finance refuses credit for a held order, with a reason",
 )
-def reject_credit(
-    order_id: int,
-    body: CreditReason,
-    request: Request,
-    ctx: Ctx,
-    actor: CurrentActor,
-    key: IdempotencyKey = None,
-    if_match: IfMatch = None,
-) -> JSONResponse:
-    return _end_credit_hold(order_id, body, request, ctx, actor, key, if_match, release=False)
+def reject_credit(order_id: int, body: CreditReason, call: Change) -> JSONResponse:
+    return _end_credit_hold(order_id, body, call, release=False)
 
 
 @router.post("/{order_id}/cancel", response_model=OrderOut, summary="Cancel before shipment")
-def cancel_order(
-    order_id: int,
-    body: OrderCancel,
-    request: Request,
-    ctx: Ctx,
-    actor: CurrentActor,
-    key: IdempotencyKey = None,
-    if_match: IfMatch = None,
-) -> JSONResponse:
-    version = expected_version(if_match)
+def cancel_order(order_id: int, body: OrderCancel, call: Change) -> JSONResponse:
+    ctx = call.ctx
 
     def work(session: Session) -> object:
         order = usecases.cancel(
             session,
-            actor=actor,
+            actor=call.actor,
             workflows=ctx.workflows,
             order_id=order_id,
             reason=body.reason,
             today=ctx.today(),
-            expected_version=version,
+            expected_version=call.version,
         )
         return usecases.to_out(order, ctx.workflows).model_dump(mode="json")
 
-    return respond(
-        ctx,
-        request,
-        actor=actor,
-        key=key,
-        body=body.model_dump(mode="json"),
-        work=work,
-        status_code=200,
-    )
+    return call.respond(work, body=body.model_dump(mode="json"))
 
 
 @router.get(

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Query
 from fastapi.responses import JSONResponse
 from sqlalchemy.orm import Session
 
-from service.http import Ctx, CurrentActor, IdempotencyKey, IfMatch, expected_version, respond
+from service.http import Change, Ctx, CurrentActor
 from service.masterdata import queries
 from service.receipts import usecases as receipts
 from service.receipts.schemas import ReceiptCreate, ReceiptExceptionOut, ReceiptOut
@@ -44,30 +44,22 @@ def list_receipt_exceptions(
     tags=["receipts"],
     summary="Logistics posts the signed receipt (签收入库回单, R6, R8)",
 )
-def post_receipt(
-    order_id: int,
-    body: ReceiptCreate,
-    request: Request,
-    ctx: Ctx,
-    actor: CurrentActor,
-    key: IdempotencyKey = None,
-    if_match: IfMatch = None,
-) -> JSONResponse:
-    version = expected_version(if_match)
+def post_receipt(order_id: int, body: ReceiptCreate, call: Change) -> JSONResponse:
+    ctx = call.ctx
 
     def work(session: Session) -> object:
         receipt = receipts.post(
             session,
-            actor=actor,
+            actor=call.actor,
             workflows=ctx.workflows,
             order_id=order_id,
             data=body,
             today=ctx.today(),
-            expected_version=version,
+            expected_version=call.version,
         )
         return receipts.to_out(receipt).model_dump(mode="json")
 
-    return respond(ctx, request, actor=actor, key=key, body=body.model_dump(mode="json"), work=work)
+    return call.respond(work, body=body.model_dump(mode="json"), status_code=201)
 
 
 @router.get("/orders/{order_id}/receipt", response_model=ReceiptOut, tags=["receipts"])

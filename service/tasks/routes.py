@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Query
 from fastapi.responses import JSONResponse
 from sqlalchemy.orm import Session
 
 from service import journal
-from service.http import Ctx, CurrentActor, IdempotencyKey, IfMatch, expected_version, respond
+from service.http import Change, Ctx, CurrentActor
 from service.schemas import EventOut
 from service.tasks import usecases
 from service.tasks.schemas import TaskNote, TaskOut
@@ -65,28 +65,21 @@ def task_history(task_id: int, ctx: Ctx, _actor: CurrentActor) -> list[EventOut]
 def move_task(
     task_id: int,
     trigger: Literal["take", "release", "close", "cancel"],
-    request: Request,
-    ctx: Ctx,
-    actor: CurrentActor,
+    call: Change,
     body: TaskNote | None = None,
-    key: IdempotencyKey = None,
-    if_match: IfMatch = None,
 ) -> JSONResponse:
-    version = expected_version(if_match)
     note = body.note if body else ""
 
     def work(session: Session) -> object:
         task = usecases.fire(
             session,
-            actor=actor,
-            workflows=ctx.workflows,
+            actor=call.actor,
+            workflows=call.ctx.workflows,
             task=usecases.load(session, task_id),
             trigger=trigger,
             note=note,
-            expected_version=version,
+            expected_version=call.version,
         )
         return TaskOut.model_validate(task).model_dump(mode="json")
 
-    return respond(
-        ctx, request, actor=actor, key=key, body={"note": note}, work=work, status_code=200
-    )
+    return call.respond(work, body={"note": note})
