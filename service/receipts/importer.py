@@ -26,7 +26,6 @@ check, and a crash loses only the chunk in flight, which the rerun then posts.
 from __future__ import annotations
 
 import hashlib
-import mimetypes
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -43,40 +42,25 @@ from sqlalchemy.orm.exc import StaleDataError
 from service.attachments import usecases as attachments
 from service.auth.models import User
 from service.auth.tokens import Actor
-from service.csvfile import CsvRow, read_rows
 from service.db import Database
 from service.errors import DomainError, Forbidden, NotFound
 from service.masterdata.models import Item
 from service.orders import usecases as orders
 from service.orders.models import Order, OrderLine
 from service.receipts import usecases
+from service.receipts.importfile import (
+    FileReceipt,
+    Row,
+    content_type,
+    lines_of,
+    read_file,
+)
 from service.receipts.models import Receipt, ReceiptLine
-from service.receipts.schemas import ReceiptCreate, ReceiptLineIn
+from service.receipts.schemas import ReceiptCreate
 from service.workflow import Workflows
 from workflows import WorkflowError
 
-COLUMNS = (
-    "company_order_no",
-    "receipt_no",
-    "receipt_date",
-    "line_no",
-    "received_qty",
-    "item_code",
-    "evidence",
-)
-OPTIONAL = frozenset({"item_code"})
 TRIGGER = "post_receipt"
-SCAN_TYPES = {
-    ".pdf": "application/pdf",
-    ".jpg": "image/jpeg",
-    ".jpeg": "image/jpeg",
-    ".png": "image/png",
-    ".tif": "image/tiff",
-    ".tiff": "image/tiff",
-    ".webp": "image/webp",
-    ".heic": "image/heic",
-}
-_WHOLE = re.compile(r"[0-9]+")
 _LINE_FIELD = re.compile(r"lines\[(\d+)\](?:\.(\w+))?")
 _RECEIPT_FIELDS = {"receipt_date": "receipt_date", "receipt_no": "receipt_no", "lines": "line_no"}
 
@@ -125,27 +109,6 @@ class ImportStopped(Exception):
 
 
 @dataclass
-class _Row:
-    line: int
-    values: dict[str, str]
-    problems: list[str]
-    receipt_date: date | None = None
-    line_in: ReceiptLineIn | None = None
-
-
-@dataclass
-class _Receipt:
-    order_no: str
-    receipt_no: str
-    rows: list[_Row] = field(default_factory=list)
-    agreed: dict[str, tuple[object, int, str]] = field(default_factory=dict)
-
-    @property
-    def first(self) -> _Row:
-        return self.rows[0]
-
-
-@dataclass
 class _Run:
     """What posting one chunk needs: its transaction, who posts, and what is known so far."""
 
@@ -183,63 +146,6 @@ def importing_actor(session: Session, username: str, workflows: Workflows) -> Ac
     return Actor(user_id=user.id, username=user.username, roles=frozenset(user.roles))
 
 
-def _read_file(path: Path) -> list[_Receipt]:
-    """Parse and group the rows; every row is checked on its own, nothing is looked up yet."""
-    receipts: dict[tuple[str, str], _Receipt] = {}
-    for csv_row in read_rows(path, COLUMNS, OPTIONAL):
-        row = _parse(csv_row, path.parent)
-        key = (row.values["company_order_no"], row.values["receipt_no"])
-        _add(receipts.setdefault(key, _Receipt(*key)), row)
-    return list(receipts.values())
-
-
-def _parse(csv_row: CsvRow, folder: Path) -> _Row:
-    values = csv_row.values
-    row = _Row(csv_row.line, values, csv_row.problems)
-    if values["receipt_date"]:
-        try:
-            row.receipt_date = date.fromisoformat(values["receipt_date"])
-        except ValueError:
-            row.problems.append(
-                f"receipt_date: {values['receipt_date']!r} is not a YYYY-MM-DD date"
-            )
-    numbers = {}
-    for name in ("line_no", "received_qty"):
-        if values[name] and not _WHOLE.fullmatch(values[name]):
-            row.problems.append(f"{name}: {values[name]!r} is not a whole number")
-        elif values[name]:
-            numbers[name] = int(values[name])
-    if len(numbers) == 2:
-        try:
-            row.line_in = ReceiptLineIn(**numbers, item_code=values["item_code"] or None)
-        except ValidationError as exc:
-            row.problems += [f"{e['loc'][0]}: {e['msg']}" for e in exc.errors()]
-    if values["evidence"] and not (folder / values["evidence"]).is_file():
-        row.problems.append(
-            f"evidence: no file {values['evidence']!r} (relative to the CSV file's folder)"
-        )
-    return row
-
-
-def _add(receipt: _Receipt, row: _Row) -> None:
-    """Add a row to its receipt; the rows of one receipt must agree on its date and scan."""
-    evidence = row.values["evidence"]
-    for column, value in (
-        ("receipt_date", row.receipt_date),
-        ("evidence", Path(evidence) if evidence else None),
-    ):
-        if value is not None:
-            agreed, line, text = receipt.agreed.setdefault(
-                column, (value, row.line, row.values[column])
-            )
-            if agreed != value:
-                row.problems.append(
-                    f"{column}: {row.values[column]} differs from {text} on line {line} "
-                    "of the same receipt"
-                )
-    receipt.rows.append(row)
-
-
 def import_receipts(
     db: Database,
     *,
@@ -254,7 +160,7 @@ def import_receipts(
     """Post every good receipt of the file as `username`; report each row's outcome."""
     with db.read() as session:
         actor = importing_actor(session, username, workflows)
-    receipts = _read_file(path)
+    receipts = read_file(path)
     report = ImportReport()
     stored: dict[str, int] = {}
     for start in range(0, len(receipts), chunk_size):
@@ -282,7 +188,7 @@ def import_receipts(
     return report
 
 
-def _read_scans(chunk: list[_Receipt], folder: Path) -> dict[str, bytes]:
+def _read_scans(chunk: list[FileReceipt], folder: Path) -> dict[str, bytes]:
     """Read the chunk's scans before its write transaction starts (no file I/O under the lock)."""
     scans: dict[str, bytes] = {}
     for receipt in chunk:
@@ -310,7 +216,7 @@ def _preload(run: _Run, numbers: set[str]) -> dict[str | None, int]:
     return known
 
 
-def _one(run: _Run, receipt: _Receipt, order_id: int | None) -> _Done:
+def _one(run: _Run, receipt: FileReceipt, order_id: int | None) -> _Done:
     """Post one receipt in its own SAVEPOINT, or say why not, row by row."""
     if order_id is None and receipt.order_no:
         for row in receipt.rows:
@@ -329,7 +235,7 @@ def _one(run: _Run, receipt: _Receipt, order_id: int | None) -> _Done:
                     run.session,
                     actor=run.actor,
                     filename=Path(name).name,
-                    content_type=_content_type(name),
+                    content_type=content_type(name),
                     content=run.scans[name],
                     max_bytes=run.max_scan_bytes,
                 ).id
@@ -342,7 +248,7 @@ def _one(run: _Run, receipt: _Receipt, order_id: int | None) -> _Done:
                     {
                         "receipt_no": receipt.receipt_no,
                         "receipt_date": receipt.first.receipt_date,
-                        "lines": _lines(receipt),
+                        "lines": lines_of(receipt),
                         "evidence": [run.stored[sha]],
                     }
                 ),
@@ -363,7 +269,7 @@ def _one(run: _Run, receipt: _Receipt, order_id: int | None) -> _Done:
     )
 
 
-def _already(run: _Run, receipt: _Receipt, booked: Receipt) -> _Done:
+def _already(run: _Run, receipt: FileReceipt, booked: Receipt) -> _Done:
     """The order has a receipt: the same one (nothing to do) or another one (refused)."""
     posted = (
         f"receipt {booked.receipt_no} of order {receipt.order_no}, posted by {booked.posted_by} "
@@ -384,7 +290,7 @@ def _already(run: _Run, receipt: _Receipt, booked: Receipt) -> _Done:
     )
 
 
-def _differences(session: Session, booked: Receipt, receipt: _Receipt) -> str:
+def _differences(session: Session, booked: Receipt, receipt: FileReceipt) -> str:
     """What the file says differently from the receipt already posted ("" when nothing)."""
     ordered, received = aliased(Item), aliased(Item)
     stored = session.execute(
@@ -397,7 +303,7 @@ def _differences(session: Session, booked: Receipt, receipt: _Receipt) -> str:
     ordered_codes = {no: code for no, code, _, _ in stored}
     wanted = sorted(
         (ln.line_no, ln.item_code or ordered_codes.get(ln.line_no, ""), ln.received_qty)
-        for ln in _lines(receipt)
+        for ln in lines_of(receipt)
     )
     what = []
     if booked.receipt_date != receipt.first.receipt_date:
@@ -433,7 +339,7 @@ def _blame(exc: Exception) -> list[tuple[int, str, str]]:
     return blamed
 
 
-def _refused(receipt: _Receipt) -> _Done:
+def _refused(receipt: FileReceipt) -> _Done:
     bad = ", ".join(str(row.line) for row in receipt.rows if row.problems)
     because = f"receipt {receipt.receipt_no} of order {receipt.order_no} is refused: see line {bad}"
     return _Done(
@@ -447,14 +353,5 @@ def _refused(receipt: _Receipt) -> _Done:
     )
 
 
-def _result(receipt: _Receipt, row: _Row, outcome: Outcome, reason: str = "") -> RowResult:
+def _result(receipt: FileReceipt, row: Row, outcome: Outcome, reason: str = "") -> RowResult:
     return RowResult(row.line, receipt.order_no, receipt.receipt_no, outcome, reason)
-
-
-def _lines(receipt: _Receipt) -> list[ReceiptLineIn]:
-    return [row.line_in for row in receipt.rows if row.line_in is not None]
-
-
-def _content_type(name: str) -> str:
-    suffix = Path(name).suffix.lower()
-    return SCAN_TYPES.get(suffix) or mimetypes.guess_type(name)[0] or "application/octet-stream"
