@@ -33,7 +33,7 @@ from service.orders import approval
 from service.orders import usecases as orders
 from service.orders.models import Order
 from service.orders.schemas import OrderCreate
-from service.receipts import usecases as receipts
+from service.receipts import posting
 from service.receipts.schemas import ReceiptCreate
 from service.rulesets import RuleRegistry
 from service.settings import Settings
@@ -241,7 +241,7 @@ def _orders(
     session.flush()
 
     def receipt(order_id: int, number: str, days_ago: int, lines: list[dict[str, object]]) -> None:
-        receipts.post(
+        posting.post(
             session,
             actor=logistics,
             workflows=workflows,

@@ -1,9 +1,9 @@
 """Idempotency-Key handling: a retried create returns the first result and books nothing twice.
 
 The key and the response are recorded in the same transaction as the work they guard. Two
-identical requests at the same moment race: the loser fails on the unique (user, key) index or on
-the version of the document the winner changed, rolls back, and replays the winner's stored
-response.
+identical requests at the same moment race: the loser fails (on the unique (user, key) index, on
+the version of the document the winner changed, or on the state the winner moved it to), rolls
+back, finds the winner's record and replays its stored response.
 """
 
 from __future__ import annotations
@@ -16,9 +16,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import JSON, ForeignKey, String, UniqueConstraint, select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, Session, mapped_column
-from sqlalchemy.orm.exc import StaleDataError
 
 from service.db import Base, Database, UTCDateTime, utcnow
 from service.errors import Conflict, Invalid
@@ -108,9 +106,10 @@ def run(
                 )
             )
             return Outcome(status_code, result)
-    except (IntegrityError, StaleDataError, Conflict):
-        # A twin with the same key committed first (it holds the unique key, or changed the
-        # same document under us): answer with its stored response instead.
+    except Exception:
+        # Whatever stopped this request (the unique key, the document's version, or a state
+        # the twin already moved on), if a twin with the same key has committed meanwhile,
+        # its stored response is the answer to this retry.
         with db.read() as session:
             existing = _stored(session, user_id, key)
         if existing is None:

@@ -137,6 +137,13 @@ class Flow:
             t for t, specs in self._by_trigger.items() if any(state in s.sources for s in specs)
         ]
 
+    def guards_for(self, state: str, trigger: str) -> tuple[str, ...]:
+        """The guards `trigger` checks from `state` (empty when none or not allowed)."""
+        for spec in self._by_trigger.get(trigger, []):
+            if state in spec.sources:
+                return spec.guards
+        return ()
+
     def roles_for(self, trigger: str) -> frozenset[str]:
         return frozenset().union(*(s.roles for s in self._by_trigger.get(trigger, [])))
 

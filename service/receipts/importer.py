@@ -15,7 +15,7 @@ scan (PDF, JPEG, PNG, TIFF, WebP, HEIC), as a path relative to the CSV file's fo
 
 Rows with the same company_order_no and receipt_no are one receipt wherever they stand in the
 file, and must agree on receipt_date and evidence. Each receipt goes through the API's use case
-(`receipts.usecases.post`: validation, lifecycle, journal, R8 exceptions) with its scan stored
+(`receipts.posting.post`: validation, lifecycle, journal, R8 exceptions) with its scan stored
 once by content. A receipt is atomic: one bad row and none of it is booked. Receipts are posted
 in chunks, one write transaction per chunk and a SAVEPOINT per receipt, so a refused receipt
 rolls back alone. A rerun books nothing twice: the receipt already posted for the order under
@@ -47,7 +47,7 @@ from service.errors import DomainError, Forbidden, NotFound
 from service.masterdata.models import Item
 from service.orders import usecases as orders
 from service.orders.models import Order, OrderLine
-from service.receipts import usecases
+from service.receipts import posting
 from service.receipts.importfile import (
     FileReceipt,
     Row,
@@ -120,6 +120,7 @@ class _Run:
     scans: dict[str, bytes]
     stored: dict[str, int]
     booked: dict[int, Receipt] = field(default_factory=dict)
+    posted: dict[int, int] = field(default_factory=dict)
 
 
 @dataclass
@@ -225,6 +226,10 @@ def _one(run: _Run, receipt: FileReceipt, order_id: int | None) -> _Done:
         return _refused(receipt)
     if order_id in run.booked:
         return _already(run, receipt, run.booked[order_id])
+    if order_id in run.posted:  # a second receipt for an order this file already posted
+        booked = run.session.get(Receipt, run.posted[order_id])
+        assert booked is not None
+        return _already(run, receipt, booked)
     name = receipt.first.values["evidence"]
     sha = hashlib.sha256(run.scans[name]).hexdigest()
     fresh = sha not in run.stored
@@ -239,7 +244,7 @@ def _one(run: _Run, receipt: FileReceipt, order_id: int | None) -> _Done:
                     content=run.scans[name],
                     max_bytes=run.max_scan_bytes,
                 ).id
-            posted = usecases.post(
+            posted = posting.post(
                 run.session,
                 actor=run.actor,
                 workflows=run.workflows,
@@ -263,7 +268,7 @@ def _one(run: _Run, receipt: FileReceipt, order_id: int | None) -> _Done:
         for index, column, reason in _blame(exc):
             receipt.rows[index].problems.append(f"{column}: {reason}")
         return _refused(receipt)
-    run.booked[order_id] = posted
+    run.posted[order_id] = posted.id
     return _Done(
         "posted", [_result(receipt, row, "posted") for row in receipt.rows], len(posted.exceptions)
     )

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from service.http import Change, Ctx, CurrentActor
 from service.masterdata import queries
+from service.receipts import posting
 from service.receipts import usecases as receipts
 from service.receipts.schemas import ReceiptCreate, ReceiptExceptionOut, ReceiptOut
 
@@ -48,7 +49,7 @@ def post_receipt(order_id: int, body: ReceiptCreate, call: Change) -> JSONRespon
     ctx = call.ctx
 
     def work(session: Session) -> object:
-        receipt = receipts.post(
+        receipt = posting.post(
             session,
             actor=call.actor,
             workflows=ctx.workflows,
@@ -57,7 +58,7 @@ def post_receipt(order_id: int, body: ReceiptCreate, call: Change) -> JSONRespon
             today=ctx.today(),
             expected_version=call.version,
         )
-        return receipts.to_out(receipt).model_dump(mode="json")
+        return receipt.model_dump(mode="json")
 
     return call.respond(work, body=body.model_dump(mode="json"), status_code=201)
 

@@ -1,0 +1,407 @@
+"""Post the customer's signed receipt (R6), recording shortages and substitutions (R8).
+
+This is the busiest write of the service (logistics' scanners, bulk imports), so it is written
+with Core statements in the caller's transaction: one query reads the order with its lines,
+items and shipment; the order moves by a versioned UPDATE (a concurrent post finds the version
+gone and gets 409); receipt, lines, exceptions and evidence links are inserted in bulk. The
+checks and their messages are the same as everywhere: a refused post changes nothing.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from sqlalchemy import insert, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from service.attachments.models import Attachment
+from service.auth.tokens import Actor
+from service.carriers.deadline import CARRIER_RECEIPT_OVERDUE, report_deadline
+from service.db import utcnow
+from service.errors import Conflict, Invalid, NotFound
+from service.masterdata.models import Item
+from service.orders import usecases as orders
+from service.orders.guards import OrderContext
+from service.orders.models import Order, OrderLine
+from service.receipts.models import Receipt, ReceiptAttachment, ReceiptException, ReceiptLine
+from service.receipts.schemas import (
+    AttachmentRef,
+    ReceiptCreate,
+    ReceiptExceptionOut,
+    ReceiptLineOut,
+    ReceiptOut,
+)
+from service.shipments.models import Shipment, ShipmentLine
+from service.tasks.usecases import resolve_for_subject
+from service.workdays import CalendarGap
+from service.workflow import Workflows
+
+log = logging.getLogger("o2c.receipts")
+TRIGGER = "post_receipt"
+
+
+@dataclass(frozen=True)
+class _Line:
+    """An order line as the receipt needs it."""
+
+    id: int
+    line_no: int
+    item_id: int
+    item_code: str
+    shipped: int
+
+
+@dataclass(frozen=True)
+class _Order:
+    id: int
+    state: str
+    version: int
+    customer_id: int
+    shipment_id: int | None
+    shipped_on: date | None
+    warehouse_kind: str | None
+    lines: dict[int, _Line]
+
+
+@dataclass(frozen=True)
+class _Received:
+    line: _Line
+    item_id: int
+    item_code: str
+    quantity: int
+
+
+def _load(session: Session, order_id: int) -> _Order:
+    rows = session.execute(
+        select(
+            Order.id,
+            Order.state,
+            Order.version,
+            Order.customer_id,
+            OrderLine.id,
+            OrderLine.line_no,
+            OrderLine.item_id,
+            Item.code,
+            Shipment.id,
+            Shipment.shipped_on,
+            Shipment.warehouse_kind,
+            ShipmentLine.quantity,
+        )
+        .join(OrderLine, OrderLine.order_id == Order.id)
+        .join(Item, Item.id == OrderLine.item_id)
+        .outerjoin(Shipment, Shipment.order_id == Order.id)
+        .outerjoin(
+            ShipmentLine,
+            (ShipmentLine.shipment_id == Shipment.id)
+            & (ShipmentLine.order_line_id == OrderLine.id),
+        )
+        .where(Order.id == order_id)
+    ).all()
+    if not rows:
+        raise NotFound(f"no order {order_id}", field="order_id")
+    first = rows[0]
+    return _Order(
+        id=first[0],
+        state=first[1],
+        version=first[2],
+        customer_id=first[3],
+        shipment_id=first[8],
+        shipped_on=first[9],
+        warehouse_kind=first[10],
+        lines={
+            r[5]: _Line(id=r[4], line_no=r[5], item_id=r[6], item_code=r[7], shipped=r[11] or 0)
+            for r in rows
+        },
+    )
+
+
+def _received(session: Session, order: _Order, data: ReceiptCreate) -> list[_Received]:
+    """Check the stated quantities against what was shipped; one entry per line and model."""
+    named = {ln.item_code for ln in data.lines if ln.item_code}
+    items = (
+        dict(session.execute(select(Item.code, Item.id).where(Item.code.in_(named))).all())
+        if named
+        else {}
+    )
+    totals: dict[int, int] = defaultdict(int)
+    result: list[_Received] = []
+    seen: set[tuple[int, int]] = set()
+    for index, line_in in enumerate(data.lines):
+        field = f"lines[{index}]"
+        line = order.lines.get(line_in.line_no)
+        if line is None:
+            raise Invalid(f"order has no line {line_in.line_no}", field=f"{field}.line_no")
+        item_id, item_code = line.item_id, line.item_code
+        if line_in.item_code is not None:
+            if line_in.item_code not in items:
+                raise Invalid(f"unknown item {line_in.item_code!r}", field=f"{field}.item_code")
+            item_id, item_code = items[line_in.item_code], line_in.item_code
+        if (line.line_no, item_id) in seen:
+            raise Invalid(
+                f"line {line.line_no} with item {item_code} is given twice",
+                field=f"{field}.line_no",
+            )
+        seen.add((line.line_no, item_id))
+        totals[line.line_no] += line_in.received_qty
+        if totals[line.line_no] > line.shipped:
+            raise Invalid(
+                f"received {totals[line.line_no]} exceeds the {line.shipped} shipped on "
+                f"line {line.line_no}",
+                field=f"{field}.received_qty",
+            )
+        result.append(_Received(line, item_id, item_code, line_in.received_qty))
+    missing = [no for no, ln in sorted(order.lines.items()) if ln.shipped and no not in totals]
+    if missing:
+        raise Invalid(
+            f"line(s) {', '.join(map(str, missing))} were shipped but are not on the receipt; "
+            "state 0 where nothing was received",
+            field="lines",
+        )
+    return result
+
+
+@dataclass(frozen=True)
+class _Exception:
+    """A shortage or substitution found at receipt (R8), before it is stored."""
+
+    kind: str
+    line: _Line
+    received_item_id: int | None
+    received_item_code: str | None
+    received_qty: int
+    quantity: int
+
+    def row(self, receipt_id: int, created_at: datetime) -> dict[str, object]:
+        return {
+            "receipt_id": receipt_id,
+            "order_line_id": self.line.id,
+            "kind": self.kind,
+            "expected_item_id": self.line.item_id,
+            "received_item_id": self.received_item_id,
+            "shipped_qty": self.line.shipped,
+            "received_qty": self.received_qty,
+            "quantity": self.quantity,
+            "state": "open",
+            "created_at": created_at,
+        }
+
+    def out(
+        self, exception_id: int, order_id: int, receipt_no: str, created_at: datetime
+    ) -> ReceiptExceptionOut:
+        return ReceiptExceptionOut(
+            id=exception_id,
+            order_id=order_id,
+            receipt_no=receipt_no,
+            kind=self.kind,
+            line_no=self.line.line_no,
+            expected_item_code=self.line.item_code,
+            received_item_code=self.received_item_code,
+            shipped_qty=self.line.shipped,
+            received_qty=self.received_qty,
+            quantity=self.quantity,
+            state="open",
+            created_at=created_at,
+        )
+
+
+def _exceptions(order: _Order, received: list[_Received]) -> list[_Exception]:
+    """R8: a shortage where less arrived than was shipped; a substitution per other model."""
+    totals: dict[int, int] = defaultdict(int)
+    for entry in received:
+        totals[entry.line.line_no] += entry.quantity
+    shortages = [
+        _Exception("shortage", ln, None, None, totals[no], ln.shipped - totals[no])
+        for no, ln in sorted(order.lines.items())
+        if totals[no] < ln.shipped
+    ]
+    substitutions = [
+        _Exception(
+            "substitution", e.line, e.item_id, e.item_code, totals[e.line.line_no], e.quantity
+        )
+        for e in received
+        if e.item_id != e.line.item_id and e.quantity > 0
+    ]
+    return shortages + substitutions
+
+
+def _timeliness(
+    receipt_date: date, today: date, receipt_no: str
+) -> tuple[date | None, bool | None]:
+    """R7: an internal-warehouse receipt reported after 2 working days is late (the carrier's)."""
+    try:
+        deadline = report_deadline(receipt_date)
+    except CalendarGap as gap:
+        # Never refuse a signed receipt for want of a calendar; timeliness stays unknown.
+        log.warning("receipt %s: lateness not judged: %s", receipt_no, gap)
+        return None, None
+    return deadline, today > deadline
+
+
+def post(
+    session: Session,
+    *,
+    actor: Actor,
+    workflows: Workflows,
+    order_id: int,
+    data: ReceiptCreate,
+    today: date,
+    expected_version: int | None = None,
+) -> ReceiptOut:
+    """Record received quantities per line; the order becomes `receipted`."""
+    order = _load(session, order_id)
+    flow = workflows[orders.MACHINE]
+    # Guards, if a deployment declares any for posting receipts, see the order as usual.
+    context = None
+    if flow.guards_for(order.state, TRIGGER):
+        context = OrderContext(order=orders.load(session, order_id), today=today)
+    # The lifecycle speaks first: a receipt for an order that was not shipped is refused with
+    # the state and the allowed triggers. All below is in one transaction: any refusal later
+    # rolls this back too.
+    workflows.fire_row(
+        session,
+        orders.MACHINE,
+        Order,
+        entity_id=order.id,
+        state=order.state,
+        version=order.version,
+        trigger=TRIGGER,
+        actor=actor,
+        context=context,
+        payload=data.model_dump(mode="json"),
+        expected_version=expected_version,
+    )
+    if order.shipment_id is None or order.shipped_on is None:
+        raise NotFound(f"order {order_id} has no shipment", field="order_id")
+    if data.receipt_date > today:
+        raise Invalid(f"receipt date {data.receipt_date} is in the future", field="receipt_date")
+    if data.receipt_date < order.shipped_on:
+        raise Invalid(
+            f"receipt date {data.receipt_date} is before the shipment date {order.shipped_on}",
+            field="receipt_date",
+        )
+    clash = session.scalar(
+        select(Receipt.order_id).where(
+            Receipt.customer_id == order.customer_id, Receipt.receipt_no == data.receipt_no
+        )
+    )
+    if clash is not None:
+        raise Conflict(
+            f"receipt number {data.receipt_no} is already posted for order {clash}",
+            field="receipt_no",
+        )
+    evidence = {
+        row.id: row
+        for row in session.execute(
+            select(
+                Attachment.id,
+                Attachment.sha256,
+                Attachment.filename,
+                Attachment.content_type,
+                Attachment.size,
+            ).where(Attachment.id.in_(data.evidence))
+        )
+    }
+    for index, attachment_id in enumerate(data.evidence):
+        if attachment_id not in evidence:
+            raise Invalid(
+                f"no attachment {attachment_id}; upload it first", field=f"evidence[{index}]"
+            )
+    received = _received(session, order, data)
+    exceptions = _exceptions(order, received)
+    deadline, late = (None, None)
+    if order.warehouse_kind == "internal":
+        deadline, late = _timeliness(data.receipt_date, today, data.receipt_no)
+    posted_at = utcnow()
+    try:
+        receipt_id = session.execute(
+            insert(Receipt)
+            .values(
+                order_id=order.id,
+                shipment_id=order.shipment_id,
+                customer_id=order.customer_id,
+                receipt_no=data.receipt_no,
+                receipt_date=data.receipt_date,
+                note=data.note,
+                posted_by=actor.username,
+                posted_at=posted_at,
+                reported_on=today if order.warehouse_kind == "internal" else None,
+                report_deadline=deadline,
+                reported_late=late,
+            )
+            .returning(Receipt.id)
+        ).scalar_one()
+    except IntegrityError:
+        raise Conflict(
+            f"receipt number {data.receipt_no} or a receipt for order {order.id} was posted "
+            "at the same moment",
+            field="receipt_no",
+        ) from None
+    session.execute(
+        insert(ReceiptLine),
+        [
+            {
+                "receipt_id": receipt_id,
+                "order_line_id": e.line.id,
+                "received_item_id": e.item_id,
+                "received_qty": e.quantity,
+            }
+            for e in received
+        ],
+    )
+    exception_ids: list[int] = []
+    if exceptions:
+        exception_ids = list(
+            session.scalars(
+                insert(ReceiptException).returning(
+                    ReceiptException.id, sort_by_parameter_order=True
+                ),
+                [exc.row(receipt_id, posted_at) for exc in exceptions],
+            )
+        )
+    session.execute(
+        insert(ReceiptAttachment),
+        [
+            {"receipt_id": receipt_id, "attachment_id": attachment_id}
+            for attachment_id in dict.fromkeys(data.evidence)
+        ],
+    )
+    if order.warehouse_kind == "internal":
+        resolve_for_subject(
+            session,
+            actor=actor,
+            workflows=workflows,
+            kind=CARRIER_RECEIPT_OVERDUE,
+            subject_type="shipment",
+            subject_id=order.shipment_id,
+            note=f"signed receipt {data.receipt_no} posted",
+        )
+    return ReceiptOut(
+        id=receipt_id,
+        order_id=order.id,
+        receipt_no=data.receipt_no,
+        receipt_date=data.receipt_date,
+        posted_by=actor.username,
+        posted_at=posted_at,
+        note=data.note,
+        reported_on=today if order.warehouse_kind == "internal" else None,
+        report_deadline=deadline,
+        reported_late=late,
+        lines=[
+            ReceiptLineOut(
+                line_no=e.line.line_no,
+                ordered_item_code=e.line.item_code,
+                received_item_code=e.item_code,
+                received_qty=e.quantity,
+            )
+            for e in received
+        ],
+        exceptions=[
+            exc.out(exc_id, order.id, data.receipt_no, posted_at)
+            for exc_id, exc in zip(exception_ids, exceptions, strict=True)
+        ],
+        evidence=[AttachmentRef.model_validate(evidence[a]) for a in dict.fromkeys(data.evidence)],
+    )
