@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Annotated, Any
@@ -38,7 +38,9 @@ class AppContext:
         return business_date(self.settings.tz)
 
 
-def get_ctx(request: Request) -> AppContext:
+# Dependencies that do no I/O are `async def`: FastAPI runs sync ones in its thread pool, a
+# thread hop per dependency per request.
+async def get_ctx(request: Request) -> AppContext:
     ctx: AppContext = request.app.state.ctx
     return ctx
 
@@ -68,10 +70,10 @@ def current_actor(
 CurrentActor = Annotated[Actor, Depends(current_actor)]
 
 
-def require(*roles: str) -> Callable[[Actor], Actor]:
+def require(*roles: str) -> Callable[[Actor], Awaitable[Actor]]:
     """A dependency that lets only the given roles through."""
 
-    def check(actor: CurrentActor) -> Actor:
+    async def check(actor: CurrentActor) -> Actor:
         if not actor.roles.intersection(roles):
             raise Forbidden(
                 f"this needs one of the roles: {', '.join(roles)}; you have: "
@@ -161,7 +163,7 @@ class Call:
         )
 
 
-def _call(
+async def _call(
     request: Request,
     ctx: Ctx,
     actor: CurrentActor,
@@ -171,7 +173,7 @@ def _call(
     return Call(ctx, request, actor, key, expected_version(if_match))
 
 
-def _create_call(
+async def _create_call(
     request: Request, ctx: Ctx, actor: CurrentActor, key: IdempotencyKey = None
 ) -> Call:
     return Call(ctx, request, actor, key, None)

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, String, UniqueConstraint, select
+from sqlalchemy import JSON, ForeignKey, String, UniqueConstraint, bindparam, insert, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from service.db import Base, Database, UTCDateTime, utcnow
@@ -52,11 +52,14 @@ def fingerprint(method: str, path: str, body: Any) -> str:
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
+_STORED = select(IdempotencyRecord).where(
+    IdempotencyRecord.user_id == bindparam("user_id"), IdempotencyRecord.key == bindparam("key")
+)
+_RECORD = insert(IdempotencyRecord)
+
+
 def _stored(session: Session, user_id: int, key: str) -> IdempotencyRecord | None:
-    stmt = select(IdempotencyRecord).where(
-        IdempotencyRecord.user_id == user_id, IdempotencyRecord.key == key
-    )
-    return session.scalars(stmt).one_or_none()
+    return session.scalars(_STORED, {"user_id": user_id, "key": key}).one_or_none()
 
 
 def _replay(record: IdempotencyRecord, request_hash: str) -> Outcome:
@@ -94,16 +97,18 @@ def run(
                 return _replay(existing, request_hash)
             result = jsonable(work(session))
             # Recorded with the work it guards, in one transaction: both or neither happen.
-            session.add(
-                IdempotencyRecord(
-                    user_id=user_id,
-                    key=key,
-                    method=method,
-                    path=path,
-                    request_hash=request_hash,
-                    status_code=status_code,
-                    response=result,
-                )
+            session.execute(
+                _RECORD,
+                {
+                    "user_id": user_id,
+                    "key": key,
+                    "method": method,
+                    "path": path,
+                    "request_hash": request_hash,
+                    "status_code": status_code,
+                    "response": result,
+                    "created_at": utcnow(),
+                },
             )
             return Outcome(status_code, result)
     except Exception:

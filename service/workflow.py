@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Protocol
 
-from sqlalchemy import insert, update
+from sqlalchemy import Update, bindparam, insert, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -23,6 +23,8 @@ from service.orders.guards import ORDER_GUARDS
 from service.tasks.guards import TASK_GUARDS
 from workflows import DEFINITIONS_DIR, Firing, Flow, load_flows
 from workflows.flow import Guard
+
+_JOURNAL_INSERT = insert(journal.Event)
 
 GUARDS: dict[str, Mapping[str, Guard]] = {
     "order": ORDER_GUARDS,
@@ -43,9 +45,25 @@ class Workflows:
     def __init__(self, directory: str | Path | None = None) -> None:
         self.directory = Path(directory) if directory else DEFINITIONS_DIR
         self.flows: dict[str, Flow] = load_flows(self.directory, guards=GUARDS, roles=ROLES)
+        self._row_updates: dict[type[Any], Update] = {}
 
     def __getitem__(self, machine: str) -> Flow:
         return self.flows[machine]
+
+    def _row_update(self, model: type[Any]) -> Update:
+        """The versioned state UPDATE of a table, built once per table."""
+        stmt = self._row_updates.get(model)
+        if stmt is None:
+            stmt = (
+                update(model)
+                .where(model.id == bindparam("entity_id"), model.version == bindparam("seen"))
+                .values(
+                    state=bindparam("dest"), version=bindparam("next"), updated_at=bindparam("at")
+                )
+                .returning(model.id)
+            )
+            self._row_updates[model] = stmt
+        return stmt
 
     def _check_version(
         self, machine: str, entity_id: int, version: int, expected: int | None
@@ -81,15 +99,19 @@ class Workflows:
         self._check_version(machine, entity_id, version, expected_version)
         firing = self.flows[machine].fire(state, trigger, roles=actor.roles, context=context)
         changed = session.execute(
-            update(model)
-            .where(model.id == entity_id, model.version == version)
-            .values(state=firing.dest, version=version + 1, updated_at=utcnow())
-            .returning(model.id)
+            self._row_update(model),
+            {
+                "entity_id": entity_id,
+                "seen": version,
+                "dest": firing.dest,
+                "next": version + 1,
+                "at": utcnow(),
+            },
         ).first()  # an instance already loaded in this session is updated in step
         if changed is None:
             raise StaleDataError(f"{machine} {entity_id} changed under version {version}")
         session.execute(
-            insert(journal.Event),
+            _JOURNAL_INSERT,
             [
                 {
                     "entity_type": machine,

@@ -10,7 +10,7 @@ import hashlib
 import secrets
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from service.auth.models import ApiToken, User
@@ -83,13 +83,17 @@ def revoke_token(session: Session, *, prefix: str) -> int:
     return len(matching)
 
 
+# Built once: every request runs it.
+_BY_DIGEST = (
+    select(ApiToken.demo, ApiToken.revoked_at, User.id, User.username, User.roles, User.active)
+    .join(User, User.id == ApiToken.user_id)
+    .where(ApiToken.token_hash == bindparam("digest"))
+)
+
+
 def resolve(session: Session, token: str, *, demo_mode: bool) -> Actor | None:
     """The actor a presented token belongs to, or None when it is unknown or not usable."""
-    row = session.execute(
-        select(ApiToken.demo, ApiToken.revoked_at, User.id, User.username, User.roles, User.active)
-        .join(User, User.id == ApiToken.user_id)
-        .where(ApiToken.token_hash == digest(token))
-    ).one_or_none()
+    row = session.execute(_BY_DIGEST, {"digest": digest(token)}).one_or_none()
     if row is None or row.revoked_at is not None or not row.active:
         return None
     if row.demo and not demo_mode:

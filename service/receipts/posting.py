@@ -14,7 +14,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import insert, select
+from sqlalchemy import bindparam, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -75,32 +75,53 @@ class _Received:
     quantity: int
 
 
+# Built once: constructing statements and their cache keys is most of SQLAlchemy's cost per
+# request on this path.
+_LOAD = (
+    select(
+        Order.id,
+        Order.state,
+        Order.version,
+        Order.customer_id,
+        OrderLine.id,
+        OrderLine.line_no,
+        OrderLine.item_id,
+        Item.code,
+        Shipment.id,
+        Shipment.shipped_on,
+        Shipment.warehouse_kind,
+        ShipmentLine.quantity,
+    )
+    .join(OrderLine, OrderLine.order_id == Order.id)
+    .join(Item, Item.id == OrderLine.item_id)
+    .outerjoin(Shipment, Shipment.order_id == Order.id)
+    .outerjoin(
+        ShipmentLine,
+        (ShipmentLine.shipment_id == Shipment.id) & (ShipmentLine.order_line_id == OrderLine.id),
+    )
+    .where(Order.id == bindparam("order_id"))
+)
+_ITEMS = select(Item.code, Item.id).where(Item.code.in_(bindparam("codes", expanding=True)))
+_CLASH = select(Receipt.order_id).where(
+    Receipt.customer_id == bindparam("customer_id"), Receipt.receipt_no == bindparam("receipt_no")
+)
+_EVIDENCE = select(
+    Attachment.id,
+    Attachment.sha256,
+    Attachment.filename,
+    Attachment.content_type,
+    Attachment.size,
+).where(Attachment.id.in_(bindparam("ids", expanding=True)))
+_INSERT_RECEIPT = insert(Receipt).returning(Receipt.id)
+_INSERT_LINE = insert(ReceiptLine)
+_INSERT_EXCEPTION = insert(ReceiptException).returning(
+    ReceiptException.id, sort_by_parameter_order=True
+)
+_INSERT_EVIDENCE = insert(ReceiptAttachment)
+
+
 def _load(session: Session, order_id: int) -> _Order:
-    rows = session.execute(
-        select(
-            Order.id,
-            Order.state,
-            Order.version,
-            Order.customer_id,
-            OrderLine.id,
-            OrderLine.line_no,
-            OrderLine.item_id,
-            Item.code,
-            Shipment.id,
-            Shipment.shipped_on,
-            Shipment.warehouse_kind,
-            ShipmentLine.quantity,
-        )
-        .join(OrderLine, OrderLine.order_id == Order.id)
-        .join(Item, Item.id == OrderLine.item_id)
-        .outerjoin(Shipment, Shipment.order_id == Order.id)
-        .outerjoin(
-            ShipmentLine,
-            (ShipmentLine.shipment_id == Shipment.id)
-            & (ShipmentLine.order_line_id == OrderLine.id),
-        )
-        .where(Order.id == order_id)
-    ).all()
+    rows = session.execute(_LOAD, {"order_id": order_id}).all()
     if not rows:
         raise NotFound(f"no order {order_id}", field="order_id")
     first = rows[0]
@@ -122,11 +143,7 @@ def _load(session: Session, order_id: int) -> _Order:
 def _received(session: Session, order: _Order, data: ReceiptCreate) -> list[_Received]:
     """Check the stated quantities against what was shipped; one entry per line and model."""
     named = {ln.item_code for ln in data.lines if ln.item_code}
-    items = (
-        dict(session.execute(select(Item.code, Item.id).where(Item.code.in_(named))).all())
-        if named
-        else {}
-    )
+    items = dict(session.execute(_ITEMS, {"codes": sorted(named)}).all()) if named else {}
     totals: dict[int, int] = defaultdict(int)
     result: list[_Received] = []
     seen: set[tuple[int, int]] = set()
@@ -284,27 +301,14 @@ def post(
             field="receipt_date",
         )
     clash = session.scalar(
-        select(Receipt.order_id).where(
-            Receipt.customer_id == order.customer_id, Receipt.receipt_no == data.receipt_no
-        )
+        _CLASH, {"customer_id": order.customer_id, "receipt_no": data.receipt_no}
     )
     if clash is not None:
         raise Conflict(
             f"receipt number {data.receipt_no} is already posted for order {clash}",
             field="receipt_no",
         )
-    evidence = {
-        row.id: row
-        for row in session.execute(
-            select(
-                Attachment.id,
-                Attachment.sha256,
-                Attachment.filename,
-                Attachment.content_type,
-                Attachment.size,
-            ).where(Attachment.id.in_(data.evidence))
-        )
-    }
+    evidence = {row.id: row for row in session.execute(_EVIDENCE, {"ids": data.evidence})}
     for index, attachment_id in enumerate(data.evidence):
         if attachment_id not in evidence:
             raise Invalid(
@@ -318,21 +322,20 @@ def post(
     posted_at = utcnow()
     try:
         receipt_id = session.execute(
-            insert(Receipt)
-            .values(
-                order_id=order.id,
-                shipment_id=order.shipment_id,
-                customer_id=order.customer_id,
-                receipt_no=data.receipt_no,
-                receipt_date=data.receipt_date,
-                note=data.note,
-                posted_by=actor.username,
-                posted_at=posted_at,
-                reported_on=today if order.warehouse_kind == "internal" else None,
-                report_deadline=deadline,
-                reported_late=late,
-            )
-            .returning(Receipt.id)
+            _INSERT_RECEIPT,
+            {
+                "order_id": order.id,
+                "shipment_id": order.shipment_id,
+                "customer_id": order.customer_id,
+                "receipt_no": data.receipt_no,
+                "receipt_date": data.receipt_date,
+                "note": data.note,
+                "posted_by": actor.username,
+                "posted_at": posted_at,
+                "reported_on": today if order.warehouse_kind == "internal" else None,
+                "report_deadline": deadline,
+                "reported_late": late,
+            },
         ).scalar_one()
     except IntegrityError:
         raise Conflict(
@@ -341,7 +344,7 @@ def post(
             field="receipt_no",
         ) from None
     session.execute(
-        insert(ReceiptLine),
+        _INSERT_LINE,
         [
             {
                 "receipt_id": receipt_id,
@@ -356,14 +359,12 @@ def post(
     if exceptions:
         exception_ids = list(
             session.scalars(
-                insert(ReceiptException).returning(
-                    ReceiptException.id, sort_by_parameter_order=True
-                ),
+                _INSERT_EXCEPTION,
                 [exc.row(receipt_id, posted_at) for exc in exceptions],
             )
         )
     session.execute(
-        insert(ReceiptAttachment),
+        _INSERT_EVIDENCE,
         [
             {"receipt_id": receipt_id, "attachment_id": attachment_id}
             for attachment_id in dict.fromkeys(data.evidence)

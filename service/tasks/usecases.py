@@ -7,7 +7,7 @@ from dataclasses import asdict, dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Insert, insert, select
+from sqlalchemy import Insert, bindparam, insert, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -157,6 +157,14 @@ def fire(
     return task
 
 
+_LIVE_FOR_SUBJECT = select(Task).where(
+    Task.kind == bindparam("kind"),
+    Task.subject_type == bindparam("subject_type"),
+    Task.subject_id == bindparam("subject_id"),
+    Task.state.in_(["open", "in_progress"]),
+)
+
+
 def resolve_for_subject(
     session: Session,
     *,
@@ -169,12 +177,7 @@ def resolve_for_subject(
 ) -> int:
     """Resolve the live tasks of a kind about a subject whose condition went away."""
     live = session.scalars(
-        select(Task).where(
-            Task.kind == kind,
-            Task.subject_type == subject_type,
-            Task.subject_id == subject_id,
-            Task.state.in_(["open", "in_progress"]),
-        )
+        _LIVE_FOR_SUBJECT, {"kind": kind, "subject_type": subject_type, "subject_id": subject_id}
     ).all()
     for task in live:
         fire(session, actor=actor, workflows=workflows, task=task, trigger="resolve", note=note)
