@@ -15,7 +15,17 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import BigInteger, DateTime, Dialect, Engine, Numeric, create_engine, event
+from sqlalchemy import (
+    BigInteger,
+    Connection,
+    DateTime,
+    Dialect,
+    Engine,
+    Numeric,
+    Table,
+    create_engine,
+    event,
+)
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
@@ -147,9 +157,8 @@ class Database:
             threading.RLock() if self.is_sqlite else nullcontext()
         )
         self._writer = sessionmaker(self.engine, expire_on_commit=False)
-        self._reader = sessionmaker(
-            self.engine.execution_options(**{READ_ONLY: True}), expire_on_commit=False
-        )
+        self._read_engine = self.engine.execution_options(**{READ_ONLY: True})
+        self._reader = sessionmaker(self._read_engine, expire_on_commit=False)
 
     @contextmanager
     def write(self) -> Iterator[Session]:
@@ -167,5 +176,19 @@ class Database:
         with self._reader() as session:
             yield session
 
+    @contextmanager
+    def lookup(self) -> Iterator[Connection]:
+        """A read-only connection for a single query: lighter than a Session (every request
+        authenticates through one)."""
+        with self._read_engine.connect() as connection:
+            yield connection
+
     def dispose(self) -> None:
         self.engine.dispose()
+
+
+def table_of(model: type[Base]) -> Table:
+    """A mapped class's table, for Core statements on hot paths."""
+    table = model.__table__
+    assert isinstance(table, Table)
+    return table

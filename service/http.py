@@ -58,8 +58,8 @@ def current_actor(
         raise Unauthenticated(
             "send an API token: Authorization: Bearer <token>", field="Authorization"
         )
-    with ctx.db.read() as session:
-        actor = tokens.resolve(session, credentials.credentials, demo_mode=ctx.settings.demo)
+    with ctx.db.lookup() as connection:
+        actor = tokens.resolve(connection, credentials.credentials, demo_mode=ctx.settings.demo)
     if actor is None:
         raise Unauthenticated(
             "the API token is unknown, revoked or not valid here", field="Authorization"

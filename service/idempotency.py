@@ -18,7 +18,7 @@ from typing import Any
 from sqlalchemy import JSON, ForeignKey, String, UniqueConstraint, bindparam, insert, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from service.db import Base, Database, UTCDateTime, utcnow
+from service.db import Base, Database, UTCDateTime, table_of, utcnow
 from service.errors import Conflict, Invalid
 from service.journal import jsonable
 
@@ -55,7 +55,7 @@ def fingerprint(method: str, path: str, body: Any) -> str:
 _STORED = select(IdempotencyRecord).where(
     IdempotencyRecord.user_id == bindparam("user_id"), IdempotencyRecord.key == bindparam("key")
 )
-_RECORD = insert(IdempotencyRecord)
+_RECORD = insert(table_of(IdempotencyRecord))
 
 
 def _stored(session: Session, user_id: int, key: str) -> IdempotencyRecord | None:

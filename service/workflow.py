@@ -16,7 +16,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from service import journal
 from service.auth.tokens import ROLES, Actor
-from service.db import utcnow
+from service.db import table_of, utcnow
 from service.discrepancies.guards import EXCEPTION_GUARDS
 from service.errors import Conflict
 from service.orders.guards import ORDER_GUARDS
@@ -24,7 +24,7 @@ from service.tasks.guards import TASK_GUARDS
 from workflows import DEFINITIONS_DIR, Firing, Flow, load_flows
 from workflows.flow import Guard
 
-_JOURNAL_INSERT = insert(journal.Event)
+_JOURNAL_INSERT = insert(table_of(journal.Event))
 
 GUARDS: dict[str, Mapping[str, Guard]] = {
     "order": ORDER_GUARDS,
@@ -107,9 +107,12 @@ class Workflows:
                 "next": version + 1,
                 "at": utcnow(),
             },
-        ).first()  # an instance already loaded in this session is updated in step
+        ).first()
         if changed is None:
             raise StaleDataError(f"{machine} {entity_id} changed under version {version}")
+        loaded = session.identity_map.get(session.identity_key(model, entity_id))
+        if loaded is not None:  # this session holds the row as an object: reload it on use
+            session.expire(loaded)
         session.execute(
             _JOURNAL_INSERT,
             [

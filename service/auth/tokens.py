@@ -10,7 +10,7 @@ import hashlib
 import secrets
 from dataclasses import dataclass
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import Connection, bindparam, select
 from sqlalchemy.orm import Session
 
 from service.auth.models import ApiToken, User
@@ -91,7 +91,7 @@ _BY_DIGEST = (
 )
 
 
-def resolve(session: Session, token: str, *, demo_mode: bool) -> Actor | None:
+def resolve(session: Session | Connection, token: str, *, demo_mode: bool) -> Actor | None:
     """The actor a presented token belongs to, or None when it is unknown or not usable."""
     row = session.execute(_BY_DIGEST, {"digest": digest(token)}).one_or_none()
     if row is None or row.revoked_at is not None or not row.active:

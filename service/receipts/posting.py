@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 from service.attachments.models import Attachment
 from service.auth.tokens import Actor
 from service.carriers.deadline import CARRIER_RECEIPT_OVERDUE, report_deadline
-from service.db import utcnow
+from service.db import table_of, utcnow
 from service.errors import Conflict, Invalid, NotFound
 from service.masterdata.models import Item
 from service.orders import usecases as orders
@@ -112,12 +112,12 @@ _EVIDENCE = select(
     Attachment.content_type,
     Attachment.size,
 ).where(Attachment.id.in_(bindparam("ids", expanding=True)))
-_INSERT_RECEIPT = insert(Receipt).returning(Receipt.id)
-_INSERT_LINE = insert(ReceiptLine)
-_INSERT_EXCEPTION = insert(ReceiptException).returning(
-    ReceiptException.id, sort_by_parameter_order=True
+_INSERT_RECEIPT = insert(table_of(Receipt)).returning(table_of(Receipt).c.id)
+_INSERT_LINE = insert(table_of(ReceiptLine))
+_INSERT_EXCEPTION = insert(table_of(ReceiptException)).returning(
+    table_of(ReceiptException).c.id, sort_by_parameter_order=True
 )
-_INSERT_EVIDENCE = insert(ReceiptAttachment)
+_INSERT_EVIDENCE = insert(table_of(ReceiptAttachment))
 
 
 def _load(session: Session, order_id: int) -> _Order:
