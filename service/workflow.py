@@ -16,7 +16,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from service import journal
 from service.auth.tokens import ROLES, Actor
-from service.db import table_of, utcnow
+from service.db import Base, table_of, utcnow
 from service.discrepancies.guards import EXCEPTION_GUARDS
 from service.errors import Conflict
 from service.orders.guards import ORDER_GUARDS
@@ -45,22 +45,23 @@ class Workflows:
     def __init__(self, directory: str | Path | None = None) -> None:
         self.directory = Path(directory) if directory else DEFINITIONS_DIR
         self.flows: dict[str, Flow] = load_flows(self.directory, guards=GUARDS, roles=ROLES)
-        self._row_updates: dict[type[Any], Update] = {}
+        self._row_updates: dict[type[Base], Update] = {}
 
     def __getitem__(self, machine: str) -> Flow:
         return self.flows[machine]
 
-    def _row_update(self, model: type[Any]) -> Update:
+    def _row_update(self, model: type[Base]) -> Update:
         """The versioned state UPDATE of a table, built once per table."""
         stmt = self._row_updates.get(model)
         if stmt is None:
+            table = table_of(model)
             stmt = (
-                update(model)
-                .where(model.id == bindparam("entity_id"), model.version == bindparam("seen"))
+                update(table)
+                .where(table.c.id == bindparam("entity_id"), table.c.version == bindparam("seen"))
                 .values(
                     state=bindparam("dest"), version=bindparam("next"), updated_at=bindparam("at")
                 )
-                .returning(model.id)
+                .returning(table.c.id)
             )
             self._row_updates[model] = stmt
         return stmt
@@ -80,7 +81,7 @@ class Workflows:
         self,
         session: Session,
         machine: str,
-        model: type[Any],
+        model: type[Base],
         *,
         entity_id: int,
         state: str,
@@ -98,7 +99,9 @@ class Workflows:
         """
         self._check_version(machine, entity_id, version, expected_version)
         firing = self.flows[machine].fire(state, trigger, roles=actor.roles, context=context)
-        changed = session.execute(
+        # Core statements run on the session's connection: same transaction, no ORM dispatch.
+        connection = session.connection()
+        changed = connection.execute(
             self._row_update(model),
             {
                 "entity_id": entity_id,
@@ -113,7 +116,7 @@ class Workflows:
         loaded = session.identity_map.get(session.identity_key(model, entity_id))
         if loaded is not None:  # this session holds the row as an object: reload it on use
             session.expire(loaded)
-        session.execute(
+        connection.execute(
             _JOURNAL_INSERT,
             [
                 {
