@@ -15,7 +15,16 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, String, UniqueConstraint, bindparam, insert, select
+from sqlalchemy import (
+    JSON,
+    ForeignKey,
+    Row,
+    String,
+    UniqueConstraint,
+    bindparam,
+    insert,
+    select,
+)
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from service.db import Base, Database, UTCDateTime, table_of, utcnow
@@ -52,17 +61,23 @@ def fingerprint(method: str, path: str, body: Any) -> str:
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
-_STORED = select(IdempotencyRecord).where(
-    IdempotencyRecord.user_id == bindparam("user_id"), IdempotencyRecord.key == bindparam("key")
-)
-_RECORD = insert(table_of(IdempotencyRecord))
+_RECORDS = table_of(IdempotencyRecord)
+_STORED = select(
+    _RECORDS.c.method,
+    _RECORDS.c.path,
+    _RECORDS.c.request_hash,
+    _RECORDS.c.status_code,
+    _RECORDS.c.response,
+).where(_RECORDS.c.user_id == bindparam("user_id"), _RECORDS.c.key == bindparam("key"))
+_RECORD = insert(_RECORDS)
 
 
-def _stored(session: Session, user_id: int, key: str) -> IdempotencyRecord | None:
-    return session.scalars(_STORED, {"user_id": user_id, "key": key}).one_or_none()
+def _stored(session: Session, user_id: int, key: str) -> Row[*tuple[Any, ...]] | None:
+    """The record of (user, key), read on the session's connection (no ORM dispatch)."""
+    return session.connection().execute(_STORED, {"user_id": user_id, "key": key}).first()
 
 
-def _replay(record: IdempotencyRecord, request_hash: str) -> Outcome:
+def _replay(record: Row[*tuple[Any, ...]], request_hash: str) -> Outcome:
     if record.request_hash != request_hash:
         raise Conflict(
             f"Idempotency-Key was already used for a different request ({record.method} "
@@ -97,7 +112,7 @@ def run(
                 return _replay(existing, request_hash)
             result = jsonable(work(session))
             # Recorded with the work it guards, in one transaction: both or neither happen.
-            session.execute(
+            session.connection().execute(
                 _RECORD,
                 {
                     "user_id": user_id,
