@@ -95,10 +95,6 @@ class Settings(BaseSettings):
     def tz(self) -> ZoneInfo:
         return ZoneInfo(self.timezone)
 
-    @property
-    def is_sqlite(self) -> bool:
-        return make_url(self.database_url).get_backend_name() == "sqlite"
-
 
 def load_settings(**overrides: object) -> Settings:
     """Build the settings, turning validation errors into one message naming each bad setting."""
