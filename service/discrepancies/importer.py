@@ -29,7 +29,7 @@ from service.auth.models import User
 from service.auth.tokens import Actor
 from service.csvfile import CsvRow, read_rows
 from service.db import Database
-from service.discrepancies import usecases
+from service.discrepancies.booking import record_booking
 from service.discrepancies.models import Booking
 from service.discrepancies.schemas import BookingCreate
 from service.errors import DomainError, Forbidden, NotFound
@@ -152,7 +152,7 @@ def import_bookings(
                 if existing is not None and existing.reference == booking.reference:
                     report.already += 1
                     continue
-                _, opened = usecases.record_booking(
+                _, opened = record_booking(
                     session,
                     actor=actor,
                     workflows=workflows,

@@ -16,6 +16,7 @@ from rules import RuleSet
 from service import journal
 from service.auth.tokens import Actor
 from service.db import utcnow
+from service.discrepancies import booking as bookings
 from service.discrepancies import usecases
 from service.discrepancies.models import InvoiceException
 from service.discrepancies.schemas import (
@@ -119,7 +120,7 @@ def record_booking(
     ctx = call.ctx
 
     def work(session: Session) -> object:
-        booking, opened = usecases.record_booking(
+        booking, opened = bookings.record_booking(
             session,
             actor=call.actor,
             workflows=ctx.workflows,

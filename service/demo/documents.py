@@ -1,8 +1,4 @@
-"""Demo data: customers with contracts and prices, items, DCs, users, and orders in every state.
-
-Loaded only in demo mode, through the same use cases users call, so the journal is real.
-Loading twice changes nothing. Demo tokens are well known and refused outside demo mode.
-"""
+"""Demo documents: orders in every state, invoices, an open invoice exception, an R7 task."""
 
 from __future__ import annotations
 
@@ -11,24 +7,18 @@ import zlib
 from collections.abc import Callable
 from datetime import date, timedelta
 from decimal import Decimal
-from functools import partial
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from rules import RuleSet
 from service.attachments import usecases as attachments
-from service.auth import tokens
-from service.auth.models import User
-from service.auth.tokens import ROLES, Actor
-from service.db import Database
-from service.discrepancies import usecases as discrepancies
+from service.auth.tokens import Actor
+from service.discrepancies import booking as bookings
 from service.discrepancies.schemas import BookingCreate
 from service.invoices import money
 from service.invoices import usecases as invoices
 from service.invoices.models import Invoice
-from service.masterdata import usecases as masterdata
-from service.masterdata.schemas import ContractIn, CustomerIn, ItemIn
 from service.orders import approval
 from service.orders import usecases as orders
 from service.orders.models import Order
@@ -36,21 +26,9 @@ from service.orders.schemas import OrderCreate
 from service.receipts import posting
 from service.receipts.schemas import ReceiptCreate
 from service.rulesets import RuleRegistry
-from service.settings import Settings
 from service.shipments import usecases as shipments
 from service.shipments.schemas import ShipmentCreate
 from service.workflow import Workflows
-
-DEMO_TOKENS = {role: f"demo-{role}" for role in ROLES}
-
-ITEMS = [
-    ("KFR-35GW/A1", "壁挂式空调 1.5匹 wall air conditioner", "3999.00"),
-    ("BCD-520W", "对开门冰箱 520L side-by-side fridge", "4599.00"),
-    ("XQG100-B", "滚筒洗衣机 10kg front-load washer", "2899.00"),
-    ("RSJ-60", "电热水器 60L water heater", "1599.00"),
-    ("CXW-200", "油烟机 range hood", "2299.00"),
-    ("KFR-35GW/A2", "壁挂式空调 1.5匹 新款 wall air conditioner, new model", "4199.00"),
-]
 
 
 def _png() -> bytes:
@@ -69,114 +47,7 @@ def _png() -> bytes:
     )
 
 
-def _users(session: Session) -> dict[str, Actor]:
-    actors = {}
-    for role in ROLES:
-        username = f"demo-{role}"
-        user = session.scalar(select(User).where(User.username == username))
-        if user is None:
-            user = tokens.create_user(
-                session, username=username, roles=[role], display_name=f"Demo {role}"
-            )
-            tokens.issue_token(
-                session, username=username, name="demo", token=DEMO_TOKENS[role], demo=True
-            )
-        actors[role] = Actor(user_id=user.id, username=username, roles=frozenset([role]))
-    return actors
-
-
-def _master_data(session: Session, today: date) -> None:
-    for code, name, _price in ITEMS:
-        masterdata.create_item(session, ItemIn(code=code, name=name))
-    masterdata.create_customer(
-        session,
-        CustomerIn(
-            code="HDQ",
-            name="华东电器连锁 East China Appliance Chain",
-            branch="上海分部",
-            grade="A",
-            credit_limit=Decimal("5000000.00"),
-            payment_term_days=60,
-            settlement_kind="monthly_day",
-            settlement_day=25,
-            reconciliation_lead_days=5,
-            invoice_delivery="settlement_centre",
-            settlement_centre_address="上海市嘉定区结算中心 Settlement centre, Jiading, Shanghai",
-            discount_mode="on_invoice",
-            return_credit_methods=["red_letter", "next_invoice_deduction"],
-            warehouses=[
-                {"code": "SH-DC01", "name": "上海嘉定配送中心 Jiading DC"},
-                {"code": "SZ-DC02", "name": "苏州配送中心 Suzhou DC"},
-            ],
-        ),
-    )
-    masterdata.create_customer(
-        session,
-        CustomerIn(
-            code="BJM",
-            name="北京家电城 Beijing Appliance Mall",
-            branch="北京分部",
-            grade="B",
-            credit_limit=Decimal("2000000.00"),
-            payment_term_days=45,
-            settlement_kind="term_from_receipt",
-            reconciliation_lead_days=3,
-            discount_mode="receipt_offset",
-            return_credit_methods=["red_letter", "customer_blue_invoice"],
-            warehouses=[{"code": "BJ-DC01", "name": "北京大兴配送中心 Daxing DC"}],
-        ),
-    )
-    masterdata.create_customer(
-        session,
-        CustomerIn(
-            code="XNB",
-            name="西南百货 Southwest Department Stores",
-            branch="成都分部",
-            grade="C",
-            credit_limit=Decimal("500000.00"),
-            payment_term_days=30,
-            settlement_kind="term_from_receipt",
-            discount_mode="red_letter",
-            warehouses=[{"code": "CD-DC01", "name": "成都配送中心 Chengdu DC"}],
-        ),
-    )
-    prices = [{"item_code": code, "unit_price": price} for code, _name, price in ITEMS]
-    masterdata.create_contract(
-        session,
-        ContractIn(
-            customer_code="HDQ",
-            contract_no="HT-HDQ-2026",
-            valid_from=today - timedelta(days=300),
-            valid_to=today + timedelta(days=400),
-            discount_rate=Decimal("0.03"),
-            rebate_terms="年度返利 1% annual rebate",
-            prices=prices,
-        ),
-    )
-    masterdata.create_contract(
-        session,
-        ContractIn(
-            customer_code="BJM",
-            contract_no="HT-BJM-2026",
-            valid_from=today - timedelta(days=200),
-            valid_to=today + timedelta(days=200),
-            prices=prices[:5],
-        ),
-    )
-    # Expired: orders for this customer are refused until the contract is renewed (R27).
-    masterdata.create_contract(
-        session,
-        ContractIn(
-            customer_code="XNB",
-            contract_no="HT-XNB-2025",
-            valid_from=today - timedelta(days=400),
-            valid_to=today - timedelta(days=30),
-            prices=prices[:3],
-        ),
-    )
-
-
-def _orders(
+def orders_in_every_state(
     session: Session,
     workflows: Workflows,
     actors: dict[str, Actor],
@@ -304,7 +175,7 @@ def _orders(
     )
 
 
-def _invoices(
+def invoices_for_finance(
     session: Session,
     workflows: Workflows,
     actors: dict[str, Actor],
@@ -383,7 +254,7 @@ def _invoices(
                 "discount": discount,
             }
         )
-    discrepancies.record_booking(
+    bookings.record_booking(
         session,
         actor=finance,
         workflows=workflows,
@@ -394,24 +265,3 @@ def _invoices(
         rules_for=rules_for,
         today=today,
     )
-
-
-def load(db: Database, settings: Settings, workflows: Workflows, today: date) -> bool:
-    """Load the demo data unless it is already there; returns whether anything was loaded."""
-    with db.write() as session:
-        loaded = session.scalar(select(User.id).where(User.username == "demo-admin"))
-        actors = _users(session)
-        if loaded is not None:
-            return False
-        _master_data(session, today)
-        rules = RuleRegistry.from_settings(settings)
-        _orders(session, workflows, actors, today, rules)
-        _invoices(
-            session,
-            workflows,
-            actors,
-            today,
-            partial(rules.in_force, "invoice_discrepancy"),
-            settings.invoice_max_lines,
-        )
-    return True
