@@ -63,7 +63,7 @@ def _answer(ctx: AppContext, change: Callable[[Session], Invoice]) -> Callable[[
     def work(session: Session) -> object:
         invoice = change(session)
         session.flush()
-        session.refresh(invoice)
+        session.expire_all()  # corrections may have replaced lines: read them back as stored
         return to_out(usecases.load(session, invoice.id), ctx.workflows).model_dump(mode="json")
 
     return work

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import logging
-
 from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload, selectinload
 
@@ -15,8 +13,6 @@ from service.receipts.schemas import (
     ReceiptLineOut,
     ReceiptOut,
 )
-
-log = logging.getLogger("o2c.receipts")
 
 
 def exception_out(exc: ReceiptException, receipt: Receipt) -> ReceiptExceptionOut:
