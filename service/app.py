@@ -105,12 +105,14 @@ def create_app(settings: Settings, *, db: Database | None = None) -> FastAPI:
     app.state.ctx = ctx
     app.state.scheduler = scheduler
     problems.install(app)
+    # Routes are matched in order, one by one: the busiest call (logistics posting signed
+    # receipts) comes first. No two routers declare the same method and path.
     for router in (
+        receipts_router,
         meta,
         masterdata_router,
         orders_router,
         shipments_router,
-        receipts_router,
         attachments_router,
         tasks_router,
         carriers_router,

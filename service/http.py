@@ -11,6 +11,7 @@ from typing import Annotated, Any
 from fastapi import Depends, Header, Request
 from fastapi.responses import JSONResponse
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from sqlalchemy import Connection
 from sqlalchemy.orm import Session
 
 from service import idempotency
@@ -48,23 +49,42 @@ async def get_ctx(request: Request) -> AppContext:
 Ctx = Annotated[AppContext, Depends(get_ctx)]
 
 _bearer = HTTPBearer(auto_error=False, description="API token: `Authorization: Bearer <token>`")
+Credentials = Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
 
 
-def current_actor(
-    ctx: Ctx,
-    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
-) -> Actor:
+def _presented(credentials: HTTPAuthorizationCredentials | None) -> str:
     if credentials is None:
         raise Unauthenticated(
             "send an API token: Authorization: Bearer <token>", field="Authorization"
         )
-    with ctx.db.lookup() as connection:
-        actor = tokens.resolve(connection, credentials.credentials, demo_mode=ctx.settings.demo)
+    return credentials.credentials
+
+
+def authenticate(connection: Connection, ctx: AppContext, token: str) -> Actor:
+    actor = tokens.resolve(connection, token, demo_mode=ctx.settings.demo)
     if actor is None:
         raise Unauthenticated(
             "the API token is unknown, revoked or not valid here", field="Authorization"
         )
     return actor
+
+
+def authorize(actor: Actor, roles: tuple[str, ...]) -> Actor:
+    """Let only the given roles through (any authenticated user when `roles` is empty)."""
+    if roles and not actor.roles.intersection(roles):
+        raise Forbidden(
+            f"this needs one of the roles: {', '.join(roles)}; you have: "
+            f"{', '.join(sorted(actor.roles))}",
+            required_roles=list(roles),
+        )
+    return actor
+
+
+def current_actor(ctx: Ctx, credentials: Credentials) -> Actor:
+    """The caller of a read: its token is looked up on a connection of its own."""
+    token = _presented(credentials)
+    with ctx.db.lookup() as connection:
+        return authenticate(connection, ctx, token)
 
 
 CurrentActor = Annotated[Actor, Depends(current_actor)]
@@ -74,13 +94,7 @@ def require(*roles: str) -> Callable[[Actor], Awaitable[Actor]]:
     """A dependency that lets only the given roles through."""
 
     async def check(actor: CurrentActor) -> Actor:
-        if not actor.roles.intersection(roles):
-            raise Forbidden(
-                f"this needs one of the roles: {', '.join(roles)}; you have: "
-                f"{', '.join(sorted(actor.roles))}",
-                required_roles=list(roles),
-            )
-        return actor
+        return authorize(actor, roles)
 
     return check
 
@@ -113,72 +127,80 @@ def expected_version(if_match: str | None) -> int | None:
     return int(found.group(1))
 
 
-def respond(
-    ctx: AppContext,
-    request: Request,
-    *,
-    actor: Actor,
-    key: str | None,
-    body: Any,
-    work: Callable[[Session], Any],
-    status_code: int = 201,
-) -> JSONResponse:
-    """Run a state-changing request once per Idempotency-Key and return its JSON result."""
-    outcome = idempotency.run(
-        ctx.db,
-        user_id=actor.user_id,
-        key=key,
-        method=request.method,
-        path=request.url.path,
-        body=body,
-        work=work,
-        status_code=status_code,
-    )
-    headers = {"Idempotent-Replayed": "true"} if outcome.replayed else {}
-    return JSONResponse(outcome.body, status_code=outcome.status_code, headers=headers)
-
-
 @dataclass
 class Call:
-    """One state-changing request: who makes it, on which app, with which Idempotency-Key and
-    which If-Match version. `respond` runs the work once per key and answers with its JSON."""
+    """One state-changing request: its token, the roles it needs, its Idempotency-Key and its
+    If-Match version.
+
+    The token is resolved and the roles are checked inside the write transaction that does the
+    work: one connection and one snapshot for both, so a token revoked before the work starts
+    is refused, and a request costs no separate look-up. `actor` is known from then on, which
+    is when `work` runs. A request without any token is refused before its body is read; one
+    with an unknown token and an invalid body gets the validation error.
+    """
 
     ctx: AppContext
     request: Request
-    actor: Actor
+    token: str
+    roles: tuple[str, ...]
     key: str | None
     version: int | None
+    _actor: Actor | None = field(default=None, init=False, repr=False)
+
+    @property
+    def actor(self) -> Actor:
+        if self._actor is None:
+            raise RuntimeError("the caller is known once respond() has authenticated it")
+        return self._actor
+
+    def _caller(self, session: Session) -> int:
+        actor = authenticate(session.connection(), self.ctx, self.token)
+        self._actor = authorize(actor, self.roles)
+        return actor.user_id
 
     def respond(
         self, work: Callable[[Session], Any], *, body: Any = None, status_code: int = 200
     ) -> JSONResponse:
-        return respond(
-            self.ctx,
-            self.request,
-            actor=self.actor,
+        """Run `work` once per Idempotency-Key and answer with its JSON result."""
+        outcome = idempotency.run(
+            self.ctx.db,
+            caller=self._caller,
             key=self.key,
+            method=self.request.method,
+            path=self.request.url.path,
             body=body if body is not None else {},
             work=work,
             status_code=status_code,
         )
+        headers = {"Idempotent-Replayed": "true"} if outcome.replayed else {}
+        return JSONResponse(outcome.body, status_code=outcome.status_code, headers=headers)
 
 
-async def _call(
-    request: Request,
-    ctx: Ctx,
-    actor: CurrentActor,
-    key: IdempotencyKey = None,
-    if_match: IfMatch = None,
-) -> Call:
-    return Call(ctx, request, actor, key, expected_version(if_match))
+def changing(*roles: str) -> Callable[..., Awaitable[Call]]:
+    """A trigger on an existing document (Idempotency-Key and If-Match), for `roles` (any
+    authenticated user when none are given; triggers also check their own roles)."""
+
+    async def call(
+        request: Request,
+        credentials: Credentials,
+        key: IdempotencyKey = None,
+        if_match: IfMatch = None,
+    ) -> Call:
+        token = _presented(credentials)
+        return Call(await get_ctx(request), request, token, roles, key, expected_version(if_match))
+
+    return call
 
 
-async def _create_call(
-    request: Request, ctx: Ctx, actor: CurrentActor, key: IdempotencyKey = None
-) -> Call:
-    return Call(ctx, request, actor, key, None)
+def creating(*roles: str) -> Callable[..., Awaitable[Call]]:
+    """A create (the Idempotency-Key only), for `roles` (any authenticated user when none)."""
+
+    async def call(request: Request, credentials: Credentials, key: IdempotencyKey = None) -> Call:
+        token = _presented(credentials)
+        return Call(await get_ctx(request), request, token, roles, key, None)
+
+    return call
 
 
-# A trigger on an existing document (Idempotency-Key and If-Match), or a create (the key only).
-Change = Annotated[Call, Depends(_call)]
-Create = Annotated[Call, Depends(_create_call)]
+Change = Annotated[Call, Depends(changing())]
+Create = Annotated[Call, Depends(creating())]

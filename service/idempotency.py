@@ -90,7 +90,7 @@ def _replay(record: Row[*tuple[Any, ...]], request_hash: str) -> Outcome:
 def run(
     db: Database,
     *,
-    user_id: int,
+    caller: Callable[[Session], int],
     key: str | None,
     method: str,
     path: str,
@@ -98,15 +98,22 @@ def run(
     work: Callable[[Session], Any],
     status_code: int = 201,
 ) -> Outcome:
-    """Run `work` in one write transaction, at most once per (user, Idempotency-Key)."""
+    """Run `work` in one write transaction, at most once per (user, Idempotency-Key).
+
+    `caller` runs first in that transaction: it authenticates and authorises the request
+    (raising when refused) and returns the user whose keys are looked up.
+    """
+    if key is not None and (not key or len(key) > MAX_KEY_LENGTH):
+        raise Invalid(f"must be 1 to {MAX_KEY_LENGTH} characters", field="Idempotency-Key")
     if key is None:
         with db.write() as session:
+            caller(session)
             return Outcome(status_code, jsonable(work(session)))
-    if not key or len(key) > MAX_KEY_LENGTH:
-        raise Invalid(f"must be 1 to {MAX_KEY_LENGTH} characters", field="Idempotency-Key")
     request_hash = fingerprint(method, path, body)
+    user_id: int | None = None
     try:
         with db.write() as session:
+            user_id = caller(session)
             existing = _stored(session, user_id, key)
             if existing is not None:
                 return _replay(existing, request_hash)
@@ -127,6 +134,8 @@ def run(
             )
             return Outcome(status_code, result)
     except Exception:
+        if user_id is None:
+            raise  # refused before the key mattered (unknown token, missing role)
         # Whatever stopped this request (the unique key, the document's version, or a state
         # the twin already moved on), if a twin with the same key has committed meanwhile,
         # its stored response is the answer to this retry.

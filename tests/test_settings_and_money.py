@@ -8,6 +8,7 @@ import pytest
 from sqlalchemy import func, select
 
 from service.db import Money
+from service.journal import jsonable
 from service.masterdata.models import Customer
 from service.settings import SettingsError, load_settings
 from tests.support import Backend
@@ -60,6 +61,33 @@ def test_money_is_decimal_never_float() -> None:
         Money.process_bind_param(Decimal("1.005"), postgresql.dialect())  # type: ignore[no-untyped-call]
     assert Money.process_bind_param(Decimal("12.30"), sqlite.dialect()) == 1230
     assert Money.process_result_value(1230, sqlite.dialect()) == Decimal("12.30")
+
+
+def test_journal_payloads_keep_money_and_dates_exact() -> None:
+    from datetime import UTC, date, datetime
+    from enum import StrEnum
+
+    class Kind(StrEnum):
+        SHORTAGE = "shortage"
+
+    payload = {
+        "amount": Decimal("1234.50"),
+        "on": date(2026, 11, 23),
+        "at": datetime(2026, 11, 23, 8, 30, tzinfo=UTC),
+        "lines": [{"qty": 3, "price": Decimal("0.10"), "ok": True, "note": None}],
+        "kinds": (Kind.SHORTAGE,),
+        7: frozenset({"x"}),
+    }
+    assert jsonable(payload) == {
+        "amount": "1234.50",
+        "on": "2026-11-23",
+        "at": "2026-11-23T08:30:00+00:00",
+        "lines": [{"qty": 3, "price": "0.10", "ok": True, "note": None}],
+        "kinds": ["shortage"],
+        "7": ["x"],
+    }
+    plain = {"receipt_no": "RK-1", "lines": [{"line_no": 1, "received_qty": 5}]}
+    assert jsonable(plain) == plain
 
 
 def test_money_round_trips_and_sums_exactly(backend: Backend) -> None:

@@ -10,9 +10,8 @@ from fastapi.responses import JSONResponse, Response
 from sqlalchemy.orm import Session
 
 from service.attachments import usecases
-from service.auth.tokens import Actor
 from service.errors import PayloadTooLarge
-from service.http import Create, Ctx, CurrentActor, require
+from service.http import Call, Ctx, CurrentActor, creating
 from service.receipts.schemas import AttachmentRef
 
 router = APIRouter(prefix="/attachments", tags=["attachments"])
@@ -26,8 +25,7 @@ router = APIRouter(prefix="/attachments", tags=["attachments"])
 )
 def upload(
     file: UploadFile,
-    call: Create,
-    _role: Annotated[Actor, Depends(require("logistics", "finance", "sales", "hq", "legal"))],
+    call: Annotated[Call, Depends(creating("logistics", "finance", "sales", "hq", "legal"))],
 ) -> JSONResponse:
     limit = call.ctx.settings.max_attachment_bytes
     content = file.file.read(limit + 1)

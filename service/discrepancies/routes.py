@@ -14,7 +14,6 @@ from sqlalchemy.orm import Session
 
 from rules import RuleSet
 from service import journal
-from service.auth.tokens import Actor
 from service.db import utcnow
 from service.discrepancies import booking as bookings
 from service.discrepancies import usecases
@@ -28,12 +27,12 @@ from service.discrepancies.schemas import (
     ExceptionOut,
     OverrideIn,
 )
-from service.http import AppContext, Change, Create, Ctx, CurrentActor, require
+from service.http import AppContext, Call, Change, Ctx, CurrentActor, changing, creating
 from service.masterdata import queries
 from service.schemas import EventOut
 
 router = APIRouter(tags=["invoice exceptions"])
-Finance = Annotated[Actor, Depends(require("finance", "hq"))]
+FinanceChange = Annotated[Call, Depends(changing("finance", "hq"))]
 
 
 def rules_for(ctx: AppContext) -> Callable[[date], RuleSet]:
@@ -114,8 +113,7 @@ def to_out(exc: InvoiceException, ctx: AppContext) -> ExceptionOut:
 def record_booking(
     invoice_id: int,
     body: BookingCreate,
-    call: Create,
-    _role: Annotated[Actor, Depends(require("finance", "sales"))],
+    call: Annotated[Call, Depends(creating("finance", "sales"))],
 ) -> JSONResponse:
     ctx = call.ctx
 
@@ -240,7 +238,7 @@ def attach_evidence(exception_id: int, body: EvidenceIn, call: Change) -> JSONRe
     summary="Confirm the decided resolution; it is carried out",
 )
 def confirm_exception(
-    exception_id: int, call: Change, _role: Finance, body: ConfirmIn | None = None
+    exception_id: int, call: FinanceChange, body: ConfirmIn | None = None
 ) -> JSONResponse:
     ctx = call.ctx
     confirm = body or ConfirmIn()
@@ -269,9 +267,7 @@ def confirm_exception(
     response_model=ExceptionOut,
     summary="Resolve differently from the rules, with a written reason (recorded)",
 )
-def override_exception(
-    exception_id: int, body: OverrideIn, call: Change, _role: Finance
-) -> JSONResponse:
+def override_exception(exception_id: int, body: OverrideIn, call: FinanceChange) -> JSONResponse:
     ctx = call.ctx
     return call.respond(
         _answer(

@@ -11,8 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload, selectinload
 
 from service import journal
-from service.auth.tokens import Actor
-from service.http import AppContext, Change, Create, Ctx, CurrentActor, require
+from service.http import AppContext, Call, Change, Ctx, CurrentActor, creating
 from service.invoices import usecases
 from service.invoices.models import Invoice, InvoiceLine
 from service.invoices.schemas import (
@@ -76,7 +75,7 @@ def _answer(ctx: AppContext, change: Callable[[Session], Invoice]) -> Callable[[
     summary="Make the invoice of a receipted order from what was received (R9-R12)",
 )
 def create_invoice(
-    body: InvoiceCreate, call: Create, _finance: Annotated[Actor, Depends(require("finance"))]
+    body: InvoiceCreate, call: Annotated[Call, Depends(creating("finance"))]
 ) -> JSONResponse:
     ctx = call.ctx
     return call.respond(

@@ -9,8 +9,7 @@ from fastapi.responses import JSONResponse
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from service.auth.tokens import Actor
-from service.http import Create, Ctx, CurrentActor, require
+from service.http import Call, Ctx, CurrentActor, creating
 from service.masterdata import queries, usecases
 from service.masterdata.models import Item
 from service.masterdata.schemas import (
@@ -23,7 +22,7 @@ from service.masterdata.schemas import (
 )
 
 router = APIRouter(tags=["master data"])
-Keeper = Annotated[Actor, Depends(require("hq", "admin"))]
+KeeperCreate = Annotated[Call, Depends(creating("hq", "admin"))]
 
 
 @router.get("/customers", response_model=list[CustomerOut])
@@ -39,7 +38,7 @@ def get_customer(code: str, ctx: Ctx, _actor: CurrentActor) -> CustomerOut:
 
 
 @router.post("/customers", status_code=201, response_model=CustomerOut)
-def create_customer(body: CustomerIn, call: Create, _role: Keeper) -> JSONResponse:
+def create_customer(body: CustomerIn, call: KeeperCreate) -> JSONResponse:
     def work(session: Session) -> object:
         customer = usecases.create_customer(session, body)
         return usecases.customer_out(customer).model_dump(mode="json")
@@ -55,7 +54,7 @@ def list_contracts(code: str, ctx: Ctx, _actor: CurrentActor) -> list[ContractOu
 
 
 @router.post("/contracts", status_code=201, response_model=ContractOut)
-def create_contract(body: ContractIn, call: Create, _role: Keeper) -> JSONResponse:
+def create_contract(body: ContractIn, call: KeeperCreate) -> JSONResponse:
     def work(session: Session) -> object:
         return usecases.contract_out(usecases.create_contract(session, body)).model_dump(
             mode="json"
@@ -73,7 +72,7 @@ def list_items(ctx: Ctx, _actor: CurrentActor) -> list[ItemOut]:
 
 
 @router.post("/items", status_code=201, response_model=ItemOut)
-def create_item(body: ItemIn, call: Create, _role: Keeper) -> JSONResponse:
+def create_item(body: ItemIn, call: KeeperCreate) -> JSONResponse:
     def work(session: Session) -> object:
         return ItemOut.model_validate(usecases.create_item(session, body)).model_dump(mode="json")
 

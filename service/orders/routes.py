@@ -10,8 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload, selectinload
 
 from service import journal
-from service.auth.tokens import Actor
-from service.http import Change, Create, Ctx, CurrentActor, require
+from service.http import Call, Change, Ctx, CurrentActor, creating
 from service.masterdata import queries
 from service.orders import approval, usecases
 from service.orders.models import Order, OrderLine
@@ -23,7 +22,7 @@ router = APIRouter(prefix="/orders", tags=["orders"])
 
 @router.post("", status_code=201, response_model=OrderOut, summary="Create an order from a PO")
 def create_order(
-    body: OrderCreate, call: Create, _role: Annotated[Actor, Depends(require("sales", "hq"))]
+    body: OrderCreate, call: Annotated[Call, Depends(creating("sales", "hq"))]
 ) -> JSONResponse:
     ctx = call.ctx
 
