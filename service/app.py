@@ -64,6 +64,7 @@ def workflow(machine: str, ctx: Ctx, _actor: CurrentActor) -> dict[str, object]:
                 "roles": sorted(t.roles),
                 "guards": list(t.guards),
                 "description": t.description,
+                "internal": t.internal,
             }
             for t in flow.transitions
         ],

@@ -185,3 +185,27 @@ def test_order_created_and_approved_with_the_same_idempotency_key_once(flows: Fl
     other = flows.sales.post("/orders", json=flows.order_body(), headers=headers)
     assert other.status_code == 409
     assert _problem_field(other) == "Idempotency-Key"
+
+
+def test_the_order_lifecycle_is_served_as_declared_and_offers_only_user_triggers(
+    flows: Flows,
+) -> None:
+    declared = flows.sales.get("/workflows/order")
+    assert declared.status_code == 200, declared.text
+    lifecycle = declared.json()
+    assert lifecycle["initial"] == "draft"
+    by_trigger = {t["trigger"]: t for t in lifecycle["transitions"]}
+    assert by_trigger["approve"] == {
+        "trigger": "approve",
+        "source": ["draft"],
+        "dest": "approved",
+        "roles": ["hq"],
+        "guards": ["customer_active", "contract_in_force"],
+        "description": by_trigger["approve"]["description"],
+        "internal": False,
+    }
+    assert by_trigger["hold_for_credit"]["internal"] is True
+    assert "draft --> approved: approve" in lifecycle["mermaid"]
+    # What a draft offers its users: approval (which may hold it for credit) and cancel.
+    assert flows.create_order()["allowed_triggers"] == ["approve", "cancel"]
+    assert flows.sales.get("/workflows/nothing").status_code == 404

@@ -47,7 +47,12 @@ class GuardRefused(WorkflowError):
 
 @dataclass(frozen=True)
 class TransitionSpec:
-    """One declared transition: trigger, sources, destination, roles and guards."""
+    """One declared transition: trigger, sources, destination, roles and guards.
+
+    An `internal` transition is fired by the service as a step of another action (approval
+    putting an order on credit hold, an invoice moving its order); users never fire it directly,
+    so it is not among a document's allowed triggers.
+    """
 
     trigger: str
     sources: tuple[str, ...]
@@ -55,6 +60,7 @@ class TransitionSpec:
     roles: frozenset[str]
     guards: tuple[str, ...] = ()
     description: str = ""
+    internal: bool = False
 
 
 @dataclass(frozen=True)
@@ -132,9 +138,11 @@ class Flow:
         )
 
     def allowed_triggers(self, state: str) -> list[str]:
-        """Triggers that may be fired from `state`, in declaration order."""
+        """Triggers a user may fire from `state`, in declaration order (internal ones left out)."""
         return [
-            t for t, specs in self._by_trigger.items() if any(state in s.sources for s in specs)
+            t
+            for t, specs in self._by_trigger.items()
+            if any(state in s.sources and not s.internal for s in specs)
         ]
 
     def guards_for(self, state: str, trigger: str) -> tuple[str, ...]:

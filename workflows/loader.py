@@ -12,6 +12,8 @@ A definition looks like::
         dest: approved
         roles: [hq]                         # who may fire it
         guards: [customer_active]           # names the service must provide
+        internal: true                      # optional: only the service fires it, as a step
+                                            # of another action; not offered to users
 
 Validation: required keys, unknown states, duplicate (trigger, source) pairs, states that cannot
 be reached from the initial state, unknown roles and guards the service does not provide.
@@ -104,7 +106,8 @@ class _Validator:
         missing = {"trigger", "source", "dest", "roles"} - set(item)
         if missing:
             raise self.fail(line, f"transition is missing: {', '.join(sorted(missing))}")
-        extra = set(item) - {"trigger", "source", "dest", "roles", "guards", "description"}
+        known_keys = {"trigger", "source", "dest", "roles", "guards", "description", "internal"}
+        extra = set(item) - known_keys
         if extra:
             raise self.fail(line, f"transition has unknown key(s): {', '.join(sorted(extra))}")
         trigger = item["trigger"]
@@ -122,6 +125,9 @@ class _Validator:
                 raise self.fail(line, f"transition '{trigger}' names unknown state '{state}'")
         if not roles:
             raise self.fail(line, f"transition '{trigger}' allows no role")
+        internal = item.get("internal", False)
+        if not isinstance(internal, bool):
+            raise self.fail(line, f"transition '{trigger}': internal must be true or false")
         for role in roles:
             if role not in self.roles:
                 raise self.fail(line, f"transition '{trigger}' names unknown role '{role}'")
@@ -138,6 +144,7 @@ class _Validator:
             roles=frozenset(roles),
             guards=tuple(guards),
             description=str(item.get("description", "")),
+            internal=internal,
         )
 
     def transitions(self, doc: _LineDict, states: list[str]) -> list[TransitionSpec]:

@@ -111,6 +111,10 @@ def test_firing_builds_no_machine_and_offers_no_shortcuts(tmp_path: Path) -> Non
             "doc.yaml:10: transition has unknown key(s): colour",
         ),
         (("    roles: [clerk]\n", ""), "doc.yaml:5: transition is missing: roles"),
+        (
+            ("    roles: [boss]\n", "    roles: [boss]\n    internal: sometimes\n"),
+            "doc.yaml:10: transition 'drop': internal must be true or false",
+        ),
         (("source: new", "source: [new"), "doc.yaml:"),
     ],
 )
@@ -121,6 +125,16 @@ def test_a_bad_definition_is_refused_naming_file_and_line(
     with pytest.raises(WorkflowDefinitionError) as refused:
         load_flow(path, guards={"complete": _complete}, roles=ROLES)
     assert str(refused.value).startswith(message), str(refused.value)
+
+
+def test_an_internal_transition_fires_but_is_not_offered_to_users(tmp_path: Path) -> None:
+    text = GOOD.replace("    roles: [boss]\n", "    roles: [boss]\n    internal: true\n")
+    flow = load_flow(_write(tmp_path, text), guards={"complete": _complete}, roles=ROLES)
+    assert flow.allowed_triggers("new") == ["finish"]
+    assert flow.fire("done", "drop", roles={"boss"}).dest == "dropped"
+    with pytest.raises(TriggerNotAllowed) as refused:
+        flow.fire("dropped", "finish", roles={"clerk"})
+    assert refused.value.allowed == []
 
 
 def test_a_machine_must_live_in_a_file_named_after_it(tmp_path: Path) -> None:
