@@ -37,8 +37,9 @@ from bench.seed import ITEMS, Seeded, png, seed
 from service.clock import business_date
 from service.db import Database
 from service.migrate import upgrade
-from service.receipts.importer import ImportReport, import_receipts
+from service.receipts.importer import import_receipts
 from service.receipts.importfile import COLUMNS
+from service.receipts.importreport import ImportReport
 from service.settings import load_settings
 from service.workflow import Workflows
 

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Annotated, NoReturn
 import typer
 
 if TYPE_CHECKING:
-    from service.receipts.importer import ImportReport
+    from service.receipts.importreport import ImportReport
 
 import_app = typer.Typer(help="Import documents from CSV files.", no_args_is_help=True)
 
@@ -54,7 +54,8 @@ def receipts(
     from service.db import Database
     from service.errors import DomainError
     from service.migrate import SchemaOutdated, assert_current
-    from service.receipts.importer import ImportStopped, import_receipts
+    from service.receipts.importer import import_receipts
+    from service.receipts.importreport import ImportStopped
     from service.settings import SettingsError, load_settings
     from service.workflow import Workflows
 

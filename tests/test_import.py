@@ -17,8 +17,9 @@ import pytest
 from service.auth import tokens
 from service.clock import business_date
 from service.errors import Forbidden, Invalid, NotFound
-from service.receipts.importer import ImportReport, import_receipts
+from service.receipts.importer import import_receipts
 from service.receipts.importfile import COLUMNS
+from service.receipts.importreport import ImportReport
 from service.workflow import Workflows
 from tests.flows import Flows
 from tests.support import (

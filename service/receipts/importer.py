@@ -26,12 +26,10 @@ check, and a crash loses only the chunk in flight, which the rerun then posts.
 from __future__ import annotations
 
 import hashlib
-import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import Literal
 
 from pydantic import ValidationError
 from sqlalchemy import select
@@ -50,10 +48,17 @@ from service.orders.models import Order, OrderLine
 from service.receipts import posting
 from service.receipts.importfile import (
     FileReceipt,
-    Row,
     content_type,
     lines_of,
     read_file,
+)
+from service.receipts.importreport import (
+    Done,
+    ImportReport,
+    ImportStopped,
+    blame,
+    refused,
+    row_result,
 )
 from service.receipts.models import Receipt, ReceiptLine
 from service.receipts.schemas import ReceiptCreate
@@ -61,51 +66,7 @@ from service.workflow import Workflows
 from workflows import WorkflowError
 
 TRIGGER = "post_receipt"
-_LINE_FIELD = re.compile(r"lines\[(\d+)\](?:\.(\w+))?")
-_RECEIPT_FIELDS = {"receipt_date": "receipt_date", "receipt_no": "receipt_no", "lines": "line_no"}
-
-Outcome = Literal["posted", "already posted", "refused", "not posted"]
 Progress = Callable[[int, int], None]
-
-
-@dataclass(frozen=True)
-class RowResult:
-    """What became of one row of the file; `reason` names the column at fault."""
-
-    line: int
-    company_order_no: str
-    receipt_no: str
-    outcome: Outcome
-    reason: str = ""
-
-
-@dataclass
-class ImportReport:
-    """Per-row outcomes and per-receipt counts of one import run."""
-
-    rows: list[RowResult] = field(default_factory=list)
-    posted: int = 0
-    already_posted: int = 0
-    refused: int = 0
-    exceptions: int = 0
-
-    @property
-    def rows_read(self) -> int:
-        return len(self.rows)
-
-    @property
-    def problems(self) -> list[RowResult]:
-        return [r for r in self.rows if r.outcome in ("refused", "not posted")]
-
-
-class ImportStopped(Exception):
-    """A database failure stopped the import; the chunks committed before it stay posted."""
-
-    def __init__(self, report: ImportReport, line: int, cause: Exception) -> None:
-        self.report, self.line = report, line
-        report.rows.sort(key=lambda r: r.line)
-        reason = str(getattr(cause, "orig", None) or cause).splitlines()[0]
-        super().__init__(f"the import stopped at line {line}: {reason}")
 
 
 @dataclass
@@ -121,13 +82,6 @@ class _Run:
     stored: dict[str, int]
     booked: dict[int, Receipt] = field(default_factory=dict)
     posted: dict[int, int] = field(default_factory=dict)
-
-
-@dataclass
-class _Done:
-    outcome: Outcome
-    rows: list[RowResult]
-    exceptions: int = 0
 
 
 def importing_actor(session: Session, username: str, workflows: Workflows) -> Actor:
@@ -167,7 +121,7 @@ def import_receipts(
     for start in range(0, len(receipts), chunk_size):
         chunk = receipts[start : start + chunk_size]
         scans = _read_scans(chunk, path.parent)
-        results: list[_Done] = []
+        results: list[Done] = []
         try:
             with db.write() as session:
                 run = _Run(session, actor, workflows, today, max_scan_bytes, scans, dict(stored))
@@ -217,13 +171,13 @@ def _preload(run: _Run, numbers: set[str]) -> dict[str | None, int]:
     return known
 
 
-def _one(run: _Run, receipt: FileReceipt, order_id: int | None) -> _Done:
+def _one(run: _Run, receipt: FileReceipt, order_id: int | None) -> Done:
     """Post one receipt in its own SAVEPOINT, or say why not, row by row."""
     if order_id is None and receipt.order_no:
         for row in receipt.rows:
             row.problems.append(f"company_order_no: no company order {receipt.order_no!r}")
     if order_id is None or any(row.problems for row in receipt.rows):
-        return _refused(receipt)
+        return refused(receipt)
     if order_id in run.booked:
         return _already(run, receipt, run.booked[order_id])
     if order_id in run.posted:  # a second receipt for an order this file already posted
@@ -265,16 +219,18 @@ def _one(run: _Run, receipt: FileReceipt, order_id: int | None) -> _Done:
         again = run.session.scalar(select(Receipt).where(Receipt.order_id == order_id))
         if again is not None and again.receipt_no == receipt.receipt_no:
             return _already(run, receipt, again)  # posted at the same moment by someone else
-        for index, column, reason in _blame(exc):
+        for index, column, reason in blame(exc):
             receipt.rows[index].problems.append(f"{column}: {reason}")
-        return _refused(receipt)
+        return refused(receipt)
     run.posted[order_id] = posted.id
-    return _Done(
-        "posted", [_result(receipt, row, "posted") for row in receipt.rows], len(posted.exceptions)
+    return Done(
+        "posted",
+        [row_result(receipt, row, "posted") for row in receipt.rows],
+        len(posted.exceptions),
     )
 
 
-def _already(run: _Run, receipt: FileReceipt, booked: Receipt) -> _Done:
+def _already(run: _Run, receipt: FileReceipt, booked: Receipt) -> Done:
     """The order has a receipt: the same one (nothing to do) or another one (refused)."""
     posted = (
         f"receipt {booked.receipt_no} of order {receipt.order_no}, posted by {booked.posted_by} "
@@ -282,16 +238,16 @@ def _already(run: _Run, receipt: FileReceipt, booked: Receipt) -> _Done:
     )
     if booked.receipt_no != receipt.receipt_no:
         receipt.first.problems.append(f"company_order_no: the order already has {posted}")
-        return _refused(receipt)
+        return refused(receipt)
     differs = _differences(run.session, booked, receipt)
     if differs:
         receipt.first.problems.append(
             f"receipt_no: {posted}, has another {differs}; nothing was changed"
         )
-        return _refused(receipt)
-    return _Done(
+        return refused(receipt)
+    return Done(
         "already posted",
-        [_result(receipt, row, "already posted", posted) for row in receipt.rows],
+        [row_result(receipt, row, "already posted", posted) for row in receipt.rows],
     )
 
 
@@ -316,47 +272,3 @@ def _differences(session: Session, booked: Receipt, receipt: FileReceipt) -> str
     if sorted((no, code, qty) for no, _, code, qty in stored) != wanted:
         what.append("lines")
     return " and ".join(what)
-
-
-def _blame(exc: Exception) -> list[tuple[int, str, str]]:
-    """Turn a refusal into (row index in the receipt, column, reason)."""
-    if isinstance(exc, ValidationError):
-        found = [
-            ("".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in e["loc"]), e["msg"])
-            for e in exc.errors()
-        ]
-    elif isinstance(exc, DomainError):
-        found = [(e["field"], e["reason"]) for e in exc.errors] or [("", exc.detail)]
-    elif isinstance(exc, WorkflowError):
-        found = [("", str(exc))]
-    else:
-        found = [("", "the order was changed by someone else at the same moment; rerun the file")]
-    blamed = []
-    for dotted, reason in found:
-        name = dotted.lstrip(".")
-        line = _LINE_FIELD.fullmatch(name)
-        if line:
-            blamed.append((int(line[1]), line[2] or "line_no", reason))
-        elif name.startswith(("evidence", "file")):
-            blamed.append((0, "evidence", reason))
-        else:  # the receipt as a whole: blamed on its first row, where its columns are stated
-            blamed.append((0, _RECEIPT_FIELDS.get(name, "company_order_no"), reason))
-    return blamed
-
-
-def _refused(receipt: FileReceipt) -> _Done:
-    bad = ", ".join(str(row.line) for row in receipt.rows if row.problems)
-    because = f"receipt {receipt.receipt_no} of order {receipt.order_no} is refused: see line {bad}"
-    return _Done(
-        "refused",
-        [
-            _result(receipt, row, "refused", "; ".join(row.problems))
-            if row.problems
-            else _result(receipt, row, "not posted", because)
-            for row in receipt.rows
-        ],
-    )
-
-
-def _result(receipt: FileReceipt, row: Row, outcome: Outcome, reason: str = "") -> RowResult:
-    return RowResult(row.line, receipt.order_no, receipt.receipt_no, outcome, reason)
