@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+from sqlalchemy.engine import make_url
 
 from service.imports_cli import import_app
 from service.settings import Settings, SettingsError, load_settings
@@ -90,7 +91,7 @@ def serve(
         raise _fail(f"rule file refused: {exc}") from None
     base = f"http://{settings.host}:{settings.port}"
     typer.echo(f"API docs: {base}/docs   (OpenAPI: {base}/openapi.json)")
-    typer.echo(f"database: {db.engine.url.render_as_string(hide_password=True)}")
+    typer.echo(f"database: {make_url(db.url).render_as_string(hide_password=True)}")
     if settings.demo:
         typer.echo("demo mode: demo tokens (send as 'Authorization: Bearer <token>'):")
         for role, token in DEMO_TOKENS.items():

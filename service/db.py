@@ -26,11 +26,11 @@ from sqlalchemy import (
     create_engine,
     event,
 )
+from sqlalchemy.dialects import registry
+from sqlalchemy.dialects.sqlite.pysqlite import SQLiteDialect_pysqlite
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
-
-READ_ONLY = "o2c_read_only"
 
 
 class Base(DeclarativeBase):
@@ -115,18 +115,47 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
-def make_engine(database_url: str, **kwargs: Any) -> Engine:
-    """Create the engine, with SQLite's pragmas and immediate write transactions."""
+class SQLiteDialect(SQLiteDialect_pysqlite):
+    """pysqlite, with each transaction begun by the service: `BEGIN IMMEDIATE` for writers (one
+    snapshot from the first read to the commit, writers queue instead of failing half-way),
+    plain `BEGIN` for readers.
+
+    The driver's own implicit transactions are switched off at connect. Beginning here rather
+    than in a "begin" event listener keeps the engine free of connection events, whose dispatch
+    SQLAlchemy then checks on every statement.
+    """
+
+    supports_statement_cache = True
+
+    def __init__(self, begin: str = "BEGIN IMMEDIATE", **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.begin = begin
+
+    def do_begin(self, dbapi_connection: Any) -> None:
+        dbapi_connection.execute(self.begin)
+
+
+registry.register("sqlite.o2c", __name__, "SQLiteDialect")
+
+
+def make_engine(database_url: str, *, read_only: bool = False, **kwargs: Any) -> Engine:
+    """Create the engine; on SQLite with its pragmas, and transactions begun for writers
+    (`BEGIN IMMEDIATE`) or, with `read_only`, for readers (`BEGIN`)."""
     url = make_url(database_url)
     if url.get_backend_name() != "sqlite":
         return create_engine(url, pool_pre_ping=True, **kwargs)
     if url.database and url.database != ":memory:":
         Path(url.database).parent.mkdir(parents=True, exist_ok=True)
-    engine = create_engine(url, connect_args={"timeout": 30}, **kwargs)
+    engine = create_engine(
+        url.set(drivername="sqlite+o2c"),
+        connect_args={"timeout": 30},
+        begin="BEGIN" if read_only else "BEGIN IMMEDIATE",
+        **kwargs,
+    )
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
-        # Let SQLAlchemy's "begin" event below decide how each transaction starts.
+        # No implicit transactions from the driver: SQLiteDialect.do_begin starts each one.
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")
@@ -134,11 +163,6 @@ def make_engine(database_url: str, **kwargs: Any) -> Engine:
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA busy_timeout=30000")
         cursor.close()
-
-    @event.listens_for(engine, "begin")
-    def _on_begin(conn: Any) -> None:
-        read_only = conn.get_execution_options().get(READ_ONLY, False)
-        conn.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
 
     return engine
 
@@ -157,7 +181,14 @@ class Database:
             threading.RLock() if self.is_sqlite else nullcontext()
         )
         self._writer = sessionmaker(self.engine, expire_on_commit=False)
-        self._read_engine = self.engine.execution_options(**{READ_ONLY: True})
+        # On SQLite, readers have engine and pool of their own, beginning plain (deferred)
+        # transactions; an in-memory database exists once per engine, so it has one engine.
+        in_memory = make_url(database_url).database in (None, "", ":memory:")
+        self._read_engine = (
+            make_engine(database_url, read_only=True, **engine_kwargs)
+            if self.is_sqlite and not in_memory
+            else self.engine
+        )
         self._reader = sessionmaker(self._read_engine, expire_on_commit=False)
 
     @contextmanager
@@ -185,6 +216,8 @@ class Database:
 
     def dispose(self) -> None:
         self.engine.dispose()
+        if self._read_engine is not self.engine:
+            self._read_engine.dispose()
 
 
 def table_of(model: type[Base]) -> Table:
