@@ -472,7 +472,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--receipts", type=int, default=2000, help="measured requests per run")
     parser.add_argument("--clients", type=int, default=8, help="concurrent client threads")
-    parser.add_argument("--rounds", type=int, default=3, help="rounds of ours then bare")
+    parser.add_argument("--rounds", type=int, default=5, help="rounds of ours then bare")
     parser.add_argument("--only", choices=("sqlite", "postgresql"), help="one database only")
     parser.add_argument("--pg-url", default=PG_URL, help="PostgreSQL server (admin connection)")
     parser.add_argument("--serve", choices=("ours", "bare"), help=argparse.SUPPRESS)

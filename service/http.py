@@ -136,7 +136,8 @@ class Call:
     work: one connection and one snapshot for both, so a token revoked before the work starts
     is refused, and a request costs no separate look-up. `actor` is known from then on, which
     is when `work` runs. A request without any token is refused before its body is read; one
-    with an unknown token and an invalid body gets the validation error.
+    with an unknown token and an invalid body gets the validation error. On SQLite a write with
+    an unknown token waits its turn for the write lock like any other before it is refused.
     """
 
     ctx: AppContext
