@@ -209,8 +209,8 @@ class Database:
 
     @contextmanager
     def lookup(self) -> Iterator[Connection]:
-        """A read-only connection for a single query: lighter than a Session (every request
-        authenticates through one)."""
+        """A read-only connection for a single query: lighter than a Session (reads
+        authenticate through one)."""
         with self._read_engine.connect() as connection:
             yield connection
 
