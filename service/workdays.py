@@ -15,6 +15,10 @@ import chinese_calendar
 class CalendarGap(Exception):
     """The working-day calendar has no data for a date (a year not yet published)."""
 
+    def __init__(self, message: str, day: date) -> None:
+        super().__init__(message)
+        self.day = day
+
 
 def _known_years() -> tuple[int, int]:
     years = [d.year for d in chinese_calendar.holidays]
@@ -26,7 +30,8 @@ def _gap(day: date) -> CalendarGap:
     return CalendarGap(
         f"the working-day calendar (chinesecalendar {version('chinesecalendar')}) knows "
         f"{first}-{last}; {day.isoformat()} is beyond it: upgrade chinesecalendar once the "
-        "State Council publishes that year's holidays"
+        "State Council publishes that year's holidays",
+        day,
     )
 
 

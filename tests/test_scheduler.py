@@ -15,6 +15,7 @@ from sqlalchemy import func, select
 from service.auth.tokens import Actor
 from service.carriers.deadline import CARRIER_RECEIPT_OVERDUE, report_deadline
 from service.journal import Event
+from service.scheduler import jobs
 from service.scheduler.models import apscheduler_jobs
 from service.scheduler.process import SchedulerProcess
 from service.scheduler.runner import run_due
@@ -146,6 +147,39 @@ def test_r7_the_same_run_twice_raises_one_task(flows: Flows) -> None:
     assert [(e["trigger"], e["to_state"], e["actor"]) for e in history] == [
         ("raise", "open", "scheduler")
     ]
+
+
+def test_r7_deliveries_beyond_the_calendar_raise_one_task_for_admins_and_the_rest_go_on(
+    flows: Flows, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    known = delivered_order(
+        flows, ordered=date(2026, 11, 9), shipped=date(2026, 11, 10), delivered=date(2026, 11, 12)
+    )
+    unknown = delivered_order(
+        flows, ordered=date(2026, 11, 9), shipped=date(2026, 11, 10), delivered=date(2026, 11, 13)
+    )
+    # As on the last days of a year whose successor the calendar library does not know yet.
+    year = 2099
+
+    def deadline(delivered: date) -> date:
+        if delivered == date(2026, 11, 13):
+            raise CalendarGap(f"the calendar does not know {year}", date(year, 1, 4))
+        return report_deadline(delivered)
+
+    monkeypatch.setattr(jobs, "report_deadline", deadline)
+    [result] = run_due(flows.backend.db, as_of=at("2026-11-18T08:00"), tz=flows.backend.settings.tz)
+    assert any("deliveries of 2026-11-13" in p for p in result.problems)
+    run(flows, "2026-11-19T08:00")
+    assert [t["detail"]["order_id"] for t in carrier_tasks(flows, known["id"])] == [known["id"]]
+    assert carrier_tasks(flows, unknown["id"]) == []
+    found = flows.admin.get("/tasks", params={"kind": jobs.CALENDAR_GAP, "subject_id": year}).json()
+    assert len(found) == 1, found
+    [task] = found
+    assert task["owner_role"] == "admin"
+    assert task["period"] == str(year)
+    assert "upgrade chinesecalendar" in task["title"]
+    assert "2026-11-13" in task["detail"]["first_seen_for_deliveries_of"]
+    assert flows.logistics.get("/tasks", params={"kind": jobs.CALENDAR_GAP}).json() == []
 
 
 def test_r7_catch_up_after_ten_missed_days_raises_each_task_once(flows: Flows) -> None:

@@ -24,6 +24,8 @@ from service.tasks.usecases import NewTask, raise_tasks
 from service.workdays import CalendarGap, add_working_days
 
 SCHEDULER_ACTOR = "scheduler"
+# Raised for admins, once per year, when deadlines fall in a year the calendar does not know.
+CALENDAR_GAP = "working_calendar_gap"
 
 
 @dataclass
@@ -41,6 +43,25 @@ class JobResult:
 
 def _end_of_working_day(day: date, tz: ZoneInfo) -> datetime:
     return datetime.combine(day, time(18, 0), tzinfo=tz)
+
+
+def _calendar_gap_task(
+    year: int, gap: CalendarGap, delivered: list[date], today: date, tz: ZoneInfo
+) -> NewTask:
+    """Someone must upgrade the calendar: until then R7 cannot judge these deliveries."""
+    return NewTask(
+        kind=CALENDAR_GAP,
+        subject_type="calendar_year",
+        subject_id=year,
+        period=str(year),
+        owner_role="admin",
+        title=(
+            f"The working-day calendar does not know {year}: carrier receipt deadlines (R7) "
+            "cannot be computed; upgrade chinesecalendar"
+        ),
+        due_at=_end_of_working_day(today + timedelta(days=1), tz),
+        detail={"year": year, "first_seen_for_deliveries_of": delivered, "error": str(gap)},
+    )
 
 
 def carrier_receipt_overdue(session: Session, *, as_of: datetime, tz: ZoneInfo) -> JobResult:
@@ -76,12 +97,14 @@ def carrier_receipt_overdue(session: Session, *, as_of: datetime, tz: ZoneInfo) 
         )
     ).all()
     deadlines: dict[date, date] = {}
+    gaps: dict[int, tuple[CalendarGap, list[date]]] = {}
     for delivered in sorted({row.delivered_on for row in rows}):
         try:
             deadlines[delivered] = report_deadline(delivered)
         except CalendarGap as gap:
             result.problems.append(f"deliveries of {delivered}: {gap}")
-    tasks = []
+            gaps.setdefault(gap.day.year, (gap, []))[1].append(delivered)
+    tasks = [_calendar_gap_task(year, gap, days, today, tz) for year, (gap, days) in gaps.items()]
     for row in rows:
         deadline = deadlines.get(row.delivered_on)
         if deadline is None or deadline >= today:
