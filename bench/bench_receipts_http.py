@@ -14,9 +14,10 @@ a fresh database is migrated and seeded with N shipped orders (bench/seed.py), t
 in its own process on a loopback port with the same uvicorn settings, and `--clients` threads
 post one signed receipt per order (real token, Idempotency-Key, a shortage every tenth) after a
 short warm-up. Each of `--rounds` rounds runs ours, then bare, each on a fresh database. It
-prints receipts/second, p50 and p99 latency and the ratio ours/bare per round, the median ratio
-(target at least 50%), and checks that every database holds one receipt, one journal row and
-one idempotency record per request.
+prints receipts/second, p50 and p99 latency, the server process's CPU time per receipt (what
+the server itself spent; throughput also depends on the clients and on other load) and the
+ratio ours/bare per round, the median ratio (target at least 50%), and checks that every
+database holds one receipt, one journal row and one idempotency record per request.
 """
 
 from __future__ import annotations
@@ -314,7 +315,7 @@ def free_port() -> int:
 
 
 @contextmanager
-def server(variant: str, url: str) -> Iterator[int]:
+def server(variant: str, url: str) -> Iterator[tuple[int, int]]:
     port = free_port()
     process = subprocess.Popen(
         [sys.executable, __file__, "--serve", variant, "--url", url, "--port", str(port)]
@@ -331,7 +332,7 @@ def server(variant: str, url: str) -> Iterator[int]:
             if process.poll() is not None or time.monotonic() > deadline:
                 raise RuntimeError(f"the {variant} server did not start")
             time.sleep(0.1)
-        yield port
+        yield port, process.pid
     finally:
         process.terminate()
         process.wait(timeout=20)
@@ -343,6 +344,16 @@ class Result:
     p50: float
     p99: float
     failures: list[str]
+    server_cpu_us: float | None = None  # the server process's CPU time per receipt
+
+
+def cpu_seconds(pid: int) -> float | None:
+    """User and system CPU time of a process so far (Linux; None elsewhere)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def load(port: int, seeded: Seeded, first: int, count: int, clients: int) -> Result:
@@ -428,9 +439,13 @@ def measure(
         today = business_date(load_settings(database_url=url).tz)
         seeded = seed(db, warmup + args.receipts, today=today, attachments=True)
         db.dispose()
-        with server(variant, url) as port:
+        with server(variant, url) as (port, pid):
             load(port, seeded, 0, warmup, args.clients)
+            before = cpu_seconds(pid)
             result = load(port, seeded, warmup, args.receipts, args.clients)
+            after = cpu_seconds(pid)
+        if before is not None and after is not None:
+            result.server_cpu_us = (after - before) / args.receipts * 1e6
         wrong = check(url, warmup + args.receipts)
     if wrong:
         result.failures.append(f"database holds {wrong}, not {warmup + args.receipts}")
@@ -449,10 +464,11 @@ def run(
         ratios.append(pair["ours"].rate / pair["bare"].rate)
         for variant, result in pair.items():
             results.append(result)
+            cpu = "" if result.server_cpu_us is None else f"{result.server_cpu_us:6,.0f} µs"
             print(
                 f"{name:<10} {round_no}  {variant:<4} {result.rate:8,.0f} receipts/s   "
                 f"p50 {result.p50:7.1f} ms   p99 {result.p99:7.1f} ms   "
-                f"failures {len(result.failures)}",
+                f"server CPU/receipt {cpu}   failures {len(result.failures)}",
                 flush=True,
             )
             for failure in result.failures[:3]:
