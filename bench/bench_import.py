@@ -28,20 +28,23 @@ import sys
 import tempfile
 import time
 from collections import defaultdict
+from dataclasses import replace
 from datetime import UTC, date, datetime
+from datetime import time as clock_time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.seed import ITEMS, Seeded, png, seed
+from service import bootstrap
 from service.clock import business_date
+from service.context import Clock
 from service.db import Database
 from service.migrate import upgrade
 from service.receipts.importer import import_receipts
 from service.receipts.importfile import COLUMNS
 from service.receipts.importreport import ImportReport
 from service.settings import load_settings
-from service.workflow import Workflows
 
 TABLES = ("attachments", "receipts", "receipt_lines", "receipt_exceptions", "events")
 
@@ -80,16 +83,10 @@ def copy(template: Path, target: Path) -> Path:
 def ours(url: str, path: Path, seeded: Seeded, today: date, chunk: int) -> ImportReport:
     db = Database(url)
     settings = load_settings(database_url=url)
+    noon = datetime.combine(today, clock_time(12), tzinfo=settings.tz)
+    runtime = replace(bootstrap.runtime(settings, db), clock=Clock(settings.tz, lambda: noon))
     try:
-        return import_receipts(
-            db,
-            path=path,
-            username=seeded.username,
-            workflows=Workflows(settings.workflows_dir),
-            today=today,
-            max_scan_bytes=settings.max_attachment_bytes,
-            chunk_size=chunk,
-        )
+        return import_receipts(runtime, path=path, username=seeded.username, chunk_size=chunk)
     finally:
         db.dispose()
 

@@ -21,7 +21,7 @@ from types import MappingProxyType
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from rules import Decision, RuleSet, load_default
-from rules.vocabularies.invoice_discrepancy import DISCOUNT_MODES, KINDS
+from rules.vocabularies.invoice_exception import DISCOUNT_MODES, KINDS
 
 COUNT = 100_000
 SAMPLE = 2_000
@@ -114,7 +114,7 @@ def timed(
 
 def main() -> int:
     """Run the benchmark; exit status 1 when the compiled and hand-written decisions differ."""
-    ruleset = load_default().versions("invoice_discrepancy")[-1]
+    ruleset = load_default().versions("invoice_exception")[-1]
     facts = generate(COUNT)
     compiled_time, compiled = timed(ruleset.decide, facts)
     baseline_time, baseline = timed(hand_written(ruleset), facts)

@@ -22,9 +22,9 @@ from typing import Any
 from sqlalchemy import Table, func, insert, select
 from sqlalchemy.engine import Connection
 
-from service.attachments.models import Attachment
 from service.auth import tokens
 from service.db import Base, Database
+from service.evidence import Attachment
 from service.journal import Event
 from service.masterdata import usecases as masterdata
 from service.masterdata.models import Contract, Customer, Item, Warehouse
@@ -77,8 +77,8 @@ def seed(db: Database, count: int, *, today: date, attachments: bool = False) ->
     """Master data, a logistics user with a token, and `count` shipped orders."""
     with db.write() as session:
         for code in ITEMS:
-            masterdata.create_item(session, ItemIn(code=code, name=f"model {code}"))
-        masterdata.create_customer(
+            masterdata.new_item(session, ItemIn(code=code, name=f"model {code}"))
+        masterdata.new_customer(
             session,
             CustomerIn(
                 code=CUSTOMER,
@@ -91,7 +91,7 @@ def seed(db: Database, count: int, *, today: date, attachments: bool = False) ->
                 warehouses=[{"code": "DC1", "name": "main DC"}],
             ),
         )
-        masterdata.create_contract(
+        masterdata.new_contract(
             session,
             ContractIn(
                 customer_code=CUSTOMER,

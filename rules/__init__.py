@@ -3,7 +3,7 @@
 Pure: imports only the standard library, PyYAML and business_rules (through `rules.engine`).
 
     book = load_default()                       # or load_dir(path), load_file(path)
-    ruleset = book.in_force("invoice_discrepancy", date.today())
+    ruleset = book.in_force("invoice_exception", date.today())
     decision = ruleset.decide({"kind": "quantity_over_invoiced", ...})
     decision.rules, decision.actions, decision.to_dict()
 """

@@ -44,6 +44,14 @@ def _fail(message: str) -> typer.Exit:
     return typer.Exit(1)
 
 
+def _refused(error: Exception) -> typer.Exit:
+    """A refusal in words (the catalogs are loaded only when one must be shown)."""
+    from service import bootstrap
+
+    bootstrap.messages()
+    return _fail(str(error))
+
+
 @app.command()
 def migrate() -> None:
     """Create or upgrade the database schema to the newest migration."""
@@ -70,22 +78,23 @@ def serve(
     import uvicorn
 
     from rules import RuleSetError
+    from service import bootstrap
     from service.app import create_app
-    from service.clock import business_date
     from service.db import Database
     from service.demo import DEMO_TOKENS
     from service.demo import load as load_demo
+    from service.i18n import CatalogError
     from service.migrate import SchemaOutdated, upgrade
-    from service.workflow import Workflows
+    from workflows import WorkflowDefinitionError
 
     settings = _settings(host=host, port=port, demo=demo)
     db = Database(settings.database_url)
-    if settings.demo:
-        upgrade(db)
-        load_demo(db, settings, Workflows(settings.workflows_dir), business_date(settings.tz))
     try:
+        if settings.demo:
+            upgrade(db)
+            load_demo(bootstrap.runtime(settings, db))
         application = create_app(settings, db=db)
-    except SchemaOutdated as exc:
+    except (SchemaOutdated, WorkflowDefinitionError, CatalogError) as exc:
         raise _fail(str(exc)) from None
     except RuleSetError as exc:
         raise _fail(f"rule file refused: {exc}") from None
@@ -102,16 +111,15 @@ def serve(
 @app.command("demo")
 def demo_load() -> None:
     """Load the demo data into the configured database (skipped if already there)."""
-    from service.clock import business_date
+    from service import bootstrap
     from service.db import Database
     from service.demo import load as load_demo
     from service.migrate import upgrade
-    from service.workflow import Workflows
 
     settings = _settings()
     db = Database(settings.database_url)
     upgrade(db)
-    loaded = load_demo(db, settings, Workflows(settings.workflows_dir), business_date(settings.tz))
+    loaded = load_demo(bootstrap.runtime(settings, db))
     typer.echo("demo data loaded" if loaded else "demo data was already there")
 
 
@@ -131,7 +139,7 @@ def users_add(
         with db.write() as session:
             tokens.create_user(session, username=username, roles=role, display_name=name)
     except DomainError as exc:
-        raise _fail(exc.detail) from None
+        raise _refused(exc) from None
     typer.echo(f"user {username} created with roles {', '.join(sorted(set(role)))}")
 
 
@@ -164,7 +172,7 @@ def tokens_issue(
         with db.write() as session:
             token = tokens.issue_token(session, username=username, name=name)
     except DomainError as exc:
-        raise _fail(exc.detail) from None
+        raise _refused(exc) from None
     typer.echo(token)
 
 
@@ -190,12 +198,12 @@ def workflows_check(
         Path | None, typer.Argument(help="default: the packaged definitions")
     ] = None,
 ) -> None:
-    """Validate workflow YAML files against the service's states, roles and guards."""
-    from service.workflow import Workflows
+    """Validate workflow YAML files against the service's states, roles, guards and tags."""
+    from service import bootstrap
     from workflows import WorkflowDefinitionError
 
     try:
-        flows = Workflows(directory).flows
+        flows = bootstrap.workflows(directory).flows
     except WorkflowDefinitionError as exc:
         raise _fail(str(exc)) from None
     for flow in flows.values():
@@ -205,9 +213,13 @@ def workflows_check(
 @workflows_app.command("diagram")
 def workflows_diagram(machine: str) -> None:
     """Print a machine as a Mermaid state diagram."""
-    from service.workflow import Workflows
+    from service import bootstrap
+    from workflows import WorkflowDefinitionError
 
-    flows = Workflows(_settings().workflows_dir).flows
+    try:
+        flows = bootstrap.workflows(_settings().workflows_dir).flows
+    except WorkflowDefinitionError as exc:
+        raise _fail(str(exc)) from None
     if machine not in flows:
         raise _fail(f"no workflow {machine!r}; known: {', '.join(flows)}")
     typer.echo(flows[machine].mermaid())
@@ -246,10 +258,15 @@ def rules_status() -> None:
 def rules_dry_run(file: Annotated[Path, typer.Argument(help="the candidate rule file")]) -> None:
     """What a candidate rule file would decide differently on the open items of the configured
     database, against the rule set in force; changes nothing."""
+    from service import bootstrap
     from service.rulesets.commands import CommandFailed, dry_run_lines
 
+    settings = _settings()
+    bootstrap.messages()
     try:
-        typer.echo("\n".join(dry_run_lines(_settings(), file)))
+        workflows = bootstrap.workflows(settings.workflows_dir)
+        lines = dry_run_lines(settings, file, workflows=workflows, bindings=bootstrap.rulesets())
+        typer.echo("\n".join(lines))
     except CommandFailed as exc:
         raise _fail(str(exc)) from None
 
@@ -261,17 +278,20 @@ def scheduler_alone(ctx: typer.Context) -> None:
         return
     import signal
 
+    from service import bootstrap
     from service.db import Database
     from service.migrate import SchemaOutdated, assert_current
     from service.scheduler.process import SchedulerProcess
+    from workflows import WorkflowDefinitionError
 
     settings = _settings()
     db = Database(settings.database_url)
     try:
         assert_current(db)
-    except SchemaOutdated as exc:
+        workflows = bootstrap.workflows(settings.workflows_dir)
+    except (SchemaOutdated, WorkflowDefinitionError) as exc:
         raise _fail(str(exc)) from None
-    process = SchedulerProcess(settings, db)
+    process = SchedulerProcess(settings, db, jobs=bootstrap.jobs(), workflows=workflows)
     signal.signal(signal.SIGTERM, lambda *_: process.stop())
     process.start()
     typer.echo(f"scheduler {process.holder} started; it runs jobs while it holds the lease")
@@ -294,9 +314,11 @@ def scheduler_run_once(
     """Run every job once for a given moment: how operators and tests drive time."""
     from datetime import datetime
 
+    from service import bootstrap
     from service.db import Database, utcnow
     from service.migrate import SchemaOutdated, assert_current
     from service.scheduler.runner import run_due
+    from workflows import WorkflowDefinitionError
 
     settings = _settings()
     moment = utcnow()
@@ -310,9 +332,10 @@ def scheduler_run_once(
     db = Database(settings.database_url)
     try:
         assert_current(db)
-    except SchemaOutdated as exc:
+        workflows = bootstrap.workflows(settings.workflows_dir)
+    except (SchemaOutdated, WorkflowDefinitionError) as exc:
         raise _fail(str(exc)) from None
-    results = run_due(db, as_of=moment, tz=settings.tz)
+    results = run_due(db, jobs=bootstrap.jobs(), workflows=workflows, as_of=moment, tz=settings.tz)
     for result in results:
         typer.echo(result.summary())
     if any(result.problems for result in results):

@@ -27,7 +27,7 @@ def _header(
     header: list[str] | None, path: Path, columns: tuple[str, ...], optional: Collection[str]
 ) -> list[str]:
     if header is None:
-        raise Invalid(f"{path.name} is empty; its header must be {','.join(columns)}", field="FILE")
+        raise Invalid("csv.empty", field="FILE", file=path.name, columns=",".join(columns))
     names = [name.strip().lower() for name in header]
     missing = [c for c in columns if c not in names and c not in optional]
     unknown = [n for n in names if n not in columns] + [n for n in set(names) if names.count(n) > 1]
@@ -36,8 +36,10 @@ def _header(
     if problems:
         may = f" ({', '.join(sorted(optional))} may be left out)" if optional else ""
         raise Invalid(
-            f"line 1: the header must be {','.join(columns)}{may}: " + "; ".join(problems),
+            "csv.bad_header",
             field="FILE",
+            columns=",".join(columns) + may,
+            problems="; ".join(problems),
         )
     return names
 
@@ -79,8 +81,12 @@ def read_rows(
                 if any(value.strip() for value in fields):
                     yield _row(line, names, fields, columns, optional)
     except UnicodeDecodeError:
-        raise Invalid(f"{path.name} is not UTF-8 text", field="FILE") from None
+        raise Invalid("csv.not_utf8", field="FILE", file=path.name) from None
     except csv.Error as exc:
-        raise Invalid(f"{path.name} line {previous + 1}: {exc}", field="FILE") from None
+        raise Invalid(
+            "csv.malformed", field="FILE", file=path.name, line=previous + 1, error=str(exc)
+        ) from None
     except OSError as exc:
-        raise Invalid(f"cannot read {path}: {exc.strerror}", field="FILE") from None
+        raise Invalid(
+            "csv.unreadable", field="FILE", file=str(path), error=exc.strerror or str(exc)
+        ) from None

@@ -1,102 +1,69 @@
-"""Shared HTTP plumbing: the app context, authentication, roles, idempotent responses."""
+"""Shared HTTP plumbing: the app context, authentication, roles, idempotent writes, reads.
+
+A route is a few lines: it declares its path, body and answer model, and hands a use case or a
+query to `Call.run` (writes) or `Read.run` (reads). Both run in one thread-pool hop, resolve the
+token and check roles on the same connection as the work, and build the use case's `Context`.
+"""
 
 from __future__ import annotations
 
 import re
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
-from datetime import date
-from typing import Annotated, Any
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Annotated, Any, TypeVar, cast
 
-from fastapi import Depends, Header, Request
+from fastapi import Depends, Header, Request, Response
+from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from pydantic import BaseModel
 from sqlalchemy import Connection
 from sqlalchemy.orm import Session
 
-from service import idempotency
+from service import i18n, idempotency
 from service.auth import tokens
 from service.auth.tokens import Actor
-from service.clock import business_date
-from service.db import Database
 from service.errors import Forbidden, Invalid, Unauthenticated
-from service.rulesets.registry import RuleRegistry
-from service.settings import Settings
-from service.workflow import Workflows
+from service.runtime import Runtime
 
-
-@dataclass
-class AppContext:
-    """What every request may use: settings, database, workflow machines, rule sets in force."""
-
-    settings: Settings
-    db: Database
-    workflows: Workflows
-    # The app passes the registry built from settings.rules_dir; the default is the packaged sets.
-    rules: RuleRegistry = field(default_factory=RuleRegistry)
-
-    def today(self) -> date:
-        return business_date(self.settings.tz)
+Answer = TypeVar("Answer")
 
 
 # Dependencies that do no I/O are `async def`: FastAPI runs sync ones in its thread pool, a
 # thread hop per dependency per request.
-async def get_ctx(request: Request) -> AppContext:
-    ctx: AppContext = request.app.state.ctx
+async def get_ctx(request: Request) -> Runtime:
+    ctx: Runtime = request.app.state.ctx
     return ctx
 
 
-Ctx = Annotated[AppContext, Depends(get_ctx)]
+Ctx = Annotated[Runtime, Depends(get_ctx)]
 
 _bearer = HTTPBearer(auto_error=False, description="API token: `Authorization: Bearer <token>`")
 Credentials = Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
 
 
-def _presented(credentials: HTTPAuthorizationCredentials | None) -> str:
+def presented(credentials: HTTPAuthorizationCredentials | None) -> str:
     if credentials is None:
-        raise Unauthenticated(
-            "send an API token: Authorization: Bearer <token>", field="Authorization"
-        )
+        raise Unauthenticated("auth.token_missing", field="Authorization")
     return credentials.credentials
 
 
-def authenticate(connection: Connection, ctx: AppContext, token: str) -> Actor:
+def authenticate(connection: Connection, ctx: Runtime, token: str) -> Actor:
     actor = tokens.resolve(connection, token, demo_mode=ctx.settings.demo)
     if actor is None:
-        raise Unauthenticated(
-            "the API token is unknown, revoked or not valid here", field="Authorization"
-        )
+        raise Unauthenticated("auth.token_unknown", field="Authorization")
     return actor
 
 
 def authorize(actor: Actor, roles: tuple[str, ...]) -> Actor:
     """Let only the given roles through (any authenticated user when `roles` is empty)."""
     if roles and not actor.roles.intersection(roles):
-        raise Forbidden(
-            f"this needs one of the roles: {', '.join(roles)}; you have: "
-            f"{', '.join(sorted(actor.roles))}",
-            required_roles=list(roles),
-        )
+        raise Forbidden("auth.role_required", required_roles=list(roles), roles=sorted(actor.roles))
     return actor
 
 
-def current_actor(ctx: Ctx, credentials: Credentials) -> Actor:
-    """The caller of a read: its token is looked up on a connection of its own."""
-    token = _presented(credentials)
-    with ctx.db.lookup() as connection:
-        return authenticate(connection, ctx, token)
-
-
-CurrentActor = Annotated[Actor, Depends(current_actor)]
-
-
-def require(*roles: str) -> Callable[[Actor], Awaitable[Actor]]:
-    """A dependency that lets only the given roles through."""
-
-    async def check(actor: CurrentActor) -> Actor:
-        return authorize(actor, roles)
-
-    return check
+def locale_of(request: Request) -> str:
+    return i18n.negotiate(request.headers.get("accept-language"))
 
 
 IdempotencyKey = Annotated[
@@ -108,7 +75,7 @@ IdempotencyKey = Annotated[
     ),
 ]
 
-_IF_MATCH = re.compile(r'^(?:W/)?"?(\d+)"?$')
+_IF_MATCH = re.compile(r'^(?:W/)?"?(\d{1,18})"?$')
 
 IfMatch = Annotated[
     str | None,
@@ -121,65 +88,92 @@ def expected_version(if_match: str | None) -> int | None:
         return None
     found = _IF_MATCH.match(if_match.strip())
     if found is None:
-        raise Invalid(
-            'must be the order version, as in the ETag header (e.g. "3")', field="If-Match"
-        )
+        raise Invalid("input.if_match", field="If-Match")
     return int(found.group(1))
+
+
+def _dump(answer: Any) -> Any:
+    if isinstance(answer, BaseModel):
+        return answer.model_dump(mode="json")
+    if isinstance(answer, list):
+        return [_dump(a) for a in answer]
+    return answer
 
 
 @dataclass
 class Call:
-    """One state-changing request: its token, the roles it needs, its Idempotency-Key and its
-    If-Match version.
+    """One state-changing request: its token, the roles it needs, its Idempotency-Key, its
+    If-Match version and the status of a fresh answer.
 
     The token is resolved and the roles are checked inside the write transaction that does the
     work: one connection and one snapshot for both, so a token revoked before the work starts
-    is refused, and a request costs no separate look-up. `actor` is known from then on, which
-    is when `work` runs. A request without any token is refused before its body is read; one
-    with an unknown token and an invalid body gets the validation error. On SQLite a write with
-    an unknown token waits its turn for the write lock like any other before it is refused.
+    is refused, and a request costs no separate look-up. A request without any token is refused
+    before its body is read; one with an unknown token and an invalid body gets the validation
+    error. On SQLite a write with an unknown token waits its turn for the write lock like any
+    other before it is refused.
     """
 
-    ctx: AppContext
+    ctx: Runtime
     request: Request
     token: str
     roles: tuple[str, ...]
     key: str | None
     version: int | None
-    _actor: Actor | None = field(default=None, init=False, repr=False)
+    status_code: int = 200
 
-    @property
-    def actor(self) -> Actor:
-        if self._actor is None:
-            raise RuntimeError("the caller is known once respond() has authenticated it")
-        return self._actor
+    def _work(
+        self, usecase: Callable[..., Any], data: BaseModel | None, kwargs: dict[str, Any]
+    ) -> tuple[idempotency.Outcome, list[Any]]:
+        actors: list[Actor] = []
+        answers: list[Any] = []
 
-    def _caller(self, session: Session) -> int:
-        actor = authenticate(session.connection(), self.ctx, self.token)
-        self._actor = authorize(actor, self.roles)
-        return actor.user_id
+        def caller(session: Session) -> int:
+            actor = authorize(authenticate(session.connection(), self.ctx, self.token), self.roles)
+            actors.append(actor)
+            return actor.user_id
 
-    def respond(
-        self, work: Callable[[Session], Any], *, body: Any = None, status_code: int = 200
-    ) -> JSONResponse:
-        """Run `work` once per Idempotency-Key and answer with its JSON result."""
+        def work(session: Session) -> Any:
+            context = self.ctx.for_actor(actors[0], self.version)
+            arguments = kwargs if data is None else {**kwargs, "data": data}
+            answers.append(usecase(session, context, **arguments))
+            return _dump(answers[-1])
+
         outcome = idempotency.run(
             self.ctx.db,
-            caller=self._caller,
+            caller=caller,
             key=self.key,
             method=self.request.method,
             path=self.request.url.path,
-            body=body if body is not None else {},
+            body=data.model_dump(mode="json") if data is not None else {},
             work=work,
-            status_code=status_code,
+            status_code=self.status_code,
         )
-        headers = {"Idempotent-Replayed": "true"} if outcome.replayed else {}
-        return JSONResponse(outcome.body, status_code=outcome.status_code, headers=headers)
+        return outcome, answers
+
+    async def run(
+        self, usecase: Callable[..., Answer], /, *, data: BaseModel | None = None, **kwargs: Any
+    ) -> Answer:
+        """Run `usecase(session, context, data=..., **kwargs)` once per Idempotency-Key.
+
+        A fresh answer goes back through the route's declared model; a replay is the stored
+        answer as it was first given (it was checked then), with `Idempotent-Replayed: true`.
+        """
+        outcome, answers = await run_in_threadpool(self._work, usecase, data, kwargs)
+        if outcome.replayed:
+            replay = JSONResponse(
+                outcome.body,
+                status_code=outcome.status_code,
+                headers={"Idempotent-Replayed": "true"},
+            )
+            return cast(Answer, replay)  # FastAPI sends a Response as it is
+        answer: Answer = answers[-1]
+        return answer
 
 
-def changing(*roles: str) -> Callable[..., Awaitable[Call]]:
+def changing(*roles: str, status_code: int = 200) -> Callable[..., Any]:
     """A trigger on an existing document (Idempotency-Key and If-Match), for `roles` (any
-    authenticated user when none are given; triggers also check their own roles)."""
+    authenticated user when none are given; triggers also check their own roles). A trigger
+    that makes a document of its own (a shipment, a receipt) answers 201."""
 
     async def call(
         request: Request,
@@ -187,21 +181,70 @@ def changing(*roles: str) -> Callable[..., Awaitable[Call]]:
         key: IdempotencyKey = None,
         if_match: IfMatch = None,
     ) -> Call:
-        token = _presented(credentials)
-        return Call(await get_ctx(request), request, token, roles, key, expected_version(if_match))
+        token = presented(credentials)
+        version = expected_version(if_match)
+        return Call(await get_ctx(request), request, token, roles, key, version, status_code)
 
     return call
 
 
-def creating(*roles: str) -> Callable[..., Awaitable[Call]]:
-    """A create (the Idempotency-Key only), for `roles` (any authenticated user when none)."""
+def creating(*roles: str) -> Callable[..., Any]:
+    """A create (the Idempotency-Key only, 201 Created), for `roles` (any authenticated user
+    when none are given)."""
 
     async def call(request: Request, credentials: Credentials, key: IdempotencyKey = None) -> Call:
-        token = _presented(credentials)
-        return Call(await get_ctx(request), request, token, roles, key, None)
+        token = presented(credentials)
+        return Call(await get_ctx(request), request, token, roles, key, None, 201)
 
     return call
 
 
 Change = Annotated[Call, Depends(changing())]
+# A trigger on a document that makes a document of its own (201 Created).
+ChangeCreating = Annotated[Call, Depends(changing(status_code=201))]
 Create = Annotated[Call, Depends(creating())]
+
+
+@dataclass
+class Read:
+    """One read: the token is resolved on the read session that then answers."""
+
+    ctx: Runtime
+    token: str
+    roles: tuple[str, ...]
+    response: Response
+
+    def _actor(self) -> Actor:
+        with self.ctx.db.lookup() as connection:
+            return authorize(authenticate(connection, self.ctx, self.token), self.roles)
+
+    async def actor(self) -> Actor:
+        """Only who is calling (for answers that read no database)."""
+        return await run_in_threadpool(self._actor)
+
+    def _read(self, query: Callable[..., Any], kwargs: dict[str, Any]) -> Any:
+        with self.ctx.db.read() as session:
+            actor = authorize(authenticate(session.connection(), self.ctx, self.token), self.roles)
+            return query(session, self.ctx.for_actor(actor), **kwargs)
+
+    async def run(
+        self, query: Callable[..., Answer], /, *, etag: bool = False, **kwargs: Any
+    ) -> Answer:
+        """Answer with `query(session, context, **kwargs)`; with `etag`, its version is the
+        ETag header (send it back as If-Match)."""
+        answer: Answer = await run_in_threadpool(self._read, query, kwargs)
+        if etag:
+            self.response.headers["ETag"] = f'"{getattr(answer, "version")}"'  # noqa: B009
+        return answer
+
+
+def reading(*roles: str) -> Callable[..., Any]:
+    """A read for `roles` (any authenticated user when none are given)."""
+
+    async def read(request: Request, response: Response, credentials: Credentials) -> Read:
+        return Read(await get_ctx(request), presented(credentials), roles, response)
+
+    return read
+
+
+Reader = Annotated[Read, Depends(reading())]

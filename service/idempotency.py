@@ -80,9 +80,10 @@ def _stored(session: Session, user_id: int, key: str) -> Row[*tuple[Any, ...]] |
 def _replay(record: Row[*tuple[Any, ...]], request_hash: str) -> Outcome:
     if record.request_hash != request_hash:
         raise Conflict(
-            f"Idempotency-Key was already used for a different request ({record.method} "
-            f"{record.path}); use a new key for a new request",
+            "idempotency.key_reused",
             field="Idempotency-Key",
+            method=record.method,
+            path=record.path,
         )
     return Outcome(record.status_code, record.response, replayed=True)
 
@@ -104,7 +105,7 @@ def run(
     (raising when refused) and returns the user whose keys are looked up.
     """
     if key is not None and (not key or len(key) > MAX_KEY_LENGTH):
-        raise Invalid(f"must be 1 to {MAX_KEY_LENGTH} characters", field="Idempotency-Key")
+        raise Invalid("idempotency.key_invalid", field="Idempotency-Key", max=MAX_KEY_LENGTH)
     if key is None:
         with db.write() as session:
             caller(session)

@@ -50,14 +50,13 @@ def receipts(
 ) -> None:
     from tqdm import tqdm
 
-    from service.clock import business_date
+    from service import bootstrap
     from service.db import Database
     from service.errors import DomainError
     from service.migrate import SchemaOutdated, assert_current
     from service.receipts.importer import import_receipts
     from service.receipts.importreport import ImportStopped
     from service.settings import SettingsError, load_settings
-    from service.workflow import Workflows
 
     try:
         settings = load_settings()
@@ -76,17 +75,14 @@ def receipts(
     try:
         assert_current(db)
         result: ImportReport = import_receipts(
-            db,
+            bootstrap.runtime(settings, db),
             path=file,
             username=user,
-            workflows=Workflows(settings.workflows_dir),
-            today=business_date(settings.tz),
-            max_scan_bytes=settings.max_attachment_bytes,
             chunk_size=chunk_size,
             progress=advance,
         )
     except (DomainError, SchemaOutdated) as exc:
-        raise _fail(getattr(exc, "detail", str(exc)), 2) from None
+        raise _fail(str(exc), 2) from None
     except ImportStopped as exc:
         stopped, result = exc, exc.report
     except KeyboardInterrupt:
@@ -141,34 +137,27 @@ def bookings(
     Header: fapiao_no,reference,booked_on,item_code,quantity,unit_price,amount,tax,discount.
     Each discrepancy opens an invoice exception. Exit status 1 if a booking was refused.
     """
-    from functools import partial
-
-    from service.clock import business_date
+    from service import bootstrap
     from service.db import Database
-    from service.discrepancies.importer import import_bookings
     from service.errors import DomainError
-    from service.rulesets import RuleRegistry
+    from service.invoices.exceptions.importer import import_bookings
+    from service.migrate import SchemaOutdated, assert_current
     from service.settings import SettingsError, load_settings
-    from service.workflow import Workflows
 
     try:
         settings = load_settings()
     except SettingsError as exc:
         typer.echo(f"o2c: {exc}", err=True)
         raise typer.Exit(2) from None
-    rules = RuleRegistry.from_settings(settings)
+    db = Database(settings.database_url)
     try:
-        report = import_bookings(
-            Database(settings.database_url),
-            path=file,
-            username=user,
-            workflows=Workflows(settings.workflows_dir),
-            today=business_date(settings.tz),
-            rules_for=partial(rules.in_force, "invoice_discrepancy"),
-        )
-    except DomainError as exc:
-        typer.echo(f"o2c: {exc.detail}", err=True)
+        assert_current(db)
+        report = import_bookings(bootstrap.runtime(settings, db), path=file, username=user)
+    except (DomainError, SchemaOutdated) as exc:
+        typer.echo(f"o2c: {exc}", err=True)
         raise typer.Exit(2) from None
+    finally:
+        db.dispose()
     for problem in report.problems:
         typer.echo(problem, err=True)
     typer.echo(

@@ -1,10 +1,15 @@
 """Imports every table so that `Base.metadata` is complete (Alembic, tests)."""
 
-from service.attachments.models import Attachment
 from service.auth.models import ApiToken, User
 from service.db import Base
-from service.discrepancies.models import Booking, BookingLine, ExceptionEvidence, InvoiceException
+from service.evidence import Attachment
 from service.idempotency import IdempotencyRecord
+from service.invoices.exceptions.models import (
+    Booking,
+    BookingLine,
+    ExceptionEvidence,
+    InvoiceException,
+)
 from service.invoices.models import CarryForward, DiscountCredit, Invoice, InvoiceLine
 from service.journal import Event
 from service.masterdata.models import (
@@ -18,9 +23,8 @@ from service.masterdata.models import (
 from service.numbering import NumberSequence
 from service.orders.models import Order, OrderLine
 from service.receipts.models import Receipt, ReceiptAttachment, ReceiptException, ReceiptLine
-from service.scheduler.models import SchedulerLease, apscheduler_jobs
+from service.scheduler.models import SchedulerLease, Task, apscheduler_jobs
 from service.shipments.models import Shipment, ShipmentLine
-from service.tasks.models import Task
 
 __all__ = [
     "ApiToken",

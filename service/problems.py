@@ -1,4 +1,10 @@
-"""Every refusal becomes an RFC 9457 problem document naming the field and the reason."""
+"""Every refusal becomes an RFC 9457 problem document, with a stable code, in the reader's language.
+
+`type` is `/problems/<code>` (the service answers it with the code's words in both languages),
+`code` the code itself, `detail` the words in the language `Accept-Language` prefers, `errors` each
+field at fault with its own code, and the refusal's parameters as extension members. The problem
+responses are declared in the OpenAPI document as `application/problem+json`.
+"""
 
 from __future__ import annotations
 
@@ -7,24 +13,72 @@ from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
+from fastapi.openapi.utils import get_openapi
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.exc import IntegrityError, OperationalError
-from sqlalchemy.orm.exc import StaleDataError
 
-from service.errors import Conflict, DomainError, Forbidden
-from workflows import GuardRefused, RoleNotAllowed, TriggerNotAllowed
+from service import i18n
+from service.errors import (
+    Conflict,
+    DomainError,
+    FieldError,
+    InvalidFields,
+    Unavailable,
+    from_workflow,
+)
+from service.http import locale_of
+from workflows import WorkflowError
 
 log = logging.getLogger("o2c")
 PROBLEM = "application/problem+json"
 
 
-def _render(error: DomainError, headers: dict[str, str] | None = None) -> JSONResponse:
+class ProblemField(BaseModel):
+    field: str = Field(description="where: `lines[1].received_qty`, `If-Match`, `body`")
+    code: str = Field(description="why, as a stable code")
+    reason: str = Field(description="why, in words")
+
+
+class Problem(BaseModel):
+    """A refusal (RFC 9457). Further members carry the refusal's parameters."""
+
+    model_config = ConfigDict(extra="allow")
+
+    type: str = Field(description="`/problems/<code>`: the code's words in both languages")
+    code: str = Field(description="stable, machine-readable: `receipt.quantity_exceeds_shipped`")
+    title: str
+    status: int
+    detail: str = Field(description="what was refused and why, in the reader's language")
+    errors: list[ProblemField] = Field(default_factory=list)
+
+
+RESPONSES: dict[int | str, dict[str, Any]] = {
+    status: {"model": Problem, "description": words}
+    for status, words in (
+        (401, "No token, or a token that is unknown, revoked or not valid here"),
+        (403, "The caller's roles may not do this"),
+        (404, "The document does not exist"),
+        (409, "Refused in the document's current state, or changed meanwhile"),
+        (422, "Invalid input: each field at fault with its reason"),
+        (503, "The database is busy; retry shortly"),
+    )
+}
+
+
+def render(
+    error: DomainError, request: Request, headers: dict[str, str] | None = None
+) -> JSONResponse:
     return JSONResponse(
-        error.problem(), status_code=error.status, media_type=PROBLEM, headers=headers
+        error.problem(locale_of(request)),
+        status_code=error.status,
+        media_type=PROBLEM,
+        headers=headers,
     )
 
 
-def _field(loc: tuple[Any, ...]) -> str:
+def field_name(loc: tuple[Any, ...]) -> str:
+    """`("body", "lines", 1, "received_qty")` → `lines[1].received_qty`."""
     parts = list(loc[1:]) if loc and loc[0] in {"body", "query", "path", "header"} else list(loc)
     text = ""
     for part in parts:
@@ -32,56 +86,69 @@ def _field(loc: tuple[Any, ...]) -> str:
     return text or str(loc[0] if loc else "body")
 
 
+def input_error(error: Any) -> FieldError:
+    """One Pydantic error as a field error with a code from the catalog."""
+    kind = str(error.get("type", ""))
+    loc = tuple(error.get("loc", ()))
+    params = {k: v for k, v in (error.get("ctx") or {}).items() if not isinstance(v, Exception)}
+    if kind == "json_invalid":
+        return FieldError("body", "input.json_invalid", {})
+    if "." in kind:  # our own validators raise PydanticCustomError with a catalog code
+        return FieldError(field_name(loc), kind, params)
+    code = f"input.{kind}"
+    messages = i18n.installed()
+    if messages is None or not messages.has(code):
+        return FieldError(field_name(loc), "input.invalid", {"reason": error.get("msg", kind)})
+    return FieldError(field_name(loc), code, params)
+
+
 def install(app: FastAPI) -> None:
     @app.exception_handler(DomainError)
-    async def domain(_: Request, exc: DomainError) -> JSONResponse:
+    async def domain(request: Request, exc: DomainError) -> JSONResponse:
         headers = {"WWW-Authenticate": "Bearer"} if exc.status == 401 else None
-        return _render(exc, headers)
+        if exc.status == 503:
+            headers = {"Retry-After": "1"}
+        return render(exc, request, headers)
 
     @app.exception_handler(RequestValidationError)
-    async def invalid(_: Request, exc: RequestValidationError) -> JSONResponse:
-        errors = [{"field": _field(tuple(e["loc"])), "reason": e["msg"]} for e in exc.errors()]
-        detail = "; ".join(f"{e['field']}: {e['reason']}" for e in errors)
-        body = {
-            "type": "about:blank",
-            "title": "Invalid input",
-            "status": 422,
-            "detail": detail,
-            "errors": errors,
-        }
-        return JSONResponse(body, status_code=422, media_type=PROBLEM)
+    async def invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
+        return render(InvalidFields([input_error(e) for e in exc.errors()]), request)
 
-    @app.exception_handler(TriggerNotAllowed)
-    async def not_allowed(_: Request, exc: TriggerNotAllowed) -> JSONResponse:
-        return _render(
-            Conflict(str(exc), state=exc.state, trigger=exc.trigger, allowed_triggers=exc.allowed)
-        )
-
-    @app.exception_handler(RoleNotAllowed)
-    async def role(_: Request, exc: RoleNotAllowed) -> JSONResponse:
-        return _render(Forbidden(str(exc), trigger=exc.trigger, required_roles=exc.required))
-
-    @app.exception_handler(GuardRefused)
-    async def guard(_: Request, exc: GuardRefused) -> JSONResponse:
-        return _render(Conflict(str(exc), trigger=exc.trigger, guard=exc.guard))
-
-    @app.exception_handler(StaleDataError)
-    async def stale(_: Request, exc: StaleDataError) -> JSONResponse:
-        return _render(
-            Conflict("the document was changed by a concurrent request; reload it and try again")
-        )
+    @app.exception_handler(WorkflowError)
+    async def refused(request: Request, exc: WorkflowError) -> JSONResponse:
+        return render(from_workflow(exc), request)
 
     @app.exception_handler(IntegrityError)
-    async def integrity(_: Request, exc: IntegrityError) -> JSONResponse:
+    async def integrity(request: Request, exc: IntegrityError) -> JSONResponse:
         log.warning("integrity conflict: %s", exc.orig)
-        return _render(
-            Conflict("the change conflicts with a concurrent change; reload and try again")
-        )
+        return render(Conflict("document.concurrent_conflict"), request)
 
     @app.exception_handler(OperationalError)
-    async def busy(_: Request, exc: OperationalError) -> JSONResponse:
+    async def busy(request: Request, exc: OperationalError) -> JSONResponse:
         if "locked" in str(exc.orig).lower():
-            error = DomainError("the database is busy; retry shortly")
-            error.status, error.title = 503, "Service unavailable"
-            return _render(error, {"Retry-After": "1"})
+            return render(Unavailable("database.busy"), request, {"Retry-After": "1"})
         raise exc
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            schema = get_openapi(
+                title=app.title,
+                version=app.version,
+                description=app.description,
+                routes=app.routes,
+            )
+            _problem_media_type(schema)
+            app.openapi_schema = schema
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
+
+
+def _problem_media_type(schema: dict[str, Any]) -> None:
+    """Problem responses are `application/problem+json`, not `application/json`."""
+    for operations in schema.get("paths", {}).values():
+        for operation in operations.values():
+            for status, response in operation.get("responses", {}).items():
+                content = response.get("content", {})
+                if str(status)[0] in "45" and "application/json" in content:
+                    content[PROBLEM] = content.pop("application/json")

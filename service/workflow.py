@@ -1,171 +1,306 @@
-"""Loads the lifecycle definitions once and fires triggers on stored documents.
+"""The one writer of document state: every lifecycle change and creation goes through here.
 
-Firing checks state, role and guards (workflows/), stores the new state, and appends the journal
-row in the caller's transaction; the version column catches concurrent updates at flush.
+`Workflows` loads the machines once at start-up and, for any table with a lifecycle (a model with
+`__machine__`, `id`, `state` and `version`), fires triggers and journals them:
+
+- firing checks the If-Match version, the state, the roles and the guards (workflows/), then
+  moves the row by one versioned `UPDATE ... WHERE version = :seen` and appends the journal row,
+  both on the caller's transaction. A concurrent change makes the UPDATE match nothing: 409.
+- creation stores the initial state and version 1 and journals the creation.
+
+So a document's version counts its journal rows: one per transition, creation included. Other
+columns are written by the use cases in the same transaction, after the versioned UPDATE has
+taken the row.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, ClassVar, Protocol, cast
 
-from sqlalchemy import Update, bindparam, insert, update
+from sqlalchemy import Insert, Update, bindparam, insert, update
 from sqlalchemy.orm import Session
-from sqlalchemy.orm.exc import StaleDataError
+from sqlalchemy.orm.attributes import set_committed_value
 
 from service import journal
 from service.auth.tokens import ROLES, Actor
 from service.db import Base, table_of, utcnow
-from service.discrepancies.guards import EXCEPTION_GUARDS
 from service.errors import Conflict
-from service.orders.guards import ORDER_GUARDS
-from service.tasks.guards import TASK_GUARDS
-from workflows import DEFINITIONS_DIR, Firing, Flow, load_flows
-from workflows.flow import Guard
+from workflows import (
+    DEFINITIONS_DIR,
+    Firing,
+    Flow,
+    Guard,
+    GuardContext,
+    UnknownTag,
+    WorkflowDefinitionError,
+    load_flows,
+)
 
-_JOURNAL_INSERT = insert(table_of(journal.Event))
-
-GUARDS: dict[str, Mapping[str, Guard]] = {
-    "order": ORDER_GUARDS,
-    "task": TASK_GUARDS,
-    "invoice_exception": EXCEPTION_GUARDS,
-}
+_JOURNAL: Insert = insert(table_of(journal.Event))
 
 
-class Stateful(Protocol):
+class Document(Protocol):
+    """A stored document with a lifecycle (an ORM row of a model with `__machine__`)."""
+
+    __machine__: ClassVar[str]
     id: int
     state: str
     version: int
 
 
+@dataclass(frozen=True)
+class RowRef:
+    """A document known by id, state and version without loading it (hot paths)."""
+
+    model: type[Base]
+    id: int
+    state: str
+    version: int
+
+
+@dataclass(frozen=True)
+class Machine:
+    """A feature's lifecycle binding: the table that carries it and the guards it names."""
+
+    model: type[Base]
+    guards: Mapping[str, Guard]
+
+    @property
+    def name(self) -> str:
+        return machine_of(self.model)
+
+
+def machine_of(model: type[Base]) -> str:
+    name = getattr(model, "__machine__", None)
+    if not isinstance(name, str):
+        raise TypeError(f"{model.__name__} has no lifecycle (__machine__)")
+    return name
+
+
 class Workflows:
     """All machines, built once at start-up from the packaged or configured directory."""
 
-    def __init__(self, directory: str | Path | None = None) -> None:
+    def __init__(
+        self,
+        directory: str | Path | None = None,
+        *,
+        machines: Sequence[Machine] = (),
+        tags: Mapping[str, Sequence[str]] | None = None,
+    ) -> None:
+        """Load and check the definitions: every bound machine has a file, every tag the
+        service asks for is declared. WorkflowDefinitionError names the file otherwise."""
         self.directory = Path(directory) if directory else DEFINITIONS_DIR
-        self.flows: dict[str, Flow] = load_flows(self.directory, guards=GUARDS, roles=ROLES)
-        self._row_updates: dict[type[Base], Update] = {}
+        if not self.directory.is_dir():
+            raise WorkflowDefinitionError(f"{self.directory}: no such workflow directory")
+        guards = {m.name: m.guards for m in machines}
+        self.flows: dict[str, Flow] = load_flows(self.directory, guards=guards, roles=ROLES)
+        self.models = {m.name: m.model for m in machines}
+        for name in self.models:
+            if name not in self.flows:
+                raise WorkflowDefinitionError(
+                    f"{self.directory / (name + '.yaml')}: missing; the service needs the "
+                    f"{name} lifecycle"
+                )
+        for name, needed in (tags or {}).items():
+            for tag in needed:
+                try:
+                    self.flows[name].tagged(tag)
+                except (KeyError, UnknownTag) as error:
+                    raise WorkflowDefinitionError(f"{name}.yaml: {error}") from None
+        self._updates: dict[type[Base], Update] = {}
 
     def __getitem__(self, machine: str) -> Flow:
         return self.flows[machine]
 
-    def _row_update(self, model: type[Base]) -> Update:
+    def flow(self, model: type[Base]) -> Flow:
+        return self.flows[machine_of(model)]
+
+    def tagged(self, model: type[Base], tag: str) -> tuple[str, ...]:
+        """The states of `model`'s lifecycle tagged `tag` (open, billable, ...)."""
+        return self.flow(model).tagged(tag)
+
+    def _update(self, model: type[Base]) -> Update:
         """The versioned state UPDATE of a table, built once per table."""
-        stmt = self._row_updates.get(model)
+        stmt = self._updates.get(model)
         if stmt is None:
             table = table_of(model)
+            values: dict[str, Any] = {"state": bindparam("dest"), "version": bindparam("next")}
+            if "updated_at" in table.c:
+                values["updated_at"] = bindparam("at")
             stmt = (
                 update(table)
                 .where(table.c.id == bindparam("entity_id"), table.c.version == bindparam("seen"))
-                .values(
-                    state=bindparam("dest"), version=bindparam("next"), updated_at=bindparam("at")
-                )
+                .values(values)
                 .returning(table.c.id)
             )
-            self._row_updates[model] = stmt
+            self._updates[model] = stmt
         return stmt
-
-    def _check_version(
-        self, machine: str, entity_id: int, version: int, expected: int | None
-    ) -> None:
-        if expected is not None and expected != version:
-            raise Conflict(
-                f"{machine} {entity_id} was changed by someone else (it is at version "
-                f"{version}, you sent {expected}); reload it and try again",
-                field="If-Match",
-                current_version=version,
-            )
-
-    def fire_row(
-        self,
-        session: Session,
-        machine: str,
-        model: type[Base],
-        *,
-        entity_id: int,
-        state: str,
-        version: int,
-        trigger: str,
-        actor: Actor,
-        context: Any = None,
-        payload: dict[str, Any] | None = None,
-        expected_version: int | None = None,
-    ) -> Firing:
-        """`fire` for hot paths: move a row known by id, state and version, without loading it.
-
-        The state change is one `UPDATE ... WHERE version = :v`; a concurrent update makes it
-        match nothing and raises StaleDataError (HTTP 409), as the ORM version column does.
-        """
-        self._check_version(machine, entity_id, version, expected_version)
-        firing = self.flows[machine].fire(state, trigger, roles=actor.roles, context=context)
-        # Core statements run on the session's connection: same transaction, no ORM dispatch.
-        connection = session.connection()
-        changed = connection.execute(
-            self._row_update(model),
-            {
-                "entity_id": entity_id,
-                "seen": version,
-                "dest": firing.dest,
-                "next": version + 1,
-                "at": utcnow(),
-            },
-        ).first()
-        if changed is None:
-            raise StaleDataError(f"{machine} {entity_id} changed under version {version}")
-        loaded = session.identity_map.get(session.identity_key(model, entity_id))
-        if loaded is not None:  # this session holds the row as an object: reload it on use
-            session.expire(loaded)
-        connection.execute(
-            _JOURNAL_INSERT,
-            [
-                {
-                    "entity_type": machine,
-                    "entity_id": entity_id,
-                    "trigger": trigger,
-                    "from_state": firing.source,
-                    "to_state": firing.dest,
-                    "actor": actor.username,
-                    "occurred_at": utcnow(),
-                    "payload": journal.jsonable(payload or {}),
-                    "decisions": [],
-                }
-            ],
-        )
-        return firing
 
     def fire(
         self,
         session: Session,
-        machine: str,
-        entity: Stateful,
+        document: Document | RowRef,
         trigger: str,
         *,
         actor: Actor,
-        context: Any = None,
+        today: date,
         payload: dict[str, Any] | None = None,
         decisions: list[dict[str, Any]] | None = None,
         expected_version: int | None = None,
     ) -> Firing:
-        """Move `entity` by `trigger` and journal it; raises a WorkflowError when refused.
-
-        A concurrent update of the same row surfaces as StaleDataError (HTTP 409) when the
-        transaction flushes.
-        """
-        self._check_version(machine, entity.id, entity.version, expected_version)
-        firing = self.flows[machine].fire(entity.state, trigger, roles=actor.roles, context=context)
-        entity.state = firing.dest
-        journal.append(
+        """Move `document` by `trigger` and journal it; WorkflowError or Conflict when refused."""
+        model = document.model if isinstance(document, RowRef) else cast(type[Base], type(document))
+        machine = machine_of(model)
+        flow = self.flows[machine]
+        if expected_version is not None and expected_version != document.version:
+            raise Conflict(
+                "document.version_mismatch",
+                field="If-Match",
+                machine=machine,
+                document_id=document.id,
+                current_version=document.version,
+                sent_version=expected_version,
+            )
+        context = None
+        if flow.guards_for(document.state, trigger):
+            loaded = session.get(model, document.id) if isinstance(document, RowRef) else document
+            context = GuardContext(document=loaded, actor=actor, today=today)
+        firing = flow.fire(document.state, trigger, roles=actor.roles, context=context)
+        self._store(session, model, document, firing)
+        self._journal(
             session,
-            entity_type=machine,
-            entity_id=entity.id,
-            trigger=trigger,
-            from_state=firing.source,
-            to_state=firing.dest,
-            actor=actor.username,
-            payload=payload,
-            decisions=decisions,
+            [
+                self._event(
+                    machine,
+                    document.id,
+                    firing.trigger,
+                    firing.source,
+                    firing.dest,
+                    actor.username,
+                    payload,
+                    decisions,
+                )
+            ],
         )
-        # No flush here: the state change, its journal row and the version check reach the
-        # database with the caller's next flush or commit, in the same transaction.
         return firing
+
+    def _store(
+        self, session: Session, model: type[Base], document: Document | RowRef, firing: Firing
+    ) -> None:
+        now = utcnow()
+        changed = (
+            session.connection()
+            .execute(
+                self._update(model),
+                {
+                    "entity_id": document.id,
+                    "seen": document.version,
+                    "dest": firing.dest,
+                    "next": document.version + 1,
+                    "at": now,
+                },
+            )
+            .first()
+        )
+        if changed is None:
+            raise Conflict(
+                "document.changed_concurrently",
+                machine=firing.machine,
+                document_id=document.id,
+            )
+        loaded = (
+            session.identity_map.get(session.identity_key(model, document.id))
+            if isinstance(document, RowRef)
+            else document
+        )
+        if loaded is not None:  # the session holds the row: keep it as stored, with no change
+            set_committed_value(loaded, "state", firing.dest)
+            set_committed_value(loaded, "version", document.version + 1)
+            if "updated_at" in table_of(model).c:
+                set_committed_value(loaded, "updated_at", now)
+
+    def create(
+        self,
+        session: Session,
+        document: Document,
+        *,
+        actor: Actor | str,
+        payload: dict[str, Any] | None = None,
+        decisions: list[dict[str, Any]] | None = None,
+        how: str = "create",
+    ) -> Document:
+        """Store a new document in its initial state, version 1, and journal its creation.
+
+        The flush may raise IntegrityError (a unique key taken meanwhile); the caller says what
+        that means.
+        """
+        flow = self.flow(cast(type[Base], type(document)))
+        document.state, document.version = flow.initial, 1
+        session.add(document)
+        session.flush()
+        username = actor if isinstance(actor, str) else actor.username
+        self._journal(
+            session,
+            [
+                self._event(
+                    flow.name, document.id, how, None, flow.initial, username, payload, decisions
+                )
+            ],
+        )
+        return document
+
+    def initial(self, model: type[Base]) -> dict[str, Any]:
+        """Column values of a new row of `model` inserted in bulk (see `created`)."""
+        return {"state": self.flow(model).initial, "version": 1}
+
+    def created(
+        self,
+        session: Session,
+        model: type[Base],
+        rows: Sequence[tuple[int, dict[str, Any]]],
+        *,
+        actor: str,
+        how: str = "create",
+    ) -> None:
+        """Journal the creation of rows inserted in bulk with `initial(model)` values."""
+        flow = self.flow(model)
+        self._journal(
+            session,
+            [
+                self._event(flow.name, row_id, how, None, flow.initial, actor, payload, None)
+                for row_id, payload in rows
+            ],
+        )
+
+    @staticmethod
+    def _event(
+        machine: str,
+        entity_id: int,
+        trigger: str,
+        source: str | None,
+        dest: str,
+        actor: str,
+        payload: dict[str, Any] | None,
+        decisions: list[dict[str, Any]] | None,
+    ) -> dict[str, Any]:
+        return {
+            "entity_type": machine,
+            "entity_id": entity_id,
+            "trigger": trigger,
+            "from_state": source,
+            "to_state": dest,
+            "actor": actor,
+            "occurred_at": utcnow(),
+            "payload": journal.jsonable(payload or {}),
+            "decisions": journal.jsonable(decisions or []),
+        }
+
+    @staticmethod
+    def _journal(session: Session, events: list[dict[str, Any]]) -> None:
+        # Core on the session's connection: the same transaction as the change it records.
+        if events:
+            session.connection().execute(_JOURNAL, events)

@@ -36,7 +36,12 @@ def backend(
         settings = settings_for(url)
         server = stack.enter_context(Server(settings, db))
         yield Backend(
-            name=request.param, db=db, settings=settings, url=server.url, tokens=make_users(db)
+            name=request.param,
+            db=db,
+            settings=settings,
+            url=server.url,
+            runtime=server.app.state.ctx,
+            tokens=make_users(db),
         )
 
 

@@ -30,6 +30,7 @@ from service.db import Database
 from service.masterdata import usecases as masterdata
 from service.masterdata.schemas import ContractIn, CustomerIn, ItemIn
 from service.migrate import upgrade
+from service.runtime import Runtime
 from service.settings import Settings, load_settings
 
 PG_ADMIN_URL = os.environ.get(
@@ -102,8 +103,9 @@ class Server:
 
     def __init__(self, settings: Settings, db: Database) -> None:
         self.port = free_port()
+        self.app = create_app(settings, db=db)
         config = uvicorn.Config(
-            create_app(settings, db=db),
+            self.app,
             host="127.0.0.1",
             port=self.port,
             log_level="warning",
@@ -135,6 +137,7 @@ class Backend:
     db: Database
     settings: Settings
     url: str
+    runtime: Runtime
     tokens: dict[str, str] = field(default_factory=dict)
 
     def client(self, role: str | None = None, token: str | None = None) -> httpx.Client:
@@ -206,8 +209,8 @@ def make_world(
     contract = unique("HT")
     with db.write() as session:
         for code in items:
-            masterdata.create_item(session, ItemIn(code=code, name=f"model {code}"))
-        masterdata.create_customer(
+            masterdata.new_item(session, ItemIn(code=code, name=f"model {code}"))
+        masterdata.new_customer(
             session,
             CustomerIn(
                 code=customer,
@@ -228,7 +231,7 @@ def make_world(
             ),
         )
         # The seventh item exists but has no contract price.
-        masterdata.create_contract(
+        masterdata.new_contract(
             session,
             ContractIn(
                 customer_code=customer,

@@ -11,11 +11,9 @@ from pathlib import Path
 import httpx
 
 from service.auth import tokens
-from service.clock import business_date
 from service.db import Database
 from service.demo import DEMO_TOKENS
 from service.demo import load as load_demo
-from service.workflow import Workflows
 from tests.support import Backend, free_port
 
 O2C = [sys.executable, "-m", "service"]
@@ -145,10 +143,8 @@ def test_workflows_check_names_the_bad_file(tmp_path: Path) -> None:
 
 
 def test_demo_data_loads_once_on_each_database(backend: Backend) -> None:
-    today = business_date(backend.settings.tz)
-    workflows = Workflows()
-    first = load_demo(backend.db, backend.settings, workflows, today)
-    again = load_demo(backend.db, backend.settings, workflows, today)
+    first = load_demo(backend.runtime)
+    again = load_demo(backend.runtime)
     assert (first, again) == (True, False)
     with backend.db.read() as session:
         assert tokens.resolve(session, DEMO_TOKENS["hq"], demo_mode=True) is not None
@@ -172,4 +168,4 @@ def test_rules_check_names_the_file_rule_and_field(tmp_path: Path) -> None:
         [*O2C, "rules", "check"], env=_env(), capture_output=True, text=True, timeout=60
     )
     assert good.returncode == 0
-    assert "invoice_discrepancy v1 sha256:" in good.stdout
+    assert "invoice_exception v1 sha256:" in good.stdout

@@ -27,7 +27,7 @@ def limited_customer(
     """A customer with the given credit limit, DC1 and a contract pricing the world's items."""
     code = unique("CL")
     with db.write() as session:
-        masterdata.create_customer(
+        masterdata.new_customer(
             session,
             CustomerIn(
                 code=code,
@@ -40,7 +40,7 @@ def limited_customer(
                 warehouses=[{"code": world.dc, "name": "main DC"}],
             ),
         )
-        masterdata.create_contract(
+        masterdata.new_contract(
             session,
             ContractIn(
                 customer_code=code,

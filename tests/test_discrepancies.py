@@ -1,4 +1,4 @@
-"""Finance resolves invoice exceptions by the invoice_discrepancy rules (R14-R18)."""
+"""Finance resolves invoice exceptions by the invoice_exception rules (R14-R18)."""
 
 from __future__ import annotations
 
@@ -239,7 +239,9 @@ def test_r17_discount_mismatch_is_reissued_against_the_signed_discount_document(
         assert discounts == [shown[0] + Decimal("100.00"), shown[1]]
 
 
-def test_tax_rounding_within_tolerance_is_accepted(flows: Flows, issued: dict[str, Any]) -> None:
+def test_tax_difference_within_tolerance_is_rounding_not_a_dispute(
+    flows: Flows, issued: dict[str, Any]
+) -> None:
     world = flows.world
     [exc] = book(
         flows,
@@ -251,11 +253,23 @@ def test_tax_rounding_within_tolerance_is_accepted(flows: Flows, issued: dict[st
     )
     assert exc["kind"] == "tax_difference"
     assert Decimal(exc["line_tax_difference"]) == Decimal("0.02")
-    assert exc["resolution"] == "accept_rounding" and exc["required_evidence"] == []
-    done = confirm(flows, exc)
-    assert done["state"] == "resolved"
-    assert invoice(flows, issued["id"])["state"] == "resolved"
+    # Decided by the rules and resolved at once: nobody has to confirm a rounding difference.
+    assert exc["state"] == "resolved" and exc["resolution"] == "accept_rounding"
+    assert exc["confirmed_by"] is None and exc["allowed_triggers"] == []
+    assert invoice(flows, issued["id"])["state"] == "issued"
     assert invoice(flows, issued["id"])["reversed_by_id"] is None
+    queue = flows.finance.get(
+        "/invoice-exceptions", params={"customer_code": world.customer}
+    ).json()
+    assert queue == []
+    history = flows.finance.get(f"/invoice-exceptions/{exc['id']}/history").json()
+    assert [(e["trigger"], e["to_state"]) for e in history] == [
+        ("raise", "open"),
+        ("accept_as_decided", "resolved"),
+    ]
+    assert history[1]["decisions"][0]["rules"] == ["tax-rounding-within-tolerance"]
+    invoice_history = flows.finance.get(f"/invoices/{issued['id']}/history").json()
+    assert "dispute" not in [e["trigger"] for e in invoice_history]
 
 
 def test_tax_difference_over_tolerance_goes_to_a_person_who_overrides_with_a_reason(
@@ -287,7 +301,7 @@ def test_tax_difference_over_tolerance_goes_to_a_person_who_overrides_with_a_rea
     history = flows.finance.get(f"/invoice-exceptions/{exc['id']}/history").json()
     assert history[-1]["trigger"] == "override"
     assert history[-1]["payload"]["reason"] == reason
-    assert history[-1]["decisions"][0]["ruleset"] == "invoice_discrepancy"
+    assert history[-1]["decisions"][0]["ruleset"] == "invoice_exception"
 
 
 def test_r18_a_resolution_records_its_rule_evidence_and_who_confirmed(
@@ -300,7 +314,7 @@ def test_r18_a_resolution_records_its_rule_evidence_and_who_confirmed(
         as_invoiced(world, l0=booked_line(world.items[0], 9, world.prices[world.items[0]])),
     )
     done = confirm(flows, attach(flows, exc, "signed_receipt_copy", "original_invoice_copy"))
-    assert done["decision"]["ruleset"] == "invoice_discrepancy"
+    assert done["decision"]["ruleset"] == "invoice_exception"
     assert done["decision"]["version"] >= 1 and done["decision"]["checksum"]
     assert done["decision"]["values"]["quantity_difference"] == "1"
     assert [ev["kind"] for ev in done["evidence"]] == [
@@ -355,7 +369,7 @@ def test_the_exception_queue_filters_by_customer_kind_age_and_amount(
         as_invoiced(
             world,
             l0=booked_line(world.items[0], 8, world.prices[world.items[0]]),
-            l1=booked_line(world.items[1], 5, world.prices[world.items[1]], tax_shift="0.01"),
+            l1=booked_line(world.items[1], 5, world.prices[world.items[1]], tax_shift="0.10"),
         ),
     )
     queue = flows.finance.get("/invoice-exceptions", params={"customer_code": world.customer})
@@ -401,19 +415,19 @@ def test_confirming_a_resolution_the_rules_no_longer_decide_is_refused(
     [exc] = book(
         flows,
         issued,
-        as_invoiced(
-            world,
-            l0=booked_line(world.items[0], 10, world.prices[world.items[0]], tax_shift="0.01"),
-        ),
+        as_invoiced(world, l0=booked_line(world.items[0], 9, world.prices[world.items[0]])),
     )
+    exc = attach(flows, exc, "signed_receipt_copy", "original_invoice_copy")
     refused = flows.finance.post(
-        f"/invoice-exceptions/{exc['id']}/confirm", json={"expected_resolution": "reissue"}
+        f"/invoice-exceptions/{exc['id']}/confirm",
+        json={"expected_resolution": "accept_with_carry_forward"},
     )
     assert refused.status_code == 409
+    assert refused.json()["code"] == "invoice_exception.decision_changed"
     assert refused.json()["errors"][0]["field"] == "expected_resolution"
-    assert "accept_rounding" in refused.json()["detail"]
+    assert "reissue" in refused.json()["detail"]
     assert flows.finance.get(f"/invoice-exceptions/{exc['id']}").json()["state"] == "open"
     done = flows.finance.post(
-        f"/invoice-exceptions/{exc['id']}/confirm", json={"expected_resolution": "accept_rounding"}
+        f"/invoice-exceptions/{exc['id']}/confirm", json={"expected_resolution": "reissue"}
     )
     assert done.status_code == 200 and done.json()["state"] == "resolved"

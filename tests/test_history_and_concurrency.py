@@ -7,9 +7,11 @@ import threading
 import pytest
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
-from sqlalchemy.orm.exc import StaleDataError
 
+from service.auth.tokens import Actor
+from service.errors import Conflict
 from service.orders.models import Order
+from service.workflow import RowRef
 from tests.flows import Flows
 
 
@@ -77,9 +79,11 @@ def test_a_concurrent_update_is_caught_by_the_version_column(flows: Flows) -> No
         stale = session.get(Order, order["id"])
     assert stale is not None
     assert flows.hq.post(f"/orders/{order['id']}/approve").status_code == 200
-    with pytest.raises(StaleDataError), db.write() as session:
-        mine = session.merge(stale, load=False)
-        mine.state = "cancelled"
+    sales = Actor(user_id=0, username="late", roles=frozenset({"sales"}))
+    ctx = flows.backend.runtime.for_actor(sales)
+    with pytest.raises(Conflict) as refused, db.write() as session:
+        ctx.fire(session, RowRef(Order, stale.id, stale.state, stale.version), "cancel")
+    assert refused.value.code == "document.changed_concurrently"
     assert flows.order(order["id"])["state"] == "approved"
 
 

@@ -20,7 +20,6 @@ from service.errors import Forbidden, Invalid, NotFound
 from service.receipts.importer import import_receipts
 from service.receipts.importfile import COLUMNS
 from service.receipts.importreport import ImportReport
-from service.workflow import Workflows
 from tests.flows import Flows
 from tests.support import (
     Backend,
@@ -60,15 +59,7 @@ def _csv(folder: Path, rows: list[Row], name: str = "receipts.csv") -> Path:
 
 
 def _import(flows: Flows, path: Path, user: str, **kwargs: Any) -> ImportReport:
-    return import_receipts(
-        flows.backend.db,
-        path=path,
-        username=user,
-        workflows=Workflows(flows.backend.settings.workflows_dir),
-        today=flows.today,
-        max_scan_bytes=flows.backend.settings.max_attachment_bytes,
-        **kwargs,
-    )
+    return import_receipts(flows.backend.runtime, path=path, username=user, **kwargs)
 
 
 def _full(order: dict[str, Any], receipt_no: str, day: str, scan: str) -> list[Row]:
@@ -290,7 +281,7 @@ def sqlite_flows(tmp_path: Path) -> Iterator[Flows]:
     settings = settings_for(url)
     world = make_world(db, today=business_date(settings.tz))
     with Server(settings, db) as server:
-        backend = Backend("sqlite", db, settings, server.url, make_users(db))
+        backend = Backend("sqlite", db, settings, server.url, server.app.state.ctx, make_users(db))
         with Flows(backend, world) as flows:
             yield flows
     db.dispose()

@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 from rules import DEFAULT_DIR
 from service.clock import business_date
 from service.db import Database
-from service.discrepancies.models import Booking, InvoiceException
+from service.invoices.exceptions.models import Booking, InvoiceException
 from service.invoices.models import Invoice
 from service.journal import Event
 from service.orders.models import Order
@@ -87,7 +87,9 @@ def live_server(backend: Backend, rules_dir: Path, *, reload_seconds: int) -> It
         rules_reload_seconds=reload_seconds,
     )
     with Server(settings, backend.db) as server:
-        yield dataclasses.replace(backend, settings=settings, url=server.url)
+        yield dataclasses.replace(
+            backend, settings=settings, url=server.url, runtime=server.app.state.ctx
+        )
 
 
 def _today(backend: Backend) -> date:
@@ -296,7 +298,7 @@ def _open_exception(session: Session, invoice: Invoice, booking: Booking, **fiel
     return exc.id
 
 
-def test_dry_run_of_invoice_discrepancy_on_open_exceptions(flows: Flows) -> None:
+def test_dry_run_of_invoice_exception_on_open_exceptions(flows: Flows) -> None:
     order = flows.approved_order()
     with flows.backend.db.write() as session:
         row = session.scalars(select(Order).where(Order.id == order["id"])).one()
@@ -332,7 +334,7 @@ def test_dry_run_of_invoice_discrepancy_on_open_exceptions(flows: Flows) -> None
         )
     with flows.backend.db.read() as session:
         before = _counts(session)
-    text = (DEFAULT_DIR / "invoice_discrepancy.yaml").read_text()
+    text = (DEFAULT_DIR / "invoice_exception.yaml").read_text()
     candidate = text.replace("version: 1", "version: 2").replace(
         "confirm_by: hq", "confirm_by: finance"
     )
@@ -359,7 +361,9 @@ def test_o2c_rules_dry_run_and_status_on_a_sqlite_file(tmp_path: Path) -> None:
         settings = settings_for(url)
         world = make_world(db, today=business_date(settings.tz))
         with Server(settings, db) as server:
-            backend = Backend("sqlite", db, settings, server.url, make_users(db))
+            backend = Backend(
+                "sqlite", db, settings, server.url, server.app.state.ctx, make_users(db)
+            )
             with Flows(backend, world) as flows:
                 customer = limited_customer(db, world, flows.today, credit_limit="10000")
                 over = flows.create_order(customer_code=customer)
@@ -398,7 +402,7 @@ def test_o2c_rules_dry_run_and_status_on_a_sqlite_file(tmp_path: Path) -> None:
     )
     assert status.returncode == 0, status.stderr
     assert "credit_release v1 in force" in status.stdout
-    assert "invoice_discrepancy v1 in force" in status.stdout
+    assert "invoice_exception v1 in force" in status.stdout
 
 
 class FakeClock:
@@ -426,16 +430,16 @@ def test_registry_looks_at_files_at_most_every_interval_and_never_half_loads(
     assert registry.in_force("credit_release", today).version == 2
     # A second file refused: neither file's new version is used, the error names the file.
     (directory / "credit_release.yaml").write_text(credit_rules(version=5, allowance="2"))
-    (directory / "invoice_discrepancy.yaml").write_text("ruleset: invoice_discrepancy\n")
+    (directory / "invoice_exception.yaml").write_text("ruleset: invoice_exception\n")
     clock.now = 20.0
     assert registry.in_force("credit_release", today).version == 2
     error = registry.status(today).last_error
-    assert error is not None and error.file == "invoice_discrepancy.yaml"
+    assert error is not None and error.file == "invoice_exception.yaml"
     # The refused files are not read again until they change.
     clock.now = 30.0
     registry.in_force("credit_release", today)
     assert registry.status(today).last_error == error
-    shutil.copy(DEFAULT_DIR / "invoice_discrepancy.yaml", directory)
+    shutil.copy(DEFAULT_DIR / "invoice_exception.yaml", directory)
     outcome = registry.reload()
     assert outcome.ok and outcome.loaded == ("credit_release v5",)
     assert registry.in_force("credit_release", today).version == 5

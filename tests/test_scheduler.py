@@ -12,14 +12,15 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
+from service import bootstrap
 from service.auth.tokens import Actor
-from service.carriers.deadline import CARRIER_RECEIPT_OVERDUE, report_deadline
+from service.carriers import jobs as carrier_jobs
+from service.carriers.queries import CARRIER_RECEIPT_OVERDUE, report_deadline
 from service.journal import Event
 from service.scheduler import jobs
-from service.scheduler.models import apscheduler_jobs
+from service.scheduler.models import Task, apscheduler_jobs
 from service.scheduler.process import SchedulerProcess
 from service.scheduler.runner import run_due
-from service.tasks.models import Task
 from service.workdays import CalendarGap
 from tests.flows import Flows
 from tests.support import Backend, World, make_world, settings_for
@@ -72,8 +73,15 @@ def carrier_tasks(flows: Flows, order_id: int | None = None) -> list[dict[str, A
     return [t for t in tasks if order_id is None or t["detail"]["order_id"] == order_id]
 
 
-def run(flows: Flows, moment: str) -> None:
-    run_due(flows.backend.db, as_of=at(moment), tz=flows.backend.settings.tz)
+def run(flows: Flows, moment: str) -> list[jobs.JobResult]:
+    runtime = flows.backend.runtime
+    return run_due(
+        runtime.db,
+        jobs=bootstrap.jobs(),
+        workflows=runtime.workflows,
+        as_of=at(moment),
+        tz=runtime.settings.tz,
+    )
 
 
 def test_r7_carrier_receipt_overdue_across_a_weekend(flows: Flows) -> None:
@@ -166,8 +174,8 @@ def test_r7_deliveries_beyond_the_calendar_raise_one_task_for_admins_and_the_res
             raise CalendarGap(f"the calendar does not know {year}", date(year, 1, 4))
         return report_deadline(delivered)
 
-    monkeypatch.setattr(jobs, "report_deadline", deadline)
-    [result] = run_due(flows.backend.db, as_of=at("2026-11-18T08:00"), tz=flows.backend.settings.tz)
+    monkeypatch.setattr(carrier_jobs, "report_deadline", deadline)
+    [result] = run(flows, "2026-11-18T08:00")
     assert any("deliveries of 2026-11-13" in p for p in result.problems)
     run(flows, "2026-11-19T08:00")
     assert [t["detail"]["order_id"] for t in carrier_tasks(flows, known["id"])] == [known["id"]]
@@ -178,7 +186,7 @@ def test_r7_deliveries_beyond_the_calendar_raise_one_task_for_admins_and_the_res
     assert task["owner_role"] == "admin"
     assert task["period"] == str(year)
     assert "upgrade chinesecalendar" in task["title"]
-    assert "2026-11-13" in task["detail"]["first_seen_for_deliveries_of"]
+    assert "2026-11-13" in task["detail"]["waiting"]
     assert flows.logistics.get("/tasks", params={"kind": jobs.CALENDAR_GAP}).json() == []
 
 
@@ -208,19 +216,15 @@ def test_r7_two_scheduler_processes_at_the_same_moment_raise_no_duplicate(
     from service.orders import usecases as orders
     from service.orders.schemas import OrderCreate
     from service.shipments import usecases as shipments
-    from service.shipments.schemas import ShipmentCreate
-    from service.workflow import Workflows
+    from service.shipments.schemas import DeliveryReport, ShipmentCreate
 
-    workflows, today = Workflows(), flows.today
-    sales = Actor(user_id=0, username="seed", roles=frozenset({"sales", "hq", "logistics"}))
+    seed = Actor(user_id=0, username="seed", roles=frozenset({"sales", "hq", "logistics"}))
+    ctx = backend.runtime.for_actor(seed)
     with backend.db.write() as session:
         for n in range(120):
             order = orders.create(
                 session,
-                actor=sales,
-                workflows=workflows,
-                today=today,
-                max_lines=5,
+                ctx,
                 data=OrderCreate(
                     customer_code=flows.world.customer,
                     customer_po_no=f"PO-PAR-{n}-{flows.world.customer}",
@@ -229,15 +233,11 @@ def test_r7_two_scheduler_processes_at_the_same_moment_raise_no_duplicate(
                     lines=[{"item_code": flows.world.items[0], "quantity": 1}],
                 ),
             )
-            approval.approve(
-                session, actor=sales, workflows=workflows, order_id=order.id, today=today
-            )
+            approval.approve(session, ctx, order_id=order.id)
             shipments.ship(
                 session,
-                actor=sales,
-                workflows=workflows,
+                ctx,
                 order_id=order.id,
-                today=today,
                 data=ShipmentCreate(
                     warehouse_kind="internal",
                     source_warehouse="W",
@@ -247,11 +247,9 @@ def test_r7_two_scheduler_processes_at_the_same_moment_raise_no_duplicate(
             )
             shipments.record_delivery(
                 session,
-                actor=sales,
-                workflows=workflows,
+                ctx,
                 order_id=order.id,
-                delivered_on=date(2026, 10, 22),
-                today=today,
+                data=DeliveryReport(delivered_on=date(2026, 10, 22)),
             )
     env = {k: v for k, v in os.environ.items() if not k.startswith("O2C_")}
     env["O2C_DATABASE_URL"] = backend.settings.database_url
@@ -374,7 +372,12 @@ def test_one_scheduler_process_leads_and_another_takes_over_when_it_stops(
         scheduler_interval_seconds=3600,
         scheduler_lease_seconds=3,
     )
-    first, second = SchedulerProcess(settings, backend.db), SchedulerProcess(settings, backend.db)
+    first, second = (
+        SchedulerProcess(
+            settings, backend.db, jobs=bootstrap.jobs(), workflows=backend.runtime.workflows
+        )
+        for _ in range(2)
+    )
     first.start()
     try:
         deadline = time.monotonic() + 30

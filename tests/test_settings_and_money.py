@@ -92,14 +92,14 @@ def test_journal_payloads_keep_money_and_dates_exact() -> None:
 
 def test_money_round_trips_and_sums_exactly(backend: Backend) -> None:
     from service.masterdata.schemas import CustomerIn
-    from service.masterdata.usecases import create_customer
+    from service.masterdata.usecases import new_customer
     from tests.support import unique
 
     limits = [Decimal("0.10"), Decimal("0.20"), Decimal("99999999999.99")]
     codes = [unique("M") for _ in limits]
     with backend.db.write() as session:
         for code, limit in zip(codes, limits, strict=True):
-            create_customer(
+            new_customer(
                 session,
                 CustomerIn(
                     code=code,

@@ -9,20 +9,50 @@ from __future__ import annotations
 
 from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Any
 
 from transitions import Machine
 
-# A guard looks at the context the service passes in and returns None to allow the transition,
-# or a sentence saying why it is refused.
-Guard = Callable[[Any], str | None]
+
+@dataclass(frozen=True)
+class Refusal:
+    """Why something is refused: a stable code (`order.customer_inactive`) and its parameters.
+
+    The words come from the service's message catalogs, so the same refusal reads in Chinese or
+    English; the code is what programs and tests compare.
+    """
+
+    code: str
+    params: Mapping[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, code: str, **params: Any) -> Refusal:
+        return cls(code, params)
+
+
+@dataclass(frozen=True)
+class GuardContext:
+    """What a guard sees: the stored document, who fires the trigger, and the business date."""
+
+    document: Any
+    actor: Any
+    today: date
+
+
+# A guard looks at the document and returns None to allow the transition, or the refusal.
+Guard = Callable[[GuardContext], Refusal | None]
 
 
 class WorkflowError(Exception):
     """A trigger was refused; the message says why and what is allowed instead."""
 
+    code = "workflow.refused"
+
 
 class TriggerNotAllowed(WorkflowError):
+    code = "workflow.trigger_not_allowed"
+
     def __init__(self, machine: str, state: str, trigger: str, allowed: list[str]) -> None:
         self.machine, self.state, self.trigger, self.allowed = machine, state, trigger, allowed
         names = ", ".join(allowed) if allowed else "none"
@@ -32,6 +62,8 @@ class TriggerNotAllowed(WorkflowError):
 
 
 class RoleNotAllowed(WorkflowError):
+    code = "workflow.role_not_allowed"
+
     def __init__(self, machine: str, trigger: str, required: Collection[str]) -> None:
         self.machine, self.trigger, self.required = machine, trigger, sorted(required)
         super().__init__(
@@ -40,9 +72,12 @@ class RoleNotAllowed(WorkflowError):
 
 
 class GuardRefused(WorkflowError):
-    def __init__(self, machine: str, trigger: str, guard: str, reason: str) -> None:
-        self.machine, self.trigger, self.guard, self.reason = machine, trigger, guard, reason
-        super().__init__(reason)
+    """A guard said no; `refusal` carries its own code and parameters."""
+
+    def __init__(self, machine: str, trigger: str, guard: str, refusal: Refusal) -> None:
+        self.machine, self.trigger, self.guard, self.refusal = machine, trigger, guard, refusal
+        self.code = refusal.code
+        super().__init__(f"{machine} '{trigger}' refused by guard {guard}: {refusal.code}")
 
 
 @dataclass(frozen=True)
@@ -64,6 +99,15 @@ class TransitionSpec:
 
 
 @dataclass(frozen=True)
+class StateSpec:
+    """One declared state with its description and the groups (tags) it belongs to."""
+
+    name: str
+    description: str = ""
+    tags: frozenset[str] = frozenset()
+
+
+@dataclass(frozen=True)
 class Firing:
     """The outcome of a fired trigger, ready to be stored and journalled."""
 
@@ -80,7 +124,7 @@ class _Subject:
     state: str
     context: Any
     guards: Mapping[str, Guard]
-    refusal: tuple[str, str] | None = field(default=None)
+    refusal: tuple[str, Refusal] | None = field(default=None)
 
     def __getattr__(self, name: str) -> Callable[..., bool]:
         guard = self.guards.get(name)
@@ -88,13 +132,17 @@ class _Subject:
             raise AttributeError(name)
 
         def check(*_args: object, **_kwargs: object) -> bool:
-            reason = guard(self.context)
-            if reason is not None:
-                self.refusal = (name, reason)
+            refusal = guard(self.context)
+            if refusal is not None:
+                self.refusal = (name, refusal)
                 return False
             return True
 
         return check
+
+
+class UnknownTag(LookupError):
+    """Code asked for a group of states that the definition does not declare."""
 
 
 class Flow:
@@ -105,37 +153,66 @@ class Flow:
         *,
         name: str,
         description: str,
-        states: tuple[str, ...],
+        states: tuple[StateSpec, ...],
         initial: str,
         transitions: tuple[TransitionSpec, ...],
         guards: Mapping[str, Guard],
+        source: str = "",
     ) -> None:
         self.name = name
         self.description = description
-        self.states = states
+        self.state_specs = states
+        self.states = tuple(s.name for s in states)
         self.initial = initial
         self.transitions = transitions
+        self.source = source
         self._guards = dict(guards)
+        self._tags: dict[str, frozenset[str]] = {}
+        for spec in states:
+            for tag in spec.tags:
+                self._tags[tag] = self._tags.get(tag, frozenset()) | {spec.name}
         self._by_trigger: dict[str, list[TransitionSpec]] = {}
-        for spec in transitions:
-            self._by_trigger.setdefault(spec.trigger, []).append(spec)
+        for transition in transitions:
+            self._by_trigger.setdefault(transition.trigger, []).append(transition)
         self._machine = Machine(
             model=None,
-            states=list(states),
+            states=list(self.states),
             initial=initial,
             auto_transitions=False,
             ignore_invalid_triggers=False,
             send_event=False,
             transitions=[
                 {
-                    "trigger": spec.trigger,
-                    "source": list(spec.sources),
-                    "dest": spec.dest,
-                    "conditions": list(spec.guards),
+                    "trigger": t.trigger,
+                    "source": list(t.sources),
+                    "dest": t.dest,
+                    "conditions": list(t.guards),
                 }
-                for spec in transitions
+                for t in transitions
             ],
         )
+
+    @property
+    def tags(self) -> frozenset[str]:
+        return frozenset(self._tags)
+
+    def tagged(self, tag: str) -> tuple[str, ...]:
+        """The states carrying `tag`, in declaration order; UnknownTag if none declares it."""
+        if tag not in self._tags:
+            raise UnknownTag(f"{self.source or self.name}: no state is tagged '{tag}'")
+        return tuple(s for s in self.states if s in self._tags[tag])
+
+    def has_tag(self, state: str, tag: str) -> bool:
+        return state in self._tags.get(tag, frozenset())
+
+    def allows(self, state: str, trigger: str) -> bool:
+        """Whether `trigger` is declared from `state` (roles and guards are not looked at)."""
+        return any(state in spec.sources for spec in self._by_trigger.get(trigger, []))
+
+    def sources_of(self, trigger: str) -> tuple[str, ...]:
+        """Every state `trigger` may be fired from, in declaration order."""
+        sources = {s for spec in self._by_trigger.get(trigger, []) for s in spec.sources}
+        return tuple(s for s in self.states if s in sources)
 
     def allowed_triggers(self, state: str) -> list[str]:
         """Triggers a user may fire from `state`, in declaration order (internal ones left out)."""
@@ -173,8 +250,8 @@ class Flow:
             raise RoleNotAllowed(self.name, trigger, spec.roles)
         subject = _Subject(state=state, context=context, guards=self._guards)
         if not self._machine.events[trigger].trigger(subject):
-            guard, reason = subject.refusal or ("", "a guard refused the transition")
-            raise GuardRefused(self.name, trigger, guard, reason)
+            guard, refusal = subject.refusal or ("", Refusal("workflow.guard_refused"))
+            raise GuardRefused(self.name, trigger, guard, refusal)
         return Firing(machine=self.name, trigger=trigger, source=state, dest=subject.state)
 
     def mermaid(self) -> str:

@@ -5,7 +5,7 @@ A definition looks like::
     machine: order
     description: ...
     initial: draft
-    states: [draft, approved, ...]          # or {name: ..., description: ...} items
+    states: [draft, approved, ...]          # or {name, description, tags} items
     transitions:
       - trigger: approve
         source: draft                       # a state or a list of states
@@ -15,8 +15,12 @@ A definition looks like::
         internal: true                      # optional: only the service fires it, as a step
                                             # of another action; not offered to users
 
-Validation: required keys, unknown states, duplicate (trigger, source) pairs, states that cannot
-be reached from the initial state, unknown roles and guards the service does not provide.
+A state may carry `tags: [open, receivable]`: the groups of states the service's queries and
+rules ask for by name ("which invoices are open"), so that no state list is written in code.
+
+Validation: required keys, duplicate keys, unknown states, duplicate (trigger, source) pairs,
+states that cannot be reached from the initial state, unknown roles and guards the service does
+not provide, tags that are not names.
 """
 
 from __future__ import annotations
@@ -27,7 +31,7 @@ from typing import Any
 
 import yaml
 
-from workflows.flow import Flow, Guard, TransitionSpec
+from workflows.flow import Flow, Guard, StateSpec, TransitionSpec
 
 DEFINITIONS_DIR = Path(__file__).resolve().parent / "definitions"
 
@@ -45,6 +49,15 @@ class _LineLoader(yaml.SafeLoader):
 
 
 def _construct_mapping(loader: _LineLoader, node: yaml.MappingNode) -> _LineDict:
+    seen: set[object] = set()
+    for key_node, _value in node.value:
+        key = loader.construct_object(key_node, deep=True)
+        if key in seen:
+            # PyYAML would keep the last one silently; a definition saying two things is refused.
+            raise yaml.constructor.ConstructorError(
+                None, None, f"duplicate key {key!r}", key_node.start_mark
+            )
+        seen.add(key)
     mapping = _LineDict({str(k): v for k, v in loader.construct_mapping(node, deep=True).items()})
     mapping.line = node.start_mark.line + 1
     return mapping
@@ -86,17 +99,37 @@ class _Validator:
             )
         return doc
 
-    def states(self, doc: _LineDict) -> list[str]:
-        states: list[str] = []
+    def state(self, item: Any, line: int) -> StateSpec:
+        if not isinstance(item, dict):
+            return StateSpec(name=item) if isinstance(item, str) else StateSpec(name=repr(item))
+        unknown = set(item) - {"name", "description", "tags"}
+        if unknown:
+            raise self.fail(line, f"state has unknown key(s): {', '.join(sorted(unknown))}")
+        try:
+            tags = _names(item.get("tags", []))
+        except TypeError as exc:
+            raise self.fail(line, f"state {item.get('name')!r}: tags: {exc}") from None
+        for tag in tags:
+            if not tag.isidentifier():
+                raise self.fail(line, f"tag {tag!r} is not a valid name")
+        name = item.get("name")
+        return StateSpec(
+            name=name if isinstance(name, str) else repr(name),
+            description=str(item.get("description", "")),
+            tags=frozenset(tags),
+        )
+
+    def states(self, doc: _LineDict) -> list[StateSpec]:
+        states: list[StateSpec] = []
         for item in doc["states"] or []:
-            name = item.get("name") if isinstance(item, dict) else item
             line = getattr(item, "line", doc.line)
-            if not isinstance(name, str) or not name.isidentifier():
-                raise self.fail(line, f"state {name!r} is not a valid name")
-            if name in states:
-                raise self.fail(line, f"state '{name}' declared twice")
-            states.append(name)
-        if doc["initial"] not in states:
+            spec = self.state(item, line)
+            if not spec.name.isidentifier():
+                raise self.fail(line, f"state {spec.name!r} is not a valid name")
+            if spec.name in [s.name for s in states]:
+                raise self.fail(line, f"state '{spec.name}' declared twice")
+            states.append(spec)
+        if doc["initial"] not in [s.name for s in states]:
             raise self.fail(doc.line, f"initial state '{doc['initial']}' is not a declared state")
         return states
 
@@ -198,8 +231,9 @@ def load_flow(
         raise WorkflowDefinitionError(f"{path.name}: cannot read: {exc.strerror}") from None
     doc = check.document(parsed, expected_name)
     states = check.states(doc)
-    specs = check.transitions(doc, states)
-    check.reachability(doc, states, specs)
+    names = [s.name for s in states]
+    specs = check.transitions(doc, names)
+    check.reachability(doc, names, specs)
     return Flow(
         name=str(doc["machine"]),
         description=str(doc.get("description", "")),
@@ -207,6 +241,7 @@ def load_flow(
         initial=doc["initial"],
         transitions=tuple(specs),
         guards=guards,
+        source=path.name,
     )
 
 

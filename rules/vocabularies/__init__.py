@@ -6,9 +6,9 @@ from collections.abc import Mapping
 from types import MappingProxyType
 
 from rules.vocabularies.credit_release import CREDIT_RELEASE
-from rules.vocabularies.invoice_discrepancy import INVOICE_DISCREPANCY
+from rules.vocabularies.invoice_exception import INVOICE_EXCEPTION
 from rules.vocabulary import Vocabulary
 
 VOCABULARIES: Mapping[str, Vocabulary] = MappingProxyType(
-    {vocabulary.name: vocabulary for vocabulary in (INVOICE_DISCREPANCY, CREDIT_RELEASE)}
+    {vocabulary.name: vocabulary for vocabulary in (INVOICE_EXCEPTION, CREDIT_RELEASE)}
 )

@@ -4,58 +4,84 @@ from __future__ import annotations
 
 import hashlib
 from typing import Annotated
+from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, UploadFile
-from fastapi.responses import JSONResponse, Response
+from fastapi.responses import Response
 from sqlalchemy.orm import Session
 
-from service.attachments import usecases
+from service import evidence
+from service.context import Context
 from service.errors import PayloadTooLarge
-from service.http import Call, Ctx, CurrentActor, creating
-from service.receipts.schemas import AttachmentRef
+from service.http import Call, Reader, creating
+from service.schemas import AttachmentRef, Request
 
 router = APIRouter(prefix="/attachments", tags=["attachments"])
 
 
+class Upload(Request):
+    """What identifies an upload for its Idempotency-Key: the file's name and content."""
+
+    filename: str | None
+    sha256: str
+    content_type: str
+
+
+def _store(session: Session, ctx: Context, *, data: Upload, content: bytes) -> AttachmentRef:
+    attachment = evidence.store(
+        session,
+        uploaded_by=ctx.actor.username,
+        filename=data.filename or "",
+        content_type=data.content_type,
+        content=content,
+        max_bytes=ctx.settings.max_attachment_bytes,
+    )
+    session.flush()
+    return AttachmentRef.model_validate(attachment)
+
+
 @router.post(
-    "",
-    status_code=201,
-    response_model=AttachmentRef,
-    summary="Upload an evidence file; returns its id and SHA-256 checksum",
+    "", status_code=201, summary="Upload an evidence file; returns its id and SHA-256 checksum"
 )
-def upload(
+async def upload(
     file: UploadFile,
     call: Annotated[Call, Depends(creating("logistics", "finance", "sales", "hq", "legal"))],
-) -> JSONResponse:
+) -> AttachmentRef:
     limit = call.ctx.settings.max_attachment_bytes
-    content = file.file.read(limit + 1)
+    content = await file.read(limit + 1)
     if len(content) > limit:
-        raise PayloadTooLarge(f"the file is larger than {limit} bytes", field="file")
-
-    def work(session: Session) -> object:
-        attachment = usecases.store(
-            session,
-            actor=call.actor,
-            filename=file.filename or "",
-            max_bytes=limit,
-            content_type=file.content_type or "",
-            content=content,
-        )
-        session.flush()
-        return AttachmentRef.model_validate(attachment).model_dump(mode="json")
-
+        raise PayloadTooLarge("evidence.too_large", field="file", size=len(content), max=limit)
     # Content-addressed: the same file always gets the same attachment, key or no key.
-    return call.respond(
-        work,
-        body={"filename": file.filename, "sha256": hashlib.sha256(content).hexdigest()},
-        status_code=201,
+    data = Upload(
+        filename=file.filename,
+        sha256=hashlib.sha256(content).hexdigest(),
+        content_type=file.content_type or "",
     )
+    return await call.run(_store, data=data, content=content)
 
 
-@router.get("/{attachment_id}", response_model=AttachmentRef)
-def metadata(attachment_id: int, ctx: Ctx, _actor: CurrentActor) -> AttachmentRef:
-    with ctx.db.read() as session:
-        return AttachmentRef.model_validate(usecases.get(session, attachment_id))
+def _metadata(session: Session, _ctx: Context, *, attachment_id: int) -> AttachmentRef:
+    return AttachmentRef.model_validate(evidence.get(session, attachment_id))
+
+
+@router.get("/{attachment_id}", summary="An uploaded file's name, type, size and checksum")
+async def metadata(attachment_id: int, read: Reader) -> AttachmentRef:
+    return await read.run(_metadata, attachment_id=attachment_id)
+
+
+def _content(session: Session, _ctx: Context, *, attachment_id: int) -> Response:
+    attachment = evidence.get(session, attachment_id, with_content=True)
+    # Header values are Latin-1: the name goes as RFC 5987 UTF-8 (签收单.png), with an ASCII
+    # stand-in for clients that do not read it.
+    fallback = attachment.filename.encode("ascii", "replace").decode().replace('"', "_")
+    disposition = (
+        f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(attachment.filename)}"
+    )
+    return Response(
+        attachment.content,
+        media_type=attachment.content_type,
+        headers={"ETag": f'"{attachment.sha256}"', "Content-Disposition": disposition},
+    )
 
 
 @router.get(
@@ -63,14 +89,5 @@ def metadata(attachment_id: int, ctx: Ctx, _actor: CurrentActor) -> AttachmentRe
     response_class=Response,
     summary="The stored file, with its checksum in the ETag",
 )
-def content(attachment_id: int, ctx: Ctx, _actor: CurrentActor) -> Response:
-    with ctx.db.read() as session:
-        attachment = usecases.get(session, attachment_id, with_content=True)
-        return Response(
-            attachment.content,
-            media_type=attachment.content_type,
-            headers={
-                "ETag": f'"{attachment.sha256}"',
-                "Content-Disposition": f'attachment; filename="{attachment.filename}"',
-            },
-        )
+async def content(attachment_id: int, read: Reader) -> Response:
+    return await read.run(_content, attachment_id=attachment_id)

@@ -39,13 +39,11 @@ def create_user(
 ) -> User:
     unknown = [r for r in roles if r not in ROLES]
     if unknown:
-        raise Invalid(
-            f"unknown role(s) {', '.join(unknown)}; roles are {', '.join(ROLES)}", field="roles"
-        )
+        raise Invalid("user.unknown_roles", field="roles", unknown=unknown, roles=list(ROLES))
     if not roles:
-        raise Invalid("a user needs at least one role", field="roles")
+        raise Invalid("user.no_role", field="roles")
     if session.scalar(select(User.id).where(User.username == username)) is not None:
-        raise Conflict(f"user {username!r} already exists", field="username")
+        raise Conflict("user.exists", field="username", username=username)
     user = User(username=username, roles=sorted(set(roles)), display_name=display_name)
     session.add(user)
     session.flush()
@@ -63,7 +61,7 @@ def issue_token(
     """Create a token for `username` and return it; it cannot be shown again."""
     user = session.scalar(select(User).where(User.username == username))
     if user is None:
-        raise NotFound(f"no user {username!r}", field="username")
+        raise NotFound("user.not_found", field="username", username=username)
     token = token or TOKEN_PREFIX + secrets.token_urlsafe(32)
     session.add(
         ApiToken(user_id=user.id, name=name, token_hash=digest(token), prefix=token[:12], demo=demo)

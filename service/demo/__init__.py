@@ -6,21 +6,16 @@ Loading twice changes nothing. Demo tokens are well known and refused outside de
 
 from __future__ import annotations
 
-from datetime import date
-from functools import partial
-
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from service.auth import tokens
 from service.auth.models import User
 from service.auth.tokens import ROLES, Actor
-from service.db import Database
+from service.context import Context
 from service.demo.documents import invoices_for_finance, orders_in_every_state
 from service.demo.masterdata import master_data
-from service.rulesets import RuleRegistry
-from service.settings import Settings
-from service.workflow import Workflows
+from service.runtime import Runtime
 
 DEMO_TOKENS = {role: f"demo-{role}" for role in ROLES}
 
@@ -41,22 +36,17 @@ def _users(session: Session) -> dict[str, Actor]:
     return actors
 
 
-def load(db: Database, settings: Settings, workflows: Workflows, today: date) -> bool:
+def load(runtime: Runtime) -> bool:
     """Load the demo data unless it is already there; returns whether anything was loaded."""
-    with db.write() as session:
+    with runtime.db.write() as session:
         loaded = session.scalar(select(User.id).where(User.username == "demo-admin"))
         actors = _users(session)
         if loaded is not None:
             return False
-        master_data(session, today)
-        rules = RuleRegistry.from_settings(settings)
-        orders_in_every_state(session, workflows, actors, today, rules)
-        invoices_for_finance(
-            session,
-            workflows,
-            actors,
-            today,
-            partial(rules.in_force, "invoice_discrepancy"),
-            settings.invoice_max_lines,
-        )
+        contexts: dict[str, Context] = {
+            role: runtime.for_actor(actor) for role, actor in actors.items()
+        }
+        master_data(session, contexts["hq"])
+        orders_in_every_state(session, contexts)
+        invoices_for_finance(session, contexts)
     return True

@@ -4,31 +4,28 @@ from __future__ import annotations
 
 import struct
 import zlib
-from collections.abc import Callable
-from datetime import date, timedelta
+from datetime import timedelta
 from decimal import Decimal
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from rules import RuleSet
-from service.attachments import usecases as attachments
-from service.auth.tokens import Actor
-from service.discrepancies import booking as bookings
-from service.discrepancies.schemas import BookingCreate
+from service import evidence
+from service.context import Context
 from service.invoices import money
+from service.invoices import queries as invoice_queries
 from service.invoices import usecases as invoices
-from service.invoices.models import Invoice
+from service.invoices.exceptions import booking as bookings
+from service.invoices.exceptions.schemas import BookingCreate
+from service.invoices.schemas import InvoiceCreate, InvoiceIssue, InvoiceSend, InvoiceSign
 from service.orders import approval
 from service.orders import usecases as orders
 from service.orders.models import Order
-from service.orders.schemas import OrderCreate
+from service.orders.schemas import OrderCancel, OrderCreate
 from service.receipts import posting
 from service.receipts.schemas import ReceiptCreate
-from service.rulesets import RuleRegistry
 from service.shipments import usecases as shipments
-from service.shipments.schemas import ShipmentCreate
-from service.workflow import Workflows
+from service.shipments.schemas import DeliveryReport, ShipmentCreate
 
 
 def _png() -> bytes:
@@ -47,14 +44,9 @@ def _png() -> bytes:
     )
 
 
-def orders_in_every_state(
-    session: Session,
-    workflows: Workflows,
-    actors: dict[str, Actor],
-    today: date,
-    rules: RuleRegistry,
-) -> None:
-    sales, hq, logistics = actors["sales"], actors["hq"], actors["logistics"]
+def orders_in_every_state(session: Session, ctx: dict[str, Context]) -> None:
+    sales, hq, logistics = ctx["sales"], ctx["hq"], ctx["logistics"]
+    today = sales.today
 
     def order(
         po: str,
@@ -66,10 +58,7 @@ def orders_in_every_state(
     ) -> int:
         created = orders.create(
             session,
-            actor=sales,
-            workflows=workflows,
-            today=today,
-            max_lines=5,
+            sales,
             data=OrderCreate(
                 customer_code=customer,
                 customer_po_no=po,
@@ -82,17 +71,13 @@ def orders_in_every_state(
         return created.id
 
     def approve(order_id: int) -> None:
-        approval.approve(
-            session, actor=hq, workflows=workflows, order_id=order_id, today=today, rules=rules
-        )
+        approval.approve(session, hq, order_id=order_id)
 
     def ship(order_id: int, kind: str, days_ago: int) -> None:
         shipments.ship(
             session,
-            actor=logistics,
-            workflows=workflows,
+            logistics,
             order_id=order_id,
-            today=today,
             data=ShipmentCreate(
                 warehouse_kind=kind,
                 source_warehouse="无锡中心仓 Wuxi central",
@@ -101,9 +86,9 @@ def orders_in_every_state(
             ),
         )
 
-    evidence = attachments.store(
+    scan = evidence.store(
         session,
-        actor=logistics,
+        uploaded_by=logistics.actor.username,
         filename="signed-receipt.png",
         content_type="image/png",
         content=_png(),
@@ -114,15 +99,13 @@ def orders_in_every_state(
     def receipt(order_id: int, number: str, days_ago: int, lines: list[dict[str, object]]) -> None:
         posting.post(
             session,
-            actor=logistics,
-            workflows=workflows,
+            logistics,
             order_id=order_id,
-            today=today,
             data=ReceiptCreate(
                 receipt_no=number,
                 receipt_date=today - timedelta(days=days_ago),
                 lines=lines,
-                evidence=[evidence.id],
+                evidence=[scan.id],
             ),
         )
 
@@ -134,11 +117,9 @@ def orders_in_every_state(
     ship(shipped, "internal", 7)
     shipments.record_delivery(
         session,
-        actor=logistics,
-        workflows=workflows,
+        logistics,
         order_id=shipped,
-        delivered_on=today - timedelta(days=6),
-        today=today,
+        data=DeliveryReport(delivered_on=today - timedelta(days=6)),
     )
     done = order("PO-BJ-2002", "BJM", "BJ-DC01", 20, [("BCD-520W", 8)])
     approve(done)
@@ -166,67 +147,41 @@ def orders_in_every_state(
     receipt(waiting, "RK-HD-55031", 5, [{"line_no": 1, "received_qty": 40}])
     cancelled = order("PO-BJ-2003", "BJM", "BJ-DC01", 3, [("CXW-200", 4)])
     orders.cancel(
-        session,
-        actor=sales,
-        workflows=workflows,
-        order_id=cancelled,
-        reason="customer withdrew the PO",
-        today=today,
+        session, sales, order_id=cancelled, data=OrderCancel(reason="customer withdrew the PO")
     )
 
 
-def invoices_for_finance(
-    session: Session,
-    workflows: Workflows,
-    actors: dict[str, Actor],
-    today: date,
-    rules_for: Callable[[date], RuleSet],
-    max_lines: int,
-) -> None:
+def invoices_for_finance(session: Session, ctx: dict[str, Context]) -> None:
     """One invoice signed for; one whose booking disagrees, waiting in finance's queue."""
-    finance = actors["finance"]
+    finance = ctx["finance"]
+    today = finance.today
     by_po = {o.customer_po_no: o.id for o in session.scalars(select(Order))}
     fapiao = iter(f"2644000000000000{n:04d}" for n in range(1, 100))
 
-    def issued(po: str) -> Invoice:
-        draft = invoices.create(
+    def issued(po: str) -> int:
+        draft = invoices.create(session, finance, data=InvoiceCreate(order_id=by_po[po]))
+        invoices.issue(
             session,
-            actor=finance,
-            workflows=workflows,
-            order_id=by_po[po],
-            today=today,
-            max_lines=max_lines,
-        )
-        return invoices.issue(
-            session,
-            actor=finance,
-            workflows=workflows,
+            finance,
             invoice_id=draft.id,
-            fapiao_no=next(fapiao),
-            fapiao_date=today - timedelta(days=5),
-            today=today,
+            data=InvoiceIssue(fapiao_no=next(fapiao), fapiao_date=today - timedelta(days=5)),
         )
+        return draft.id
 
     signed = issued("PO-BJ-2002")
     invoices.send(
         session,
-        actor=finance,
-        workflows=workflows,
-        invoice_id=signed.id,
-        sent_on=today - timedelta(days=4),
-        tracking_no="SF-DEMO-1",
-        today=today,
+        finance,
+        invoice_id=signed,
+        data=InvoiceSend(sent_on=today - timedelta(days=4), tracking_no="SF-DEMO-1"),
     )
     invoices.sign(
         session,
-        actor=finance,
-        workflows=workflows,
-        invoice_id=signed.id,
-        signed_on=today - timedelta(days=2),
-        signed_by="张会计 Zhang",
-        today=today,
+        finance,
+        invoice_id=signed,
+        data=InvoiceSign(signed_on=today - timedelta(days=2), signed_by="张会计 Zhang"),
     )
-    disputed = issued("PO-HD-1003")
+    disputed = invoice_queries.load(session, issued("PO-HD-1003"))
     booked = []
     for line in disputed.lines:
         if line.source != "goods":
@@ -254,14 +209,11 @@ def invoices_for_finance(
                 "discount": discount,
             }
         )
-    bookings.record_booking(
+    bookings.book(
         session,
-        actor=finance,
-        workflows=workflows,
+        finance,
         invoice_id=disputed.id,
         data=BookingCreate(
             reference="HDQ-BK-3301", booked_on=today - timedelta(days=1), lines=booked
         ),
-        rules_for=rules_for,
-        today=today,
     )

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 from decimal import Decimal
 
 from sqlalchemy.orm import Session
 
+from service.context import Context
 from service.masterdata import usecases as masterdata
 from service.masterdata.schemas import ContractIn, CustomerIn, ItemIn
 
@@ -20,12 +21,14 @@ ITEMS = [
 ]
 
 
-def master_data(session: Session, today: date) -> None:
+def master_data(session: Session, ctx: Context) -> None:
+    today = ctx.today
     for code, name, _price in ITEMS:
-        masterdata.create_item(session, ItemIn(code=code, name=name))
+        masterdata.create_item(session, ctx, data=ItemIn(code=code, name=name))
     masterdata.create_customer(
         session,
-        CustomerIn(
+        ctx,
+        data=CustomerIn(
             code="HDQ",
             name="华东电器连锁 East China Appliance Chain",
             branch="上海分部",
@@ -47,7 +50,8 @@ def master_data(session: Session, today: date) -> None:
     )
     masterdata.create_customer(
         session,
-        CustomerIn(
+        ctx,
+        data=CustomerIn(
             code="BJM",
             name="北京家电城 Beijing Appliance Mall",
             branch="北京分部",
@@ -63,7 +67,8 @@ def master_data(session: Session, today: date) -> None:
     )
     masterdata.create_customer(
         session,
-        CustomerIn(
+        ctx,
+        data=CustomerIn(
             code="XNB",
             name="西南百货 Southwest Department Stores",
             branch="成都分部",
@@ -78,7 +83,8 @@ def master_data(session: Session, today: date) -> None:
     prices = [{"item_code": code, "unit_price": price} for code, _name, price in ITEMS]
     masterdata.create_contract(
         session,
-        ContractIn(
+        ctx,
+        data=ContractIn(
             customer_code="HDQ",
             contract_no="HT-HDQ-2026",
             valid_from=today - timedelta(days=300),
@@ -90,7 +96,8 @@ def master_data(session: Session, today: date) -> None:
     )
     masterdata.create_contract(
         session,
-        ContractIn(
+        ctx,
+        data=ContractIn(
             customer_code="BJM",
             contract_no="HT-BJM-2026",
             valid_from=today - timedelta(days=200),
@@ -101,7 +108,8 @@ def master_data(session: Session, today: date) -> None:
     # Expired: orders for this customer are refused until the contract is renewed (R27).
     masterdata.create_contract(
         session,
-        ContractIn(
+        ctx,
+        data=ContractIn(
             customer_code="XNB",
             contract_no="HT-XNB-2025",
             valid_from=today - timedelta(days=400),

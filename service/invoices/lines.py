@@ -140,5 +140,5 @@ def with_change(drafts: list[DraftLine], item_id: int, **changes: object) -> lis
         else:
             result.append(draft)
     if not found:
-        raise Conflict("the invoice has no goods line for that item any more")
+        raise Conflict("invoice.item_no_longer_on_invoice", item_id=item_id)
     return result

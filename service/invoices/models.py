@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
+from typing import ClassVar
 
 from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -18,6 +19,7 @@ LINE_SOURCES = ("goods", "discount", "carry_forward", "reversal")
 class Invoice(Base):
     """A VAT special invoice (增值税专用发票); red ones are negative and reverse a blue one."""
 
+    __machine__: ClassVar[str] = "invoice"
     __tablename__ = "invoices"
     __table_args__ = (
         CheckConstraint("kind IN ('blue', 'red')", name="ck_invoices_kind"),
@@ -60,8 +62,6 @@ class Invoice(Base):
     lines: Mapped[list[InvoiceLine]] = relationship(
         back_populates="invoice", order_by="InvoiceLine.line_no", cascade="all, delete-orphan"
     )
-
-    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012
 
 
 class InvoiceLine(Base):

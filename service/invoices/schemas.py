@@ -7,7 +7,7 @@ from decimal import Decimal
 
 from pydantic import Field
 
-from service.schemas import Code, Request, Response
+from service.schemas import Code, Name, Request, Response
 
 
 class InvoiceCreate(Request):
@@ -26,7 +26,7 @@ class InvoiceSend(Request):
 
 class InvoiceSign(Request):
     signed_on: date = Field(description="the date the customer signed for the invoice")
-    signed_by: str = Field(min_length=1, max_length=100, description="who signed at the customer")
+    signed_by: Name = Field(max_length=100, description="who signed at the customer")
 
 
 class InvoiceLineOut(Response):

@@ -1,4 +1,4 @@
-"""Invoice use cases: make from the signed receipt, issue, send, sign, discard, reverse/correct."""
+"""Invoice use cases: make from the signed receipt, issue, send, sign, discard."""
 
 from __future__ import annotations
 
@@ -6,38 +6,27 @@ from datetime import date
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, joinedload, selectinload
+from sqlalchemy.orm import Session
 
-from service import journal
-from service.auth.tokens import Actor
-from service.errors import Conflict, Invalid, NotFound
+from service.context import Context
+from service.errors import Conflict, Invalid
 from service.invoices import money
 from service.invoices.lines import ZERO, DraftLine, build_lines, set_totals
-from service.invoices.models import CarryForward, DiscountCredit, Invoice, InvoiceLine
+from service.invoices.models import CarryForward, DiscountCredit, Invoice
+from service.invoices.queries import answer, load
+from service.invoices.schemas import (
+    InvoiceCreate,
+    InvoiceIssue,
+    InvoiceOut,
+    InvoiceSend,
+    InvoiceSign,
+)
+from service.masterdata.models import Customer
 from service.numbering import document_number
-from service.orders import usecases as orders
-from service.orders.guards import OrderContext
+from service.orders import queries as orders
 from service.orders.models import Order
-from service.receipts import usecases as receipts
+from service.receipts import queries as receipts
 from service.receipts.models import Receipt
-from service.workflow import Workflows
-
-MACHINE = "invoice"
-
-
-def load(session: Session, invoice_id: int) -> Invoice:
-    invoice = session.scalar(
-        select(Invoice)
-        .where(Invoice.id == invoice_id)
-        .options(
-            joinedload(Invoice.customer),
-            joinedload(Invoice.order).joinedload(Order.contract),
-            selectinload(Invoice.lines).joinedload(InvoiceLine.item),
-        )
-    )
-    if invoice is None:
-        raise NotFound(f"no invoice {invoice_id}", field="invoice_id")
-    return invoice
 
 
 def remark(order: Order, receipt: Receipt) -> str:
@@ -46,6 +35,14 @@ def remark(order: Order, receipt: Receipt) -> str:
         f"客户订单号 PO {order.customer_po_no}; 公司订单号 order {order.company_order_no}; "
         f"入库单号 receipt {receipt.receipt_no}; 仓库 DC {order.warehouse.code}"
     )
+
+
+def delivery_address(customer: Customer) -> str:
+    """R13: where the invoice goes; never an empty name."""
+    if customer.invoice_delivery == "settlement_centre" and customer.settlement_centre_address:
+        return customer.settlement_centre_address
+    branch = customer.branch.strip()
+    return f"{branch} finance" if branch else f"branch finance for {customer.name}"
 
 
 def _received_drafts(order: Order, receipt: Receipt) -> list[DraftLine]:
@@ -62,10 +59,11 @@ def _received_drafts(order: Order, receipt: Receipt) -> list[DraftLine]:
             price, rate = contract_prices[line.received_item_id], line.received_item.tax_rate
         else:
             raise Conflict(
-                f"the customer received model {line.received_item.code} instead of "
-                f"{ordered.item.code}, and contract {order.contract.contract_no} has no price "
-                "for it; agree the price (or settle the receipt exception) first",
+                "invoice.substitute_not_in_contract",
                 field="order_id",
+                received=line.received_item.code,
+                ordered=ordered.item.code,
+                contract=order.contract.contract_no,
             )
         drafts.append(
             DraftLine(
@@ -91,26 +89,11 @@ def _take_carry_forwards(session: Session, customer_id: int) -> list[CarryForwar
     )
 
 
-def create(
-    session: Session,
-    *,
-    actor: Actor,
-    workflows: Workflows,
-    order_id: int,
-    today: date,
-    max_lines: int,
-) -> Invoice:
+def create(session: Session, ctx: Context, *, data: InvoiceCreate) -> InvoiceOut:
     """Make the draft invoice of a receipted order (R9-R12), with carried-forward quantities."""
-    order = orders.load(session, order_id)
-    workflows.fire(
-        session,
-        orders.MACHINE,
-        order,
-        "invoice",
-        actor=actor,
-        context=OrderContext(order=order, today=today),
-    )
-    receipt = receipts.load(session, order_id)
+    order = orders.load(session, data.order_id)
+    ctx.fire(session, order, "invoice")
+    receipt = receipts.load(session, order.id)
     drafts = _received_drafts(order, receipt)
     carried = _take_carry_forwards(session, order.customer_id)
     drafts += [
@@ -125,9 +108,7 @@ def create(
         for cf in carried
     ]
     if not drafts:
-        raise Conflict(
-            "nothing was received on this order: there is nothing to invoice", field="order_id"
-        )
+        raise Conflict("invoice.nothing_received", field="order_id", order_id=order.id)
     customer, contract = order.customer, order.contract
     on_invoice = customer.discount_mode == "on_invoice"
     lines = build_lines(
@@ -137,23 +118,27 @@ def create(
         on_invoice=on_invoice,
     )
     invoice = Invoice(
-        invoice_no=document_number(session, "IV", today.year),
+        invoice_no=document_number(session, "IV", ctx.today.year),
         kind="blue",
         customer=customer,
         order=order,
-        state=workflows[MACHINE].initial,
         remark=remark(order, receipt),
         prices_include_tax=contract.prices_include_tax,
         delivery_route=customer.invoice_delivery,
-        delivery_address=(customer.settlement_centre_address or "")
-        if customer.invoice_delivery == "settlement_centre"
-        else f"{customer.branch} finance",
-        created_by=actor.username,
+        delivery_address=delivery_address(customer),
+        created_by=ctx.actor.username,
         lines=lines,
     )
-    set_totals(invoice, lines, max_lines=max_lines)
-    session.add(invoice)
-    session.flush()
+    set_totals(invoice, lines, max_lines=ctx.settings.invoice_max_lines)
+    ctx.create(
+        session,
+        invoice,
+        payload={
+            "order_id": order.id,
+            "total": invoice.total,
+            "carried_forward": [cf.id for cf in carried],
+        },
+    )
     for cf in carried:
         cf.state, cf.invoice_id = "invoiced", invoice.id
     if not on_invoice and contract.discount_rate > 0:
@@ -167,154 +152,93 @@ def create(
                 discount_order_no=order.discount_order_no,
             )
         )
-    journal.append(
-        session,
-        entity_type=MACHINE,
-        entity_id=invoice.id,
-        trigger="create",
-        from_state=None,
-        to_state=invoice.state,
-        actor=actor.username,
-        payload={
-            "order_id": order.id,
-            "total": invoice.total,
-            "carried_forward": [cf.id for cf in carried],
-        },
-    )
-    return invoice
+    return answer(session, ctx, invoice.id)
 
 
-def issue(
-    session: Session,
-    *,
-    actor: Actor,
-    workflows: Workflows,
-    invoice_id: int,
-    fapiao_no: str,
-    fapiao_date: date,
-    today: date,
-    expected_version: int | None = None,
-) -> Invoice:
+def issue(session: Session, ctx: Context, *, invoice_id: int, data: InvoiceIssue) -> InvoiceOut:
     """The tax system issued it; a red invoice's issue voids the invoice it reverses."""
     invoice = load(session, invoice_id)
-    workflows.fire(
+    ctx.fire(
         session,
-        MACHINE,
         invoice,
         "issue",
-        actor=actor,
-        expected_version=expected_version,
-        payload={"fapiao_no": fapiao_no, "fapiao_date": fapiao_date},
+        payload={"fapiao_no": data.fapiao_no, "fapiao_date": data.fapiao_date},
+        if_match=True,
     )
-    if fapiao_date > today:
-        raise Invalid(f"fapiao date {fapiao_date} is in the future", field="fapiao_date")
-    clash = session.scalar(select(Invoice.id).where(Invoice.fapiao_no == fapiao_no))
+    if data.fapiao_date > ctx.today:
+        raise Invalid("invoice.date_in_future", field="fapiao_date", day=data.fapiao_date)
+    clash = session.scalar(select(Invoice.id).where(Invoice.fapiao_no == data.fapiao_no))
     if clash is not None:
         raise Conflict(
-            f"fapiao {fapiao_no} is already recorded on invoice {clash}", field="fapiao_no"
+            "invoice.fapiao_already_recorded",
+            field="fapiao_no",
+            fapiao_no=data.fapiao_no,
+            invoice_id=clash,
         )
-    invoice.fapiao_no, invoice.fapiao_date = fapiao_no, fapiao_date
+    invoice.fapiao_no, invoice.fapiao_date = data.fapiao_no, data.fapiao_date
     if invoice.kind == "red" and invoice.original_id is not None:
         original = load(session, invoice.original_id)
-        workflows.fire(
+        ctx.fire(
             session,
-            MACHINE,
             original,
             "void",
-            actor=actor,
-            payload={"red_invoice": invoice.invoice_no, "fapiao_no": fapiao_no},
+            payload={"red_invoice": invoice.invoice_no, "fapiao_no": data.fapiao_no},
         )
     try:
         session.flush()
     except IntegrityError:
         raise Conflict(
-            f"fapiao {fapiao_no} was recorded at the same moment", field="fapiao_no"
+            "invoice.fapiao_recorded_concurrently", field="fapiao_no", fapiao_no=data.fapiao_no
         ) from None
-    return invoice
+    return answer(session, ctx, invoice.id)
 
 
-def send(
-    session: Session,
-    *,
-    actor: Actor,
-    workflows: Workflows,
-    invoice_id: int,
-    sent_on: date,
-    tracking_no: str | None,
-    today: date,
-    expected_version: int | None = None,
-) -> Invoice:
+def send(session: Session, ctx: Context, *, invoice_id: int, data: InvoiceSend) -> InvoiceOut:
     """R13: to the branch finance, or straight to the customer's settlement centre."""
     invoice = load(session, invoice_id)
-    workflows.fire(
+    ctx.fire(
         session,
-        MACHINE,
         invoice,
         "send",
-        actor=actor,
-        expected_version=expected_version,
         payload={
-            "sent_on": sent_on,
+            "sent_on": data.sent_on,
             "route": invoice.delivery_route,
             "address": invoice.delivery_address,
-            "tracking_no": tracking_no,
+            "tracking_no": data.tracking_no,
         },
+        if_match=True,
     )
-    _not_before(sent_on, invoice.fapiao_date, "sent_on", "the fapiao date", today)
-    invoice.sent_on, invoice.tracking_no = sent_on, tracking_no
-    return invoice
+    _not_before(data.sent_on, invoice.fapiao_date, "sent_on", ctx.today)
+    invoice.sent_on, invoice.tracking_no = data.sent_on, data.tracking_no
+    return answer(session, ctx, invoice.id)
 
 
-def sign(
-    session: Session,
-    *,
-    actor: Actor,
-    workflows: Workflows,
-    invoice_id: int,
-    signed_on: date,
-    signed_by: str,
-    today: date,
-    expected_version: int | None = None,
-) -> Invoice:
+def sign(session: Session, ctx: Context, *, invoice_id: int, data: InvoiceSign) -> InvoiceOut:
     """The customer signed for the invoice (R23 needs it before settlement)."""
     invoice = load(session, invoice_id)
-    workflows.fire(
+    ctx.fire(
         session,
-        MACHINE,
         invoice,
         "sign",
-        actor=actor,
-        expected_version=expected_version,
-        payload={"signed_on": signed_on, "signed_by": signed_by},
+        payload={"signed_on": data.signed_on, "signed_by": data.signed_by},
+        if_match=True,
     )
-    _not_before(
-        signed_on, invoice.sent_on or invoice.fapiao_date, "signed_on", "the day it was sent", today
-    )
-    invoice.signed_on, invoice.signed_by = signed_on, signed_by
-    return invoice
+    _not_before(data.signed_on, invoice.sent_on or invoice.fapiao_date, "signed_on", ctx.today)
+    invoice.signed_on, invoice.signed_by = data.signed_on, data.signed_by
+    return answer(session, ctx, invoice.id)
 
 
-def _not_before(day: date, earliest: date | None, field: str, what: str, today: date) -> None:
+def _not_before(day: date, earliest: date | None, field: str, today: date) -> None:
     if day > today:
-        raise Invalid(f"{day} is in the future", field=field)
+        raise Invalid("invoice.date_in_future", field=field, day=day)
     if earliest is not None and day < earliest:
-        raise Invalid(f"{day} is before {what} ({earliest})", field=field)
+        raise Invalid("invoice.date_before_previous_step", field=field, day=day, earliest=earliest)
 
 
-def discard(
-    session: Session,
-    *,
-    actor: Actor,
-    workflows: Workflows,
-    invoice_id: int,
-    today: date,
-    expected_version: int | None = None,
-) -> Invoice:
+def discard(session: Session, ctx: Context, *, invoice_id: int) -> InvoiceOut:
     """Throw a draft away: carried-forward quantities wait for the next invoice again."""
     invoice = load(session, invoice_id)
-    workflows.fire(
-        session, MACHINE, invoice, "discard", actor=actor, expected_version=expected_version
-    )
+    ctx.fire(session, invoice, "discard", if_match=True)
     for cf in session.scalars(select(CarryForward).where(CarryForward.invoice_id == invoice.id)):
         cf.state, cf.invoice_id = "pending", None
     for credit in session.scalars(
@@ -329,14 +253,7 @@ def discard(
             original.replaced_by_id = None
     else:
         order = orders.load(session, invoice.order_id)
-        workflows.fire(
-            session,
-            orders.MACHINE,
-            order,
-            "reopen_invoicing",
-            actor=actor,
-            context=OrderContext(order=order, today=today),
-            payload={"discarded_invoice": invoice.invoice_no},
+        ctx.fire(
+            session, order, "reopen_invoicing", payload={"discarded_invoice": invoice.invoice_no}
         )
-    session.flush()
-    return invoice
+    return answer(session, ctx, invoice.id)

@@ -1,4 +1,6 @@
-"""Look-ups of master data by the codes users type; a miss is an error naming the field."""
+"""Reading master data, and look-ups by the codes users type (a miss names the field).
+
+Every feature reads customers, DCs, contracts and items through here."""
 
 from __future__ import annotations
 
@@ -7,14 +9,16 @@ from datetime import date
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
+from service.context import Context
 from service.errors import Invalid
-from service.masterdata.models import Contract, Customer, Item, Warehouse
+from service.masterdata.models import Contract, ContractPrice, Customer, Item, Warehouse
+from service.masterdata.schemas import ContractOut, ContractPriceOut, CustomerOut, ItemOut
 
 
 def customer_by_code(session: Session, code: str, *, field: str = "customer_code") -> Customer:
     customer = session.scalar(select(Customer).where(Customer.code == code))
     if customer is None:
-        raise Invalid(f"unknown customer {code!r}", field=field)
+        raise Invalid("customer.unknown", field=field, customer_code=code)
     return customer
 
 
@@ -25,7 +29,7 @@ def warehouse_by_code(
         select(Warehouse).where(Warehouse.customer_id == customer.id, Warehouse.code == code)
     )
     if warehouse is None:
-        raise Invalid(f"customer {customer.code} has no receiving DC {code!r}", field=field)
+        raise Invalid("customer.no_such_dc", field=field, customer=customer.code, dc_code=code)
     return warehouse
 
 
@@ -49,7 +53,52 @@ def contract_in_force(
         .limit(1)
     )
     if contract is None:
-        raise Invalid(
-            f"customer {customer.code} has no purchase contract in force on {day}", field=field
-        )
+        raise Invalid("customer.no_contract_in_force", field=field, customer=customer.code, day=day)
     return contract
+
+
+def customer_out(customer: Customer) -> CustomerOut:
+    return CustomerOut.model_validate(customer)
+
+
+def contract_out(contract: Contract) -> ContractOut:
+    return ContractOut(
+        id=contract.id,
+        customer_code=contract.customer.code,
+        contract_no=contract.contract_no,
+        valid_from=contract.valid_from,
+        valid_to=contract.valid_to,
+        discount_rate=contract.discount_rate,
+        rebate_terms=contract.rebate_terms,
+        prices_include_tax=contract.prices_include_tax,
+        prices=[
+            ContractPriceOut(item_code=p.item.code, unit_price=p.unit_price)
+            for p in sorted(contract.prices, key=lambda p: p.item.code)
+        ],
+    )
+
+
+def customers(session: Session, _ctx: Context) -> list[CustomerOut]:
+    found = session.scalars(
+        select(Customer).options(selectinload(Customer.warehouses)).order_by(Customer.code)
+    )
+    return [customer_out(c) for c in found]
+
+
+def customer(session: Session, _ctx: Context, *, code: str) -> CustomerOut:
+    return customer_out(customer_by_code(session, code, field="code"))
+
+
+def contracts(session: Session, _ctx: Context, *, code: str) -> list[ContractOut]:
+    owner = customer_by_code(session, code, field="code")
+    found = session.scalars(
+        select(Contract)
+        .where(Contract.customer_id == owner.id)
+        .options(selectinload(Contract.prices).joinedload(ContractPrice.item))
+        .order_by(Contract.valid_from)
+    )
+    return [contract_out(c) for c in found]
+
+
+def items(session: Session, _ctx: Context) -> list[ItemOut]:
+    return [ItemOut.model_validate(i) for i in session.scalars(select(Item).order_by(Item.code))]

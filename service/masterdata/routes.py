@@ -5,13 +5,9 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Depends
-from fastapi.responses import JSONResponse
-from sqlalchemy import select
-from sqlalchemy.orm import Session
 
-from service.http import Call, Ctx, CurrentActor, creating
+from service.http import Call, Reader, creating
 from service.masterdata import queries, usecases
-from service.masterdata.models import Item
 from service.masterdata.schemas import (
     ContractIn,
     ContractOut,
@@ -25,55 +21,36 @@ router = APIRouter(tags=["master data"])
 KeeperCreate = Annotated[Call, Depends(creating("hq", "admin"))]
 
 
-@router.get("/customers", response_model=list[CustomerOut])
-def list_customers(ctx: Ctx, _actor: CurrentActor) -> list[CustomerOut]:
-    with ctx.db.read() as session:
-        return [usecases.customer_out(c) for c in usecases.list_customers(session)]
+@router.get("/customers", summary="Customers with their receiving DCs")
+async def list_customers(read: Reader) -> list[CustomerOut]:
+    return await read.run(queries.customers)
 
 
-@router.get("/customers/{code}", response_model=CustomerOut)
-def get_customer(code: str, ctx: Ctx, _actor: CurrentActor) -> CustomerOut:
-    with ctx.db.read() as session:
-        return usecases.customer_out(queries.customer_by_code(session, code, field="code"))
+@router.get("/customers/{code}", summary="One customer")
+async def get_customer(code: str, read: Reader) -> CustomerOut:
+    return await read.run(queries.customer, code=code)
 
 
-@router.post("/customers", status_code=201, response_model=CustomerOut)
-def create_customer(body: CustomerIn, call: KeeperCreate) -> JSONResponse:
-    def work(session: Session) -> object:
-        customer = usecases.create_customer(session, body)
-        return usecases.customer_out(customer).model_dump(mode="json")
-
-    return call.respond(work, body=body.model_dump(mode="json"), status_code=201)
+@router.post("/customers", status_code=201, summary="Add a customer (HQ)")
+async def create_customer(body: CustomerIn, call: KeeperCreate) -> CustomerOut:
+    return await call.run(usecases.create_customer, data=body)
 
 
-@router.get("/customers/{code}/contracts", response_model=list[ContractOut])
-def list_contracts(code: str, ctx: Ctx, _actor: CurrentActor) -> list[ContractOut]:
-    with ctx.db.read() as session:
-        customer = queries.customer_by_code(session, code, field="code")
-        return [usecases.contract_out(c) for c in usecases.list_contracts(session, customer)]
+@router.get("/customers/{code}/contracts", summary="A customer's purchase contracts")
+async def list_contracts(code: str, read: Reader) -> list[ContractOut]:
+    return await read.run(queries.contracts, code=code)
 
 
-@router.post("/contracts", status_code=201, response_model=ContractOut)
-def create_contract(body: ContractIn, call: KeeperCreate) -> JSONResponse:
-    def work(session: Session) -> object:
-        return usecases.contract_out(usecases.create_contract(session, body)).model_dump(
-            mode="json"
-        )
-
-    return call.respond(work, body=body.model_dump(mode="json"), status_code=201)
+@router.post("/contracts", status_code=201, summary="Add a purchase contract with its prices (HQ)")
+async def create_contract(body: ContractIn, call: KeeperCreate) -> ContractOut:
+    return await call.run(usecases.create_contract, data=body)
 
 
-@router.get("/items", response_model=list[ItemOut])
-def list_items(ctx: Ctx, _actor: CurrentActor) -> list[ItemOut]:
-    with ctx.db.read() as session:
-        return [
-            ItemOut.model_validate(i) for i in session.scalars(select(Item).order_by(Item.code))
-        ]
+@router.get("/items", summary="Items (models) with their VAT rates")
+async def list_items(read: Reader) -> list[ItemOut]:
+    return await read.run(queries.items)
 
 
-@router.post("/items", status_code=201, response_model=ItemOut)
-def create_item(body: ItemIn, call: KeeperCreate) -> JSONResponse:
-    def work(session: Session) -> object:
-        return ItemOut.model_validate(usecases.create_item(session, body)).model_dump(mode="json")
-
-    return call.respond(work, body=body.model_dump(mode="json"), status_code=201)
+@router.post("/items", status_code=201, summary="Add an item (HQ)")
+async def create_item(body: ItemIn, call: KeeperCreate) -> ItemOut:
+    return await call.run(usecases.create_item, data=body)

@@ -7,8 +7,9 @@ from decimal import Decimal
 from typing import Literal
 
 from pydantic import Field, model_validator
+from pydantic_core import PydanticCustomError
 
-from service.schemas import Code, Request, Response
+from service.schemas import Code, Money, Name, Rate, Request, Response, Text
 
 Grade = Literal["A", "B", "C"]
 ReturnCreditMethod = Literal["red_letter", "customer_blue_invoice", "next_invoice_deduction"]
@@ -16,8 +17,8 @@ ReturnCreditMethod = Literal["red_letter", "customer_blue_invoice", "next_invoic
 
 class WarehouseIn(Request):
     code: Code
-    name: str = Field(min_length=1, max_length=200)
-    address: str = ""
+    name: Name
+    address: Text = ""
 
 
 class WarehouseOut(Response):
@@ -28,16 +29,16 @@ class WarehouseOut(Response):
 
 class CustomerIn(Request):
     code: Code
-    name: str = Field(min_length=1, max_length=200)
-    branch: str = ""
+    name: Name
+    branch: Text = Field(default="", description="the supplier branch that serves the customer")
     grade: Grade
-    credit_limit: Decimal = Field(ge=0, max_digits=16, decimal_places=2)
+    credit_limit: Money = Field(ge=0)
     payment_term_days: int = Field(ge=0, le=365)
     settlement_kind: Literal["monthly_day", "term_from_receipt"]
     settlement_day: int | None = Field(default=None, ge=1, le=28)
     reconciliation_lead_days: int = Field(default=3, ge=1, le=15)
     invoice_delivery: Literal["branch", "settlement_centre"] = "branch"
-    settlement_centre_address: str | None = None
+    settlement_centre_address: Text | None = None
     discount_mode: Literal["on_invoice", "receipt_offset", "red_letter"] = "on_invoice"
     return_credit_methods: list[ReturnCreditMethod] = ["red_letter"]  # noqa: RUF012 (copied per instance)
     warehouses: list[WarehouseIn] = Field(default_factory=list)
@@ -45,10 +46,14 @@ class CustomerIn(Request):
     @model_validator(mode="after")
     def _consistent(self) -> CustomerIn:
         if self.settlement_kind == "monthly_day" and self.settlement_day is None:
-            raise ValueError("settlement_day is required when settlement_kind is monthly_day")
+            raise PydanticCustomError(
+                "customer.settlement_day_required",
+                "settlement_day is required when settlement_kind is monthly_day",
+            )
         if self.invoice_delivery == "settlement_centre" and not self.settlement_centre_address:
-            raise ValueError(
-                "settlement_centre_address is required when invoices go to the settlement centre"
+            raise PydanticCustomError(
+                "customer.settlement_centre_address_required",
+                "settlement_centre_address is required when invoices go to the settlement centre",
             )
         return self
 
@@ -74,9 +79,9 @@ class CustomerOut(Response):
 
 class ItemIn(Request):
     code: Code
-    name: str = Field(min_length=1, max_length=200)
-    unit: str = Field(default="台", min_length=1, max_length=16)
-    tax_rate: Decimal = Field(default=Decimal("0.13"), ge=0, lt=1, decimal_places=4)
+    name: Name
+    unit: Code = Field(default="台", max_length=16)
+    tax_rate: Rate = Field(default=Decimal("0.1300"), ge=0, lt=1)
 
 
 class ItemOut(Response):
@@ -89,7 +94,7 @@ class ItemOut(Response):
 
 class ContractPriceIn(Request):
     item_code: Code
-    unit_price: Decimal = Field(gt=0, max_digits=16, decimal_places=2)
+    unit_price: Money = Field(gt=0)
 
 
 class ContractIn(Request):
@@ -97,15 +102,17 @@ class ContractIn(Request):
     contract_no: Code
     valid_from: date
     valid_to: date
-    discount_rate: Decimal = Field(default=Decimal("0"), ge=0, lt=1, decimal_places=4)
-    rebate_terms: str = ""
+    discount_rate: Rate = Field(default=Decimal("0.0000"), ge=0, lt=1)
+    rebate_terms: Text = ""
     prices_include_tax: bool = True
     prices: list[ContractPriceIn] = Field(min_length=1)
 
     @model_validator(mode="after")
     def _validity(self) -> ContractIn:
         if self.valid_from > self.valid_to:
-            raise ValueError("valid_from must not be after valid_to")
+            raise PydanticCustomError(
+                "contract.valid_from_after_valid_to", "valid_from must not be after valid_to"
+            )
         return self
 
 

@@ -2,36 +2,32 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import date
-
 from service.orders.models import Order
+from workflows import GuardContext, Refusal
 
 
-@dataclass(frozen=True)
-class OrderContext:
-    order: Order
-    today: date
-
-
-def customer_active(ctx: OrderContext) -> str | None:
-    customer = ctx.order.customer
+def customer_active(ctx: GuardContext) -> Refusal | None:
+    order: Order = ctx.document
+    customer = order.customer
     if customer.status != "active":
-        return f"customer {customer.code} is {customer.status}"
+        return Refusal.of("order.customer_inactive", customer=customer.code, status=customer.status)
     return None
 
 
-def contract_in_force(ctx: OrderContext) -> str | None:
-    contract = ctx.order.contract
-    if not contract.in_force_on(ctx.order.order_date):
-        return (
-            f"contract {contract.contract_no} was not in force on the order date "
-            f"{ctx.order.order_date} (valid {contract.valid_from} to {contract.valid_to})"
+def contract_in_force(ctx: GuardContext) -> Refusal | None:
+    order: Order = ctx.document
+    contract = order.contract
+    if not contract.in_force_on(order.order_date):
+        return Refusal.of(
+            "order.contract_not_in_force_on_order_date",
+            contract=contract.contract_no,
+            order_date=order.order_date,
+            valid_from=contract.valid_from,
+            valid_to=contract.valid_to,
         )
     if ctx.today > contract.valid_to:
-        return (
-            f"contract {contract.contract_no} expired on {contract.valid_to}; "
-            "renew it before approving new orders"
+        return Refusal.of(
+            "order.contract_expired", contract=contract.contract_no, valid_to=contract.valid_to
         )
     return None
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
+from typing import ClassVar
 
 from sqlalchemy import CheckConstraint, Date, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -15,6 +16,7 @@ from service.masterdata.models import Contract, Customer, Item, Rate, Warehouse
 class Order(Base):
     """One customer PO = one company order = one planned shipment (R2)."""
 
+    __machine__: ClassVar[str] = "order"
     __tablename__ = "orders"
     __table_args__ = (UniqueConstraint("customer_id", "customer_po_no", name="uq_orders_po"),)
 
@@ -39,8 +41,6 @@ class Order(Base):
     lines: Mapped[list[OrderLine]] = relationship(
         back_populates="order", order_by="OrderLine.line_no", cascade="all, delete-orphan"
     )
-
-    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012
 
     @property
     def total_amount(self) -> Decimal:

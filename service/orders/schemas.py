@@ -4,14 +4,11 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Annotated
 
-from pydantic import Field, StringConstraints
+from pydantic import Field
 
 from service.rulesets.schemas import DecisionOut
-from service.schemas import Code, Request, Response
-
-Reason = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000)]
+from service.schemas import Code, Note, Reason, Request, Response
 
 
 class OrderLineIn(Request):
@@ -32,12 +29,12 @@ class OrderCreate(Request):
         default=None,
         description="discount/fee order number, needed where discounts go on the invoice",
     )
-    note: str = Field(default="", max_length=2000)
+    note: Note = ""
     lines: list[OrderLineIn] = Field(min_length=1)
 
 
 class OrderCancel(Request):
-    reason: str = Field(min_length=1, max_length=2000)
+    reason: Reason = Field(description="why the order is withdrawn; required")
 
 
 class OrderLineOut(Response):

@@ -28,22 +28,19 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date
 from pathlib import Path
 
 from pydantic import ValidationError
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import Session, aliased
-from sqlalchemy.orm.exc import StaleDataError
 
-from service.attachments import usecases as attachments
+from service import evidence
 from service.auth.models import User
 from service.auth.tokens import Actor
-from service.db import Database
+from service.context import Context
 from service.errors import DomainError, Forbidden, NotFound
 from service.masterdata.models import Item
-from service.orders import usecases as orders
 from service.orders.models import Order, OrderLine
 from service.receipts import posting
 from service.receipts.importfile import (
@@ -62,7 +59,7 @@ from service.receipts.importreport import (
 )
 from service.receipts.models import Receipt, ReceiptLine
 from service.receipts.schemas import ReceiptCreate
-from service.workflow import Workflows
+from service.runtime import Runtime
 from workflows import WorkflowError
 
 TRIGGER = "post_receipt"
@@ -74,47 +71,45 @@ class _Run:
     """What posting one chunk needs: its transaction, who posts, and what is known so far."""
 
     session: Session
-    actor: Actor
-    workflows: Workflows
-    today: date
-    max_scan_bytes: int
+    ctx: Context
     scans: dict[str, bytes]
     stored: dict[str, int]
     booked: dict[int, Receipt] = field(default_factory=dict)
     posted: dict[int, int] = field(default_factory=dict)
 
 
-def importing_actor(session: Session, username: str, workflows: Workflows) -> Actor:
+def importing_actor(session: Session, username: str, runtime: Runtime) -> Actor:
     """The active user who may post receipts (the roles come from the order lifecycle YAML)."""
     user = session.scalar(select(User).where(User.username == username))
     if user is None:
-        raise NotFound(f"no user {username!r}; create one with `o2c users add`", field="--user")
+        raise NotFound("receipt.import_user_unknown", field="--user", username=username)
     if not user.active:
-        raise Forbidden(f"user {username!r} is inactive", field="--user")
-    needed = workflows[orders.MACHINE].roles_for(TRIGGER)
+        raise Forbidden("receipt.import_user_inactive", field="--user", username=username)
+    needed = runtime.workflows.flow(Order).roles_for(TRIGGER)
     if not needed.intersection(user.roles):
         raise Forbidden(
-            f"user {username!r} has the role(s) {', '.join(user.roles)}; posting receipts "
-            f"needs one of: {', '.join(sorted(needed))}",
+            "receipt.import_role_required",
             field="--user",
+            username=username,
+            roles=list(user.roles),
+            required_roles=sorted(needed),
         )
     return Actor(user_id=user.id, username=user.username, roles=frozenset(user.roles))
 
 
 def import_receipts(
-    db: Database,
+    runtime: Runtime,
     *,
     path: Path,
     username: str,
-    workflows: Workflows,
-    today: date,
-    max_scan_bytes: int,
     chunk_size: int = 200,
     progress: Progress | None = None,
 ) -> ImportReport:
     """Post every good receipt of the file as `username`; report each row's outcome."""
+    db = runtime.db
     with db.read() as session:
-        actor = importing_actor(session, username, workflows)
+        actor = importing_actor(session, username, runtime)
+    ctx = runtime.for_actor(actor)
     receipts = read_file(path)
     report = ImportReport()
     stored: dict[str, int] = {}
@@ -124,7 +119,7 @@ def import_receipts(
         results: list[Done] = []
         try:
             with db.write() as session:
-                run = _Run(session, actor, workflows, today, max_scan_bytes, scans, dict(stored))
+                run = _Run(session, ctx, scans, dict(stored))
                 known = _preload(run, {r.order_no for r in chunk})
                 for done, receipt in enumerate(chunk, start + 1):
                     results.append(_one(run, receipt, known.get(receipt.order_no)))
@@ -190,18 +185,17 @@ def _one(run: _Run, receipt: FileReceipt, order_id: int | None) -> Done:
     try:
         with run.session.begin_nested():
             if fresh:
-                run.stored[sha] = attachments.store(
+                run.stored[sha] = evidence.store(
                     run.session,
-                    actor=run.actor,
+                    uploaded_by=run.ctx.actor.username,
                     filename=Path(name).name,
                     content_type=content_type(name),
                     content=run.scans[name],
-                    max_bytes=run.max_scan_bytes,
+                    max_bytes=run.ctx.settings.max_attachment_bytes,
                 ).id
             posted = posting.post(
                 run.session,
-                actor=run.actor,
-                workflows=run.workflows,
+                run.ctx,
                 order_id=order_id,
                 data=ReceiptCreate.model_validate(
                     {
@@ -211,9 +205,8 @@ def _one(run: _Run, receipt: FileReceipt, order_id: int | None) -> Done:
                         "evidence": [run.stored[sha]],
                     }
                 ),
-                today=run.today,
             )
-    except (DomainError, WorkflowError, ValidationError, StaleDataError, IntegrityError) as exc:
+    except (DomainError, WorkflowError, ValidationError, IntegrityError) as exc:
         if fresh:
             run.stored.pop(sha, None)
         again = run.session.scalar(select(Receipt).where(Receipt.order_id == order_id))

@@ -12,7 +12,7 @@ from typing import Literal
 
 from pydantic import ValidationError
 
-from service.errors import DomainError
+from service.errors import DomainError, from_workflow
 from service.receipts.importfile import FileReceipt, Row
 from workflows import WorkflowError
 
@@ -76,10 +76,9 @@ def blame(exc: Exception) -> list[tuple[int, str, str]]:
             ("".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in e["loc"]), e["msg"])
             for e in exc.errors()
         ]
-    elif isinstance(exc, DomainError):
-        found = [(e["field"], e["reason"]) for e in exc.errors] or [("", exc.detail)]
-    elif isinstance(exc, WorkflowError):
-        found = [("", str(exc))]
+    elif isinstance(exc, DomainError | WorkflowError):
+        error = exc if isinstance(exc, DomainError) else from_workflow(exc)
+        found = [(e.field, e.reason()) for e in error.errors] or [("", error.detail)]
     else:
         found = [("", "the order was changed by someone else at the same moment; rerun the file")]
     blamed = []

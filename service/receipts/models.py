@@ -7,8 +7,8 @@ from datetime import date, datetime
 from sqlalchemy import CheckConstraint, Date, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from service.attachments.models import Attachment
 from service.db import Base, UTCDateTime, utcnow
+from service.evidence import Attachment
 from service.masterdata.models import Item
 from service.orders.models import Order, OrderLine
 from service.shipments.models import Shipment

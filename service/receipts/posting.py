@@ -13,32 +13,26 @@ import logging
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Any
 
 from sqlalchemy import Connection, bindparam, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from service.attachments.models import Attachment
-from service.auth.tokens import Actor
-from service.carriers.deadline import CARRIER_RECEIPT_OVERDUE, report_deadline
+from service.carriers.queries import CARRIER_RECEIPT_OVERDUE, report_deadline
+from service.context import Context
 from service.db import table_of, utcnow
 from service.errors import Conflict, Invalid, NotFound
+from service.evidence import Attachment
 from service.masterdata.models import Item
-from service.orders import usecases as orders
-from service.orders.guards import OrderContext
 from service.orders.models import Order, OrderLine
 from service.receipts.models import Receipt, ReceiptAttachment, ReceiptException, ReceiptLine
-from service.receipts.schemas import (
-    AttachmentRef,
-    ReceiptCreate,
-    ReceiptExceptionOut,
-    ReceiptLineOut,
-    ReceiptOut,
-)
+from service.receipts.queries import receipt_out
+from service.receipts.schemas import ReceiptCreate, ReceiptOut
+from service.scheduler.tasks import resolve_for_subject
 from service.shipments.models import Shipment, ShipmentLine
-from service.tasks.usecases import resolve_for_subject
 from service.workdays import CalendarGap
-from service.workflow import Workflows
+from service.workflow import RowRef
 
 log = logging.getLogger("o2c.receipts")
 TRIGGER = "post_receipt"
@@ -79,18 +73,18 @@ class _Received:
 # request on this path.
 _LOAD = (
     select(
-        Order.id,
+        Order.id.label("order_id"),
         Order.state,
         Order.version,
         Order.customer_id,
-        OrderLine.id,
+        OrderLine.id.label("line_id"),
         OrderLine.line_no,
         OrderLine.item_id,
-        Item.code,
-        Shipment.id,
+        Item.code.label("item_code"),
+        Shipment.id.label("shipment_id"),
         Shipment.shipped_on,
         Shipment.warehouse_kind,
-        ShipmentLine.quantity,
+        ShipmentLine.quantity.label("shipped"),
     )
     .join(OrderLine, OrderLine.order_id == Order.id)
     .join(Item, Item.id == OrderLine.item_id)
@@ -123,18 +117,24 @@ _INSERT_EVIDENCE = insert(table_of(ReceiptAttachment))
 def _load(connection: Connection, order_id: int) -> _Order:
     rows = connection.execute(_LOAD, {"order_id": order_id}).all()
     if not rows:
-        raise NotFound(f"no order {order_id}", field="order_id")
+        raise NotFound("order.not_found", field="order_id", order_id=order_id)
     first = rows[0]
     return _Order(
-        id=first[0],
-        state=first[1],
-        version=first[2],
-        customer_id=first[3],
-        shipment_id=first[8],
-        shipped_on=first[9],
-        warehouse_kind=first[10],
+        id=first.order_id,
+        state=first.state,
+        version=first.version,
+        customer_id=first.customer_id,
+        shipment_id=first.shipment_id,
+        shipped_on=first.shipped_on,
+        warehouse_kind=first.warehouse_kind,
         lines={
-            r[5]: _Line(id=r[4], line_no=r[5], item_id=r[6], item_code=r[7], shipped=r[11] or 0)
+            r.line_no: _Line(
+                id=r.line_id,
+                line_no=r.line_no,
+                item_id=r.item_id,
+                item_code=r.item_code,
+                shipped=r.shipped or 0,
+            )
             for r in rows
         },
     )
@@ -151,33 +151,37 @@ def _received(connection: Connection, order: _Order, data: ReceiptCreate) -> lis
         field = f"lines[{index}]"
         line = order.lines.get(line_in.line_no)
         if line is None:
-            raise Invalid(f"order has no line {line_in.line_no}", field=f"{field}.line_no")
+            raise Invalid(
+                "receipt.no_such_order_line", field=f"{field}.line_no", line_no=line_in.line_no
+            )
         item_id, item_code = line.item_id, line.item_code
         if line_in.item_code is not None:
             if line_in.item_code not in items:
-                raise Invalid(f"unknown item {line_in.item_code!r}", field=f"{field}.item_code")
+                raise Invalid(
+                    "item.unknown", field=f"{field}.item_code", item_code=line_in.item_code
+                )
             item_id, item_code = items[line_in.item_code], line_in.item_code
         if (line.line_no, item_id) in seen:
             raise Invalid(
-                f"line {line.line_no} with item {item_code} is given twice",
+                "receipt.line_given_twice",
                 field=f"{field}.line_no",
+                line_no=line.line_no,
+                item_code=item_code,
             )
         seen.add((line.line_no, item_id))
         totals[line.line_no] += line_in.received_qty
         if totals[line.line_no] > line.shipped:
             raise Invalid(
-                f"received {totals[line.line_no]} exceeds the {line.shipped} shipped on "
-                f"line {line.line_no}",
+                "receipt.quantity_exceeds_shipped",
                 field=f"{field}.received_qty",
+                received=totals[line.line_no],
+                shipped=line.shipped,
+                line_no=line.line_no,
             )
         result.append(_Received(line, item_id, item_code, line_in.received_qty))
     missing = [no for no, ln in sorted(order.lines.items()) if ln.shipped and no not in totals]
     if missing:
-        raise Invalid(
-            f"line(s) {', '.join(map(str, missing))} were shipped but are not on the receipt; "
-            "state 0 where nothing was received",
-            field="lines",
-        )
+        raise Invalid("receipt.shipped_lines_missing", field="lines", line_nos=missing)
     return result
 
 
@@ -206,23 +210,22 @@ class _Exception:
             "created_at": created_at,
         }
 
-    def out(
-        self, exception_id: int, order_id: int, receipt_no: str, created_at: datetime
-    ) -> ReceiptExceptionOut:
-        return ReceiptExceptionOut(
-            id=exception_id,
-            order_id=order_id,
-            receipt_no=receipt_no,
-            kind=self.kind,
-            line_no=self.line.line_no,
-            expected_item_code=self.line.item_code,
-            received_item_code=self.received_item_code,
-            shipped_qty=self.line.shipped,
-            received_qty=self.received_qty,
-            quantity=self.quantity,
-            state="open",
-            created_at=created_at,
-        )
+    def shown(self, exception_id: int, order_id: int, receipt_no: str, at: datetime) -> Any:
+        """As the receipt answer names it (see `queries.receipt_out`)."""
+        return {
+            "id": exception_id,
+            "order_id": order_id,
+            "receipt_no": receipt_no,
+            "kind": self.kind,
+            "line_no": self.line.line_no,
+            "expected_item_code": self.line.item_code,
+            "received_item_code": self.received_item_code,
+            "shipped_qty": self.line.shipped,
+            "received_qty": self.received_qty,
+            "quantity": self.quantity,
+            "state": "open",
+            "created_at": at,
+        }
 
 
 def _exceptions(order: _Order, received: list[_Received]) -> list[_Exception]:
@@ -258,92 +261,83 @@ def _timeliness(
     return deadline, today > deadline
 
 
-def post(
-    session: Session,
-    *,
-    actor: Actor,
-    workflows: Workflows,
-    order_id: int,
-    data: ReceiptCreate,
-    today: date,
-    expected_version: int | None = None,
-) -> ReceiptOut:
+def _check_dates(order: _Order, data: ReceiptCreate, today: date) -> None:
+    if order.shipment_id is None or order.shipped_on is None:
+        raise NotFound("shipment.not_found", field="order_id", order_id=order.id)
+    if data.receipt_date > today:
+        raise Invalid(
+            "receipt.date_in_future", field="receipt_date", receipt_date=data.receipt_date
+        )
+    if data.receipt_date < order.shipped_on:
+        raise Invalid(
+            "receipt.before_shipment",
+            field="receipt_date",
+            receipt_date=data.receipt_date,
+            shipped_on=order.shipped_on,
+        )
+
+
+def post(session: Session, ctx: Context, *, order_id: int, data: ReceiptCreate) -> ReceiptOut:
     """Record received quantities per line; the order becomes `receipted`."""
     # Core statements run on the session's connection: same transaction, no ORM dispatch.
     connection = session.connection()
     order = _load(connection, order_id)
-    flow = workflows[orders.MACHINE]
-    # Guards, if a deployment declares any for posting receipts, see the order as usual.
-    context = None
-    if flow.guards_for(order.state, TRIGGER):
-        context = OrderContext(order=orders.load(session, order_id), today=today)
     # The lifecycle speaks first: a receipt for an order that was not shipped is refused with
     # the state and the allowed triggers. All below is in one transaction: any refusal later
     # rolls this back too.
-    workflows.fire_row(
+    ctx.fire(
         session,
-        orders.MACHINE,
-        Order,
-        entity_id=order.id,
-        state=order.state,
-        version=order.version,
-        trigger=TRIGGER,
-        actor=actor,
-        context=context,
+        RowRef(Order, order.id, order.state, order.version),
+        TRIGGER,
         payload=data.model_dump(mode="json"),
-        expected_version=expected_version,
+        if_match=True,
     )
-    if order.shipment_id is None or order.shipped_on is None:
-        raise NotFound(f"order {order_id} has no shipment", field="order_id")
-    if data.receipt_date > today:
-        raise Invalid(f"receipt date {data.receipt_date} is in the future", field="receipt_date")
-    if data.receipt_date < order.shipped_on:
-        raise Invalid(
-            f"receipt date {data.receipt_date} is before the shipment date {order.shipped_on}",
-            field="receipt_date",
-        )
+    _check_dates(order, data, ctx.today)
     clash = connection.scalar(
         _CLASH, {"customer_id": order.customer_id, "receipt_no": data.receipt_no}
     )
     if clash is not None:
         raise Conflict(
-            f"receipt number {data.receipt_no} is already posted for order {clash}",
+            "receipt.number_already_posted",
             field="receipt_no",
+            receipt_no=data.receipt_no,
+            order_id=clash,
         )
     evidence = {row.id: row for row in connection.execute(_EVIDENCE, {"ids": data.evidence})}
     for index, attachment_id in enumerate(data.evidence):
         if attachment_id not in evidence:
             raise Invalid(
-                f"no attachment {attachment_id}; upload it first", field=f"evidence[{index}]"
+                "evidence.not_found", field=f"evidence[{index}]", attachment_id=attachment_id
             )
     received = _received(connection, order, data)
     exceptions = _exceptions(order, received)
+    internal = order.warehouse_kind == "internal"
     deadline, late = (None, None)
-    if order.warehouse_kind == "internal":
-        deadline, late = _timeliness(data.receipt_date, today, data.receipt_no)
+    if internal:
+        deadline, late = _timeliness(data.receipt_date, ctx.today, data.receipt_no)
     posted_at = utcnow()
+    head: dict[str, Any] = {
+        "order_id": order.id,
+        "receipt_no": data.receipt_no,
+        "receipt_date": data.receipt_date,
+        "note": data.note,
+        "posted_by": ctx.actor.username,
+        "posted_at": posted_at,
+        "reported_on": ctx.today if internal else None,
+        "report_deadline": deadline,
+        "reported_late": late,
+    }
     try:
         receipt_id = connection.execute(
             _INSERT_RECEIPT,
-            {
-                "order_id": order.id,
-                "shipment_id": order.shipment_id,
-                "customer_id": order.customer_id,
-                "receipt_no": data.receipt_no,
-                "receipt_date": data.receipt_date,
-                "note": data.note,
-                "posted_by": actor.username,
-                "posted_at": posted_at,
-                "reported_on": today if order.warehouse_kind == "internal" else None,
-                "report_deadline": deadline,
-                "reported_late": late,
-            },
+            {**head, "shipment_id": order.shipment_id, "customer_id": order.customer_id},
         ).scalar_one()
     except IntegrityError:
         raise Conflict(
-            f"receipt number {data.receipt_no} or a receipt for order {order.id} was posted "
-            "at the same moment",
+            "receipt.posted_concurrently",
             field="receipt_no",
+            receipt_no=data.receipt_no,
+            order_id=order.id,
         ) from None
     connection.execute(
         _INSERT_LINE,
@@ -361,50 +355,37 @@ def post(
     if exceptions:
         exception_ids = list(
             connection.scalars(
-                _INSERT_EXCEPTION,
-                [exc.row(receipt_id, posted_at) for exc in exceptions],
+                _INSERT_EXCEPTION, [exc.row(receipt_id, posted_at) for exc in exceptions]
             )
         )
+    attached = list(dict.fromkeys(data.evidence))
     connection.execute(
         _INSERT_EVIDENCE,
-        [
-            {"receipt_id": receipt_id, "attachment_id": attachment_id}
-            for attachment_id in dict.fromkeys(data.evidence)
-        ],
+        [{"receipt_id": receipt_id, "attachment_id": a} for a in attached],
     )
-    if order.warehouse_kind == "internal":
+    if internal and order.shipment_id is not None:
         resolve_for_subject(
             session,
-            actor=actor,
-            workflows=workflows,
+            ctx,
             kind=CARRIER_RECEIPT_OVERDUE,
             subject_type="shipment",
             subject_id=order.shipment_id,
             note=f"signed receipt {data.receipt_no} posted",
         )
-    return ReceiptOut(
-        id=receipt_id,
-        order_id=order.id,
-        receipt_no=data.receipt_no,
-        receipt_date=data.receipt_date,
-        posted_by=actor.username,
-        posted_at=posted_at,
-        note=data.note,
-        reported_on=today if order.warehouse_kind == "internal" else None,
-        report_deadline=deadline,
-        reported_late=late,
-        lines=[
-            ReceiptLineOut(
-                line_no=e.line.line_no,
-                ordered_item_code=e.line.item_code,
-                received_item_code=e.item_code,
-                received_qty=e.quantity,
-            )
+    return receipt_out(
+        {**head, "id": receipt_id},
+        (
+            {
+                "line_no": e.line.line_no,
+                "ordered_item_code": e.line.item_code,
+                "received_item_code": e.item_code,
+                "received_qty": e.quantity,
+            }
             for e in received
-        ],
-        exceptions=[
-            exc.out(exc_id, order.id, data.receipt_no, posted_at)
+        ),
+        (
+            exc.shown(exc_id, order.id, data.receipt_no, posted_at)
             for exc_id, exc in zip(exception_ids, exceptions, strict=True)
-        ],
-        evidence=[AttachmentRef.model_validate(evidence[a]) for a in dict.fromkeys(data.evidence)],
+        ),
+        (evidence[a] for a in attached),
     )

@@ -6,7 +6,7 @@ from datetime import date, datetime
 
 from pydantic import Field
 
-from service.schemas import Code, Request, Response
+from service.schemas import AttachmentRef, Code, Note, Request, Response
 
 
 class ReceiptLineIn(Request):
@@ -29,7 +29,7 @@ class ReceiptCreate(Request):
     evidence: list[int] = Field(
         min_length=1, description="ids of uploaded attachments: the signed receipt scan or photo"
     )
-    note: str = Field(default="", max_length=2000)
+    note: Note = ""
 
 
 class ReceiptLineOut(Response):
@@ -52,14 +52,6 @@ class ReceiptExceptionOut(Response):
     quantity: int
     state: str
     created_at: datetime
-
-
-class AttachmentRef(Response):
-    id: int
-    sha256: str
-    filename: str
-    content_type: str
-    size: int
 
 
 class ReceiptOut(Response):

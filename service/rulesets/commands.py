@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
 
 from rules import RuleSetError
@@ -9,9 +10,11 @@ from service.clock import business_date
 from service.db import Database
 from service.errors import DomainError
 from service.migrate import SchemaOutdated, assert_current
+from service.plugins import RuleSetBinding
 from service.rulesets import dryrun
 from service.rulesets.registry import RegistryStatus, RuleRegistry
 from service.settings import Settings
+from service.workflow import Workflows
 
 
 class CommandFailed(Exception):
@@ -42,7 +45,13 @@ def status_lines(settings: Settings) -> list[str]:
     return describe(_registry(settings).status(business_date(settings.tz)))
 
 
-def dry_run_lines(settings: Settings, path: Path) -> list[str]:
+def dry_run_lines(
+    settings: Settings,
+    path: Path,
+    *,
+    workflows: Workflows,
+    bindings: Mapping[str, RuleSetBinding],
+) -> list[str]:
     """Dry-run the candidate file against the configured database's open items."""
     try:
         text = path.read_bytes().decode("utf-8")
@@ -55,10 +64,15 @@ def dry_run_lines(settings: Settings, path: Path) -> list[str]:
         candidate = dryrun.parse_candidate(text, file=path.name)
         with db.read() as session:
             report = dryrun.run(
-                session, rules=registry, candidate=candidate, today=business_date(settings.tz)
+                session,
+                rules=registry,
+                workflows=workflows,
+                bindings=bindings,
+                candidate=candidate,
+                today=business_date(settings.tz),
             )
     except (DomainError, SchemaOutdated) as error:
-        raise CommandFailed(getattr(error, "detail", str(error))) from None
+        raise CommandFailed(str(error)) from None
     finally:
         db.dispose()
     return [*report.summary(), "nothing was changed (dry run)"]

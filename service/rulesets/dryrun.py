@@ -7,6 +7,7 @@ distinct combination of inputs), and an item whose facts do not fit is reported,
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -14,19 +15,23 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from rules import Change, Decision, FactError, RuleSet, RuleSetError, dry_run, load_text
+from service.context import RuleSource
 from service.errors import Conflict, Invalid
-from service.rulesets.credit import RuleSource, decision_dict
-from service.rulesets.openitems import OPEN_ITEMS
+from service.plugins import RuleSetBinding
+from service.rulesets.decisions import decision_record
 from service.rulesets.registry import ReloadError
+from service.workflow import Workflows
 
 
 def refused(
-    error: RuleSetError | ReloadError, *, field: str, detail: str = "rule file refused"
+    error: RuleSetError | ReloadError, *, field: str, code: str = "rules.file_refused"
 ) -> Invalid:
     """A refused rule file as a 422 problem naming the file, the rule and the field."""
     return Invalid(
-        f"{detail}: {error.message}",
-        errors=[{"field": field, "reason": error.message}],
+        code,
+        field=field,
+        file=error.file,
+        message=error.message,
         rule_error={
             "file": error.file,
             "rule": error.rule,
@@ -55,8 +60,8 @@ class ItemChange:
     def to_dict(self) -> dict[str, Any]:
         return {
             "item_id": self.item_id,
-            "live": decision_dict(self.live),
-            "candidate": decision_dict(self.candidate),
+            "live": decision_record(self.live),
+            "candidate": decision_record(self.candidate),
         }
 
 
@@ -113,16 +118,27 @@ def _key(facts: dict[str, Any]) -> tuple[tuple[str, Any], ...]:
     )
 
 
-def run(session: Session, *, rules: RuleSource, candidate: RuleSet, today: date) -> DryRunReport:
+def run(
+    session: Session,
+    *,
+    rules: RuleSource,
+    workflows: Workflows,
+    bindings: Mapping[str, RuleSetBinding],
+    candidate: RuleSet,
+    today: date,
+) -> DryRunReport:
     """Decide every open item with the live rule set and the candidate; change nothing."""
-    if candidate.name not in OPEN_ITEMS:
-        raise Invalid(f"no open items are known for rule set {candidate.name!r}", field="yaml")
+    binding = bindings.get(candidate.name)
+    if binding is None:
+        raise Invalid("rules.no_open_items", field="yaml", ruleset=candidate.name)
     try:
         live = rules.in_force(candidate.name, today)
-    except LookupError as error:
-        raise Conflict(f"nothing to compare with: {error}", field="yaml") from None
-    kind, find = OPEN_ITEMS[candidate.name]
-    items = find(session, today)
+    except LookupError:
+        raise Conflict(
+            "rules.nothing_in_force", field="yaml", ruleset=candidate.name, day=today
+        ) from None
+    kind = binding.item_kind
+    items = binding.open_items(session, workflows, today)
     groups: dict[tuple[tuple[str, Any], ...], list[int]] = {}
     facts_of: dict[tuple[tuple[str, Any], ...], dict[str, Any]] = {}
     for item_id, facts in items:

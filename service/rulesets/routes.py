@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import asdict
 from typing import Annotated
 
 from fastapi import APIRouter, Depends
+from fastapi.concurrency import run_in_threadpool
+from sqlalchemy.orm import Session
 
-from service.auth.tokens import Actor
-from service.http import Ctx, CurrentActor, require
+from service.context import Context
+from service.http import Ctx, Read, Reader, reading
+from service.plugins import RuleSetBinding
 from service.rulesets import dryrun
 from service.rulesets.registry import RegistryStatus
 from service.rulesets.schemas import DryRunIn, DryRunOut, RulesStatusOut
@@ -21,42 +25,37 @@ def status_out(status: RegistryStatus) -> RulesStatusOut:
     return RulesStatusOut.model_validate(asdict(status))
 
 
-@router.get("", response_model=RulesStatusOut, summary="Rule-set versions in force, last error")
-def rules_status(ctx: Ctx, _actor: CurrentActor) -> RulesStatusOut:
+@router.get("", summary="Rule-set versions in force, last error")
+async def rules_status(ctx: Ctx, read: Reader) -> RulesStatusOut:
+    await read.actor()
     return status_out(ctx.rules.status(ctx.today()))
 
 
 @router.post(
-    "/reload",
-    response_model=RulesStatusOut,
-    summary="Load the rule files anew; a refused file keeps the rule sets in force (422)",
+    "/reload", summary="Load the rule files anew; a refused file keeps the rule sets in force (422)"
 )
-def reload_rules(
-    ctx: Ctx, _actor: Annotated[Actor, Depends(require("finance", "admin"))]
+async def reload_rules(
+    ctx: Ctx, read: Annotated[Read, Depends(reading("finance", "admin"))]
 ) -> RulesStatusOut:
-    outcome = ctx.rules.reload()
+    await read.actor()
+    outcome = await run_in_threadpool(ctx.rules.reload)
     if outcome.error is not None:
-        raise dryrun.refused(
-            outcome.error,
-            field=outcome.error.file,
-            detail="rule file refused, the rule sets in force stay",
-        )
+        raise dryrun.refused(outcome.error, field=outcome.error.file, code="rules.reload_refused")
     return status_out(ctx.rules.status(ctx.today()))
 
 
-@router.post(
-    "/dry-run",
-    response_model=DryRunOut,
-    summary="What a candidate rule file would decide differently on real open items",
-)
-def dry_run_rules(
-    body: DryRunIn,
-    ctx: Ctx,
-    _actor: Annotated[Actor, Depends(require("finance", "hq", "admin"))],
+def _dry_run(
+    session: Session, ctx: Context, *, body: DryRunIn, bindings: Mapping[str, RuleSetBinding]
 ) -> DryRunOut:
     candidate = dryrun.parse_candidate(body.yaml, file=body.file)
-    with ctx.db.read() as session:
-        report = dryrun.run(session, rules=ctx.rules, candidate=candidate, today=ctx.today())
+    report = dryrun.run(
+        session,
+        rules=ctx.rules,
+        workflows=ctx.workflows,
+        bindings=bindings,
+        candidate=candidate,
+        today=ctx.today,
+    )
     return DryRunOut.model_validate(
         {
             "ruleset": report.ruleset,
@@ -72,3 +71,12 @@ def dry_run_rules(
             "undecided": [{"item_id": i, "reason": why} for i, why in report.undecided],
         }
     )
+
+
+@router.post(
+    "/dry-run", summary="What a candidate rule file would decide differently on real open items"
+)
+async def dry_run_rules(
+    body: DryRunIn, ctx: Ctx, read: Annotated[Read, Depends(reading("finance", "hq", "admin"))]
+) -> DryRunOut:
+    return await read.run(_dry_run, body=body, bindings=ctx.rulesets)

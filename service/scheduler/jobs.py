@@ -1,31 +1,44 @@
-"""Scheduled jobs. Each computes what is due as of a moment with set-based queries and raises
-tasks through the unique task key, so reruns, catch-ups and parallel schedulers are harmless."""
+"""What a scheduled job is: a function of a session and a moment that raises tasks.
+
+Each feature contributes its jobs through its plug-in; the runner calls every job for one
+moment, each in its own transaction. A job computes what is due as of that moment with set-based
+queries and raises tasks through their unique key, so reruns, catch-ups and parallel schedulers
+are harmless.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import exists, select
 from sqlalchemy.orm import Session
 
-from service.carriers.deadline import (
-    CARRIER_RECEIPT_OVERDUE,
-    CARRIER_REPORT_WORKING_DAYS,
-    report_deadline,
-)
 from service.clock import business_date
-from service.masterdata.models import Customer
-from service.orders.models import Order
-from service.shipments.models import Shipment
-from service.tasks.models import Task
-from service.tasks.usecases import NewTask, raise_tasks
-from service.workdays import CalendarGap, add_working_days
+from service.scheduler.tasks import NewTask
+from service.workdays import CalendarGap
+from service.workflow import Workflows
 
 SCHEDULER_ACTOR = "scheduler"
 # Raised for admins, once per year, when deadlines fall in a year the calendar does not know.
 CALENDAR_GAP = "working_calendar_gap"
+
+
+@dataclass(frozen=True)
+class JobRun:
+    """The moment a job runs for, and the machines it raises tasks through."""
+
+    as_of: datetime
+    tz: ZoneInfo
+    workflows: Workflows
+
+    @property
+    def today(self) -> date:
+        return business_date(self.tz, self.as_of)
+
+    def end_of_working_day(self, day: date) -> datetime:
+        return datetime.combine(day, time(18, 0), tzinfo=self.tz)
 
 
 @dataclass
@@ -41,14 +54,12 @@ class JobResult:
         return text + "".join(f"\n  problem: {p}" for p in self.problems)
 
 
-def _end_of_working_day(day: date, tz: ZoneInfo) -> datetime:
-    return datetime.combine(day, time(18, 0), tzinfo=tz)
+Job = Callable[[Session, JobRun], JobResult]
 
 
-def _calendar_gap_task(
-    year: int, gap: CalendarGap, delivered: list[date], today: date, tz: ZoneInfo
-) -> NewTask:
-    """Someone must upgrade the calendar: until then R7 cannot judge these deliveries."""
+def calendar_gap_task(run: JobRun, gap: CalendarGap, waiting: list[date], what: str) -> NewTask:
+    """Someone must upgrade the working-day calendar: until then `what` cannot be judged."""
+    year = gap.day.year
     return NewTask(
         kind=CALENDAR_GAP,
         subject_type="calendar_year",
@@ -56,88 +67,9 @@ def _calendar_gap_task(
         period=str(year),
         owner_role="admin",
         title=(
-            f"The working-day calendar does not know {year}: carrier receipt deadlines (R7) "
-            "cannot be computed; upgrade chinesecalendar"
+            f"The working-day calendar does not know {year}: {what} cannot be computed; "
+            "upgrade chinesecalendar"
         ),
-        due_at=_end_of_working_day(today + timedelta(days=1), tz),
-        detail={"year": year, "first_seen_for_deliveries_of": delivered, "error": str(gap)},
+        due_at=run.end_of_working_day(run.today + timedelta(days=1)),
+        detail={"year": year, "waiting": waiting, "error": str(gap)},
     )
-
-
-def carrier_receipt_overdue(session: Session, *, as_of: datetime, tz: ZoneInfo) -> JobResult:
-    """R7: internal-warehouse deliveries whose signed receipt is not posted 2 working days on."""
-    result = JobResult(CARRIER_RECEIPT_OVERDUE, as_of)
-    today = business_date(tz, as_of)
-    already = exists().where(
-        Task.kind == CARRIER_RECEIPT_OVERDUE,
-        Task.subject_type == "shipment",
-        Task.subject_id == Shipment.id,
-    )
-    # Two working days are at least two calendar days, so SQL narrows the candidates first.
-    rows = session.execute(
-        select(
-            Shipment.id,
-            Shipment.delivered_on,
-            Shipment.carrier,
-            Shipment.shipment_no,
-            Shipment.waybill_no,
-            Order.id.label("order_id"),
-            Order.company_order_no,
-            Order.customer_po_no,
-            Customer.code.label("customer_code"),
-        )
-        .join(Order, Order.id == Shipment.order_id)
-        .join(Customer, Customer.id == Order.customer_id)
-        .where(
-            Shipment.warehouse_kind == "internal",
-            Shipment.delivered_on.is_not(None),
-            Shipment.delivered_on <= today - timedelta(days=CARRIER_REPORT_WORKING_DAYS),
-            Order.state == "shipped",
-            ~already,
-        )
-    ).all()
-    deadlines: dict[date, date] = {}
-    gaps: dict[int, tuple[CalendarGap, list[date]]] = {}
-    for delivered in sorted({row.delivered_on for row in rows}):
-        try:
-            deadlines[delivered] = report_deadline(delivered)
-        except CalendarGap as gap:
-            result.problems.append(f"deliveries of {delivered}: {gap}")
-            gaps.setdefault(gap.day.year, (gap, []))[1].append(delivered)
-    tasks = [_calendar_gap_task(year, gap, days, today, tz) for year, (gap, days) in gaps.items()]
-    for row in rows:
-        deadline = deadlines.get(row.delivered_on)
-        if deadline is None or deadline >= today:
-            continue
-        try:
-            due = _end_of_working_day(add_working_days(today, 1), tz)
-        except CalendarGap:
-            due = _end_of_working_day(today + timedelta(days=1), tz)
-        tasks.append(
-            NewTask(
-                kind=CARRIER_RECEIPT_OVERDUE,
-                subject_type="shipment",
-                subject_id=row.id,
-                period=deadline.isoformat(),
-                owner_role="logistics",
-                title=(
-                    f"Chase {row.carrier} for the signed receipt of order "
-                    f"{row.company_order_no} (delivered {row.delivered_on}, due by {deadline})"
-                ),
-                due_at=due,
-                detail={
-                    "order_id": row.order_id,
-                    "company_order_no": row.company_order_no,
-                    "customer_code": row.customer_code,
-                    "customer_po_no": row.customer_po_no,
-                    "shipment_no": row.shipment_no,
-                    "waybill_no": row.waybill_no,
-                    "carrier": row.carrier,
-                    "delivered_on": row.delivered_on,
-                    "report_deadline": deadline,
-                },
-            )
-        )
-    result.candidates = len(tasks)
-    result.raised = raise_tasks(session, tasks, actor=SCHEDULER_ACTOR)
-    return result

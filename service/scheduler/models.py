@@ -1,13 +1,25 @@
-"""The leader lease (one process runs the stored jobs) and APScheduler's job table."""
+"""The scheduler's tables: the leader lease, APScheduler's job table, and the tasks it raises."""
 
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any, ClassVar
 
-from sqlalchemy import Column, Float, LargeBinary, String, Table, Unicode
+from sqlalchemy import (
+    JSON,
+    Column,
+    Float,
+    Index,
+    LargeBinary,
+    String,
+    Table,
+    Text,
+    Unicode,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
-from service.db import Base, UTCDateTime
+from service.db import Base, UTCDateTime, utcnow
 
 # APScheduler 3's SQLAlchemyJobStore table, declared here so that Alembic owns the schema; the
 # job store's own create(checkfirst=True) then finds it and creates nothing.
@@ -28,3 +40,32 @@ class SchedulerLease(Base):
     name: Mapped[str] = mapped_column(String(64), primary_key=True)
     holder: Mapped[str] = mapped_column(String(200))
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class Task(Base):
+    """Follow-up work raised for a role: one row per (kind, subject, period), however often
+    and by whomever it is raised."""
+
+    __machine__: ClassVar[str] = "task"
+    __tablename__ = "tasks"
+    __table_args__ = (
+        UniqueConstraint("kind", "subject_type", "subject_id", "period", name="uq_tasks_key"),
+        Index("ix_tasks_queue", "owner_role", "state", "due_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(48))
+    subject_type: Mapped[str] = mapped_column(String(32))
+    subject_id: Mapped[int]
+    period: Mapped[str] = mapped_column(String(32))
+    owner_role: Mapped[str] = mapped_column(String(16))
+    title: Mapped[str] = mapped_column(String(300))
+    detail: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    due_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    state: Mapped[str] = mapped_column(String(16), default="open")
+    assignee: Mapped[str | None] = mapped_column(String(64))
+    resolution: Mapped[str] = mapped_column(Text, default="")
+    version: Mapped[int] = mapped_column(default=1)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

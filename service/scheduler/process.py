@@ -15,6 +15,7 @@ import os
 import socket
 import threading
 import uuid
+from collections.abc import Mapping
 from datetime import timedelta
 
 from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
@@ -23,9 +24,11 @@ from sqlalchemy import or_, update
 from sqlalchemy.exc import IntegrityError
 
 from service.db import Database, utcnow
+from service.scheduler.jobs import Job
 from service.scheduler.models import SchedulerLease
 from service.scheduler.runner import run_due
 from service.settings import Settings
+from service.workflow import Workflows
 
 log = logging.getLogger("o2c.scheduler")
 LEASE = "scheduler"
@@ -40,15 +43,25 @@ def scan() -> None:
     if process is None:
         log.warning("scan job fired without an active scheduler; skipped")
         return
-    run_due(process.db, as_of=utcnow(), tz=process.settings.tz)
+    run_due(
+        process.db,
+        jobs=process.jobs,
+        workflows=process.workflows,
+        as_of=utcnow(),
+        tz=process.settings.tz,
+    )
 
 
 class SchedulerProcess:
     """Leader election by lease, and APScheduler while this process leads."""
 
-    def __init__(self, settings: Settings, db: Database) -> None:
+    def __init__(
+        self, settings: Settings, db: Database, *, jobs: Mapping[str, Job], workflows: Workflows
+    ) -> None:
         self.settings = settings
         self.db = db
+        self.jobs = jobs
+        self.workflows = workflows
         self.holder = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
         self.ttl = timedelta(seconds=settings.scheduler_lease_seconds)
         self._stop = threading.Event()

@@ -3,29 +3,31 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Mapping
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from sqlalchemy.orm import Session
-
-from service.carriers.deadline import CARRIER_RECEIPT_OVERDUE
 from service.db import Database
-from service.scheduler import jobs
+from service.scheduler.jobs import Job, JobResult, JobRun
+from service.workflow import Workflows
 
 log = logging.getLogger("o2c.scheduler")
 
-Job = Callable[..., jobs.JobResult]
-JOBS: dict[str, Job] = {CARRIER_RECEIPT_OVERDUE: jobs.carrier_receipt_overdue}
 
-
-def run_due(db: Database, *, as_of: datetime, tz: ZoneInfo) -> list[jobs.JobResult]:
+def run_due(
+    db: Database,
+    *,
+    jobs: Mapping[str, Job],
+    workflows: Workflows,
+    as_of: datetime,
+    tz: ZoneInfo,
+) -> list[JobResult]:
     """Everything due as of `as_of`; safe to run again, late, or from two processes at once."""
+    run = JobRun(as_of=as_of, tz=tz, workflows=workflows)
     results = []
-    for name, job in JOBS.items():
-        session: Session
+    for name, job in jobs.items():
         with db.write() as session:
-            result = job(session, as_of=as_of, tz=tz)
+            result = job(session, run)
         for problem in result.problems:
             log.error("%s: %s", name, problem)
         log.info("%s", result.summary())

@@ -2,28 +2,22 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
-from service.auth.tokens import Actor
-from service.tasks.models import Task
+from service.scheduler.models import Task
+from workflows import GuardContext, Refusal
 
 
-@dataclass(frozen=True)
-class TaskContext:
-    task: Task
-    actor: Actor
-
-
-def holds_owner_role(ctx: TaskContext) -> str | None:
-    if ctx.task.owner_role in ctx.actor.roles or "admin" in ctx.actor.roles:
+def holds_owner_role(ctx: GuardContext) -> Refusal | None:
+    task: Task = ctx.document
+    if task.owner_role in ctx.actor.roles or "admin" in ctx.actor.roles:
         return None
-    return f"task {ctx.task.id} belongs to the {ctx.task.owner_role} role"
+    return Refusal.of("task.owned_by_other_role", task_id=task.id, owner_role=task.owner_role)
 
 
-def is_assignee(ctx: TaskContext) -> str | None:
-    if ctx.task.assignee == ctx.actor.username or "admin" in ctx.actor.roles:
+def is_assignee(ctx: GuardContext) -> Refusal | None:
+    task: Task = ctx.document
+    if task.assignee == ctx.actor.username or "admin" in ctx.actor.roles:
         return None
-    return f"task {ctx.task.id} was taken by {ctx.task.assignee}; only they can do that"
+    return Refusal.of("task.taken_by_other", task_id=task.id, assignee=task.assignee or "-")
 
 
 TASK_GUARDS = {"holds_owner_role": holds_owner_role, "is_assignee": is_assignee}

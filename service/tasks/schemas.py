@@ -7,7 +7,7 @@ from typing import Any
 
 from pydantic import Field
 
-from service.schemas import Request, Response
+from service.schemas import Note, Request, Response
 
 
 class TaskOut(Response):
@@ -26,7 +26,8 @@ class TaskOut(Response):
     version: int
     created_at: datetime
     closed_at: datetime | None
+    allowed_triggers: list[str] = Field(default_factory=list)
 
 
 class TaskNote(Request):
-    note: str = Field(default="", max_length=2000, description="what was done, or why")
+    note: Note = Field(default="", description="what was done, or why")

@@ -59,7 +59,7 @@ def test_dry_run_names_the_item_whose_facts_are_wrong() -> None:
 
 
 def test_dry_run_refuses_rule_sets_of_different_names() -> None:
-    other = load_default().versions("invoice_discrepancy")[0]
+    other = load_default().versions("invoice_exception")[0]
 
     with pytest.raises(ValueError, match="cannot compare"):
         dry_run(LIVE, other, [])

@@ -101,7 +101,7 @@ def test_explanation_holds_the_values_the_rules_read() -> None:
 
 def test_yaml_numbers_become_exact_decimals() -> None:
     text = """
-ruleset: invoice_discrepancy
+ruleset: invoice_exception
 version: 1
 hit_policy: first
 rules:
@@ -115,7 +115,7 @@ tests:
     given: {kind: tax_difference, line_tax_difference: 0.001, customer_discount_mode: on_invoice}
     expect: {rules: [tiny]}
 """
-    loaded = load_text(text, file="invoice_discrepancy.yaml")
+    loaded = load_text(text, file="invoice_exception.yaml")
 
     tree = loaded.rules[0].conditions
     assert isinstance(tree, AllOf)
@@ -142,7 +142,7 @@ def test_float_money_is_refused() -> None:
 def test_fact_outside_the_options_is_refused() -> None:
     from rules import load_default
 
-    invoice = load_default().versions("invoice_discrepancy")[0]
+    invoice = load_default().versions("invoice_exception")[0]
     with pytest.raises(FactError, match="'quantity_wrong' is not one of"):
         invoice.decide({"kind": "quantity_wrong", "customer_discount_mode": "on_invoice"})
 
@@ -150,7 +150,7 @@ def test_fact_outside_the_options_is_refused() -> None:
 def test_fact_with_a_default_may_be_left_out() -> None:
     from rules import load_default
 
-    invoice = load_default().versions("invoice_discrepancy")[0]
+    invoice = load_default().versions("invoice_exception")[0]
     decision = invoice.decide({"kind": "model_mismatch", "customer_discount_mode": "on_invoice"})
 
     assert decision.values["branch_certified"] is False
@@ -174,4 +174,4 @@ def test_rule_book_picks_the_version_in_force_on_a_date() -> None:
     assert book.in_force("credit_release", date(2026, 9, 1)) is new
     assert book.versions("credit_release") == (old, new)
     with pytest.raises(LookupError):
-        book.in_force("invoice_discrepancy", date(2026, 3, 1))
+        book.in_force("invoice_exception", date(2026, 3, 1))

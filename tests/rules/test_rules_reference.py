@@ -23,7 +23,7 @@ from rules.engine import (
 from rules.errors import Site
 from rules.model import HitPolicy
 from rules.validate import Header, validate_rules
-from rules.vocabularies.invoice_discrepancy import DISCOUNT_MODES, EVIDENCE, KINDS
+from rules.vocabularies.invoice_exception import DISCOUNT_MODES, EVIDENCE, KINDS
 
 
 class OperatorVariables(FactVariables):
@@ -151,8 +151,8 @@ def test_every_operator_agrees_with_business_rules_on_random_facts(policy: HitPo
         assert_agree(ruleset, random_operator_facts(rng))
 
 
-def test_shipped_invoice_discrepancy_agrees_with_business_rules_on_random_facts() -> None:
-    ruleset = load_default().versions("invoice_discrepancy")[0]
+def test_shipped_invoice_exception_agrees_with_business_rules_on_random_facts() -> None:
+    ruleset = load_default().versions("invoice_exception")[0]
     rng = random.Random(2026)
     tax = ["0", "0.05", "0.06", "0.0600005", "0.060001", "0.07", "1.26", "1.27", "1.270001", "2"]
 

@@ -15,8 +15,8 @@ from rules.engine import (
 )
 
 
-def test_invoice_discrepancy_vocabulary_is_published_with_types_and_options() -> None:
-    data = VOCABULARIES["invoice_discrepancy"].rule_data
+def test_invoice_exception_vocabulary_is_published_with_types_and_options() -> None:
+    data = VOCABULARIES["invoice_exception"].rule_data
     variables = {v["name"]: v for v in data["variables"]}
     (resolve,) = data["actions"]
 

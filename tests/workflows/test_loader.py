@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 from textwrap import dedent
 
 import pytest
 
-from service.workflow import Workflows
+from service import bootstrap
 from workflows import (
     DEFINITIONS_DIR,
+    GuardContext,
     GuardRefused,
+    Refusal,
     RoleNotAllowed,
     TriggerNotAllowed,
     WorkflowDefinitionError,
@@ -42,13 +45,17 @@ def _write(tmp_path: Path, text: str, name: str = "doc.yaml") -> Path:
     return path
 
 
-def _complete(ctx: dict[str, bool]) -> str | None:
-    return None if ctx.get("complete") else "the document is not complete"
+def _complete(ctx: GuardContext) -> Refusal | None:
+    return None if ctx.document.get("complete") else Refusal.of("doc.incomplete", missing="sign")
+
+
+def _ctx(**document: bool) -> GuardContext:
+    return GuardContext(document=document, actor=None, today=date(2026, 12, 1))
 
 
 def test_a_good_definition_fires_and_reports_where_it_leads(tmp_path: Path) -> None:
     flow = load_flow(_write(tmp_path, GOOD), guards={"complete": _complete}, roles=ROLES)
-    firing = flow.fire("new", "finish", roles={"clerk"}, context={"complete": True})
+    firing = flow.fire("new", "finish", roles={"clerk"}, context=_ctx(complete=True))
     assert (firing.source, firing.dest, firing.trigger) == ("new", "done", "finish")
     assert flow.allowed_triggers("new") == ["finish", "drop"]
     assert flow.allowed_triggers("dropped") == []
@@ -56,9 +63,10 @@ def test_a_good_definition_fires_and_reports_where_it_leads(tmp_path: Path) -> N
 
 def test_a_failed_guard_raises_with_its_reason(tmp_path: Path) -> None:
     flow = load_flow(_write(tmp_path, GOOD), guards={"complete": _complete}, roles=ROLES)
-    with pytest.raises(GuardRefused, match="not complete") as refused:
-        flow.fire("new", "finish", roles={"clerk"}, context={})
+    with pytest.raises(GuardRefused) as refused:
+        flow.fire("new", "finish", roles={"clerk"}, context=_ctx())
     assert refused.value.guard == "complete"
+    assert refused.value.refusal == Refusal.of("doc.incomplete", missing="sign")
 
 
 def test_a_trigger_not_allowed_names_the_allowed_ones(tmp_path: Path) -> None:
@@ -144,7 +152,7 @@ def test_a_machine_must_live_in_a_file_named_after_it(tmp_path: Path) -> None:
 
 
 def test_the_packaged_definitions_load_with_the_service_guards() -> None:
-    flows = Workflows().flows
+    flows = bootstrap.workflows().flows
     assert set(flows) == {p.stem for p in DEFINITIONS_DIR.glob("*.yaml")}
     order = flows["order"]
     assert order.initial == "draft"
@@ -162,4 +170,4 @@ def test_a_deployment_directory_with_a_bad_file_stops_the_service(tmp_path: Path
     )
     (tmp_path / "order.yaml").write_text(text)
     with pytest.raises(WorkflowDefinitionError, match=r"order.yaml:\d+: .*missing guard 'paid_up'"):
-        Workflows(tmp_path)
+        bootstrap.workflows(tmp_path)

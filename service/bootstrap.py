@@ -1,0 +1,98 @@
+"""The composition root: the one place that names every feature.
+
+A feature is one folder with a `plugin.py`; adding it to `FEATURES` plugs in its routes,
+lifecycles and guards, rule sets, scheduler jobs and message catalogs. The app, the scheduler and
+the command line are assembled from here; nothing else imports every feature.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from functools import cache
+from pathlib import Path
+
+from fastapi import APIRouter
+
+from service import i18n
+from service.attachments.plugin import FEATURE as ATTACHMENTS
+from service.carriers.plugin import FEATURE as CARRIERS
+from service.context import Clock
+from service.db import Database
+from service.invoices.plugin import FEATURE as INVOICES
+from service.masterdata.plugin import FEATURE as MASTERDATA
+from service.orders.plugin import FEATURE as ORDERS
+from service.plugins import Feature, RuleSetBinding
+from service.receipts.plugin import FEATURE as RECEIPTS
+from service.receivables.plugin import FEATURE as RECEIVABLES
+from service.rulesets.registry import RuleRegistry
+from service.runtime import Runtime
+from service.scheduler.jobs import Job
+from service.settings import Settings
+from service.shipments.plugin import FEATURE as SHIPMENTS
+from service.tasks.plugin import FEATURE as TASKS
+from service.workflow import Workflows
+
+# Routes are matched in this order: the busiest call (logistics posting signed receipts) first.
+FEATURES: tuple[Feature, ...] = (
+    RECEIPTS,
+    ORDERS,
+    SHIPMENTS,
+    CARRIERS,
+    INVOICES,
+    RECEIVABLES,
+    TASKS,
+    ATTACHMENTS,
+    MASTERDATA,
+)
+
+SHARED_CATALOG = Path(__file__).resolve().parent / "locale"
+
+
+def catalog_dirs(features: Iterable[Feature] = FEATURES) -> list[Path]:
+    return [SHARED_CATALOG, *(f.catalog for f in features if f.catalog is not None)]
+
+
+@cache
+def messages() -> i18n.Messages:
+    """Every catalog, loaded and checked once; installed for the whole process."""
+    loaded = i18n.Messages.load(catalog_dirs())
+    i18n.install(loaded)
+    return loaded
+
+
+def workflows(directory: str | Path | None = None) -> Workflows:
+    """The machines of every feature from `directory` (default: the packaged definitions)."""
+    tags: dict[str, set[str]] = {}
+    for feature in FEATURES:
+        for machine, names in feature.tags.items():
+            tags.setdefault(machine, set()).update(names)
+    return Workflows(
+        directory or None,
+        machines=[m for f in FEATURES for m in f.machines],
+        tags={machine: sorted(names) for machine, names in tags.items()},
+    )
+
+
+def jobs() -> dict[str, Job]:
+    return {name: job for feature in FEATURES for name, job in feature.jobs.items()}
+
+
+def rulesets() -> Mapping[str, RuleSetBinding]:
+    return {b.name: b for feature in FEATURES for b in feature.rulesets}
+
+
+def routers() -> list[APIRouter]:
+    return [router for feature in FEATURES for router in feature.routers]
+
+
+def runtime(settings: Settings, db: Database) -> Runtime:
+    """Everything a process needs, built once: catalogs, machines, rules in force, the clock."""
+    messages()
+    return Runtime(
+        settings=settings,
+        db=db,
+        workflows=workflows(settings.workflows_dir),
+        rules=RuleRegistry.from_settings(settings),
+        clock=Clock(settings.tz),
+        rulesets=rulesets(),
+    )

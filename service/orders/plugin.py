@@ -1,0 +1,21 @@
+"""The orders feature plugs in: routes, the order lifecycle and its guards, credit_release."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from service.orders import credit
+from service.orders.guards import ORDER_GUARDS
+from service.orders.models import Order
+from service.orders.routes import router
+from service.plugins import Feature
+from service.workflow import Machine
+
+FEATURE = Feature(
+    name="orders",
+    routers=(router,),
+    machines=(Machine(Order, ORDER_GUARDS),),
+    tags={"order": ("awaiting_credit",)},
+    rulesets=(credit.BINDING,),
+    catalog=Path(__file__).parent / "locale",
+)

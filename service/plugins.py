@@ -1,0 +1,54 @@
+"""What a feature plugs into the service: its routes, lifecycles, rule sets, jobs and words.
+
+Each feature folder has a `plugin.py` with one `Feature`; the composition root
+(`service.bootstrap`) lists them and the app, the scheduler and the command line are assembled
+from that list. Nothing in the shared plumbing names a feature.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from fastapi import APIRouter
+from sqlalchemy.orm import Session
+
+from service.scheduler.jobs import Job
+from service.workflow import Machine, Workflows
+
+# One open item of a rule set: its id and the facts the rules see, as the live decision sees them.
+OpenItem = tuple[int, dict[str, Any]]
+
+
+@dataclass(frozen=True)
+class RuleSetBinding:
+    """A rule set a feature decides with: the kind of item it decides and where the real open
+    items come from, for dry runs of candidate rule files."""
+
+    name: str
+    item_kind: str
+    open_items: Callable[[Session, Workflows, date], list[OpenItem]]
+
+
+@dataclass(frozen=True)
+class Feature:
+    """One feature's plug-in points.
+
+    - `routers`: its HTTP routes;
+    - `machines`: the lifecycles its tables carry, with the guards their YAML names;
+    - `tags`: per machine, the groups of states its code asks for (checked at start-up);
+    - `rulesets`: the rule sets it decides with;
+    - `jobs`: scheduled jobs by name;
+    - `catalog`: the folder of its message catalogs (`en.po`, `zh.po`).
+    """
+
+    name: str
+    routers: Sequence[APIRouter] = ()
+    machines: Sequence[Machine] = ()
+    tags: Mapping[str, Sequence[str]] = field(default_factory=dict)
+    rulesets: Sequence[RuleSetBinding] = ()
+    jobs: Mapping[str, Job] = field(default_factory=dict)
+    catalog: Path | None = None

@@ -1,0 +1,80 @@
+"""A customer's exposure: what it owes or has committed to, and what is overdue (R19, R30).
+
+Payments arrive with the settlement capability; until then every issued invoice is open. The
+payment term starts on the customer's receipt date (R19). Which invoices are still receivable and
+which orders are committed but not yet invoiced is read from their lifecycles' tags.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import Decimal
+
+from sqlalchemy import case, func, select
+from sqlalchemy.orm import Session
+
+from service.db import Money
+from service.invoices.models import Invoice
+from service.masterdata.models import Customer
+from service.orders.models import Order, OrderLine
+from service.receipts.models import Receipt
+from service.workflow import Workflows
+
+# The lifecycle tags this query reads.
+TAGS = {"invoice": ("receivable",), "order": ("committed",)}
+ZERO = Decimal("0.00")
+
+
+@dataclass(frozen=True)
+class Exposure:
+    """Open receivables (open invoices plus approved orders not yet invoiced) and overdue."""
+
+    open_invoices: Decimal
+    uninvoiced_orders: Decimal
+    overdue_amount: Decimal
+    max_days_overdue: int
+
+    @property
+    def open_receivables(self) -> Decimal:
+        return self.open_invoices + self.uninvoiced_orders
+
+
+def exposure(session: Session, workflows: Workflows, customer: Customer, today: date) -> Exposure:
+    """Set-based: two aggregate queries, whatever the number of invoices and orders."""
+    due_before = today - timedelta(days=customer.payment_term_days)
+    invoices = session.execute(
+        select(
+            func.coalesce(func.sum(Invoice.total, type_=Money), ZERO),
+            func.coalesce(
+                func.sum(
+                    case((Receipt.receipt_date < due_before, Invoice.total), else_=ZERO),
+                    type_=Money,
+                ),
+                ZERO,
+            ),
+            func.min(case((Receipt.receipt_date < due_before, Receipt.receipt_date))),
+        )
+        .join(Receipt, Receipt.order_id == Invoice.order_id)
+        .where(
+            Invoice.customer_id == customer.id,
+            Invoice.state.in_(workflows.tagged(Invoice, "receivable")),
+        )
+    ).one()
+    uninvoiced = session.scalar(
+        select(
+            func.coalesce(func.sum(OrderLine.unit_price * OrderLine.quantity, type_=Money), ZERO)
+        )
+        .join(Order, Order.id == OrderLine.order_id)
+        .where(
+            Order.customer_id == customer.id, Order.state.in_(workflows.tagged(Order, "committed"))
+        )
+    )
+    oldest: date | None = invoices[2]
+    days = (due_before - oldest).days if oldest is not None else 0
+    return Exposure(
+        open_invoices=Decimal(invoices[0]),
+        uninvoiced_orders=Decimal(uninvoiced or ZERO),
+        overdue_amount=Decimal(invoices[1]),
+        max_days_overdue=days,
+    )

@@ -1,0 +1,19 @@
+"""The tasks feature plugs in: people's task queue and the task lifecycle's guards."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from service.plugins import Feature
+from service.scheduler.models import Task
+from service.tasks.guards import TASK_GUARDS
+from service.tasks.routes import router
+from service.workflow import Machine
+
+FEATURE = Feature(
+    name="tasks",
+    routers=(router,),
+    machines=(Machine(Task, TASK_GUARDS),),
+    tags={"task": ("live", "assigned", "closed")},
+    catalog=Path(__file__).parent / "locale",
+)
