@@ -118,7 +118,7 @@ def test_every_answer_is_checked_against_its_declared_model(backend: Backend) ->
         r for r in create_app(backend.settings, db=backend.db).routes if isinstance(r, APIRoute)
     ]
     unchecked = [
-        f"{sorted(r.methods)} {r.path}"
+        f"{sorted(r.methods or ())} {r.path}"
         for r in routes
         if r.response_model is None and not r.path.endswith("/content")
     ]
