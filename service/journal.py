@@ -1,7 +1,8 @@
 """The append-only event journal: every fired transition, in the same transaction as the change.
 
 It is the audit trail (who, when, from, to, payload, rule decisions) and the outbox for
-integrations. The migration installs database triggers that refuse UPDATE and DELETE on it.
+integrations. Rows are written only by `service.workflow.Workflows` (creation and transitions);
+the migration installs database triggers that refuse UPDATE and DELETE on it.
 """
 
 from __future__ import annotations
@@ -50,33 +51,6 @@ def jsonable(value: Any) -> Any:
     if isinstance(value, list | tuple | set | frozenset):
         return [jsonable(v) for v in value]
     return value
-
-
-def append(
-    session: Session,
-    *,
-    entity_type: str,
-    entity_id: int,
-    trigger: str,
-    from_state: str | None,
-    to_state: str,
-    actor: str,
-    payload: dict[str, Any] | None = None,
-    decisions: list[dict[str, Any]] | None = None,
-) -> Event:
-    event = Event(
-        entity_type=entity_type,
-        entity_id=entity_id,
-        trigger=trigger,
-        from_state=from_state,
-        to_state=to_state,
-        actor=actor,
-        occurred_at=utcnow(),
-        payload=jsonable(payload or {}),
-        decisions=jsonable(decisions or []),
-    )
-    session.add(event)
-    return event
 
 
 def history(session: Session, entity_type: str, entity_id: int) -> list[Event]:

@@ -202,6 +202,7 @@ def make_world(
     contract_days: tuple[int, int] = (-100, 300),
     grade: str = "B",
     delivery: str = "branch",
+    branch: str = "",
 ) -> World:
     customer = unique("C")
     items = [unique("M") for _ in range(7)]
@@ -215,6 +216,7 @@ def make_world(
             CustomerIn(
                 code=customer,
                 name=f"customer {customer}",
+                branch=branch,
                 grade=grade,
                 credit_limit=Decimal("1000000.00"),
                 payment_term_days=45,

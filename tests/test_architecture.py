@@ -26,7 +26,6 @@ COMPOSITION = (
     "service.bootstrap",
     "service.app",
     "service.cli",
-    "service.imports_cli",
     "service.demo",
     "service.models",
     "service.migrations",

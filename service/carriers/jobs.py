@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date, datetime, timedelta
+from typing import Any
 
 from sqlalchemy import exists, select
 from sqlalchemy.orm import Session
@@ -29,17 +31,15 @@ def _due(run: JobRun) -> datetime:
         return run.end_of_working_day(run.today + timedelta(days=1))
 
 
-def carrier_receipt_overdue(session: Session, run: JobRun) -> JobResult:
-    """R7: internal-warehouse deliveries whose signed receipt is not posted 2 working days on."""
-    result = JobResult(CARRIER_RECEIPT_OVERDUE, run.as_of)
-    today = run.today
+def _waiting(session: Session, run: JobRun) -> Sequence[Any]:
+    """Internal-warehouse deliveries still waiting for their signed receipt, not yet chased."""
     already = exists().where(
         Task.kind == CARRIER_RECEIPT_OVERDUE,
         Task.subject_type == "shipment",
         Task.subject_id == Shipment.id,
     )
     # Two working days are at least two calendar days, so SQL narrows the candidates first.
-    rows = session.execute(
+    return session.execute(
         select(
             Shipment.id,
             Shipment.delivered_on,
@@ -56,12 +56,44 @@ def carrier_receipt_overdue(session: Session, run: JobRun) -> JobResult:
         .where(
             Shipment.warehouse_kind == "internal",
             Shipment.delivered_on.is_not(None),
-            Shipment.delivered_on <= today - timedelta(days=CARRIER_REPORT_WORKING_DAYS),
+            Shipment.delivered_on <= run.today - timedelta(days=CARRIER_REPORT_WORKING_DAYS),
             # Orders that still wait for their signed receipt, as the order lifecycle says.
             Order.state.in_(run.workflows.flow(Order).sources_of("post_receipt")),
             ~already,
         )
     ).all()
+
+
+def _chase(row: Any, deadline: date, due: datetime) -> NewTask:
+    return NewTask(
+        kind=CARRIER_RECEIPT_OVERDUE,
+        subject_type="shipment",
+        subject_id=row.id,
+        period=deadline.isoformat(),
+        owner_role="logistics",
+        title=(
+            f"Chase {row.carrier} for the signed receipt of order "
+            f"{row.company_order_no} (delivered {row.delivered_on}, due by {deadline})"
+        ),
+        due_at=due,
+        detail={
+            "order_id": row.order_id,
+            "company_order_no": row.company_order_no,
+            "customer_code": row.customer_code,
+            "customer_po_no": row.customer_po_no,
+            "shipment_no": row.shipment_no,
+            "waybill_no": row.waybill_no,
+            "carrier": row.carrier,
+            "delivered_on": row.delivered_on,
+            "report_deadline": deadline,
+        },
+    )
+
+
+def carrier_receipt_overdue(session: Session, run: JobRun) -> JobResult:
+    """R7: internal-warehouse deliveries whose signed receipt is not posted 2 working days on."""
+    result = JobResult(CARRIER_RECEIPT_OVERDUE, run.as_of)
+    rows = _waiting(session, run)
     deadlines: dict[date, date] = {}
     gaps: dict[int, tuple[CalendarGap, list[date]]] = {}
     for delivered in sorted({row.delivered_on for row in rows}):
@@ -77,33 +109,8 @@ def carrier_receipt_overdue(session: Session, run: JobRun) -> JobResult:
     due = _due(run)
     for row in rows:
         deadline = deadlines.get(row.delivered_on)
-        if deadline is None or deadline >= today:
-            continue
-        tasks.append(
-            NewTask(
-                kind=CARRIER_RECEIPT_OVERDUE,
-                subject_type="shipment",
-                subject_id=row.id,
-                period=deadline.isoformat(),
-                owner_role="logistics",
-                title=(
-                    f"Chase {row.carrier} for the signed receipt of order "
-                    f"{row.company_order_no} (delivered {row.delivered_on}, due by {deadline})"
-                ),
-                due_at=due,
-                detail={
-                    "order_id": row.order_id,
-                    "company_order_no": row.company_order_no,
-                    "customer_code": row.customer_code,
-                    "customer_po_no": row.customer_po_no,
-                    "shipment_no": row.shipment_no,
-                    "waybill_no": row.waybill_no,
-                    "carrier": row.carrier,
-                    "delivered_on": row.delivered_on,
-                    "report_deadline": deadline,
-                },
-            )
-        )
+        if deadline is not None and deadline < run.today:
+            tasks.append(_chase(row, deadline, due))
     result.candidates = len(tasks)
     result.raised = raise_tasks(session, run.workflows, tasks, actor=SCHEDULER_ACTOR)
     return result

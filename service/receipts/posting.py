@@ -10,9 +10,7 @@ checks and their messages are the same as everywhere: a refused post changes not
 from __future__ import annotations
 
 import logging
-from collections import defaultdict
-from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
 from typing import Any
 
 from sqlalchemy import Connection, bindparam, insert, select
@@ -26,6 +24,8 @@ from service.errors import Conflict, Invalid, NotFound
 from service.evidence import Attachment
 from service.masterdata.models import Item
 from service.orders.models import Order, OrderLine
+from service.receipts import counting
+from service.receipts.counting import OrderedLine, ShippedOrder
 from service.receipts.models import Receipt, ReceiptAttachment, ReceiptException, ReceiptLine
 from service.receipts.queries import receipt_out
 from service.receipts.schemas import ReceiptCreate, ReceiptOut
@@ -36,37 +36,6 @@ from service.workflow import RowRef
 
 log = logging.getLogger("o2c.receipts")
 TRIGGER = "post_receipt"
-
-
-@dataclass(frozen=True)
-class _Line:
-    """An order line as the receipt needs it."""
-
-    id: int
-    line_no: int
-    item_id: int
-    item_code: str
-    shipped: int
-
-
-@dataclass(frozen=True)
-class _Order:
-    id: int
-    state: str
-    version: int
-    customer_id: int
-    shipment_id: int | None
-    shipped_on: date | None
-    warehouse_kind: str | None
-    lines: dict[int, _Line]
-
-
-@dataclass(frozen=True)
-class _Received:
-    line: _Line
-    item_id: int
-    item_code: str
-    quantity: int
 
 
 # Built once: constructing statements and their cache keys is most of SQLAlchemy's cost per
@@ -114,12 +83,12 @@ _INSERT_EXCEPTION = insert(table_of(ReceiptException)).returning(
 _INSERT_EVIDENCE = insert(table_of(ReceiptAttachment))
 
 
-def _load(connection: Connection, order_id: int) -> _Order:
+def _load(connection: Connection, order_id: int) -> ShippedOrder:
     rows = connection.execute(_LOAD, {"order_id": order_id}).all()
     if not rows:
         raise NotFound("order.not_found", field="order_id", order_id=order_id)
     first = rows[0]
-    return _Order(
+    return ShippedOrder(
         id=first.order_id,
         state=first.state,
         version=first.version,
@@ -128,7 +97,7 @@ def _load(connection: Connection, order_id: int) -> _Order:
         shipped_on=first.shipped_on,
         warehouse_kind=first.warehouse_kind,
         lines={
-            r.line_no: _Line(
+            r.line_no: OrderedLine(
                 id=r.line_id,
                 line_no=r.line_no,
                 item_id=r.item_id,
@@ -138,114 +107,6 @@ def _load(connection: Connection, order_id: int) -> _Order:
             for r in rows
         },
     )
-
-
-def _received(connection: Connection, order: _Order, data: ReceiptCreate) -> list[_Received]:
-    """Check the stated quantities against what was shipped; one entry per line and model."""
-    named = {ln.item_code for ln in data.lines if ln.item_code}
-    items = dict(connection.execute(_ITEMS, {"codes": sorted(named)}).all()) if named else {}
-    totals: dict[int, int] = defaultdict(int)
-    result: list[_Received] = []
-    seen: set[tuple[int, int]] = set()
-    for index, line_in in enumerate(data.lines):
-        field = f"lines[{index}]"
-        line = order.lines.get(line_in.line_no)
-        if line is None:
-            raise Invalid(
-                "receipt.no_such_order_line", field=f"{field}.line_no", line_no=line_in.line_no
-            )
-        item_id, item_code = line.item_id, line.item_code
-        if line_in.item_code is not None:
-            if line_in.item_code not in items:
-                raise Invalid(
-                    "item.unknown", field=f"{field}.item_code", item_code=line_in.item_code
-                )
-            item_id, item_code = items[line_in.item_code], line_in.item_code
-        if (line.line_no, item_id) in seen:
-            raise Invalid(
-                "receipt.line_given_twice",
-                field=f"{field}.line_no",
-                line_no=line.line_no,
-                item_code=item_code,
-            )
-        seen.add((line.line_no, item_id))
-        totals[line.line_no] += line_in.received_qty
-        if totals[line.line_no] > line.shipped:
-            raise Invalid(
-                "receipt.quantity_exceeds_shipped",
-                field=f"{field}.received_qty",
-                received=totals[line.line_no],
-                shipped=line.shipped,
-                line_no=line.line_no,
-            )
-        result.append(_Received(line, item_id, item_code, line_in.received_qty))
-    missing = [no for no, ln in sorted(order.lines.items()) if ln.shipped and no not in totals]
-    if missing:
-        raise Invalid("receipt.shipped_lines_missing", field="lines", line_nos=missing)
-    return result
-
-
-@dataclass(frozen=True)
-class _Exception:
-    """A shortage or substitution found at receipt (R8), before it is stored."""
-
-    kind: str
-    line: _Line
-    received_item_id: int | None
-    received_item_code: str | None
-    received_qty: int
-    quantity: int
-
-    def row(self, receipt_id: int, created_at: datetime) -> dict[str, object]:
-        return {
-            "receipt_id": receipt_id,
-            "order_line_id": self.line.id,
-            "kind": self.kind,
-            "expected_item_id": self.line.item_id,
-            "received_item_id": self.received_item_id,
-            "shipped_qty": self.line.shipped,
-            "received_qty": self.received_qty,
-            "quantity": self.quantity,
-            "state": "open",
-            "created_at": created_at,
-        }
-
-    def shown(self, exception_id: int, order_id: int, receipt_no: str, at: datetime) -> Any:
-        """As the receipt answer names it (see `queries.receipt_out`)."""
-        return {
-            "id": exception_id,
-            "order_id": order_id,
-            "receipt_no": receipt_no,
-            "kind": self.kind,
-            "line_no": self.line.line_no,
-            "expected_item_code": self.line.item_code,
-            "received_item_code": self.received_item_code,
-            "shipped_qty": self.line.shipped,
-            "received_qty": self.received_qty,
-            "quantity": self.quantity,
-            "state": "open",
-            "created_at": at,
-        }
-
-
-def _exceptions(order: _Order, received: list[_Received]) -> list[_Exception]:
-    """R8: a shortage where less arrived than was shipped; a substitution per other model."""
-    totals: dict[int, int] = defaultdict(int)
-    for entry in received:
-        totals[entry.line.line_no] += entry.quantity
-    shortages = [
-        _Exception("shortage", ln, None, None, totals[no], ln.shipped - totals[no])
-        for no, ln in sorted(order.lines.items())
-        if totals[no] < ln.shipped
-    ]
-    substitutions = [
-        _Exception(
-            "substitution", e.line, e.item_id, e.item_code, totals[e.line.line_no], e.quantity
-        )
-        for e in received
-        if e.item_id != e.line.item_id and e.quantity > 0
-    ]
-    return shortages + substitutions
 
 
 def _timeliness(
@@ -261,7 +122,8 @@ def _timeliness(
     return deadline, today > deadline
 
 
-def _check_dates(order: _Order, data: ReceiptCreate, today: date) -> None:
+def _check(connection: Connection, order: ShippedOrder, data: ReceiptCreate, today: date) -> Any:
+    """The receipt against the order: dates, its number, its evidence; the evidence rows."""
     if order.shipment_id is None or order.shipped_on is None:
         raise NotFound("shipment.not_found", field="order_id", order_id=order.id)
     if data.receipt_date > today:
@@ -275,6 +137,66 @@ def _check_dates(order: _Order, data: ReceiptCreate, today: date) -> None:
             receipt_date=data.receipt_date,
             shipped_on=order.shipped_on,
         )
+    clash = connection.scalar(
+        _CLASH, {"customer_id": order.customer_id, "receipt_no": data.receipt_no}
+    )
+    if clash is not None:
+        raise Conflict(
+            "receipt.number_already_posted",
+            field="receipt_no",
+            receipt_no=data.receipt_no,
+            order_id=clash,
+        )
+    evidence = {row.id: row for row in connection.execute(_EVIDENCE, {"ids": data.evidence})}
+    for index, attachment_id in enumerate(data.evidence):
+        if attachment_id not in evidence:
+            raise Invalid(
+                "evidence.not_found", field=f"evidence[{index}]", attachment_id=attachment_id
+            )
+    return evidence
+
+
+def _store(
+    connection: Connection,
+    order: ShippedOrder,
+    head: dict[str, Any],
+    received: list[counting.Received],
+    found: list[counting.Found],
+    attached: list[int],
+) -> tuple[int, list[int]]:
+    """Insert the receipt, its lines, its exceptions and its evidence links; their ids."""
+    try:
+        receipt_id = connection.execute(
+            _INSERT_RECEIPT,
+            {**head, "shipment_id": order.shipment_id, "customer_id": order.customer_id},
+        ).scalar_one()
+    except IntegrityError:
+        raise Conflict(
+            "receipt.posted_concurrently",
+            field="receipt_no",
+            receipt_no=head["receipt_no"],
+            order_id=order.id,
+        ) from None
+    connection.execute(
+        _INSERT_LINE,
+        [
+            {
+                "receipt_id": receipt_id,
+                "order_line_id": e.line.id,
+                "received_item_id": e.item_id,
+                "received_qty": e.quantity,
+            }
+            for e in received
+        ],
+    )
+    exception_ids: list[int] = []
+    if found:
+        rows = [exc.row(receipt_id, head["posted_at"]) for exc in found]
+        exception_ids = list(connection.scalars(_INSERT_EXCEPTION, rows))
+    connection.execute(
+        _INSERT_EVIDENCE, [{"receipt_id": receipt_id, "attachment_id": a} for a in attached]
+    )
+    return receipt_id, exception_ids
 
 
 def post(session: Session, ctx: Context, *, order_id: int, data: ReceiptCreate) -> ReceiptOut:
@@ -292,77 +214,28 @@ def post(session: Session, ctx: Context, *, order_id: int, data: ReceiptCreate) 
         payload=data.model_dump(mode="json"),
         if_match=True,
     )
-    _check_dates(order, data, ctx.today)
-    clash = connection.scalar(
-        _CLASH, {"customer_id": order.customer_id, "receipt_no": data.receipt_no}
-    )
-    if clash is not None:
-        raise Conflict(
-            "receipt.number_already_posted",
-            field="receipt_no",
-            receipt_no=data.receipt_no,
-            order_id=clash,
-        )
-    evidence = {row.id: row for row in connection.execute(_EVIDENCE, {"ids": data.evidence})}
-    for index, attachment_id in enumerate(data.evidence):
-        if attachment_id not in evidence:
-            raise Invalid(
-                "evidence.not_found", field=f"evidence[{index}]", attachment_id=attachment_id
-            )
-    received = _received(connection, order, data)
-    exceptions = _exceptions(order, received)
+    evidence = _check(connection, order, data, ctx.today)
+    named = sorted({ln.item_code for ln in data.lines if ln.item_code})
+    items = dict(connection.execute(_ITEMS, {"codes": named}).all()) if named else {}
+    received = counting.received(order, data, items)
+    found = counting.exceptions(order, received)
     internal = order.warehouse_kind == "internal"
     deadline, late = (None, None)
     if internal:
         deadline, late = _timeliness(data.receipt_date, ctx.today, data.receipt_no)
-    posted_at = utcnow()
     head: dict[str, Any] = {
         "order_id": order.id,
         "receipt_no": data.receipt_no,
         "receipt_date": data.receipt_date,
         "note": data.note,
         "posted_by": ctx.actor.username,
-        "posted_at": posted_at,
+        "posted_at": utcnow(),
         "reported_on": ctx.today if internal else None,
         "report_deadline": deadline,
         "reported_late": late,
     }
-    try:
-        receipt_id = connection.execute(
-            _INSERT_RECEIPT,
-            {**head, "shipment_id": order.shipment_id, "customer_id": order.customer_id},
-        ).scalar_one()
-    except IntegrityError:
-        raise Conflict(
-            "receipt.posted_concurrently",
-            field="receipt_no",
-            receipt_no=data.receipt_no,
-            order_id=order.id,
-        ) from None
-    connection.execute(
-        _INSERT_LINE,
-        [
-            {
-                "receipt_id": receipt_id,
-                "order_line_id": e.line.id,
-                "received_item_id": e.item_id,
-                "received_qty": e.quantity,
-            }
-            for e in received
-        ],
-    )
-    exception_ids: list[int] = []
-    if exceptions:
-        exception_ids = list(
-            connection.scalars(
-                _INSERT_EXCEPTION, [exc.row(receipt_id, posted_at) for exc in exceptions]
-            )
-        )
     attached = list(dict.fromkeys(data.evidence))
-    connection.execute(
-        _INSERT_EVIDENCE,
-        [{"receipt_id": receipt_id, "attachment_id": a} for a in attached],
-    )
+    receipt_id, exception_ids = _store(connection, order, head, received, found, attached)
     if internal and order.shipment_id is not None:
         resolve_for_subject(
             session,
@@ -374,18 +247,10 @@ def post(session: Session, ctx: Context, *, order_id: int, data: ReceiptCreate) 
         )
     return receipt_out(
         {**head, "id": receipt_id},
+        (e.shown() for e in received),
         (
-            {
-                "line_no": e.line.line_no,
-                "ordered_item_code": e.line.item_code,
-                "received_item_code": e.item_code,
-                "received_qty": e.quantity,
-            }
-            for e in received
-        ),
-        (
-            exc.shown(exc_id, order.id, data.receipt_no, posted_at)
-            for exc_id, exc in zip(exception_ids, exceptions, strict=True)
+            exc.shown(exc_id, order.id, data.receipt_no, head["posted_at"])
+            for exc_id, exc in zip(exception_ids, found, strict=True)
         ),
         (evidence[a] for a in attached),
     )

@@ -1,2 +1,2 @@
-"""What the customer booked against an invoice, the exceptions found, and their resolution by
-the invoice_discrepancy rule set (R14-R18)."""
+"""Invoice exceptions: what the customer booked against an invoice, each discrepancy found, and its
+resolution decided by the invoice_exception rule set and confirmed by a person (R14-R18)."""

@@ -1,0 +1,103 @@
+"""The `o2c` command: serve, migrate, demo data; users, tokens, workflows, rules, scheduler,
+imports (each group in its own module of this package)."""
+
+from __future__ import annotations
+
+import sys
+from typing import Annotated
+
+import typer
+from sqlalchemy.engine import make_url
+
+from service.cli.admin import rules_app, tokens_app, users_app, workflows_app
+from service.cli.common import configured, fail
+from service.cli.imports import import_app
+from service.cli.scheduler import scheduler_app
+
+app = typer.Typer(
+    help="Order-to-cash workflow service.", no_args_is_help=True, pretty_exceptions_enable=False
+)
+app.add_typer(users_app, name="users")
+app.add_typer(tokens_app, name="tokens")
+app.add_typer(workflows_app, name="workflows")
+app.add_typer(rules_app, name="rules")
+app.add_typer(import_app, name="import")
+app.add_typer(scheduler_app, name="scheduler")
+
+
+@app.command()
+def migrate() -> None:
+    """Create or upgrade the database schema to the newest migration."""
+    from service.db import Database
+    from service.migrate import upgrade
+
+    settings = configured()
+    db = Database(settings.database_url)
+    upgrade(db)
+    db.dispose()
+    typer.echo("database is at the newest migration")
+
+
+@app.command()
+def serve(
+    host: Annotated[str | None, typer.Option(help="address to listen on")] = None,
+    port: Annotated[int | None, typer.Option(help="port to listen on")] = None,
+    demo: Annotated[
+        bool | None,
+        typer.Option("--demo/--no-demo", help="migrate, load demo data and accept the demo tokens"),
+    ] = None,
+) -> None:
+    """Run the HTTP API (and, when enabled, the scheduler)."""
+    import uvicorn
+
+    from rules import RuleSetError
+    from service import bootstrap
+    from service.app import create_app
+    from service.db import Database
+    from service.demo import DEMO_TOKENS
+    from service.demo import load as load_demo
+    from service.i18n import CatalogError
+    from service.migrate import SchemaOutdated, upgrade
+    from workflows import WorkflowDefinitionError
+
+    settings = configured(host=host, port=port, demo=demo)
+    db = Database(settings.database_url)
+    try:
+        if settings.demo:
+            upgrade(db)
+            load_demo(bootstrap.runtime(settings, db))
+        application = create_app(settings, db=db)
+    except (SchemaOutdated, WorkflowDefinitionError, CatalogError) as exc:
+        raise fail(str(exc)) from None
+    except RuleSetError as exc:
+        raise fail(f"rule file refused: {exc}") from None
+    base = f"http://{settings.host}:{settings.port}"
+    typer.echo(f"API docs: {base}/docs   (OpenAPI: {base}/openapi.json)")
+    typer.echo(f"database: {make_url(db.url).render_as_string(hide_password=True)}")
+    if settings.demo:
+        typer.echo("demo mode: demo tokens (send as 'Authorization: Bearer <token>'):")
+        for role, token in DEMO_TOKENS.items():
+            typer.echo(f"  {role:<10} {token}")
+    uvicorn.run(application, host=settings.host, port=settings.port, log_level=settings.log_level)
+
+
+@app.command("demo")
+def demo_load() -> None:
+    """Load the demo data into the configured database (skipped if already there)."""
+    from service import bootstrap
+    from service.db import Database
+    from service.demo import load as load_demo
+    from service.migrate import upgrade
+
+    settings = configured()
+    db = Database(settings.database_url)
+    upgrade(db)
+    loaded = load_demo(bootstrap.runtime(settings, db))
+    typer.echo("demo data loaded" if loaded else "demo data was already there")
+
+
+def main() -> None:
+    try:
+        app()
+    except KeyboardInterrupt:
+        sys.exit(130)

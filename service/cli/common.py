@@ -1,0 +1,30 @@
+"""What every command shares: settings that stop the command with one line, and failures."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import typer
+
+from service.settings import Settings, SettingsError, load_settings
+
+
+def configured(**overrides: Any) -> Settings:
+    try:
+        return load_settings(**{k: v for k, v in overrides.items() if v is not None})
+    except SettingsError as exc:
+        typer.echo(f"o2c: {exc}", err=True)
+        raise typer.Exit(2) from None
+
+
+def fail(message: str) -> typer.Exit:
+    typer.echo(f"o2c: {message}", err=True)
+    return typer.Exit(1)
+
+
+def refused(error: Exception) -> typer.Exit:
+    """A refusal in words (the catalogs are loaded only when one must be shown)."""
+    from service import bootstrap
+
+    bootstrap.messages()
+    return fail(str(error))

@@ -1,0 +1,85 @@
+"""`o2c scheduler`: the scheduler alone, or every job once for a given moment."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from service.cli.common import configured, fail
+
+scheduler_app = typer.Typer(
+    help="The scheduler: alone (`o2c scheduler`) or one run for a given moment (`run-once`).",
+    invoke_without_command=True,
+)
+
+
+@scheduler_app.callback()
+def scheduler_alone(ctx: typer.Context) -> None:
+    """Run the scheduler as its own process (for deployments that serve with it disabled)."""
+    if ctx.invoked_subcommand is not None:
+        return
+    import signal
+
+    from service import bootstrap
+    from service.db import Database
+    from service.migrate import SchemaOutdated, assert_current
+    from service.scheduler.process import SchedulerProcess
+    from workflows import WorkflowDefinitionError
+
+    settings = configured()
+    db = Database(settings.database_url)
+    try:
+        assert_current(db)
+        workflows = bootstrap.workflows(settings.workflows_dir)
+    except (SchemaOutdated, WorkflowDefinitionError) as exc:
+        raise fail(str(exc)) from None
+    process = SchedulerProcess(settings, db, jobs=bootstrap.jobs(), workflows=workflows)
+    signal.signal(signal.SIGTERM, lambda *_: process.stop())
+    process.start()
+    typer.echo(f"scheduler {process.holder} started; it runs jobs while it holds the lease")
+    try:
+        process.wait()
+    except KeyboardInterrupt:
+        process.stop()
+
+
+@scheduler_app.command("run-once")
+def scheduler_run_once(
+    as_of: Annotated[
+        str | None,
+        typer.Option(
+            "--as-of",
+            help="the moment to run for, ISO 8601 (no zone: the business time zone); default now",
+        ),
+    ] = None,
+) -> None:
+    """Run every job once for a given moment: how operators and tests drive time."""
+    from datetime import datetime
+
+    from service import bootstrap
+    from service.db import Database, utcnow
+    from service.migrate import SchemaOutdated, assert_current
+    from service.scheduler.runner import run_due
+    from workflows import WorkflowDefinitionError
+
+    settings = configured()
+    moment = utcnow()
+    if as_of:
+        try:
+            moment = datetime.fromisoformat(as_of)
+        except ValueError:
+            raise fail(f"--as-of: not an ISO 8601 date or date-time: {as_of!r}") from None
+        if moment.tzinfo is None:
+            moment = moment.replace(tzinfo=settings.tz)
+    db = Database(settings.database_url)
+    try:
+        assert_current(db)
+        workflows = bootstrap.workflows(settings.workflows_dir)
+    except (SchemaOutdated, WorkflowDefinitionError) as exc:
+        raise fail(str(exc)) from None
+    results = run_due(db, jobs=bootstrap.jobs(), workflows=workflows, as_of=moment, tz=settings.tz)
+    for result in results:
+        typer.echo(result.summary())
+    if any(result.problems for result in results):
+        raise typer.Exit(1)
