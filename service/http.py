@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Annotated, Any, TypeVar, cast
 
-from fastapi import Depends, Header, Request, Response
+from fastapi import Depends, Header, Query, Request, Response
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
@@ -248,3 +248,8 @@ def reading(*roles: str) -> Callable[..., Any]:
 
 
 Reader = Annotated[Read, Depends(reading())]
+
+
+# Paging of every list: bounded where it enters, the same on both databases.
+Limit = Annotated[int, Query(ge=1, le=500, description="at most this many")]
+Offset = Annotated[int, Query(ge=0, le=1_000_000_000, description="skip this many first")]

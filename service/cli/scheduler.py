@@ -2,16 +2,36 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from service.cli.common import configured, fail
 
+if TYPE_CHECKING:
+    from service.db import Database
+    from service.settings import Settings
+    from service.workflow import Workflows
+
 scheduler_app = typer.Typer(
     help="The scheduler: alone (`o2c scheduler`) or one run for a given moment (`run-once`).",
     invoke_without_command=True,
 )
+
+
+def _ready(settings: Settings) -> tuple[Database, Workflows]:
+    """The migrated database and the machines, or one line saying why not."""
+    from service import bootstrap
+    from service.db import Database
+    from service.migrate import SchemaOutdated, assert_current
+    from workflows import WorkflowDefinitionError
+
+    db = Database(settings.database_url)
+    try:
+        assert_current(db)
+        return db, bootstrap.workflows(settings.workflows_dir)
+    except (SchemaOutdated, WorkflowDefinitionError) as exc:
+        raise fail(str(exc)) from None
 
 
 @scheduler_app.callback()
@@ -22,18 +42,10 @@ def scheduler_alone(ctx: typer.Context) -> None:
     import signal
 
     from service import bootstrap
-    from service.db import Database
-    from service.migrate import SchemaOutdated, assert_current
     from service.scheduler.process import SchedulerProcess
-    from workflows import WorkflowDefinitionError
 
     settings = configured()
-    db = Database(settings.database_url)
-    try:
-        assert_current(db)
-        workflows = bootstrap.workflows(settings.workflows_dir)
-    except (SchemaOutdated, WorkflowDefinitionError) as exc:
-        raise fail(str(exc)) from None
+    db, workflows = _ready(settings)
     process = SchedulerProcess(settings, db, jobs=bootstrap.jobs(), workflows=workflows)
     signal.signal(signal.SIGTERM, lambda *_: process.stop())
     process.start()
@@ -58,10 +70,8 @@ def scheduler_run_once(
     from datetime import datetime
 
     from service import bootstrap
-    from service.db import Database, utcnow
-    from service.migrate import SchemaOutdated, assert_current
+    from service.db import utcnow
     from service.scheduler.runner import run_due
-    from workflows import WorkflowDefinitionError
 
     settings = configured()
     moment = utcnow()
@@ -72,12 +82,7 @@ def scheduler_run_once(
             raise fail(f"--as-of: not an ISO 8601 date or date-time: {as_of!r}") from None
         if moment.tzinfo is None:
             moment = moment.replace(tzinfo=settings.tz)
-    db = Database(settings.database_url)
-    try:
-        assert_current(db)
-        workflows = bootstrap.workflows(settings.workflows_dir)
-    except (SchemaOutdated, WorkflowDefinitionError) as exc:
-        raise fail(str(exc)) from None
+    db, workflows = _ready(settings)
     results = run_due(db, jobs=bootstrap.jobs(), workflows=workflows, as_of=moment, tz=settings.tz)
     for result in results:
         typer.echo(result.summary())

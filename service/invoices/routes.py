@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends
 
-from service.http import Call, Change, Reader, creating
+from service.http import Call, Change, Limit, Offset, Reader, creating
 from service.invoices import queries, usecases
 from service.invoices.schemas import (
     InvoiceCreate,
@@ -38,8 +38,8 @@ async def list_invoices(
     customer_code: str | None = None,
     order_id: int | None = None,
     kind: str | None = None,
-    limit: Annotated[int, Query(ge=1, le=500)] = 100,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    limit: Limit = 100,
+    offset: Offset = 0,
 ) -> list[InvoiceOut]:
     return await read.run(
         queries.search,

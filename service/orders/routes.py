@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends
 
-from service.http import Call, Change, Reader, creating
+from service.http import Call, Change, Limit, Offset, Reader, creating
 from service.orders import approval, queries, usecases
 from service.orders.schemas import ApprovalOut, CreditReason, OrderCancel, OrderCreate, OrderOut
 from service.schemas import EventOut
@@ -28,8 +28,8 @@ async def list_orders(
     customer_code: str | None = None,
     customer_po_no: str | None = None,
     company_order_no: str | None = None,
-    limit: Annotated[int, Query(ge=1, le=500)] = 100,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    limit: Limit = 100,
+    offset: Offset = 0,
 ) -> list[OrderOut]:
     return await read.run(
         queries.search,

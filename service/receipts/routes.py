@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Literal
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter
 
-from service.http import ChangeCreating, Reader
+from service.http import ChangeCreating, Limit, Offset, Reader
 from service.receipts import posting, queries
 from service.receipts.schemas import ReceiptCreate, ReceiptExceptionOut, ReceiptOut
 
@@ -33,8 +33,8 @@ async def list_receipt_exceptions(
     state: Literal["open", "resolved"] | None = "open",
     kind: Literal["shortage", "substitution"] | None = None,
     customer_code: str | None = None,
-    limit: Annotated[int, Query(ge=1, le=500)] = 100,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    limit: Limit = 100,
+    offset: Offset = 0,
 ) -> list[ReceiptExceptionOut]:
     return await read.run(
         queries.list_exceptions,

@@ -6,7 +6,7 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query
 
-from service.http import Change, Reader
+from service.http import Change, Limit, Offset, Reader
 from service.schemas import EventOut
 from service.tasks import queries, usecases
 from service.tasks.schemas import TaskNote, TaskOut
@@ -21,8 +21,8 @@ async def my_tasks(
     kind: str | None = None,
     subject_type: str | None = None,
     subject_id: int | None = None,
-    limit: Annotated[int, Query(ge=1, le=500)] = 100,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    limit: Limit = 100,
+    offset: Offset = 0,
 ) -> list[TaskOut]:
     return await read.run(
         queries.queue,

@@ -7,7 +7,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query
 
-from service.http import Call, Change, Reader, changing, creating
+from service.http import Call, Change, Limit, Offset, Reader, changing, creating
 from service.invoices.exceptions import booking, queries, usecases
 from service.invoices.exceptions.schemas import (
     BookingCreate,
@@ -51,8 +51,8 @@ async def exception_queue(
         Decimal | None, Query(ge=0, max_digits=16, description="|total difference|")
     ] = None,
     max_amount: Annotated[Decimal | None, Query(ge=0, max_digits=16)] = None,
-    limit: Annotated[int, Query(ge=1, le=500)] = 100,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    limit: Limit = 100,
+    offset: Offset = 0,
 ) -> list[ExceptionOut]:
     return await read.run(
         queries.queue,
