@@ -236,8 +236,20 @@ def _not_before(day: date, earliest: date | None, field: str, today: date) -> No
 
 
 def discard(session: Session, ctx: Context, *, invoice_id: int) -> InvoiceOut:
-    """Throw a draft away: carried-forward quantities wait for the next invoice again."""
+    """Throw a draft away: carried-forward quantities wait for the next invoice again.
+
+    The red and the corrected draft of a reissue carry out an invoice exception's resolution
+    together; one of them alone is not thrown away (the original would be reversed without a
+    replacement, or replaced without being reversed)."""
     invoice = load(session, invoice_id)
+    if invoice.original_id is not None:
+        original = load(session, invoice.original_id)
+        raise Conflict(
+            "invoice.reissue_draft_not_discardable",
+            field="invoice_id",
+            invoice_no=invoice.invoice_no,
+            original=original.invoice_no,
+        )
     ctx.fire(session, invoice, "discard", if_match=True)
     for cf in session.scalars(select(CarryForward).where(CarryForward.invoice_id == invoice.id)):
         cf.state, cf.invoice_id = "pending", None
@@ -245,15 +257,6 @@ def discard(session: Session, ctx: Context, *, invoice_id: int) -> InvoiceOut:
         select(DiscountCredit).where(DiscountCredit.invoice_id == invoice.id)
     ):
         credit.state = "cancelled"
-    if invoice.original_id is not None:
-        original = session.get(Invoice, invoice.original_id)
-        if original is not None and original.reversed_by_id == invoice.id:
-            original.reversed_by_id = None
-        if original is not None and original.replaced_by_id == invoice.id:
-            original.replaced_by_id = None
-    else:
-        order = orders.load(session, invoice.order_id)
-        ctx.fire(
-            session, order, "reopen_invoicing", payload={"discarded_invoice": invoice.invoice_no}
-        )
+    order = orders.load(session, invoice.order_id)
+    ctx.fire(session, order, "reopen_invoicing", payload={"discarded_invoice": invoice.invoice_no})
     return answer(session, ctx, invoice.id)
