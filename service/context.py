@@ -44,8 +44,6 @@ class Clock:
         return business_date(self.tz, self.now())
 
 
-SYSTEM = Actor(user_id=0, username="scheduler", roles=frozenset({"scheduler"}))
-
 
 @dataclass(frozen=True)
 class Context:
@@ -99,6 +97,3 @@ class Context:
         return self.workflows.create(
             session, document, actor=self.actor, payload=payload, decisions=decisions, how=how
         )
-
-    def acting_as(self, actor: Actor) -> Context:
-        return Context(actor, self.workflows, self.rules, self.settings, self.clock)

@@ -50,10 +50,7 @@ def credit_facts(
 
 @dataclass(frozen=True)
 class CreditCheck:
-    """The outcome of the credit check: hold or not, why, and the decision when there is one.
-
-    `code` and `params` say why in words of the catalogs when no rule gave a reason.
-    """
+    """The outcome of the credit check: hold or not, why, and the decision when there is one."""
 
     hold: bool
     reason: str
