@@ -48,7 +48,18 @@ def _decimal(loader: yaml.SafeLoader, node: yaml.Node) -> Decimal:
     return number
 
 
+def _timestamp(loader: yaml.SafeLoader, node: yaml.Node) -> object:
+    """A date as YAML writes it; an impossible one (2026-02-30) names its line."""
+    try:
+        return loader.construct_yaml_timestamp(node)  # type: ignore[arg-type]
+    except ValueError as error:
+        raise ConstructorError(
+            None, None, f"not a date: {node.value!r} ({error})", node.start_mark
+        ) from None
+
+
 _RuleFileLoader.add_constructor("tag:yaml.org,2002:float", _decimal)
+_RuleFileLoader.add_constructor("tag:yaml.org,2002:timestamp", _timestamp)
 
 
 def parse_yaml(text: str, file: str) -> object:
@@ -59,5 +70,5 @@ def parse_yaml(text: str, file: str) -> object:
         mark = error.problem_mark
         where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
         raise RuleSetError(file, f"malformed YAML: {where}{error.problem}") from None
-    except yaml.YAMLError as error:
+    except (yaml.YAMLError, ValueError, TypeError) as error:
         raise RuleSetError(file, f"malformed YAML: {error}") from None

@@ -5,21 +5,25 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 
 from service import bootstrap, meta, problems
 from service.db import Database
+from service.http import plain_text
 from service.migrate import assert_current
 from service.rulesets.routes import router as rules_router
+from service.runtime import Runtime
 from service.scheduler.process import SchedulerProcess
 from service.settings import Settings
 
 
-def create_app(settings: Settings, *, db: Database | None = None) -> FastAPI:
+def create_app(
+    settings: Settings, *, db: Database | None = None, runtime: Runtime | None = None
+) -> FastAPI:
     """Build the app; the database must already be migrated to the newest revision."""
     database = db or Database(settings.database_url)
     assert_current(database)
-    ctx = bootstrap.runtime(settings, database)
+    ctx = runtime or bootstrap.runtime(settings, database)
     scheduler = (
         SchedulerProcess(settings, database, jobs=bootstrap.jobs(), workflows=ctx.workflows)
         if settings.scheduler_enabled
@@ -45,6 +49,7 @@ def create_app(settings: Settings, *, db: Database | None = None) -> FastAPI:
         "`code`, the field at fault and the reason, in the language `Accept-Language` asks for "
         "(English or Chinese).",
         lifespan=lifespan,
+        dependencies=[Depends(plain_text)],
     )
     app.state.ctx = ctx
     app.state.scheduler = scheduler

@@ -13,6 +13,7 @@ from pathlib import Path
 
 from fastapi import APIRouter
 
+from rules import RuleSetError
 from service import i18n
 from service.attachments.plugin import FEATURE as ATTACHMENTS
 from service.carriers.plugin import FEATURE as CARRIERS
@@ -31,6 +32,7 @@ from service.settings import Settings
 from service.shipments.plugin import FEATURE as SHIPMENTS
 from service.tasks.plugin import FEATURE as TASKS
 from service.workflow import Workflows
+from workflows import WorkflowDefinitionError
 
 # Routes are matched in this order: the busiest call (logistics posting signed receipts) first.
 FEATURES: tuple[Feature, ...] = (
@@ -85,14 +87,26 @@ def routers() -> list[APIRouter]:
     return [router for feature in FEATURES for router in feature.routers]
 
 
+class ConfigurationError(Exception):
+    """A configuration file is refused: one line naming the file and the reason."""
+
+
 def runtime(settings: Settings, db: Database) -> Runtime:
-    """Everything a process needs, built once: catalogs, machines, rules in force, the clock."""
-    messages()
-    return Runtime(
-        settings=settings,
-        db=db,
-        workflows=workflows(settings.workflows_dir),
-        rules=RuleRegistry.from_settings(settings),
-        clock=Clock(settings.tz),
-        rulesets=rulesets(),
-    )
+    """Everything a process needs, built once: catalogs, machines, rules in force, the clock.
+
+    A refused catalog, workflow or rule file raises ConfigurationError, whose one line names the
+    file, the place in it and the reason: the process does not start."""
+    try:
+        messages()
+        return Runtime(
+            settings=settings,
+            db=db,
+            workflows=workflows(settings.workflows_dir),
+            rules=RuleRegistry.from_settings(settings),
+            clock=Clock(settings.tz),
+            rulesets=rulesets(),
+        )
+    except (i18n.CatalogError, WorkflowDefinitionError) as error:
+        raise ConfigurationError(str(error)) from None
+    except RuleSetError as error:
+        raise ConfigurationError(f"rule file refused: {error}") from None

@@ -44,7 +44,6 @@ class Clock:
         return business_date(self.tz, self.now())
 
 
-
 @dataclass(frozen=True)
 class Context:
     """One unit of work's collaborators. `expected_version` is the request's If-Match."""

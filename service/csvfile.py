@@ -63,6 +63,9 @@ def _row(
         values.setdefault(name, "")
         if name not in optional and name in names[: len(fields)] and not values[name]:
             row.problems.append(f"{name}: is empty")
+        elif not values[name].isprintable():
+            row.problems.append(f"{name}: contains control characters")
+            values[name] = ""
     return row
 
 

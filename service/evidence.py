@@ -40,6 +40,11 @@ class Attachment(Base):
     uploaded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
+def _printable(name: str) -> str:
+    """A file name as people see it: no control characters (NUL is refused by PostgreSQL)."""
+    return "".join(c for c in name if c.isprintable()).strip()
+
+
 def store(
     session: Session,
     *,
@@ -70,7 +75,7 @@ def store(
         sha256=sha256,
         size=len(content),
         content_type=base_type,
-        filename=(filename or "evidence")[:255],
+        filename=_printable(filename)[:255] or "evidence",
         content=content,
         uploaded_by=uploaded_by,
     )

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Annotated, Any, TypeVar, cast
 
-from fastapi import Depends, Header, Query, Request, Response
+from fastapi import Depends, Header, Path, Query, Request, Response
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
@@ -25,6 +25,7 @@ from service.auth import tokens
 from service.auth.tokens import Actor
 from service.errors import Forbidden, Invalid, Unauthenticated
 from service.runtime import Runtime
+from service.schemas import MAX_ID
 
 Answer = TypeVar("Answer")
 
@@ -60,6 +61,17 @@ def authorize(actor: Actor, roles: tuple[str, ...]) -> Actor:
     if roles and not actor.roles.intersection(roles):
         raise Forbidden("auth.role_required", required_roles=list(roles), roles=sorted(actor.roles))
     return actor
+
+
+async def plain_text(request: Request) -> None:
+    """Query parameters and path segments carry no NUL character: PostgreSQL refuses it in text,
+    SQLite would store it, so it is refused here, the same on both."""
+    for name, value in request.query_params.multi_items():
+        if "\x00" in name or "\x00" in value:
+            raise Invalid("input.nul_character", field=name.replace("\x00", "") or "query")
+    for name, value in request.path_params.items():
+        if isinstance(value, str) and "\x00" in value:
+            raise Invalid("input.nul_character", field=name)
 
 
 def locale_of(request: Request) -> str:
@@ -253,3 +265,6 @@ Reader = Annotated[Read, Depends(reading())]
 # Paging of every list: bounded where it enters, the same on both databases.
 Limit = Annotated[int, Query(ge=1, le=500, description="at most this many")]
 Offset = Annotated[int, Query(ge=0, le=1_000_000_000, description="skip this many first")]
+# Ids in paths and filters: they fit the integer columns on both databases.
+PathId = Annotated[int, Path(ge=1, le=MAX_ID, description="the document's id")]
+QueryId = Annotated[int | None, Query(ge=1, le=MAX_ID)]

@@ -104,7 +104,9 @@ def run(
     `caller` runs first in that transaction: it authenticates and authorises the request
     (raising when refused) and returns the user whose keys are looked up.
     """
-    if key is not None and (not key or len(key) > MAX_KEY_LENGTH):
+    if key is not None and (
+        not key or len(key) > MAX_KEY_LENGTH or not key.isprintable() or not key.isascii()
+    ):
         raise Invalid("idempotency.key_invalid", field="Idempotency-Key", max=MAX_KEY_LENGTH)
     if key is None:
         with db.write() as session:

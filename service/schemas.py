@@ -1,18 +1,45 @@
-"""Shared schema pieces: strict request models, normalised scalar types, the journal view.
+"""Shared schema pieces: strict request models, bounded and normalised scalar types, the journal
+view.
 
-Inputs are normalised where they enter (codes and text stripped, money to the fen, rates to four
-places), so that what a create answers is what a later read returns.
+Every input is bounded where it enters, the same way on both databases: ids fit the columns'
+integers, quantities and prices stay far inside what the money columns hold once multiplied,
+dates are business dates of this century, text has the length of its column and no NUL
+character (PostgreSQL refuses it, SQLite would store it). Inputs are also normalised (codes and
+text stripped, money to the fen, rates to four places), so that what a create answers is what a
+later read returns.
 """
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    field_validator,
+)
+from pydantic_core import PydanticCustomError
+
+# The largest id the integer columns hold on PostgreSQL (and far below SQLite's).
+MAX_ID = 2**31 - 1
+# A line's quantity: a retail chain's order is in thousands, never in billions.
+MAX_QUANTITY = 1_000_000
+# A unit price in yuan: with MAX_QUANTITY, a line stays far inside a money column.
+MAX_PRICE = Decimal("100000000.00")
+FIRST_DAY, LAST_DAY = date(2000, 1, 1), date(2099, 12, 31)
+
+Id = Annotated[int, Field(ge=1, le=MAX_ID)]
+Quantity = Annotated[int, Field(ge=0, le=MAX_QUANTITY)]
+Day = Annotated[date, Field(ge=FIRST_DAY, le=LAST_DAY)]
 
 Code = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)]
+# Codes of customers and their DCs are shorter (their columns hold 32 characters).
+ShortCode = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=32)]
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 Reason = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000)]
 Note = Annotated[str, StringConstraints(strip_whitespace=True, max_length=2000)]
@@ -32,14 +59,32 @@ def _rate(value: Decimal) -> Decimal:
 
 # Yuan with at most two decimals, as stored: "1000" becomes "1000.00".
 Money = Annotated[Decimal, Field(max_digits=16, decimal_places=2), AfterValidator(_fen)]
+# A unit price: positive money up to MAX_PRICE.
+Price = Annotated[
+    Decimal, Field(ge=0, le=MAX_PRICE, max_digits=11, decimal_places=2), AfterValidator(_fen)
+]
 # A rate (VAT, discount) with at most four decimals: "0.1" becomes "0.1000".
 Rate = Annotated[Decimal, Field(max_digits=6, decimal_places=4), AfterValidator(_rate)]
 
 
+def _without_nul(value: Any) -> Any:
+    if isinstance(value, str) and "\x00" in value:
+        raise PydanticCustomError("input.nul_character", "must not contain NUL characters")
+    if isinstance(value, list | tuple):
+        for item in value:
+            _without_nul(item)
+    return value
+
+
 class Request(BaseModel):
-    """Base of request bodies: unknown fields are refused, not ignored."""
+    """Base of request bodies: unknown fields are refused, not ignored; no text carries NUL."""
 
     model_config = ConfigDict(extra="forbid")
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _no_nul(cls, value: Any) -> Any:
+        return _without_nul(value)
 
 
 class Response(BaseModel):

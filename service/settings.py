@@ -6,7 +6,9 @@ naming the setting (see `load_settings`).
 
 from __future__ import annotations
 
+import difflib
 import os
+import tomllib
 from functools import cached_property
 from pathlib import Path
 from typing import Literal
@@ -96,10 +98,30 @@ class Settings(BaseSettings):
         return ZoneInfo(self.timezone)
 
 
+def _unknown_variables() -> list[str]:
+    """O2C_* variables that name no setting: a typo would otherwise be silently ignored.
+    (O2C_TEST_* belongs to the test suite.)"""
+    known = {f"O2C_{name.upper()}" for name in Settings.model_fields} | {"O2C_CONFIG_FILE"}
+    found = []
+    for name in sorted(os.environ):
+        if name.startswith("O2C_") and name not in known and not name.startswith("O2C_TEST_"):
+            close = difflib.get_close_matches(name, sorted(known), n=1)
+            found.append(f"{name}" + (f" (did you mean {close[0]}?)" if close else ""))
+    return found
+
+
 def load_settings(**overrides: object) -> Settings:
     """Build the settings, turning validation errors into one message naming each bad setting."""
+    unknown = _unknown_variables()
+    if unknown:
+        raise SettingsError(f"unknown setting variable(s): {', '.join(unknown)}")
     if "O2C_CONFIG_FILE" in os.environ and not Path(os.environ["O2C_CONFIG_FILE"]).is_file():
         raise SettingsError(f"O2C_CONFIG_FILE: no such file {os.environ['O2C_CONFIG_FILE']!r}")
+    for path in (DEFAULTS_FILE, Path(os.environ.get("O2C_CONFIG_FILE") or DEFAULTS_FILE)):
+        try:
+            tomllib.loads(path.read_text(encoding="utf-8"))
+        except (tomllib.TOMLDecodeError, UnicodeDecodeError, OSError) as exc:
+            raise SettingsError(f"{path}: not a readable TOML settings file: {exc}") from None
     try:
         return Settings(**overrides)  # type: ignore[arg-type]
     except ValidationError as exc:

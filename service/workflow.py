@@ -109,8 +109,8 @@ class Workflows:
             for tag in needed:
                 try:
                     self.flows[name].tagged(tag)
-                except (KeyError, UnknownTag) as error:
-                    raise WorkflowDefinitionError(f"{name}.yaml: {error}") from None
+                except UnknownTag as error:
+                    raise WorkflowDefinitionError(f"{error} (the service needs it)") from None
         self._updates: dict[type[Base], Update] = {}
 
     def __getitem__(self, machine: str) -> Flow:

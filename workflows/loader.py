@@ -227,6 +227,8 @@ def load_flow(
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 1 if mark is not None else 1
         raise check.fail(line, f"malformed YAML: {getattr(exc, 'problem', exc)}") from None
+    except (ValueError, TypeError) as exc:
+        raise check.fail(1, f"malformed YAML: {exc}") from None
     except OSError as exc:
         raise WorkflowDefinitionError(f"{path.name}: cannot read: {exc.strerror}") from None
     doc = check.document(parsed, expected_name)

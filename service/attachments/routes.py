@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from service import evidence
 from service.context import Context
 from service.errors import PayloadTooLarge
-from service.http import Call, Reader, creating
+from service.http import Call, PathId, Reader, creating
 from service.schemas import AttachmentRef, Request
 
 router = APIRouter(prefix="/attachments", tags=["attachments"])
@@ -65,7 +65,7 @@ def _metadata(session: Session, _ctx: Context, *, attachment_id: int) -> Attachm
 
 
 @router.get("/{attachment_id}", summary="An uploaded file's name, type, size and checksum")
-async def metadata(attachment_id: int, read: Reader) -> AttachmentRef:
+async def metadata(attachment_id: PathId, read: Reader) -> AttachmentRef:
     return await read.run(_metadata, attachment_id=attachment_id)
 
 
@@ -89,5 +89,5 @@ def _content(session: Session, _ctx: Context, *, attachment_id: int) -> Response
     response_class=Response,
     summary="The stored file, with its checksum in the ETag",
 )
-async def content(attachment_id: int, read: Reader) -> Response:
+async def content(attachment_id: PathId, read: Reader) -> Response:
     return await read.run(_content, attachment_id=attachment_id)

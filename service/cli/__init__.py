@@ -10,7 +10,7 @@ import typer
 from sqlalchemy.engine import make_url
 
 from service.cli.admin import rules_app, tokens_app, users_app, workflows_app
-from service.cli.common import configured, fail
+from service.cli.common import configured, database_problem, fail
 from service.cli.imports import import_app
 from service.cli.scheduler import scheduler_app
 
@@ -49,28 +49,27 @@ def serve(
 ) -> None:
     """Run the HTTP API (and, when enabled, the scheduler)."""
     import uvicorn
+    from sqlalchemy.exc import SQLAlchemyError
 
-    from rules import RuleSetError
     from service import bootstrap
     from service.app import create_app
     from service.db import Database
     from service.demo import DEMO_TOKENS
     from service.demo import load as load_demo
-    from service.i18n import CatalogError
     from service.migrate import SchemaOutdated, upgrade
-    from workflows import WorkflowDefinitionError
 
     settings = configured(host=host, port=port, demo=demo)
     db = Database(settings.database_url)
     try:
+        runtime = bootstrap.runtime(settings, db)
         if settings.demo:
             upgrade(db)
-            load_demo(bootstrap.runtime(settings, db))
-        application = create_app(settings, db=db)
-    except (SchemaOutdated, WorkflowDefinitionError, CatalogError) as exc:
+            load_demo(runtime)
+        application = create_app(settings, db=db, runtime=runtime)
+    except (SchemaOutdated, bootstrap.ConfigurationError) as exc:
         raise fail(str(exc)) from None
-    except RuleSetError as exc:
-        raise fail(f"rule file refused: {exc}") from None
+    except SQLAlchemyError as exc:
+        raise fail(database_problem(settings.database_url, exc)) from None
     base = f"http://{settings.host}:{settings.port}"
     typer.echo(f"API docs: {base}/docs   (OpenAPI: {base}/openapi.json)")
     typer.echo(f"database: {make_url(db.url).render_as_string(hide_password=True)}")
@@ -92,7 +91,10 @@ def demo_load() -> None:
     settings = configured()
     db = Database(settings.database_url)
     upgrade(db)
-    loaded = load_demo(bootstrap.runtime(settings, db))
+    try:
+        loaded = load_demo(bootstrap.runtime(settings, db))
+    except bootstrap.ConfigurationError as exc:
+        raise fail(str(exc)) from None
     typer.echo("demo data loaded" if loaded else "demo data was already there")
 
 

@@ -28,3 +28,12 @@ def refused(error: Exception) -> typer.Exit:
 
     bootstrap.messages()
     return fail(str(error))
+
+
+def database_problem(url: str, error: Exception) -> str:
+    """One line for a database that cannot be reached or used."""
+    from sqlalchemy.engine import make_url
+
+    cause = str(getattr(error, "orig", None) or error).strip().splitlines()
+    shown = make_url(url).render_as_string(hide_password=True)
+    return f"database {shown}: {cause[0] if cause else type(error).__name__}"

@@ -81,7 +81,7 @@ def receipts(
             chunk_size=chunk_size,
             progress=advance,
         )
-    except (DomainError, SchemaOutdated) as exc:
+    except (DomainError, SchemaOutdated, bootstrap.ConfigurationError) as exc:
         raise _fail(str(exc), 2) from None
     except ImportStopped as exc:
         stopped, result = exc, exc.report
@@ -153,7 +153,7 @@ def bookings(
     try:
         assert_current(db)
         report = import_bookings(bootstrap.runtime(settings, db), path=file, username=user)
-    except (DomainError, SchemaOutdated) as exc:
+    except (DomainError, SchemaOutdated, bootstrap.ConfigurationError) as exc:
         typer.echo(f"o2c: {exc}", err=True)
         raise typer.Exit(2) from None
     finally:

@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends
 
-from service.http import Call, Change, Limit, Offset, Reader, creating
+from service.http import Call, Change, Limit, Offset, PathId, QueryId, Reader, creating
 from service.invoices import queries, usecases
 from service.invoices.schemas import (
     InvoiceCreate,
@@ -36,7 +36,7 @@ async def list_invoices(
     read: Reader,
     state: str | None = None,
     customer_code: str | None = None,
-    order_id: int | None = None,
+    order_id: QueryId = None,
     kind: str | None = None,
     limit: Limit = 100,
     offset: Offset = 0,
@@ -53,31 +53,31 @@ async def list_invoices(
 
 
 @router.get("/{invoice_id}", summary="One invoice; its version is the ETag")
-async def get_invoice(invoice_id: int, read: Reader) -> InvoiceOut:
+async def get_invoice(invoice_id: PathId, read: Reader) -> InvoiceOut:
     return await read.run(queries.get, invoice_id=invoice_id, etag=True)
 
 
 @router.get("/{invoice_id}/history", summary="Every transition of the invoice, from the journal")
-async def invoice_history(invoice_id: int, read: Reader) -> list[EventOut]:
+async def invoice_history(invoice_id: PathId, read: Reader) -> list[EventOut]:
     return await read.run(queries.history, invoice_id=invoice_id)
 
 
 @router.post(
     "/{invoice_id}/issue", summary="Record the fapiao number and date the tax system issued"
 )
-async def issue_invoice(invoice_id: int, body: InvoiceIssue, call: Change) -> InvoiceOut:
+async def issue_invoice(invoice_id: PathId, body: InvoiceIssue, call: Change) -> InvoiceOut:
     return await call.run(usecases.issue, invoice_id=invoice_id, data=body)
 
 
 @router.post(
     "/{invoice_id}/send", summary="Record sending to the branch or the settlement centre (R13)"
 )
-async def send_invoice(invoice_id: int, body: InvoiceSend, call: Change) -> InvoiceOut:
+async def send_invoice(invoice_id: PathId, body: InvoiceSend, call: Change) -> InvoiceOut:
     return await call.run(usecases.send, invoice_id=invoice_id, data=body)
 
 
 @router.post("/{invoice_id}/sign", summary="Record the customer's signature and its date")
-async def sign_invoice(invoice_id: int, body: InvoiceSign, call: Change) -> InvoiceOut:
+async def sign_invoice(invoice_id: PathId, body: InvoiceSign, call: Change) -> InvoiceOut:
     return await call.run(usecases.sign, invoice_id=invoice_id, data=body)
 
 
@@ -85,5 +85,5 @@ async def sign_invoice(invoice_id: int, body: InvoiceSign, call: Change) -> Invo
     "/{invoice_id}/discard",
     summary="Throw away a draft; owed quantities wait for the next invoice again",
 )
-async def discard_invoice(invoice_id: int, call: Change) -> InvoiceOut:
+async def discard_invoice(invoice_id: PathId, call: Change) -> InvoiceOut:
     return await call.run(usecases.discard, invoice_id=invoice_id)

@@ -7,25 +7,25 @@ from decimal import Decimal
 
 from pydantic import Field
 
-from service.schemas import Code, Name, Request, Response
+from service.schemas import Code, Day, Id, Name, Request, Response
 
 
 class InvoiceCreate(Request):
-    order_id: int = Field(description="a receipted order; the invoice uses what was received")
+    order_id: Id = Field(description="a receipted order; the invoice uses what was received")
 
 
 class InvoiceIssue(Request):
     fapiao_no: str = Field(pattern=r"^\d{8,20}$", description="the number the tax system gave")
-    fapiao_date: date
+    fapiao_date: Day
 
 
 class InvoiceSend(Request):
-    sent_on: date
+    sent_on: Day
     tracking_no: Code | None = None
 
 
 class InvoiceSign(Request):
-    signed_on: date = Field(description="the date the customer signed for the invoice")
+    signed_on: Day = Field(description="the date the customer signed for the invoice")
     signed_by: Name = Field(max_length=100, description="who signed at the customer")
 
 

@@ -9,14 +9,14 @@ from typing import Literal
 from pydantic import Field, model_validator
 from pydantic_core import PydanticCustomError
 
-from service.schemas import Code, Money, Name, Rate, Request, Response, Text
+from service.schemas import Code, Day, Money, Name, Price, Rate, Request, Response, ShortCode, Text
 
 Grade = Literal["A", "B", "C"]
 ReturnCreditMethod = Literal["red_letter", "customer_blue_invoice", "next_invoice_deduction"]
 
 
 class WarehouseIn(Request):
-    code: Code
+    code: ShortCode
     name: Name
     address: Text = ""
 
@@ -28,9 +28,11 @@ class WarehouseOut(Response):
 
 
 class CustomerIn(Request):
-    code: Code
+    code: ShortCode
     name: Name
-    branch: Text = Field(default="", description="the supplier branch that serves the customer")
+    branch: Text = Field(
+        default="", max_length=100, description="the supplier branch that serves the customer"
+    )
     grade: Grade
     credit_limit: Money = Field(ge=0)
     payment_term_days: int = Field(ge=0, le=365)
@@ -41,7 +43,7 @@ class CustomerIn(Request):
     settlement_centre_address: Text | None = None
     discount_mode: Literal["on_invoice", "receipt_offset", "red_letter"] = "on_invoice"
     return_credit_methods: list[ReturnCreditMethod] = ["red_letter"]  # noqa: RUF012 (copied per instance)
-    warehouses: list[WarehouseIn] = Field(default_factory=list)
+    warehouses: list[WarehouseIn] = Field(default_factory=list, max_length=100)
 
     @model_validator(mode="after")
     def _consistent(self) -> CustomerIn:
@@ -94,18 +96,18 @@ class ItemOut(Response):
 
 class ContractPriceIn(Request):
     item_code: Code
-    unit_price: Money = Field(gt=0)
+    unit_price: Price = Field(gt=0)
 
 
 class ContractIn(Request):
-    customer_code: Code
+    customer_code: ShortCode
     contract_no: Code
-    valid_from: date
-    valid_to: date
+    valid_from: Day
+    valid_to: Day
     discount_rate: Rate = Field(default=Decimal("0.0000"), ge=0, lt=1)
     rebate_terms: Text = ""
     prices_include_tax: bool = True
-    prices: list[ContractPriceIn] = Field(min_length=1)
+    prices: list[ContractPriceIn] = Field(min_length=1, max_length=2000)
 
     @model_validator(mode="after")
     def _validity(self) -> ContractIn:

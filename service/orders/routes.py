@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends
 
-from service.http import Call, Change, Limit, Offset, Reader, creating
+from service.http import Call, Change, Limit, Offset, PathId, Reader, creating
 from service.orders import approval, queries, usecases
 from service.orders.schemas import ApprovalOut, CreditReason, OrderCancel, OrderCreate, OrderOut
 from service.schemas import EventOut
@@ -43,7 +43,7 @@ async def list_orders(
 
 
 @router.get("/{order_id}", summary="One order; its version is the ETag")
-async def get_order(order_id: int, read: Reader) -> OrderOut:
+async def get_order(order_id: PathId, read: Reader) -> OrderOut:
     return await read.run(queries.get, order_id=order_id, etag=True)
 
 
@@ -52,7 +52,7 @@ async def get_order(order_id: int, read: Reader) -> OrderOut:
     summary="HQ approves: the credit_release rules decide first; approved with the company order "
     "number (R4), or on credit hold for finance",
 )
-async def approve_order(order_id: int, call: Change) -> ApprovalOut:
+async def approve_order(order_id: PathId, call: Change) -> ApprovalOut:
     return await call.run(approval.approve, order_id=order_id)
 
 
@@ -60,22 +60,22 @@ async def approve_order(order_id: int, call: Change) -> ApprovalOut:
     "/{order_id}/release-credit",
     summary="Finance releases a held order, with a reason; it gets its company order number (R4)",
 )
-async def release_credit(order_id: int, body: CreditReason, call: Change) -> OrderOut:
+async def release_credit(order_id: PathId, body: CreditReason, call: Change) -> OrderOut:
     return await call.run(approval.release_credit, order_id=order_id, data=body)
 
 
 @router.post(
     "/{order_id}/reject-credit", summary="Finance refuses credit for a held order, with a reason"
 )
-async def reject_credit(order_id: int, body: CreditReason, call: Change) -> OrderOut:
+async def reject_credit(order_id: PathId, body: CreditReason, call: Change) -> OrderOut:
     return await call.run(approval.reject_credit, order_id=order_id, data=body)
 
 
 @router.post("/{order_id}/cancel", summary="Cancel before shipment, with a reason")
-async def cancel_order(order_id: int, body: OrderCancel, call: Change) -> OrderOut:
+async def cancel_order(order_id: PathId, body: OrderCancel, call: Change) -> OrderOut:
     return await call.run(usecases.cancel, order_id=order_id, data=body)
 
 
 @router.get("/{order_id}/history", summary="Every transition of the order, from the journal")
-async def order_history(order_id: int, read: Reader) -> list[EventOut]:
+async def order_history(order_id: PathId, read: Reader) -> list[EventOut]:
     return await read.run(queries.history, order_id=order_id)

@@ -8,21 +8,23 @@ from decimal import Decimal
 from pydantic import Field
 
 from service.rulesets.schemas import DecisionOut
-from service.schemas import Code, Note, Reason, Request, Response
+from service.schemas import MAX_QUANTITY, Code, Day, Note, Reason, Request, Response, ShortCode
 
 
 class OrderLineIn(Request):
     item_code: Code = Field(description="the item model code (商品型号)")
-    quantity: int = Field(gt=0, description="ordered quantity, a positive whole number")
+    quantity: int = Field(
+        gt=0, le=MAX_QUANTITY, description="ordered quantity, a positive whole number"
+    )
 
 
 class OrderCreate(Request):
     """A shipment request made from one customer purchase order (R1)."""
 
-    customer_code: Code
+    customer_code: ShortCode
     customer_po_no: Code = Field(description="the customer's purchase order number (R1, R2)")
-    dc_code: Code = Field(description="the customer's receiving DC warehouse code (R1)")
-    order_date: date | None = Field(
+    dc_code: ShortCode = Field(description="the customer's receiving DC warehouse code (R1)")
+    order_date: Day | None = Field(
         default=None, description="defaults to today's business date; prices are taken on it"
     )
     discount_order_no: Code | None = Field(
@@ -30,7 +32,7 @@ class OrderCreate(Request):
         description="discount/fee order number, needed where discounts go on the invoice",
     )
     note: Note = ""
-    lines: list[OrderLineIn] = Field(min_length=1)
+    lines: list[OrderLineIn] = Field(min_length=1, max_length=100)
 
 
 class OrderCancel(Request):

@@ -6,7 +6,7 @@ from typing import Literal
 
 from fastapi import APIRouter
 
-from service.http import ChangeCreating, Limit, Offset, Reader
+from service.http import ChangeCreating, Limit, Offset, PathId, Reader
 from service.receipts import posting, queries
 from service.receipts.schemas import ReceiptCreate, ReceiptExceptionOut, ReceiptOut
 
@@ -18,12 +18,12 @@ router = APIRouter(tags=["receipts"])
     status_code=201,
     summary="Logistics posts the signed receipt (签收入库回单, R6, R8)",
 )
-async def post_receipt(order_id: int, body: ReceiptCreate, call: ChangeCreating) -> ReceiptOut:
+async def post_receipt(order_id: PathId, body: ReceiptCreate, call: ChangeCreating) -> ReceiptOut:
     return await call.run(posting.post, order_id=order_id, data=body)
 
 
 @router.get("/orders/{order_id}/receipt", summary="The order's signed receipt")
-async def get_receipt(order_id: int, read: Reader) -> ReceiptOut:
+async def get_receipt(order_id: PathId, read: Reader) -> ReceiptOut:
     return await read.run(queries.get, order_id=order_id)
 
 

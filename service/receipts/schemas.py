@@ -6,12 +6,14 @@ from datetime import date, datetime
 
 from pydantic import Field
 
-from service.schemas import AttachmentRef, Code, Note, Request, Response
+from service.schemas import AttachmentRef, Code, Day, Id, Note, Quantity, Request, Response
 
 
 class ReceiptLineIn(Request):
-    line_no: int = Field(ge=1, description="the order line this quantity was received against")
-    received_qty: int = Field(ge=0, description="quantity actually received (实收数)")
+    line_no: int = Field(
+        ge=1, le=100, description="the order line this quantity was received against"
+    )
+    received_qty: Quantity = Field(description="quantity actually received (实收数)")
     item_code: Code | None = Field(
         default=None,
         description="the model actually received, when not the one ordered (substitution, R8)",
@@ -22,12 +24,16 @@ class ReceiptCreate(Request):
     """The customer's signed receipt (签收入库回单), posted by logistics (R6)."""
 
     receipt_no: Code = Field(description="the customer's receipt number (入库单号)")
-    receipt_date: date = Field(description="the date the customer signed; starts the term (R19)")
+    receipt_date: Day = Field(description="the date the customer signed; starts the term (R19)")
     lines: list[ReceiptLineIn] = Field(
-        min_length=1, description="every shipped line, with the quantity received (0 if none)"
+        min_length=1,
+        max_length=200,
+        description="every shipped line, with the quantity received (0 if none)",
     )
-    evidence: list[int] = Field(
-        min_length=1, description="ids of uploaded attachments: the signed receipt scan or photo"
+    evidence: list[Id] = Field(
+        min_length=1,
+        max_length=20,
+        description="ids of uploaded attachments: the signed receipt scan or photo",
     )
     note: Note = ""
 

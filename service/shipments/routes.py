@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from service.http import Change, ChangeCreating, Reader
+from service.http import Change, ChangeCreating, PathId, Reader
 from service.shipments import queries, usecases
 from service.shipments.schemas import DeliveryReport, ShipmentCreate, ShipmentOut
 
@@ -12,7 +12,7 @@ router = APIRouter(prefix="/orders", tags=["shipments"])
 
 
 @router.post("/{order_id}/shipment", status_code=201, summary="Logistics records the shipment (R5)")
-async def ship_order(order_id: int, body: ShipmentCreate, call: ChangeCreating) -> ShipmentOut:
+async def ship_order(order_id: PathId, body: ShipmentCreate, call: ChangeCreating) -> ShipmentOut:
     return await call.run(usecases.ship, order_id=order_id, data=body)
 
 
@@ -20,10 +20,10 @@ async def ship_order(order_id: int, body: ShipmentCreate, call: ChangeCreating) 
     "/{order_id}/delivery",
     summary="Record the carrier's delivery report (R7's two working days start)",
 )
-async def record_delivery(order_id: int, body: DeliveryReport, call: Change) -> ShipmentOut:
+async def record_delivery(order_id: PathId, body: DeliveryReport, call: Change) -> ShipmentOut:
     return await call.run(usecases.record_delivery, order_id=order_id, data=body)
 
 
 @router.get("/{order_id}/shipment", summary="The order's shipment")
-async def get_shipment(order_id: int, read: Reader) -> ShipmentOut:
+async def get_shipment(order_id: PathId, read: Reader) -> ShipmentOut:
     return await read.run(queries.get, order_id=order_id)

@@ -7,12 +7,12 @@ from typing import Literal
 
 from pydantic import Field
 
-from service.schemas import Code, Request, Response
+from service.schemas import Code, Day, Quantity, Request, Response
 
 
 class ShipmentLineIn(Request):
-    line_no: int = Field(ge=1, description="the order line shipped")
-    quantity: int = Field(ge=0, description="quantity shipped, at most the quantity ordered")
+    line_no: int = Field(ge=1, le=100, description="the order line shipped")
+    quantity: Quantity = Field(description="quantity shipped, at most the quantity ordered")
 
 
 class ShipmentCreate(Request):
@@ -25,16 +25,18 @@ class ShipmentCreate(Request):
     source_warehouse: Code = Field(description="the supplier warehouse the goods leave from")
     carrier: Code = Field(description="the delivery company or third-party carrier")
     waybill_no: Code | None = None
-    shipped_on: date | None = Field(default=None, description="defaults to today")
+    shipped_on: Day | None = Field(default=None, description="defaults to today")
     lines: list[ShipmentLineIn] | None = Field(
-        default=None, description="shipped quantity per order line; omitted: everything ordered"
+        default=None,
+        max_length=100,
+        description="shipped quantity per order line; omitted: everything ordered",
     )
 
 
 class DeliveryReport(Request):
     """The carrier reports that the customer signed for the goods (R7 starts counting)."""
 
-    delivered_on: date
+    delivered_on: Day
 
 
 class ShipmentLineOut(Response):

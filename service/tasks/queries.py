@@ -7,7 +7,7 @@ from sqlalchemy.orm import Session
 
 from service import journal
 from service.context import Context
-from service.errors import Invalid, NotFound
+from service.errors import Forbidden, Invalid, NotFound
 from service.scheduler.models import Task
 from service.schemas import EventOut
 from service.tasks.schemas import TaskOut
@@ -26,8 +26,17 @@ def task_out(task: Task, flow: Flow) -> TaskOut:
     return out.model_copy(update={"allowed_triggers": flow.allowed_triggers(task.state)})
 
 
+def visible(task: Task, ctx: Context) -> Task:
+    """A task is shown to people of its owner role (and the scheduler), as the queue is."""
+    if task.owner_role not in ctx.actor.roles and "scheduler" not in ctx.actor.roles:
+        raise Forbidden(
+            "task.owned_by_other_role", field="task_id", task_id=task.id, owner_role=task.owner_role
+        )
+    return task
+
+
 def get(session: Session, ctx: Context, *, task_id: int) -> TaskOut:
-    return task_out(load(session, task_id), ctx.workflows.flow(Task))
+    return task_out(visible(load(session, task_id), ctx), ctx.workflows.flow(Task))
 
 
 def queue(
@@ -67,6 +76,6 @@ def queue(
     return [task_out(t, flow) for t in session.scalars(stmt)]
 
 
-def history(session: Session, _ctx: Context, *, task_id: int) -> list[EventOut]:
-    load(session, task_id)
+def history(session: Session, ctx: Context, *, task_id: int) -> list[EventOut]:
+    visible(load(session, task_id), ctx)
     return [EventOut.model_validate(e) for e in journal.history(session, "task", task_id)]

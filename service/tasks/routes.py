@@ -6,7 +6,7 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query
 
-from service.http import Change, Limit, Offset, Reader
+from service.http import Change, Limit, Offset, PathId, QueryId, Reader
 from service.schemas import EventOut
 from service.tasks import queries, usecases
 from service.tasks.schemas import TaskNote, TaskOut
@@ -20,7 +20,7 @@ async def my_tasks(
     state: Annotated[list[str] | None, Query(description="default: the live ones")] = None,
     kind: str | None = None,
     subject_type: str | None = None,
-    subject_id: int | None = None,
+    subject_id: QueryId = None,
     limit: Limit = 100,
     offset: Offset = 0,
 ) -> list[TaskOut]:
@@ -36,18 +36,18 @@ async def my_tasks(
 
 
 @router.get("/{task_id}", summary="One task; its version is the ETag")
-async def get_task(task_id: int, read: Reader) -> TaskOut:
+async def get_task(task_id: PathId, read: Reader) -> TaskOut:
     return await read.run(queries.get, task_id=task_id, etag=True)
 
 
 @router.get("/{task_id}/history", summary="Every transition of the task, from the journal")
-async def task_history(task_id: int, read: Reader) -> list[EventOut]:
+async def task_history(task_id: PathId, read: Reader) -> list[EventOut]:
     return await read.run(queries.history, task_id=task_id)
 
 
 @router.post("/{task_id}/{trigger}", summary="take, release, close (with a note) or cancel a task")
 async def move_task(
-    task_id: int,
+    task_id: PathId,
     trigger: Literal["take", "release", "close", "cancel"],
     call: Change,
     body: TaskNote | None = None,

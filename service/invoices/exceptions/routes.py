@@ -7,7 +7,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query
 
-from service.http import Call, Change, Limit, Offset, Reader, changing, creating
+from service.http import Call, Change, Limit, Offset, PathId, Reader, changing, creating
 from service.invoices.exceptions import booking, queries, usecases
 from service.invoices.exceptions.schemas import (
     BookingCreate,
@@ -68,7 +68,7 @@ async def exception_queue(
 
 
 @router.get("/invoice-exceptions/{exception_id}", summary="One exception; its version is the ETag")
-async def get_exception(exception_id: int, read: Reader) -> ExceptionOut:
+async def get_exception(exception_id: PathId, read: Reader) -> ExceptionOut:
     return await read.run(queries.get, exception_id=exception_id, etag=True)
 
 
@@ -76,7 +76,7 @@ async def get_exception(exception_id: int, read: Reader) -> ExceptionOut:
     "/invoice-exceptions/{exception_id}/history",
     summary="Every transition of the exception, with the rule decisions",
 )
-async def exception_history(exception_id: int, read: Reader) -> list[EventOut]:
+async def exception_history(exception_id: PathId, read: Reader) -> list[EventOut]:
     return await read.run(queries.history, exception_id=exception_id)
 
 
@@ -84,7 +84,7 @@ async def exception_history(exception_id: int, read: Reader) -> list[EventOut]:
     "/invoice-exceptions/{exception_id}/evidence",
     summary="Attach evidence; the rules decide again with it",
 )
-async def attach_evidence(exception_id: int, body: EvidenceIn, call: Change) -> ExceptionOut:
+async def attach_evidence(exception_id: PathId, body: EvidenceIn, call: Change) -> ExceptionOut:
     return await call.run(usecases.attach_evidence, exception_id=exception_id, data=body)
 
 
@@ -93,7 +93,7 @@ async def attach_evidence(exception_id: int, body: EvidenceIn, call: Change) -> 
     summary="Confirm the decided resolution; it is carried out",
 )
 async def confirm_exception(
-    exception_id: int, call: FinanceChange, body: ConfirmIn | None = None
+    exception_id: PathId, call: FinanceChange, body: ConfirmIn | None = None
 ) -> ExceptionOut:
     return await call.run(usecases.confirm, exception_id=exception_id, data=body or ConfirmIn())
 
@@ -103,6 +103,6 @@ async def confirm_exception(
     summary="Resolve differently from the rules, with a written reason (recorded)",
 )
 async def override_exception(
-    exception_id: int, body: OverrideIn, call: FinanceChange
+    exception_id: PathId, body: OverrideIn, call: FinanceChange
 ) -> ExceptionOut:
     return await call.run(usecases.override, exception_id=exception_id, data=body)

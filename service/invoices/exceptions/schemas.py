@@ -2,20 +2,20 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import datetime
 from decimal import Decimal
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import Field
+from pydantic import Field, StringConstraints
 
 from rules.vocabularies.invoice_exception import EvidenceKind, Resolution
-from service.schemas import Code, Money, Note, Request, Response
+from service.schemas import Code, Day, Id, Money, Note, Price, Quantity, Request, Response
 
 
 class BookingLineIn(Request):
     item_code: Code = Field(description="the model the customer booked")
-    quantity: int = Field(ge=0)
-    unit_price: Money = Field(ge=0)
+    quantity: Quantity
+    unit_price: Price
     amount: Money = Field(description="without tax")
     tax: Money
     discount: Money = Field(
@@ -27,13 +27,13 @@ class BookingCreate(Request):
     """What the customer booked for the invoice, from its statement or portal export."""
 
     reference: Code = Field(description="the customer's booking or voucher number")
-    booked_on: date
-    lines: list[BookingLineIn] = Field(min_length=1)
+    booked_on: Day
+    lines: list[BookingLineIn] = Field(min_length=1, max_length=500)
 
 
 class EvidenceIn(Request):
     kind: EvidenceKind
-    attachment_id: int = Field(description="an uploaded file (POST /attachments)")
+    attachment_id: Id = Field(description="an uploaded file (POST /attachments)")
 
 
 class ConfirmIn(Request):
@@ -43,11 +43,15 @@ class ConfirmIn(Request):
     )
 
 
+# Overriding the rules needs a real explanation, not "ok".
+LongReason = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=10, max_length=2000)
+]
+
+
 class OverrideIn(Request):
     resolution: Resolution
-    reason: str = Field(
-        min_length=10,
-        max_length=4000,
+    reason: LongReason = Field(
         description="why the rules' decision is not followed (recorded)",
     )
 
