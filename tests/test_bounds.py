@@ -52,7 +52,11 @@ def test_nul_characters_are_refused_in_bodies_queries_and_paths(flows: Flows) ->
     _refused(flows.finance.get("/orders", params={"customer_code": "C\x00"}), "customer_code")
     _refused(flows.finance.get("/customers/C%00D"), "code")
     _refused(
-        flows.sales.post("/orders", json=flows.order_body(), headers={"Idempotency-Key": "k\u00e9".encode("latin-1")}),
+        flows.sales.post(
+            "/orders",
+            json=flows.order_body(),
+            headers={b"Idempotency-Key": "k\u00e9".encode("latin-1")},
+        ),
         "Idempotency-Key",
     )
 

@@ -280,19 +280,21 @@ def test_a_rule_file_with_an_impossible_date_is_refused_on_reload_and_dry_run(
     directory = rules_copy(tmp_path)
     good = (directory / "credit_release.yaml").read_text()
     bad = good.replace("effective_from: 2026-01-01", "effective_from: 2026-02-30")
-    with live_server(backend, directory, reload_seconds=0) as live:
-        with Flows(live, make_world(live.db, today=_today(live))) as flows:
-            (directory / "credit_release.yaml").write_text(bad)
-            refused = flows.admin.post("/rules/reload")
-            assert refused.status_code == 422, refused.text
-            assert refused.json()["code"] == "rules.reload_refused"
-            assert "not a date: '2026-02-30'" in refused.json()["detail"]
-            error = flows.sales.get("/rules").json()["last_error"]
-            assert error["file"] == "credit_release.yaml" and "2026-02-30" in error["reason"]
-            assert credit_in_force(flows)["version"] == 1
-            dry = flows.hq.post("/rules/dry-run", json={"yaml": bad, "file": "cr.yaml"})
-            assert dry.status_code == 422 and dry.json()["errors"][0]["field"] == "yaml"
-            (directory / "credit_release.yaml").write_text(good)
+    with (
+        live_server(backend, directory, reload_seconds=0) as live,
+        Flows(live, make_world(live.db, today=_today(live))) as flows,
+    ):
+        (directory / "credit_release.yaml").write_text(bad)
+        refused = flows.admin.post("/rules/reload")
+        assert refused.status_code == 422, refused.text
+        assert refused.json()["code"] == "rules.reload_refused"
+        assert "not a date: '2026-02-30'" in refused.json()["detail"]
+        error = flows.sales.get("/rules").json()["last_error"]
+        assert error["file"] == "credit_release.yaml" and "2026-02-30" in error["reason"]
+        assert credit_in_force(flows)["version"] == 1
+        dry = flows.hq.post("/rules/dry-run", json={"yaml": bad, "file": "cr.yaml"})
+        assert dry.status_code == 422 and dry.json()["errors"][0]["field"] == "yaml"
+        (directory / "credit_release.yaml").write_text(good)
 
 
 def test_dry_run_refuses_an_invalid_candidate_naming_file_rule_and_field(flows: Flows) -> None:
