@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 
 from fastapi import Depends, FastAPI
 
 from service import bootstrap, meta, problems
 from service.db import Database
-from service.http import plain_text
+from service.http import declare_access, plain_text
 from service.migrate import assert_current
 from service.rulesets.routes import router as rules_router
 from service.runtime import Runtime
@@ -55,6 +56,16 @@ def create_app(
     app.state.scheduler = scheduler
     problems.install(app)
     # Routes are matched in order, one by one: the busiest (receipts) come first.
-    for router in [*bootstrap.routers(), meta.router, rules_router]:
+    routers = [*bootstrap.routers(), meta.router, rules_router]
+    for router in routers:
         app.include_router(router, responses=problems.RESPONSES)
+    documented = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            declare_access(documented(), routers, ctx.workflows)
+        return app.openapi_schema or documented()
+
+    app.openapi = openapi  # type: ignore[method-assign]
+    app.state.routers = routers
     return app

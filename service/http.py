@@ -12,9 +12,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Annotated, Any, TypeVar, cast
 
-from fastapi import Depends, Header, Path, Query, Request, Response
+from fastapi import APIRouter, Depends, Header, Path, Query, Request, Response
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
+from fastapi.routing import APIRoute
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel
 from sqlalchemy import Connection
@@ -26,6 +27,7 @@ from service.auth.tokens import Actor
 from service.errors import Forbidden, Invalid, Unauthenticated
 from service.runtime import Runtime
 from service.schemas import MAX_ID
+from service.workflow import Workflows
 
 Answer = TypeVar("Answer")
 
@@ -54,6 +56,29 @@ def authenticate(connection: Connection, ctx: Runtime, token: str) -> Actor:
     if actor is None:
         raise Unauthenticated("auth.token_unknown", field="Authorization")
     return actor
+
+
+@dataclass(frozen=True)
+class Access:
+    """Who may call a route: the roles it names, or the roles the lifecycle YAML gives the
+    triggers it fires (both, when both are given). No roles: any authenticated user."""
+
+    roles: tuple[str, ...] = ()
+    machine: str | None = None
+    triggers: tuple[str, ...] = ()
+
+    def roles_in(self, workflows: Workflows) -> tuple[str, ...]:
+        if self.machine is None:
+            return self.roles
+        flow = workflows[self.machine]
+        declared = frozenset().union(*(flow.roles_for(t) for t in self.triggers))
+        return tuple(sorted(declared & set(self.roles) if self.roles else declared))
+
+
+def access_of(dependency: Callable[..., Any]) -> Access | None:
+    """The access a route's dependency carries (see `creating`, `changing`, `trigger`)."""
+    access = getattr(dependency, "access", None)
+    return access if isinstance(access, Access) else None
 
 
 def authorize(actor: Actor, roles: tuple[str, ...]) -> Actor:
@@ -128,7 +153,7 @@ class Call:
     ctx: Runtime
     request: Request
     token: str
-    roles: tuple[str, ...]
+    access: Access
     key: str | None
     version: int | None
     status_code: int = 200
@@ -140,7 +165,8 @@ class Call:
         answers: list[Any] = []
 
         def caller(session: Session) -> int:
-            actor = authorize(authenticate(session.connection(), self.ctx, self.token), self.roles)
+            roles = self.access.roles_in(self.ctx.workflows)
+            actor = authorize(authenticate(session.connection(), self.ctx, self.token), roles)
             actors.append(actor)
             return actor.user_id
 
@@ -182,38 +208,52 @@ class Call:
         return answer
 
 
-def changing(*roles: str, status_code: int = 200) -> Callable[..., Any]:
-    """A trigger on an existing document (Idempotency-Key and If-Match), for `roles` (any
-    authenticated user when none are given; triggers also check their own roles). A trigger
-    that makes a document of its own (a shipment, a receipt) answers 201."""
+def _calling(access: Access, status_code: int, *, versioned: bool) -> Callable[..., Any]:
+    if versioned:
 
-    async def call(
-        request: Request,
-        credentials: Credentials,
-        key: IdempotencyKey = None,
-        if_match: IfMatch = None,
-    ) -> Call:
-        token = presented(credentials)
-        version = expected_version(if_match)
-        return Call(await get_ctx(request), request, token, roles, key, version, status_code)
+        async def call(
+            request: Request,
+            credentials: Credentials,
+            key: IdempotencyKey = None,
+            if_match: IfMatch = None,
+        ) -> Call:
+            version = expected_version(if_match)
+            ctx, token = await get_ctx(request), presented(credentials)
+            return Call(ctx, request, token, access, key, version, status_code)
 
+    else:
+
+        async def call(  # type: ignore[misc]  # the same dependency, without If-Match
+            request: Request, credentials: Credentials, key: IdempotencyKey = None
+        ) -> Call:
+            ctx, token = await get_ctx(request), presented(credentials)
+            return Call(ctx, request, token, access, key, None, status_code)
+
+    call.access = access  # type: ignore[attr-defined]
     return call
+
+
+def changing(*roles: str, status_code: int = 200) -> Callable[..., Any]:
+    """A change of an existing document (Idempotency-Key and If-Match), for `roles` (any
+    authenticated user when none are given)."""
+    return _calling(Access(roles), status_code, versioned=True)
+
+
+def trigger(machine: str, *triggers: str, status_code: int = 200) -> Any:
+    """A route that fires `triggers` of `machine`: open to the roles its lifecycle YAML gives
+    them, checked before any work (the lifecycle checks them again when it fires). A trigger that
+    makes a document of its own (a shipment, a receipt) answers 201."""
+    access = Access(machine=machine, triggers=triggers)
+    return Depends(_calling(access, status_code, versioned=True))
 
 
 def creating(*roles: str) -> Callable[..., Any]:
     """A create (the Idempotency-Key only, 201 Created), for `roles` (any authenticated user
     when none are given)."""
-
-    async def call(request: Request, credentials: Credentials, key: IdempotencyKey = None) -> Call:
-        token = presented(credentials)
-        return Call(await get_ctx(request), request, token, roles, key, None, 201)
-
-    return call
+    return _calling(Access(roles), 201, versioned=False)
 
 
 Change = Annotated[Call, Depends(changing())]
-# A trigger on a document that makes a document of its own (201 Created).
-ChangeCreating = Annotated[Call, Depends(changing(status_code=201))]
 Create = Annotated[Call, Depends(creating())]
 
 
@@ -223,12 +263,12 @@ class Read:
 
     ctx: Runtime
     token: str
-    roles: tuple[str, ...]
+    access: Access
     response: Response
 
     def _actor(self) -> Actor:
         with self.ctx.db.lookup() as connection:
-            return authorize(authenticate(connection, self.ctx, self.token), self.roles)
+            return authorize(authenticate(connection, self.ctx, self.token), self.access.roles)
 
     async def actor(self) -> Actor:
         """Only who is calling (for answers that read no database)."""
@@ -236,7 +276,9 @@ class Read:
 
     def _read(self, query: Callable[..., Any], kwargs: dict[str, Any]) -> Any:
         with self.ctx.db.read() as session:
-            actor = authorize(authenticate(session.connection(), self.ctx, self.token), self.roles)
+            actor = authorize(
+                authenticate(session.connection(), self.ctx, self.token), self.access.roles
+            )
             return query(session, self.ctx.for_actor(actor), **kwargs)
 
     async def run(
@@ -254,8 +296,9 @@ def reading(*roles: str) -> Callable[..., Any]:
     """A read for `roles` (any authenticated user when none are given)."""
 
     async def read(request: Request, response: Response, credentials: Credentials) -> Read:
-        return Read(await get_ctx(request), presented(credentials), roles, response)
+        return Read(await get_ctx(request), presented(credentials), Access(roles), response)
 
+    read.access = Access(roles)  # type: ignore[attr-defined]
     return read
 
 
@@ -268,3 +311,24 @@ Offset = Annotated[int, Query(ge=0, le=1_000_000_000, description="skip this man
 # Ids in paths and filters: they fit the integer columns on both databases.
 PathId = Annotated[int, Path(ge=1, le=MAX_ID, description="the document's id")]
 QueryId = Annotated[int | None, Query(ge=1, le=MAX_ID)]
+
+
+def declare_access(schema: dict[str, Any], routers: list[APIRouter], workflows: Workflows) -> None:
+    """Write into the OpenAPI document who may call each operation (`x-roles`, and a line of
+    its description), from the same `Access` the requests are checked against."""
+    for router in routers:
+        for route in router.routes:
+            if not isinstance(route, APIRoute):
+                continue
+            for dependency in route.dependant.dependencies:
+                access = access_of(dependency.call) if dependency.call else None
+                if access is None:
+                    continue
+                roles = list(access.roles_in(workflows))
+                for method in route.methods or ():
+                    operation = schema["paths"][route.path_format][method.lower()]
+                    operation["x-roles"] = roles or ["any"]
+                    who = ", ".join(roles) if roles else "any authenticated user"
+                    operation["description"] = (
+                        f"{operation.get('description', '')}\n\nRoles: {who}.".strip()
+                    )

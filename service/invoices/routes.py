@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends
 
-from service.http import Call, Change, Limit, Offset, PathId, QueryId, Reader, creating
+from service.http import Call, Limit, Offset, PathId, QueryId, Reader, creating, trigger
 from service.invoices import queries, usecases
 from service.invoices.schemas import (
     InvoiceCreate,
@@ -65,19 +65,25 @@ async def invoice_history(invoice_id: PathId, read: Reader) -> list[EventOut]:
 @router.post(
     "/{invoice_id}/issue", summary="Record the fapiao number and date the tax system issued"
 )
-async def issue_invoice(invoice_id: PathId, body: InvoiceIssue, call: Change) -> InvoiceOut:
+async def issue_invoice(
+    invoice_id: PathId, body: InvoiceIssue, call: Annotated[Call, trigger("invoice", "issue")]
+) -> InvoiceOut:
     return await call.run(usecases.issue, invoice_id=invoice_id, data=body)
 
 
 @router.post(
     "/{invoice_id}/send", summary="Record sending to the branch or the settlement centre (R13)"
 )
-async def send_invoice(invoice_id: PathId, body: InvoiceSend, call: Change) -> InvoiceOut:
+async def send_invoice(
+    invoice_id: PathId, body: InvoiceSend, call: Annotated[Call, trigger("invoice", "send")]
+) -> InvoiceOut:
     return await call.run(usecases.send, invoice_id=invoice_id, data=body)
 
 
 @router.post("/{invoice_id}/sign", summary="Record the customer's signature and its date")
-async def sign_invoice(invoice_id: PathId, body: InvoiceSign, call: Change) -> InvoiceOut:
+async def sign_invoice(
+    invoice_id: PathId, body: InvoiceSign, call: Annotated[Call, trigger("invoice", "sign")]
+) -> InvoiceOut:
     return await call.run(usecases.sign, invoice_id=invoice_id, data=body)
 
 
@@ -85,5 +91,7 @@ async def sign_invoice(invoice_id: PathId, body: InvoiceSign, call: Change) -> I
     "/{invoice_id}/discard",
     summary="Throw away a draft; owed quantities wait for the next invoice again",
 )
-async def discard_invoice(invoice_id: PathId, call: Change) -> InvoiceOut:
+async def discard_invoice(
+    invoice_id: PathId, call: Annotated[Call, trigger("invoice", "discard")]
+) -> InvoiceOut:
     return await call.run(usecases.discard, invoice_id=invoice_id)

@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends
 
-from service.http import Call, Change, Limit, Offset, PathId, Reader, creating
+from service.http import Call, Limit, Offset, PathId, Reader, creating, trigger
 from service.orders import approval, queries, usecases
 from service.orders.schemas import ApprovalOut, CreditReason, OrderCancel, OrderCreate, OrderOut
 from service.schemas import EventOut
@@ -52,7 +52,9 @@ async def get_order(order_id: PathId, read: Reader) -> OrderOut:
     summary="HQ approves: the credit_release rules decide first; approved with the company order "
     "number (R4), or on credit hold for finance",
 )
-async def approve_order(order_id: PathId, call: Change) -> ApprovalOut:
+async def approve_order(
+    order_id: PathId, call: Annotated[Call, trigger("order", "approve")]
+) -> ApprovalOut:
     return await call.run(approval.approve, order_id=order_id)
 
 
@@ -60,19 +62,25 @@ async def approve_order(order_id: PathId, call: Change) -> ApprovalOut:
     "/{order_id}/release-credit",
     summary="Finance releases a held order, with a reason; it gets its company order number (R4)",
 )
-async def release_credit(order_id: PathId, body: CreditReason, call: Change) -> OrderOut:
+async def release_credit(
+    order_id: PathId, body: CreditReason, call: Annotated[Call, trigger("order", "release_credit")]
+) -> OrderOut:
     return await call.run(approval.release_credit, order_id=order_id, data=body)
 
 
 @router.post(
     "/{order_id}/reject-credit", summary="Finance refuses credit for a held order, with a reason"
 )
-async def reject_credit(order_id: PathId, body: CreditReason, call: Change) -> OrderOut:
+async def reject_credit(
+    order_id: PathId, body: CreditReason, call: Annotated[Call, trigger("order", "reject_credit")]
+) -> OrderOut:
     return await call.run(approval.reject_credit, order_id=order_id, data=body)
 
 
 @router.post("/{order_id}/cancel", summary="Cancel before shipment, with a reason")
-async def cancel_order(order_id: PathId, body: OrderCancel, call: Change) -> OrderOut:
+async def cancel_order(
+    order_id: PathId, body: OrderCancel, call: Annotated[Call, trigger("order", "cancel")]
+) -> OrderOut:
     return await call.run(usecases.cancel, order_id=order_id, data=body)
 
 

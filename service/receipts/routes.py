@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from fastapi import APIRouter
 
-from service.http import ChangeCreating, Limit, Offset, PathId, Reader
+from service.http import Call, Limit, Offset, PathId, Reader, trigger
 from service.receipts import posting, queries
 from service.receipts.schemas import ReceiptCreate, ReceiptExceptionOut, ReceiptOut
 
@@ -18,7 +18,11 @@ router = APIRouter(tags=["receipts"])
     status_code=201,
     summary="Logistics posts the signed receipt (签收入库回单, R6, R8)",
 )
-async def post_receipt(order_id: PathId, body: ReceiptCreate, call: ChangeCreating) -> ReceiptOut:
+async def post_receipt(
+    order_id: PathId,
+    body: ReceiptCreate,
+    call: Annotated[Call, trigger("order", "post_receipt", status_code=201)],
+) -> ReceiptOut:
     return await call.run(posting.post, order_id=order_id, data=body)
 
 

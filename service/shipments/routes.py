@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 from fastapi import APIRouter
 
-from service.http import Change, ChangeCreating, PathId, Reader
+from service.http import Call, PathId, Reader, trigger
 from service.shipments import queries, usecases
 from service.shipments.schemas import DeliveryReport, ShipmentCreate, ShipmentOut
 
@@ -12,7 +14,11 @@ router = APIRouter(prefix="/orders", tags=["shipments"])
 
 
 @router.post("/{order_id}/shipment", status_code=201, summary="Logistics records the shipment (R5)")
-async def ship_order(order_id: PathId, body: ShipmentCreate, call: ChangeCreating) -> ShipmentOut:
+async def ship_order(
+    order_id: PathId,
+    body: ShipmentCreate,
+    call: Annotated[Call, trigger("order", "ship", status_code=201)],
+) -> ShipmentOut:
     return await call.run(usecases.ship, order_id=order_id, data=body)
 
 
@@ -20,7 +26,11 @@ async def ship_order(order_id: PathId, body: ShipmentCreate, call: ChangeCreatin
     "/{order_id}/delivery",
     summary="Record the carrier's delivery report (R7's two working days start)",
 )
-async def record_delivery(order_id: PathId, body: DeliveryReport, call: Change) -> ShipmentOut:
+async def record_delivery(
+    order_id: PathId,
+    body: DeliveryReport,
+    call: Annotated[Call, trigger("order", "record_delivery")],
+) -> ShipmentOut:
     return await call.run(usecases.record_delivery, order_id=order_id, data=body)
 
 

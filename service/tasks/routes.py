@@ -6,7 +6,7 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query
 
-from service.http import Change, Limit, Offset, PathId, QueryId, Reader
+from service.http import Call, Limit, Offset, PathId, QueryId, Reader, trigger
 from service.schemas import EventOut
 from service.tasks import queries, usecases
 from service.tasks.schemas import TaskNote, TaskOut
@@ -49,7 +49,7 @@ async def task_history(task_id: PathId, read: Reader) -> list[EventOut]:
 async def move_task(
     task_id: PathId,
     trigger: Literal["take", "release", "close", "cancel"],
-    call: Change,
+    call: Annotated[Call, trigger("task", "take", "release", "close", "cancel")],
     body: TaskNote | None = None,
 ) -> TaskOut:
     return await call.run(usecases.move, task_id=task_id, trigger=trigger, data=body or TaskNote())

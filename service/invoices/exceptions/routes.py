@@ -7,7 +7,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query
 
-from service.http import Call, Change, Limit, Offset, PathId, Reader, changing, creating
+from service.http import Call, Limit, Offset, PathId, Reader, creating, trigger
 from service.invoices.exceptions import booking, queries, usecases
 from service.invoices.exceptions.schemas import (
     BookingCreate,
@@ -20,7 +20,6 @@ from service.invoices.exceptions.schemas import (
 from service.schemas import EventOut
 
 router = APIRouter(tags=["invoice exceptions"])
-FinanceChange = Annotated[Call, Depends(changing("finance", "hq"))]
 
 
 @router.post(
@@ -84,7 +83,11 @@ async def exception_history(exception_id: PathId, read: Reader) -> list[EventOut
     "/invoice-exceptions/{exception_id}/evidence",
     summary="Attach evidence; the rules decide again with it",
 )
-async def attach_evidence(exception_id: PathId, body: EvidenceIn, call: Change) -> ExceptionOut:
+async def attach_evidence(
+    exception_id: PathId,
+    body: EvidenceIn,
+    call: Annotated[Call, trigger("invoice_exception", "attach_evidence")],
+) -> ExceptionOut:
     return await call.run(usecases.attach_evidence, exception_id=exception_id, data=body)
 
 
@@ -93,7 +96,9 @@ async def attach_evidence(exception_id: PathId, body: EvidenceIn, call: Change) 
     summary="Confirm the decided resolution; it is carried out",
 )
 async def confirm_exception(
-    exception_id: PathId, call: FinanceChange, body: ConfirmIn | None = None
+    exception_id: PathId,
+    call: Annotated[Call, trigger("invoice_exception", "confirm")],
+    body: ConfirmIn | None = None,
 ) -> ExceptionOut:
     return await call.run(usecases.confirm, exception_id=exception_id, data=body or ConfirmIn())
 
@@ -103,6 +108,8 @@ async def confirm_exception(
     summary="Resolve differently from the rules, with a written reason (recorded)",
 )
 async def override_exception(
-    exception_id: PathId, body: OverrideIn, call: FinanceChange
+    exception_id: PathId,
+    body: OverrideIn,
+    call: Annotated[Call, trigger("invoice_exception", "override")],
 ) -> ExceptionOut:
     return await call.run(usecases.override, exception_id=exception_id, data=body)
