@@ -107,8 +107,11 @@ IdempotencyKey = Annotated[
     str | None,
     Header(
         alias="Idempotency-Key",
-        description="a unique key per intended action; a retry with the same key returns the "
-        "first result and changes nothing",
+        min_length=1,
+        max_length=idempotency.MAX_KEY_LENGTH,
+        pattern=r"^[\x20-\x7e]+$",
+        description="a unique key per intended action (printable ASCII); a retry with the same "
+        "key returns the first result and changes nothing",
     ),
 ]
 
@@ -116,7 +119,11 @@ _IF_MATCH = re.compile(r'^(?:W/)?"?(\d{1,18})"?$')
 
 IfMatch = Annotated[
     str | None,
-    Header(alias="If-Match", description="the version you last saw (ETag); refused if stale"),
+    Header(
+        alias="If-Match",
+        pattern=_IF_MATCH.pattern,
+        description="the version you last saw (ETag); refused if stale",
+    ),
 ]
 
 

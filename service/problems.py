@@ -15,8 +15,10 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.openapi.utils import get_openapi
 from fastapi.responses import JSONResponse
+from fastapi.routing import APIRoute
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.exc import IntegrityError, OperationalError
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from service import i18n
 from service.errors import (
@@ -24,6 +26,7 @@ from service.errors import (
     DomainError,
     FieldError,
     InvalidFields,
+    NotFound,
     Unavailable,
     from_workflow,
 )
@@ -114,6 +117,10 @@ def install(app: FastAPI) -> None:
     async def invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
         return render(InvalidFields([input_error(e) for e in exc.errors()]), request)
 
+    @app.exception_handler(StarletteHTTPException)
+    async def http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        return _http_problem(request, exc)
+
     @app.exception_handler(WorkflowError)
     async def refused(request: Request, exc: WorkflowError) -> JSONResponse:
         return render(from_workflow(exc), request)
@@ -142,6 +149,32 @@ def install(app: FastAPI) -> None:
         return app.openapi_schema
 
     app.openapi = openapi  # type: ignore[method-assign]
+
+
+def _allowed(request: Request) -> list[str]:
+    """The methods the service answers on the request's path (for a 405's Allow header)."""
+    methods: set[str] = set()
+    for router in getattr(request.app.state, "routers", []):
+        for route in router.routes:
+            if isinstance(route, APIRoute) and route.path_regex.match(request.url.path):
+                methods |= route.methods or set()
+    return sorted(methods)
+
+
+def _http_problem(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+    """What the HTTP layer refuses before a route runs, as a problem like any other."""
+    if exc.status_code == 405:
+        allowed = _allowed(request)
+        error = DomainError("http.method_not_allowed", method=request.method, allowed=allowed)
+        error.status, error.title = 405, "problem.method_not_allowed"
+        return render(error, request, {"Allow": ", ".join(allowed)})
+    if exc.status_code == 404:
+        return render(NotFound("http.not_found", path=request.url.path), request)
+    if exc.status_code == 400:  # a body that cannot be read (not UTF-8, cut short)
+        return render(InvalidFields([FieldError("body", "input.json_invalid", {})]), request)
+    error = DomainError("http.refused", reason=str(exc.detail))
+    error.status = exc.status_code
+    return render(error, request, dict(exc.headers or {}))
 
 
 def _problem_media_type(schema: dict[str, Any]) -> None:

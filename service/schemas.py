@@ -11,6 +11,7 @@ later read returns.
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Annotated, Any
@@ -18,6 +19,7 @@ from typing import Annotated, Any
 from pydantic import (
     AfterValidator,
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
     StringConstraints,
@@ -33,9 +35,26 @@ MAX_QUANTITY = 1_000_000
 MAX_PRICE = Decimal("100000000.00")
 FIRST_DAY, LAST_DAY = date(2000, 1, 1), date(2099, 12, 31)
 
+_ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+def _written_as_a_day(value: Any) -> Any:
+    """A business date is written YYYY-MM-DD; a number is not a date (Pydantic would take it
+    as seconds since 1970)."""
+    if isinstance(value, str) and _ISO_DAY.fullmatch(value.strip()):
+        return value.strip()
+    if isinstance(value, date) and not isinstance(value, datetime):
+        return value
+    raise PydanticCustomError("input.date_type", "must be a date (YYYY-MM-DD)")
+
+
 Id = Annotated[int, Field(ge=1, le=MAX_ID)]
 Quantity = Annotated[int, Field(ge=0, le=MAX_QUANTITY)]
-Day = Annotated[date, Field(ge=FIRST_DAY, le=LAST_DAY)]
+Day = Annotated[
+    date,
+    BeforeValidator(_written_as_a_day),
+    Field(ge=FIRST_DAY, le=LAST_DAY, json_schema_extra={"format": "date"}),
+]
 
 Code = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)]
 # Codes of customers and their DCs are shorter (their columns hold 32 characters).

@@ -108,3 +108,38 @@ def test_an_evidence_file_with_a_chinese_name_downloads_with_its_name(flows: Flo
         "filename*=UTF-8''%E7%AD%BE%E6%94%B6%E5%8D%95.png" in content.headers["content-disposition"]
     )
     assert content.content == b"\x89PNG\r\n\x1a\nscan-cn"
+
+
+# --- what Schemathesis found, kept -------------------------------------------------------------
+
+
+def test_a_number_is_not_a_date(flows: Flows) -> None:
+    problem = _refused(flows.finance.get("/carriers/lateness", params={"until": "0"}), "until")
+    assert problem["errors"][0]["code"] == "input.date_type"
+
+
+def test_a_body_that_is_not_text_is_refused_naming_the_body(flows: Flows) -> None:
+    response = flows.sales.post(
+        "/orders", content=b"\xff\xfe", headers={"Content-Type": "application/json"}
+    )
+    problem = _refused(response, "body")
+    assert problem["errors"][0]["code"] == "input.json_invalid"
+
+
+def test_an_undeclared_method_is_405_with_the_methods_that_are(flows: Flows) -> None:
+    response = flows.hq.request("OPTIONS", "/customers")
+    assert response.status_code == 405
+    assert response.headers["allow"] == "GET, POST"
+    assert response.json()["code"] == "http.method_not_allowed"
+    history = flows.logistics.post("/tasks/1/history")
+    assert history.status_code == 405 and history.headers["allow"] == "GET"
+
+
+def test_a_filter_by_an_unknown_customer_finds_nothing_and_a_path_to_one_is_404(
+    flows: Flows,
+) -> None:
+    for path in ("/orders", "/invoices", "/invoice-exceptions", "/receipt-exceptions"):
+        found = flows.finance.get(path, params={"customer_code": "NO-SUCH"})
+        assert (found.status_code, found.json()) == (200, []), path
+    missing = flows.finance.get("/customers/NO-SUCH")
+    assert missing.status_code == 404 and missing.json()["code"] == "customer.not_found"

@@ -107,8 +107,7 @@ def search(
     if order_id is not None:
         stmt = stmt.where(Invoice.order_id == order_id)
     if customer_code:
-        customer = masterdata.customer_by_code(session, customer_code)
-        stmt = stmt.where(Invoice.customer_id == customer.id)
+        stmt = stmt.where(Invoice.customer_id == masterdata.customer_id(customer_code))
     flow = ctx.workflows.flow(Invoice)
     return [invoice_out(i, flow) for i in session.scalars(stmt)]
 

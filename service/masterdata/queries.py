@@ -6,11 +6,11 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import select
+from sqlalchemy import ScalarSelect, select
 from sqlalchemy.orm import Session, selectinload
 
 from service.context import Context
-from service.errors import Invalid
+from service.errors import Invalid, NotFound
 from service.masterdata.models import Contract, ContractPrice, Customer, Item, Warehouse
 from service.masterdata.schemas import ContractOut, ContractPriceOut, CustomerOut, ItemOut
 
@@ -20,6 +20,12 @@ def customer_by_code(session: Session, code: str, *, field: str = "customer_code
     if customer is None:
         raise Invalid("customer.unknown", field=field, customer_code=code)
     return customer
+
+
+def customer_id(code: str) -> ScalarSelect[int]:
+    """The id of the customer with `code`, as a subquery: a filter by an unknown customer
+    finds nothing (a list, not a refusal)."""
+    return select(Customer.id).where(Customer.code == code).scalar_subquery()
 
 
 def warehouse_by_code(
@@ -85,12 +91,20 @@ def customers(session: Session, _ctx: Context) -> list[CustomerOut]:
     return [customer_out(c) for c in found]
 
 
+def _addressed(session: Session, code: str) -> Customer:
+    """The customer a path names: 404 when there is none."""
+    found = session.scalar(select(Customer).where(Customer.code == code))
+    if found is None:
+        raise NotFound("customer.not_found", field="code", customer_code=code)
+    return found
+
+
 def customer(session: Session, _ctx: Context, *, code: str) -> CustomerOut:
-    return customer_out(customer_by_code(session, code, field="code"))
+    return customer_out(_addressed(session, code))
 
 
 def contracts(session: Session, _ctx: Context, *, code: str) -> list[ContractOut]:
-    owner = customer_by_code(session, code, field="code")
+    owner = _addressed(session, code)
     found = session.scalars(
         select(Contract)
         .where(Contract.customer_id == owner.id)

@@ -103,8 +103,7 @@ def search(
     if state:
         stmt = stmt.where(Order.state == state)
     if customer_code:
-        customer = masterdata.customer_by_code(session, customer_code)
-        stmt = stmt.where(Order.customer_id == customer.id)
+        stmt = stmt.where(Order.customer_id == masterdata.customer_id(customer_code))
     if customer_po_no:
         stmt = stmt.where(Order.customer_po_no == customer_po_no)
     if company_order_no:

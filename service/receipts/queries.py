@@ -136,8 +136,7 @@ def list_exceptions(
     if state:
         stmt = stmt.where(ReceiptException.state == state)
     if customer_code:
-        customer = masterdata.customer_by_code(session, customer_code)
-        stmt = stmt.where(Receipt.customer_id == customer.id)
+        stmt = stmt.where(Receipt.customer_id == masterdata.customer_id(customer_code))
     if kind:
         stmt = stmt.where(ReceiptException.kind == kind)
     return [ReceiptExceptionOut.model_validate(row) for row in session.execute(stmt)]

@@ -1,12 +1,14 @@
-"""My tasks (by role): list, take, release, close, cancel, and their history."""
+"""My tasks (by role): list, take, release, close, cancel, and their history.
 
-from __future__ import annotations
+(No postponed annotations here: the routes made in `_move` name their trigger in theirs.)
+"""
 
-from typing import Annotated, Literal
+from typing import Annotated
 
 from fastapi import APIRouter, Query
 
-from service.http import Call, Limit, Offset, PathId, QueryId, Reader, trigger
+from service.http import Call, Limit, Offset, PathId, QueryId, Reader
+from service.http import trigger as trigger_access
 from service.schemas import EventOut
 from service.tasks import queries, usecases
 from service.tasks.schemas import TaskNote, TaskOut
@@ -45,11 +47,21 @@ async def task_history(task_id: PathId, read: Reader) -> list[EventOut]:
     return await read.run(queries.history, task_id=task_id)
 
 
-@router.post("/{task_id}/{trigger}", summary="take, release, close (with a note) or cancel a task")
-async def move_task(
-    task_id: PathId,
-    trigger: Literal["take", "release", "close", "cancel"],
-    call: Annotated[Call, trigger("task", "take", "release", "close", "cancel")],
-    body: TaskNote | None = None,
-) -> TaskOut:
-    return await call.run(usecases.move, task_id=task_id, trigger=trigger, data=body or TaskNote())
+def _move(trigger: str, summary: str) -> None:
+    """One route per trigger a person fires on a task (take, release, close, cancel)."""
+
+    @router.post(f"/{{task_id}}/{trigger}", summary=summary, name=f"{trigger}_task")
+    async def move(
+        task_id: PathId,
+        call: Annotated[Call, trigger_access("task", trigger)],
+        body: TaskNote | None = None,
+    ) -> TaskOut:
+        return await call.run(
+            usecases.move, task_id=task_id, trigger=trigger, data=body or TaskNote()
+        )
+
+
+_move("take", "Take a task of my role: it is mine until I close or release it")
+_move("release", "Give a task back (the person who took it, or an admin)")
+_move("close", "Close my task with a note of what was done")
+_move("cancel", "Cancel a task that is no longer needed (its owner role, or the scheduler)")

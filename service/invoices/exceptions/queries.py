@@ -158,8 +158,7 @@ def queue(
     if state:
         stmt = stmt.where(InvoiceException.state == state)
     if customer_code:
-        customer = masterdata.customer_by_code(session, customer_code)
-        stmt = stmt.where(InvoiceException.customer_id == customer.id)
+        stmt = stmt.where(InvoiceException.customer_id == masterdata.customer_id(customer_code))
     if kind:
         stmt = stmt.where(InvoiceException.kind == kind)
     if min_age_days is not None:

@@ -1,0 +1,86 @@
+"""Schemathesis against the real app on SQLite and PostgreSQL, with every check on, as a user of
+every role and as each role alone: no input gives a server error, an undocumented status or
+content type, or an answer its declared model does not describe.
+
+Deterministic and bounded (`schemathesis.toml`, `--max-examples`), so a run takes about a minute
+per database. What it once found is kept as ordinary regression tests (tests/test_bounds.py and
+below).
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from collections.abc import Iterator
+from contextlib import ExitStack
+from pathlib import Path
+
+import pytest
+
+from service import bootstrap
+from service.auth import tokens
+from service.auth.tokens import ROLES
+from service.demo import load as load_demo
+from tests.support import Server, migrate, postgres_database, settings_for, tmp_sqlite_url
+
+ROOT = Path(__file__).resolve().parent.parent
+SCHEMATHESIS = [sys.executable, "-m", "schemathesis.cli"]
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def demo_server(
+    request: pytest.FixtureRequest, tmp_path: Path
+) -> Iterator[tuple[str, dict[str, str]]]:
+    """A server of its own on demo data, and tokens: one of every role at once, one per role."""
+    with ExitStack() as stack:
+        if request.param == "sqlite":
+            url = tmp_sqlite_url(tmp_path)
+        else:
+            url = stack.enter_context(postgres_database())
+        db = migrate(url)
+        stack.callback(db.dispose)
+        settings = settings_for(url)
+        load_demo(bootstrap.runtime(settings, db))
+        made = {}
+        with db.write() as session:
+            for name, roles in [("everyone", list(ROLES)), *[(r, [r]) for r in ROLES]]:
+                tokens.create_user(session, username=f"fuzz-{name}", roles=roles)
+                made[name] = tokens.issue_token(session, username=f"fuzz-{name}")
+        server = stack.enter_context(Server(settings, db))
+        yield server.url, made
+
+
+def _fuzz(url: str, token: str, examples: int) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [
+            *SCHEMATHESIS,
+            "--config-file",
+            str(ROOT / "schemathesis.toml"),
+            "run",
+            f"{url}/openapi.json",
+            "--checks",
+            "all",
+            "--max-examples",
+            str(examples),
+            "--phases",
+            "examples,coverage,fuzzing",
+            "--workers",
+            "1",
+            "--no-color",
+            "--header",
+            f"Authorization: Bearer {token}",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+        cwd=ROOT,
+    )
+
+
+def test_fuzzing_every_operation_finds_nothing(demo_server: tuple[str, dict[str, str]]) -> None:
+    url, made = demo_server
+    runs = [("everyone", 12)] + [(role, 2) for role in ROLES]
+    for name, examples in runs:
+        done = _fuzz(url, made[name], examples)
+        assert done.returncode == 0, f"as {name}:\n{done.stdout[-6000:]}{done.stderr[-2000:]}"
