@@ -22,6 +22,7 @@ import cProfile
 import csv
 import hashlib
 import json
+import os
 import pstats
 import sqlite3
 import sys
@@ -320,6 +321,8 @@ def profile(
     stats = pstats.Stats(profiler)
     stats.sort_stats("tottime").print_stats(15)
     stats.sort_stats("cumulative").print_stats(30)
+    if os.environ.get("BENCH_CALLEES"):
+        stats.print_callees(os.environ["BENCH_CALLEES"])
 
 
 if __name__ == "__main__":

@@ -9,8 +9,9 @@ from typing import Any
 from fastapi import Depends, FastAPI
 
 from service import bootstrap, meta, problems
+from service.access import declare_access
 from service.db import Database
-from service.http import declare_access, plain_text
+from service.http import plain_text
 from service.migrate import assert_current
 from service.rulesets.routes import router as rules_router
 from service.runtime import Runtime

@@ -12,22 +12,21 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Annotated, Any, TypeVar, cast
 
-from fastapi import APIRouter, Depends, Header, Path, Query, Request, Response
+from fastapi import Depends, Header, Path, Query, Request, Response
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
-from fastapi.routing import APIRoute
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel
 from sqlalchemy import Connection
 from sqlalchemy.orm import Session
 
 from service import i18n, idempotency
+from service.access import Access, authorize
 from service.auth import tokens
 from service.auth.tokens import Actor
-from service.errors import Forbidden, Invalid, Unauthenticated
+from service.errors import Invalid, Unauthenticated
 from service.runtime import Runtime
 from service.schemas import MAX_ID
-from service.workflow import Workflows
 
 Answer = TypeVar("Answer")
 
@@ -55,36 +54,6 @@ def authenticate(connection: Connection, ctx: Runtime, token: str) -> Actor:
     actor = tokens.resolve(connection, token, demo_mode=ctx.settings.demo)
     if actor is None:
         raise Unauthenticated("auth.token_unknown", field="Authorization")
-    return actor
-
-
-@dataclass(frozen=True)
-class Access:
-    """Who may call a route: the roles it names, or the roles the lifecycle YAML gives the
-    triggers it fires (both, when both are given). No roles: any authenticated user."""
-
-    roles: tuple[str, ...] = ()
-    machine: str | None = None
-    triggers: tuple[str, ...] = ()
-
-    def roles_in(self, workflows: Workflows) -> tuple[str, ...]:
-        if self.machine is None:
-            return self.roles
-        flow = workflows[self.machine]
-        declared = frozenset().union(*(flow.roles_for(t) for t in self.triggers))
-        return tuple(sorted(declared & set(self.roles) if self.roles else declared))
-
-
-def access_of(dependency: Callable[..., Any]) -> Access | None:
-    """The access a route's dependency carries (see `creating`, `changing`, `trigger`)."""
-    access = getattr(dependency, "access", None)
-    return access if isinstance(access, Access) else None
-
-
-def authorize(actor: Actor, roles: tuple[str, ...]) -> Actor:
-    """Let only the given roles through (any authenticated user when `roles` is empty)."""
-    if roles and not actor.roles.intersection(roles):
-        raise Forbidden("auth.role_required", required_roles=list(roles), roles=sorted(actor.roles))
     return actor
 
 
@@ -318,24 +287,3 @@ Offset = Annotated[int, Query(ge=0, le=1_000_000_000, description="skip this man
 # Ids in paths and filters: they fit the integer columns on both databases.
 PathId = Annotated[int, Path(ge=1, le=MAX_ID, description="the document's id")]
 QueryId = Annotated[int | None, Query(ge=1, le=MAX_ID)]
-
-
-def declare_access(schema: dict[str, Any], routers: list[APIRouter], workflows: Workflows) -> None:
-    """Write into the OpenAPI document who may call each operation (`x-roles`, and a line of
-    its description), from the same `Access` the requests are checked against."""
-    for router in routers:
-        for route in router.routes:
-            if not isinstance(route, APIRoute):
-                continue
-            for dependency in route.dependant.dependencies:
-                access = access_of(dependency.call) if dependency.call else None
-                if access is None:
-                    continue
-                roles = list(access.roles_in(workflows))
-                for method in route.methods or ():
-                    operation = schema["paths"][route.path_format][method.lower()]
-                    operation["x-roles"] = roles or ["any"]
-                    who = ", ".join(roles) if roles else "any authenticated user"
-                    operation["description"] = (
-                        f"{operation.get('description', '')}\n\nRoles: {who}.".strip()
-                    )
