@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import hashlib
-from typing import Annotated
+from typing import Annotated, Any
 from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, UploadFile
@@ -14,9 +14,13 @@ from service import evidence
 from service.context import Context
 from service.errors import PayloadTooLarge
 from service.http import Call, PathId, Reader, creating
+from service.problems import Problem
 from service.schemas import AttachmentRef, Request
 
 router = APIRouter(prefix="/attachments", tags=["attachments"])
+TOO_LARGE: dict[int | str, dict[str, Any]] = {
+    413: {"model": Problem, "description": "The file is larger than the service takes"}
+}
 
 
 class Upload(Request):
@@ -41,7 +45,10 @@ def _store(session: Session, ctx: Context, *, data: Upload, content: bytes) -> A
 
 
 @router.post(
-    "", status_code=201, summary="Upload an evidence file; returns its id and SHA-256 checksum"
+    "",
+    status_code=201,
+    responses=TOO_LARGE,
+    summary="Upload an evidence file; returns its id and SHA-256 checksum",
 )
 async def upload(
     file: UploadFile,
