@@ -1,6 +1,6 @@
 """Imports every table so that `Base.metadata` is complete (Alembic, tests)."""
 
-from service.auth.models import ApiToken, User
+from service.auth.models import ApiToken, User, WebSession
 from service.db import Base
 from service.evidence import Attachment
 from service.idempotency import IdempotencyRecord
@@ -58,5 +58,6 @@ __all__ = [
     "Task",
     "User",
     "Warehouse",
+    "WebSession",
     "apscheduler_jobs",
 ]

@@ -34,6 +34,15 @@ class RuleSetBinding:
 
 
 @dataclass(frozen=True)
+class MenuEntry:
+    """A link of the pages' menu: where it goes, its words (a catalog code), who sees it."""
+
+    path: str
+    label: str
+    roles: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class Feature:
     """One feature's plug-in points.
 
@@ -42,7 +51,10 @@ class Feature:
     - `tags`: per machine, the groups of states its code asks for (checked at start-up);
     - `rulesets`: the rule sets it decides with;
     - `jobs`: scheduled jobs by name;
-    - `catalog`: the folder of its message catalogs (`en.po`, `zh.po`).
+    - `catalog`: the folder of its message catalogs (`en.po`, `zh.po`), refusals and page words;
+    - `pages`: its routers of server-rendered pages (`/web/...`);
+    - `templates`: the folder of its Jinja2 templates (names start with the feature's name);
+    - `menu`: the entries it adds to the pages' menu.
     """
 
     name: str
@@ -52,3 +64,6 @@ class Feature:
     rulesets: Sequence[RuleSetBinding] = ()
     jobs: Mapping[str, Job] = field(default_factory=dict)
     catalog: Path | None = None
+    pages: Sequence[APIRouter] = ()
+    templates: Path | None = None
+    menu: Sequence[MenuEntry] = ()
