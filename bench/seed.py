@@ -22,6 +22,7 @@ from typing import Any
 from sqlalchemy import Table, func, insert, select
 from sqlalchemy.engine import Connection
 
+from service import bootstrap
 from service.auth import tokens
 from service.db import Base, Database
 from service.evidence import Attachment
@@ -75,6 +76,7 @@ def png(seed: str) -> bytes:
 
 def seed(db: Database, count: int, *, today: date, attachments: bool = False) -> Seeded:
     """Master data, a logistics user with a token, and `count` shipped orders."""
+    machines = bootstrap.workflows()
     with db.write() as session:
         for code in ITEMS:
             masterdata.new_item(session, ItemIn(code=code, name=f"model {code}"))
@@ -90,6 +92,7 @@ def seed(db: Database, count: int, *, today: date, attachments: bool = False) ->
                 discount_mode="receipt_offset",
                 warehouses=[{"code": "DC1", "name": "main DC"}],
             ),
+            workflows=machines,
         )
         masterdata.new_contract(
             session,
@@ -102,6 +105,7 @@ def seed(db: Database, count: int, *, today: date, attachments: bool = False) ->
                     {"item_code": c, "unit_price": p} for c, p in zip(ITEMS, PRICES, strict=True)
                 ],
             ),
+            workflows=machines,
         )
         tokens.create_user(session, username=USERNAME, roles=["logistics"])
         token = tokens.issue_token(session, username=USERNAME, name="bench")

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from pathlib import Path
 from typing import Any
 
 from fastapi import Depends, FastAPI
+from fastapi.staticfiles import StaticFiles
 
 from service import bootstrap, meta, problems
 from service.access import declare_access
@@ -17,6 +19,10 @@ from service.rulesets.routes import router as rules_router
 from service.runtime import Runtime
 from service.scheduler.process import SchedulerProcess
 from service.settings import Settings
+from service.web import routes as web
+from service.web.pages import LoginRequired
+
+STATIC = Path(__file__).resolve().parent / "web" / "static"
 
 
 def create_app(
@@ -60,6 +66,13 @@ def create_app(
     routers = [*bootstrap.routers(), meta.router, rules_router]
     for router in routers:
         app.include_router(router, responses=problems.RESPONSES)
+    for router in [web.router, *bootstrap.pages()]:
+        app.include_router(router)
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    app.state.renderer = bootstrap.renderer(settings)
+    app.state.panels = bootstrap.panels()
+    app.state.problem_page = web.problem_page
+    app.add_exception_handler(LoginRequired, web.login_redirect)  # type: ignore[arg-type]
     documented = app.openapi
 
     def openapi() -> dict[str, Any]:

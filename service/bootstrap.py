@@ -31,6 +31,8 @@ from service.scheduler.jobs import Job
 from service.settings import Settings
 from service.shipments.plugin import FEATURE as SHIPMENTS
 from service.tasks.plugin import FEATURE as TASKS
+from service.web.documents import Panel
+from service.web.templating import Renderer
 from service.workflow import Workflows
 from workflows import WorkflowDefinitionError
 
@@ -85,6 +87,25 @@ def rulesets() -> Mapping[str, RuleSetBinding]:
 
 def routers() -> list[APIRouter]:
     return [router for feature in FEATURES for router in feature.routers]
+
+
+def pages() -> list[APIRouter]:
+    return [router for feature in FEATURES for router in feature.pages]
+
+
+def panels() -> dict[str, list[Panel]]:
+    """What features add to other documents' pages, by the machine of the page."""
+    found: dict[str, list[Panel]] = {}
+    for feature in FEATURES:
+        for panel in feature.panels:
+            found.setdefault(panel.machine, []).append(panel)
+    return found
+
+
+def renderer(settings: Settings) -> Renderer:
+    """The pages' templates (the shared layout and every feature's) and the menu."""
+    folders = [f.templates for f in FEATURES if f.templates is not None]
+    return Renderer(folders, [entry for f in FEATURES for entry in f.menu], settings.tz)
 
 
 class ConfigurationError(Exception):

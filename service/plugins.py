@@ -11,13 +11,16 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from fastapi import APIRouter
 from sqlalchemy.orm import Session
 
 from service.scheduler.jobs import Job
 from service.workflow import Machine, Workflows
+
+if TYPE_CHECKING:
+    from service.web.documents import Panel
 
 # One open item of a rule set: its id and the facts the rules see, as the live decision sees them.
 OpenItem = tuple[int, dict[str, Any]]
@@ -54,7 +57,8 @@ class Feature:
     - `catalog`: the folder of its message catalogs (`en.po`, `zh.po`), refusals and page words;
     - `pages`: its routers of server-rendered pages (`/web/...`);
     - `templates`: the folder of its Jinja2 templates (names start with the feature's name);
-    - `menu`: the entries it adds to the pages' menu.
+    - `menu`: the entries it adds to the pages' menu;
+    - `panels`: what it adds to other documents' pages (see `service.web.documents`).
     """
 
     name: str
@@ -67,3 +71,4 @@ class Feature:
     pages: Sequence[APIRouter] = ()
     templates: Path | None = None
     menu: Sequence[MenuEntry] = ()
+    panels: Sequence[Panel] = ()

@@ -14,7 +14,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.openapi.utils import get_openapi
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from fastapi.routing import APIRoute
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.exc import IntegrityError, OperationalError
@@ -69,9 +69,12 @@ RESPONSES: dict[int | str, dict[str, Any]] = {
 }
 
 
-def render(
-    error: DomainError, request: Request, headers: dict[str, str] | None = None
-) -> JSONResponse:
+def render(error: DomainError, request: Request, headers: dict[str, str] | None = None) -> Response:
+    """The refusal as a problem document; on the pages (`/web/...`), as a page."""
+    as_page = getattr(request.app.state, "problem_page", None)
+    if as_page is not None and request.url.path.startswith("/web"):
+        page: Response = as_page(request, error)
+        return page
     return JSONResponse(
         error.problem(locale_of(request)),
         status_code=error.status,
@@ -107,31 +110,31 @@ def input_error(error: Any) -> FieldError:
 
 def install(app: FastAPI) -> None:
     @app.exception_handler(DomainError)
-    async def domain(request: Request, exc: DomainError) -> JSONResponse:
+    async def domain(request: Request, exc: DomainError) -> Response:
         headers = {"WWW-Authenticate": "Bearer"} if exc.status == 401 else None
         if exc.status == 503:
             headers = {"Retry-After": "1"}
         return render(exc, request, headers)
 
     @app.exception_handler(RequestValidationError)
-    async def invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
+    async def invalid(request: Request, exc: RequestValidationError) -> Response:
         return render(InvalidFields([input_error(e) for e in exc.errors()]), request)
 
     @app.exception_handler(StarletteHTTPException)
-    async def http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+    async def http(request: Request, exc: StarletteHTTPException) -> Response:
         return _http_problem(request, exc)
 
     @app.exception_handler(WorkflowError)
-    async def refused(request: Request, exc: WorkflowError) -> JSONResponse:
+    async def refused(request: Request, exc: WorkflowError) -> Response:
         return render(from_workflow(exc), request)
 
     @app.exception_handler(IntegrityError)
-    async def integrity(request: Request, exc: IntegrityError) -> JSONResponse:
+    async def integrity(request: Request, exc: IntegrityError) -> Response:
         log.warning("integrity conflict: %s", exc.orig)
         return render(Conflict("document.concurrent_conflict"), request)
 
     @app.exception_handler(OperationalError)
-    async def busy(request: Request, exc: OperationalError) -> JSONResponse:
+    async def busy(request: Request, exc: OperationalError) -> Response:
         if "locked" in str(exc.orig).lower():
             return render(Unavailable("database.busy"), request, {"Retry-After": "1"})
         raise exc
@@ -161,7 +164,7 @@ def _allowed(request: Request) -> list[str]:
     return sorted(methods)
 
 
-def _http_problem(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+def _http_problem(request: Request, exc: StarletteHTTPException) -> Response:
     """What the HTTP layer refuses before a route runs, as a problem like any other."""
     if exc.status_code == 405:
         allowed = _allowed(request)

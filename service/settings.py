@@ -51,6 +51,7 @@ class Settings(BaseSettings):
     workflows_dir: str
     rules_dir: str
     rules_reload_seconds: int = Field(ge=0, le=3600)
+    session_hours: int = Field(ge=1, le=720)
     log_level: Literal["critical", "error", "warning", "info", "debug"]
 
     @classmethod

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import ExitStack
 
 import pytest
 
 from service.clock import business_date
 from tests.flows import Flows
+from tests.pages import Person, make_people
 from tests.support import (
     Backend,
     Server,
@@ -54,3 +55,26 @@ def world(backend: Backend) -> World:
 def flows(backend: Backend, world: World) -> Iterator[Flows]:
     with Flows(backend, world) as f:
         yield f
+
+
+@pytest.fixture(scope="session")
+def people(backend: Backend) -> dict[str, str]:
+    """One person per role who logs in to the pages (password `tests.pages.PASSWORD`)."""
+    return make_people(backend.db)
+
+
+@pytest.fixture
+def person(backend: Backend, people: dict[str, str]) -> Iterator[Callable[..., Person]]:
+    """`person("finance")`: that role's person, logged in, reading English (or `locale=`)."""
+    opened: list[Person] = []
+
+    def open_as(role: str, *, locale: str = "en") -> Person:
+        who = Person(backend.url, people[role], locale=locale)
+        answer = who.login()
+        assert answer.status_code == 303, answer.text
+        opened.append(who)
+        return who
+
+    yield open_as
+    for who in opened:
+        who.http.close()

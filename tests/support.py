@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import itertools
 import os
 import socket
@@ -24,6 +25,7 @@ import pytest
 import uvicorn
 from sqlalchemy.engine import make_url
 
+from service import bootstrap
 from service.app import create_app
 from service.auth import tokens
 from service.db import Database
@@ -32,11 +34,18 @@ from service.masterdata.schemas import ContractIn, CustomerIn, ItemIn
 from service.migrate import upgrade
 from service.runtime import Runtime
 from service.settings import Settings, load_settings
+from service.workflow import Workflows
 
 PG_ADMIN_URL = os.environ.get(
     "O2C_TEST_PG_ADMIN_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 )
 _counter = itertools.count(1)
+
+
+@functools.cache
+def workflows() -> Workflows:
+    """The packaged machines, built once: master data seeded by tests is journalled like any."""
+    return bootstrap.workflows()
 
 
 def unique_fapiao() -> str:
@@ -231,6 +240,7 @@ def make_world(
                     {"code": "DC2", "name": "second DC"},
                 ],
             ),
+            workflows=workflows(),
         )
         # The seventh item exists but has no contract price.
         masterdata.new_contract(
@@ -243,6 +253,7 @@ def make_world(
                 discount_rate=Decimal(discount_rate),
                 prices=[{"item_code": c, "unit_price": p} for c, p in prices.items()],
             ),
+            workflows=workflows(),
         )
     return World(
         customer=customer, dc="DC1", other_dc="DC2", items=items, prices=prices, contract=contract

@@ -15,7 +15,7 @@ from service.masterdata import usecases as masterdata
 from service.masterdata.schemas import ContractIn, CustomerIn
 from service.orders.models import Order
 from tests.flows import Flows
-from tests.support import World, unique
+from tests.support import World, unique, workflows
 
 # Lines (item index, quantity) of the flows' default order: 10 x 1000.50 + 5 x 1111.50.
 DEFAULT_ORDER_AMOUNT = Decimal("15562.50")
@@ -39,6 +39,7 @@ def limited_customer(
                 discount_mode="receipt_offset",
                 warehouses=[{"code": world.dc, "name": "main DC"}],
             ),
+            workflows=workflows(),
         )
         masterdata.new_contract(
             session,
@@ -49,6 +50,7 @@ def limited_customer(
                 valid_to=today + timedelta(days=300),
                 prices=[{"item_code": c, "unit_price": p} for c, p in world.prices.items()],
             ),
+            workflows=workflows(),
         )
     return code
 

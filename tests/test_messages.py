@@ -9,6 +9,7 @@ are refused too, so the catalogs stay what the code says.
 from __future__ import annotations
 
 import ast
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -18,6 +19,10 @@ from service import bootstrap, i18n
 from workflows import RoleNotAllowed, TriggerNotAllowed
 
 ROOT = Path(__file__).resolve().parent.parent
+# `t("orders.page.title")` in a page template: a code of the page's words.
+TEMPLATE_CODE = re.compile(r"""\bt\(\s*["']([A-Za-z_][A-Za-z0-9_.]*)["']""")
+# How documents come to exist besides their lifecycle's triggers (the journal names it).
+CREATIONS = ("create", "raise")
 RAISERS = {
     "DomainError",
     "Invalid",
@@ -100,8 +105,43 @@ def _constants() -> set[str]:
     return found
 
 
+def _template_codes() -> dict[str, str]:
+    """Every literal code a page template asks words for, with where it is asked."""
+    found: dict[str, str] = {}
+    for path in (ROOT / "service").rglob("*.html"):
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+            for code in TEMPLATE_CODE.findall(line):
+                if code.endswith("."):
+                    continue  # a prefix the template completes (`"state.order." ~ o.state`)
+                found.setdefault(code, f"{path.relative_to(ROOT)}:{number}")
+    return found
+
+
+def _lifecycle_codes() -> set[str]:
+    """The words of every state and trigger of every lifecycle (pages and diagrams show them)."""
+    codes: set[str] = set()
+    for name, flow in bootstrap.workflows().flows.items():
+        codes.update(f"state.{name}.{state}" for state in flow.states)
+        triggers = {t.trigger for t in flow.transitions} | set(CREATIONS)
+        codes.update(f"trigger.{name}.{trigger}" for trigger in triggers)
+    return codes
+
+
+def test_every_word_a_page_asks_for_is_in_both_catalogs(messages: i18n.Messages) -> None:
+    missing = [f"{where}: {code}" for code, where in _template_codes().items()]
+    assert [m for m in missing if not messages.has(m.rsplit(": ", 1)[1])] == []
+
+
+def test_every_state_and_trigger_has_words(messages: i18n.Messages) -> None:
+    needed = {c for c in _lifecycle_codes() if not c.endswith(tuple(f".{h}" for h in CREATIONS))}
+    assert sorted(c for c in needed if not messages.has(c)) == []
+    # Creations have words where the lifecycle's documents are created that way.
+    for name in bootstrap.workflows().flows:
+        assert messages.has(f"trigger.{name}.create"), name
+
+
 def test_no_catalog_entry_is_left_without_a_refusal(messages: i18n.Messages) -> None:
-    raised = _constants()
+    raised = _constants() | set(_template_codes()) | _lifecycle_codes()
     stale = sorted(
         c for c in messages.codes() if c not in raised and not c.startswith(DYNAMIC_PREFIXES)
     )

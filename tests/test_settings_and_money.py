@@ -109,6 +109,7 @@ def test_money_round_trips_and_sums_exactly(backend: Backend) -> None:
                     payment_term_days=30,
                     settlement_kind="term_from_receipt",
                 ),
+                workflows=backend.runtime.workflows,
             )
     with backend.db.read() as session:
         stored = session.scalars(select(Customer.credit_limit).where(Customer.code.in_(codes)))

@@ -54,7 +54,7 @@ def serve(
     from service import bootstrap
     from service.app import create_app
     from service.db import Database
-    from service.demo import DEMO_TOKENS
+    from service.demo import DEMO_PASSWORD, DEMO_TOKENS
     from service.demo import load as load_demo
     from service.migrate import SchemaOutdated, upgrade
 
@@ -74,6 +74,7 @@ def serve(
     typer.echo(f"API docs: {base}/docs   (OpenAPI: {base}/openapi.json)")
     typer.echo(f"database: {make_url(db.url).render_as_string(hide_password=True)}")
     if settings.demo:
+        typer.echo(f"pages: {base}/web   (log in as demo-<role>, password {DEMO_PASSWORD})")
         typer.echo("demo mode: demo tokens (send as 'Authorization: Bearer <token>'):")
         for role, token in DEMO_TOKENS.items():
             typer.echo(f"  {role:<10} {token}")

@@ -20,19 +20,48 @@ def users_add(
     username: str,
     role: Annotated[list[str], typer.Option("--role", "-r", help="repeat for several roles")],
     name: Annotated[str, typer.Option(help="display name")] = "",
+    password: Annotated[
+        bool, typer.Option("--password", help="ask for a password to log in to the pages")
+    ] = False,
 ) -> None:
-    """Create a user with one or more roles."""
-    from service.auth import tokens
+    """Create a user with one or more roles (and, with --password, a password for the pages)."""
+    from service.auth import passwords, tokens
     from service.db import Database
     from service.errors import DomainError
 
+    secret = _ask_password() if password else None
     db = Database(configured().database_url)
     try:
         with db.write() as session:
             tokens.create_user(session, username=username, roles=role, display_name=name)
+            if secret is not None:
+                passwords.set_password(session, username=username, password=secret)
     except DomainError as exc:
         raise refused(exc) from None
     typer.echo(f"user {username} created with roles {', '.join(sorted(set(role)))}")
+
+
+def _ask_password() -> str:
+    """Asked twice and never echoed; read from standard input when it is not a terminal."""
+    secret: str = typer.prompt("password", hide_input=True, confirmation_prompt=True)
+    return secret
+
+
+@users_app.command("password")
+def users_password(username: str) -> None:
+    """Set a user's password for the pages (asked twice, not echoed); unlocks the name."""
+    from service.auth import passwords
+    from service.db import Database
+    from service.errors import DomainError
+
+    secret = _ask_password()
+    db = Database(configured().database_url)
+    try:
+        with db.write() as session:
+            passwords.set_password(session, username=username, password=secret)
+    except DomainError as exc:
+        raise refused(exc) from None
+    typer.echo(f"password of {username} set")
 
 
 @users_app.command("list")

@@ -9,7 +9,7 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from service.auth import tokens
+from service.auth import passwords, tokens
 from service.auth.models import User
 from service.auth.tokens import ROLES, Actor
 from service.context import Context
@@ -18,6 +18,8 @@ from service.demo.masterdata import master_data
 from service.runtime import Runtime
 
 DEMO_TOKENS = {role: f"demo-{role}" for role in ROLES}
+# Every demo user logs in to the pages with this password, in demo mode only.
+DEMO_PASSWORD = "demo-password"
 
 
 def _users(session: Session) -> dict[str, Actor]:
@@ -32,6 +34,7 @@ def _users(session: Session) -> dict[str, Actor]:
             tokens.issue_token(
                 session, username=username, name="demo", token=DEMO_TOKENS[role], demo=True
             )
+            passwords.set_password(session, username=username, password=DEMO_PASSWORD)
         actors[role] = Actor(user_id=user.id, username=username, roles=frozenset([role]))
     return actors
 

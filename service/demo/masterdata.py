@@ -1,4 +1,5 @@
-"""Demo master data: items, three key accounts with DCs, contracts (one expired)."""
+"""Demo master data: items, three key accounts with DCs, contracts (one expired), and the power
+of attorney of the person who reconciles and collects at the first (R28)."""
 
 from __future__ import annotations
 
@@ -8,8 +9,9 @@ from decimal import Decimal
 from sqlalchemy.orm import Session
 
 from service.context import Context
+from service.masterdata import attorneys
 from service.masterdata import usecases as masterdata
-from service.masterdata.schemas import ContractIn, CustomerIn, ItemIn
+from service.masterdata.schemas import AttorneyIn, ContractIn, CustomerIn, ItemIn
 
 ITEMS = [
     ("KFR-35GW/A1", "壁挂式空调 1.5匹 wall air conditioner", "3999.00"),
@@ -115,5 +117,16 @@ def master_data(session: Session, ctx: Context) -> None:
             valid_from=today - timedelta(days=400),
             valid_to=today - timedelta(days=30),
             prices=prices[:3],
+        ),
+    )
+    # R28: who reconciles and collects at HDQ, for as long as its contract.
+    attorneys.create_attorney(
+        session,
+        ctx,
+        code="HDQ",
+        data=AttorneyIn(
+            attorney_name="王芳 Wang Fang",
+            phone="138 0000 0001",
+            scope=["reconcile", "collect"],
         ),
     )

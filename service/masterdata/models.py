@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
+from typing import ClassVar
 
 from sqlalchemy import JSON, CheckConstraint, Date, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -15,13 +16,16 @@ SETTLEMENT_KINDS = ("monthly_day", "term_from_receipt")
 INVOICE_ROUTES = ("branch", "settlement_centre")
 DISCOUNT_MODES = ("on_invoice", "receipt_offset", "red_letter")
 RETURN_CREDIT_METHODS = ("red_letter", "customer_blue_invoice", "next_invoice_deduction")
+ATTORNEY_SCOPES = ("reconcile", "collect")
 
 Rate = ScaledDecimal(4, 8)
 
 
 class Customer(Base):
-    """A key account (大客户) with its grade, credit and settlement terms."""
+    """A key account (大客户) with its grade, credit and settlement terms; `active` or
+    `suspended` (workflows/definitions/customer.yaml)."""
 
+    __machine__: ClassVar[str] = "customer"
     __tablename__ = "customers"
     __table_args__ = (
         CheckConstraint("payment_term_days >= 0", name="ck_customers_term"),
@@ -44,10 +48,13 @@ class Customer(Base):
     settlement_centre_address: Mapped[str | None] = mapped_column(Text)
     discount_mode: Mapped[str] = mapped_column(String(32), default="on_invoice")
     return_credit_methods: Mapped[list[str]] = mapped_column(JSON, default=list)
-    status: Mapped[str] = mapped_column(String(16), default="active")
+    state: Mapped[str] = mapped_column(String(16))
+    version: Mapped[int] = mapped_column(default=1)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
-    warehouses: Mapped[list[Warehouse]] = relationship(back_populates="customer")
+    warehouses: Mapped[list[Warehouse]] = relationship(
+        back_populates="customer", order_by="Warehouse.id", cascade="all, delete-orphan"
+    )
     contracts: Mapped[list[Contract]] = relationship(back_populates="customer")
 
 
@@ -79,8 +86,11 @@ class Item(Base):
 
 
 class Contract(Base):
-    """A purchase contract (购销合同): validity, discount terms and the agreed price list."""
+    """A purchase contract (购销合同): validity, discount terms and the agreed price list.
 
+    Its lifecycle only journals its changes; whether it is in force on a day is its validity."""
+
+    __machine__: ClassVar[str] = "contract"
     __tablename__ = "contracts"
     __table_args__ = (CheckConstraint("valid_from <= valid_to", name="ck_contracts_validity"),)
 
@@ -92,9 +102,13 @@ class Contract(Base):
     discount_rate: Mapped[Decimal] = mapped_column(Rate, default=Decimal("0"))
     rebate_terms: Mapped[str] = mapped_column(Text, default="")
     prices_include_tax: Mapped[bool] = mapped_column(default=True)
+    state: Mapped[str] = mapped_column(String(16))
+    version: Mapped[int] = mapped_column(default=1)
 
     customer: Mapped[Customer] = relationship(back_populates="contracts")
-    prices: Mapped[list[ContractPrice]] = relationship(back_populates="contract")
+    prices: Mapped[list[ContractPrice]] = relationship(
+        back_populates="contract", cascade="all, delete-orphan"
+    )
 
     def in_force_on(self, day: date) -> bool:
         return self.valid_from <= day <= self.valid_to
@@ -119,8 +133,10 @@ class ContractPrice(Base):
 
 
 class PowerOfAttorney(Base):
-    """Who may reconcile and collect for the supplier at a customer (授权委托书, R28)."""
+    """Who may reconcile and collect for the supplier at a customer (授权委托书, R28): valid no
+    longer than its contract; `valid` until revoked or replaced (power_of_attorney.yaml)."""
 
+    __machine__: ClassVar[str] = "power_of_attorney"
     __tablename__ = "powers_of_attorney"
     __table_args__ = (CheckConstraint("valid_from <= valid_to", name="ck_poa_validity"),)
 
@@ -128,7 +144,16 @@ class PowerOfAttorney(Base):
     customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id"), index=True)
     contract_id: Mapped[int | None] = mapped_column(ForeignKey("contracts.id"))
     attorney_name: Mapped[str] = mapped_column(String(100))
+    id_number: Mapped[str | None] = mapped_column(String(32))
+    phone: Mapped[str | None] = mapped_column(String(32))
     scope: Mapped[list[str]] = mapped_column(JSON, default=list)
     valid_from: Mapped[date] = mapped_column(Date)
     valid_to: Mapped[date] = mapped_column(Date)
+    state: Mapped[str] = mapped_column(String(16))
+    version: Mapped[int] = mapped_column(default=1)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    revocation_reason: Mapped[str | None] = mapped_column(Text)
+    replaced_by_id: Mapped[int | None] = mapped_column(ForeignKey("powers_of_attorney.id"))
+
+    customer: Mapped[Customer] = relationship()
+    contract: Mapped[Contract | None] = relationship()

@@ -1,18 +1,35 @@
 """Reading master data, and look-ups by the codes users type (a miss names the field).
 
-Every feature reads customers, DCs, contracts and items through here."""
+Every feature reads customers, DCs, contracts, powers of attorney and items through here."""
 
 from __future__ import annotations
 
 from datetime import date
 
 from sqlalchemy import ScalarSelect, select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session, joinedload, selectinload
 
+from service import journal
 from service.context import Context
 from service.errors import Invalid, NotFound
-from service.masterdata.models import Contract, ContractPrice, Customer, Item, Warehouse
-from service.masterdata.schemas import ContractOut, ContractPriceOut, CustomerOut, ItemOut
+from service.masterdata.models import (
+    Contract,
+    ContractPrice,
+    Customer,
+    Item,
+    PowerOfAttorney,
+    Warehouse,
+)
+from service.masterdata.schemas import (
+    AttorneyOut,
+    ContractOut,
+    ContractPriceOut,
+    CustomerOut,
+    ItemOut,
+    WarehouseOut,
+)
+from service.schemas import EventOut
+from workflows import Flow
 
 
 def customer_by_code(session: Session, code: str, *, field: str = "customer_code") -> Customer:
@@ -63,11 +80,42 @@ def contract_in_force(
     return contract
 
 
-def customer_out(customer: Customer) -> CustomerOut:
-    return CustomerOut.model_validate(customer)
+def attorney_valid(
+    session: Session, customer_id: int, day: date, scope: str
+) -> PowerOfAttorney | None:
+    """The power of attorney that lets someone act for the supplier at the customer on `day`
+    within `scope` (`reconcile` or `collect`), R28: not revoked (revoking and replacing stamp
+    `revoked_at` with the transition), valid on `day`; the newest, should several be."""
+    found = session.scalars(
+        select(PowerOfAttorney)
+        .where(
+            PowerOfAttorney.customer_id == customer_id,
+            PowerOfAttorney.revoked_at.is_(None),
+            PowerOfAttorney.valid_from <= day,
+            PowerOfAttorney.valid_to >= day,
+        )
+        .order_by(PowerOfAttorney.id.desc())
+    )
+    return next((p for p in found if scope in p.scope), None)
 
 
-def contract_out(contract: Contract) -> ContractOut:
+# --- the one way to show each document -----------------------------------------------------
+
+
+_CUSTOMER_COLUMNS = tuple(
+    name for name in CustomerOut.model_fields if name not in {"warehouses", "allowed_triggers"}
+)
+
+
+def customer_out(customer: Customer, flow: Flow) -> CustomerOut:
+    return CustomerOut(
+        **{name: getattr(customer, name) for name in _CUSTOMER_COLUMNS},
+        warehouses=[WarehouseOut.model_validate(w) for w in customer.warehouses],
+        allowed_triggers=flow.allowed_triggers(customer.state),
+    )
+
+
+def contract_out(contract: Contract, flow: Flow) -> ContractOut:
     return ContractOut(
         id=contract.id,
         customer_code=contract.customer.code,
@@ -81,37 +129,133 @@ def contract_out(contract: Contract) -> ContractOut:
             ContractPriceOut(item_code=p.item.code, unit_price=p.unit_price)
             for p in sorted(contract.prices, key=lambda p: p.item.code)
         ],
+        state=contract.state,
+        version=contract.version,
+        allowed_triggers=flow.allowed_triggers(contract.state),
     )
 
 
-def customers(session: Session, _ctx: Context) -> list[CustomerOut]:
-    found = session.scalars(
-        select(Customer).options(selectinload(Customer.warehouses)).order_by(Customer.code)
+def attorney_out(attorney: PowerOfAttorney, flow: Flow) -> AttorneyOut:
+    return AttorneyOut(
+        id=attorney.id,
+        customer_code=attorney.customer.code,
+        contract_no=attorney.contract.contract_no if attorney.contract else None,
+        attorney_name=attorney.attorney_name,
+        id_number=attorney.id_number,
+        phone=attorney.phone,
+        scope=attorney.scope,
+        valid_from=attorney.valid_from,
+        valid_to=attorney.valid_to,
+        state=attorney.state,
+        version=attorney.version,
+        revoked_at=attorney.revoked_at,
+        revocation_reason=attorney.revocation_reason,
+        replaced_by_id=attorney.replaced_by_id,
+        allowed_triggers=flow.allowed_triggers(attorney.state),
     )
-    return [customer_out(c) for c in found]
 
 
-def _addressed(session: Session, code: str) -> Customer:
-    """The customer a path names: 404 when there is none."""
-    found = session.scalar(select(Customer).where(Customer.code == code))
+# --- documents addressed by a path: 404 when there is none ---------------------------------
+
+
+def addressed_customer(session: Session, code: str) -> Customer:
+    found = session.scalar(
+        select(Customer).where(Customer.code == code).options(selectinload(Customer.warehouses))
+    )
     if found is None:
         raise NotFound("customer.not_found", field="code", customer_code=code)
     return found
 
 
-def customer(session: Session, _ctx: Context, *, code: str) -> CustomerOut:
-    return customer_out(_addressed(session, code))
+def addressed_contract(session: Session, contract_no: str) -> Contract:
+    found = session.scalar(
+        select(Contract)
+        .where(Contract.contract_no == contract_no)
+        .options(
+            joinedload(Contract.customer),
+            selectinload(Contract.prices).joinedload(ContractPrice.item),
+        )
+    )
+    if found is None:
+        raise NotFound("contract.not_found", field="contract_no", contract=contract_no)
+    return found
 
 
-def contracts(session: Session, _ctx: Context, *, code: str) -> list[ContractOut]:
-    owner = _addressed(session, code)
+def addressed_attorney(session: Session, attorney_id: int) -> PowerOfAttorney:
+    found = session.scalar(
+        select(PowerOfAttorney)
+        .where(PowerOfAttorney.id == attorney_id)
+        .options(joinedload(PowerOfAttorney.customer), joinedload(PowerOfAttorney.contract))
+    )
+    if found is None:
+        raise NotFound("attorney.not_found", field="attorney_id", attorney_id=attorney_id)
+    return found
+
+
+# --- reads the routes answer with ----------------------------------------------------------
+
+
+def customers(session: Session, ctx: Context) -> list[CustomerOut]:
+    found = session.scalars(
+        select(Customer).options(selectinload(Customer.warehouses)).order_by(Customer.code)
+    )
+    flow = ctx.workflows.flow(Customer)
+    return [customer_out(c, flow) for c in found]
+
+
+def customer(session: Session, ctx: Context, *, code: str) -> CustomerOut:
+    return customer_out(addressed_customer(session, code), ctx.workflows.flow(Customer))
+
+
+def customer_history(session: Session, _ctx: Context, *, code: str) -> list[EventOut]:
+    """Every change of the customer, from the journal (updates carry before and after)."""
+    found = addressed_customer(session, code)
+    return [EventOut.model_validate(e) for e in journal.history(session, "customer", found.id)]
+
+
+def contracts(session: Session, ctx: Context, *, code: str) -> list[ContractOut]:
+    owner = addressed_customer(session, code)
     found = session.scalars(
         select(Contract)
         .where(Contract.customer_id == owner.id)
         .options(selectinload(Contract.prices).joinedload(ContractPrice.item))
         .order_by(Contract.valid_from)
     )
-    return [contract_out(c) for c in found]
+    flow = ctx.workflows.flow(Contract)
+    return [contract_out(c, flow) for c in found]
+
+
+def contract(session: Session, ctx: Context, *, contract_no: str) -> ContractOut:
+    return contract_out(addressed_contract(session, contract_no), ctx.workflows.flow(Contract))
+
+
+def contract_history(session: Session, _ctx: Context, *, contract_no: str) -> list[EventOut]:
+    found = addressed_contract(session, contract_no)
+    return [EventOut.model_validate(e) for e in journal.history(session, "contract", found.id)]
+
+
+def attorneys(session: Session, ctx: Context, *, code: str) -> list[AttorneyOut]:
+    """Every power of attorney of the customer, revoked ones included, newest first."""
+    owner = addressed_customer(session, code)
+    found = session.scalars(
+        select(PowerOfAttorney)
+        .where(PowerOfAttorney.customer_id == owner.id)
+        .options(joinedload(PowerOfAttorney.customer), joinedload(PowerOfAttorney.contract))
+        .order_by(PowerOfAttorney.id.desc())
+    )
+    flow = ctx.workflows.flow(PowerOfAttorney)
+    return [attorney_out(a, flow) for a in found]
+
+
+def attorney(session: Session, ctx: Context, *, attorney_id: int) -> AttorneyOut:
+    found = addressed_attorney(session, attorney_id)
+    return attorney_out(found, ctx.workflows.flow(PowerOfAttorney))
+
+
+def attorney_history(session: Session, _ctx: Context, *, attorney_id: int) -> list[EventOut]:
+    found = addressed_attorney(session, attorney_id)
+    events = journal.history(session, "power_of_attorney", found.id)
+    return [EventOut.model_validate(e) for e in events]
 
 
 def items(session: Session, _ctx: Context) -> list[ItemOut]:

@@ -2,16 +2,31 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import Field, model_validator
+from pydantic import AfterValidator, Field, StringConstraints, model_validator
 from pydantic_core import PydanticCustomError
 
-from service.schemas import Code, Day, Money, Name, Price, Rate, Request, Response, ShortCode, Text
+from service.schemas import (
+    Code,
+    Day,
+    Money,
+    Name,
+    Price,
+    Rate,
+    Reason,
+    Request,
+    Response,
+    ShortCode,
+    Text,
+)
 
 Grade = Literal["A", "B", "C"]
+SettlementKind = Literal["monthly_day", "term_from_receipt"]
+InvoiceDelivery = Literal["branch", "settlement_centre"]
+DiscountMode = Literal["on_invoice", "receipt_offset", "red_letter"]
 ReturnCreditMethod = Literal["red_letter", "customer_blue_invoice", "next_invoice_deduction"]
 
 
@@ -27,37 +42,94 @@ class WarehouseOut(Response):
     address: str
 
 
+def _one_each(methods: list[ReturnCreditMethod]) -> list[ReturnCreditMethod]:
+    return list(dict.fromkeys(methods))
+
+
+ReturnCreditMethods = Annotated[
+    list[ReturnCreditMethod], Field(max_length=3), AfterValidator(_one_each)
+]
+Branch = Annotated[
+    Text, Field(max_length=100, description="the supplier branch that serves the customer")
+]
+
+
+def _consistent_terms(
+    settlement_kind: str, settlement_day: int | None, delivery: str, address: str | None
+) -> None:
+    if settlement_kind == "monthly_day" and settlement_day is None:
+        raise PydanticCustomError(
+            "customer.settlement_day_required",
+            "settlement_day is required when settlement_kind is monthly_day",
+        )
+    if delivery == "settlement_centre" and not address:
+        raise PydanticCustomError(
+            "customer.settlement_centre_address_required",
+            "settlement_centre_address is required when invoices go to the settlement centre",
+        )
+
+
 class CustomerIn(Request):
     code: ShortCode
     name: Name
-    branch: Text = Field(
-        default="", max_length=100, description="the supplier branch that serves the customer"
-    )
+    branch: Branch = ""
     grade: Grade
     credit_limit: Money = Field(ge=0)
     payment_term_days: int = Field(ge=0, le=365)
-    settlement_kind: Literal["monthly_day", "term_from_receipt"]
+    settlement_kind: SettlementKind
     settlement_day: int | None = Field(default=None, ge=1, le=28)
     reconciliation_lead_days: int = Field(default=3, ge=1, le=15)
-    invoice_delivery: Literal["branch", "settlement_centre"] = "branch"
+    invoice_delivery: InvoiceDelivery = "branch"
     settlement_centre_address: Text | None = None
-    discount_mode: Literal["on_invoice", "receipt_offset", "red_letter"] = "on_invoice"
-    return_credit_methods: list[ReturnCreditMethod] = ["red_letter"]  # noqa: RUF012 (copied per instance)
+    discount_mode: DiscountMode = "on_invoice"
+    return_credit_methods: ReturnCreditMethods = ["red_letter"]  # noqa: RUF012 (copied per instance)
     warehouses: list[WarehouseIn] = Field(default_factory=list, max_length=100)
 
     @model_validator(mode="after")
     def _consistent(self) -> CustomerIn:
-        if self.settlement_kind == "monthly_day" and self.settlement_day is None:
-            raise PydanticCustomError(
-                "customer.settlement_day_required",
-                "settlement_day is required when settlement_kind is monthly_day",
-            )
-        if self.invoice_delivery == "settlement_centre" and not self.settlement_centre_address:
-            raise PydanticCustomError(
-                "customer.settlement_centre_address_required",
-                "settlement_centre_address is required when invoices go to the settlement centre",
-            )
+        _consistent_terms(
+            self.settlement_kind,
+            self.settlement_day,
+            self.invoice_delivery,
+            self.settlement_centre_address,
+        )
         return self
+
+
+class CustomerUpdate(Request):
+    """Everything HQ keeps about a customer but its code: send back what you read, changed
+    (with its version as If-Match). DCs are matched by code: a new code adds a DC, a known one
+    takes the new name and address, a missing one is removed (refused while orders use it)."""
+
+    name: Name
+    branch: Branch
+    grade: Grade
+    credit_limit: Money = Field(ge=0)
+    payment_term_days: int = Field(ge=0, le=365)
+    settlement_kind: SettlementKind
+    settlement_day: int | None = Field(ge=1, le=28)
+    reconciliation_lead_days: int = Field(ge=1, le=15)
+    invoice_delivery: InvoiceDelivery
+    settlement_centre_address: Text | None
+    discount_mode: DiscountMode
+    return_credit_methods: ReturnCreditMethods
+    warehouses: list[WarehouseIn] = Field(max_length=100)
+
+    @model_validator(mode="after")
+    def _consistent(self) -> CustomerUpdate:
+        _consistent_terms(
+            self.settlement_kind,
+            self.settlement_day,
+            self.invoice_delivery,
+            self.settlement_centre_address,
+        )
+        return self
+
+
+class CustomerReason(Request):
+    """Why HQ suspends or reactivates a customer (journalled)."""
+
+    reason: Reason = Field(description="why; required")
 
 
 class CustomerOut(Response):
@@ -75,8 +147,10 @@ class CustomerOut(Response):
     settlement_centre_address: str | None
     discount_mode: str
     return_credit_methods: list[str]
-    status: str
+    state: str
+    version: int
     warehouses: list[WarehouseOut]
+    allowed_triggers: list[str]
 
 
 class ItemIn(Request):
@@ -99,6 +173,16 @@ class ContractPriceIn(Request):
     unit_price: Price = Field(gt=0)
 
 
+def _validity(valid_from: Day, valid_to: Day) -> None:
+    if valid_from > valid_to:
+        raise PydanticCustomError(
+            "contract.valid_from_after_valid_to", "valid_from must not be after valid_to"
+        )
+
+
+ContractPrices = Annotated[list[ContractPriceIn], Field(min_length=1, max_length=2000)]
+
+
 class ContractIn(Request):
     customer_code: ShortCode
     contract_no: Code
@@ -107,14 +191,28 @@ class ContractIn(Request):
     discount_rate: Rate = Field(default=Decimal("0.0000"), ge=0, lt=1)
     rebate_terms: Text = ""
     prices_include_tax: bool = True
-    prices: list[ContractPriceIn] = Field(min_length=1, max_length=2000)
+    prices: ContractPrices
 
     @model_validator(mode="after")
-    def _validity(self) -> ContractIn:
-        if self.valid_from > self.valid_to:
-            raise PydanticCustomError(
-                "contract.valid_from_after_valid_to", "valid_from must not be after valid_to"
-            )
+    def _valid(self) -> ContractIn:
+        _validity(self.valid_from, self.valid_to)
+        return self
+
+
+class ContractUpdate(Request):
+    """What HQ may change in a contract: send back what you read, changed (with its version as
+    If-Match). `prices` is the whole price list: an item left out loses its price. Orders keep
+    the prices they were made with; new prices apply to orders made from then on."""
+
+    valid_from: Day
+    valid_to: Day
+    discount_rate: Rate = Field(ge=0, lt=1)
+    rebate_terms: Text
+    prices: ContractPrices
+
+    @model_validator(mode="after")
+    def _valid(self) -> ContractUpdate:
+        _validity(self.valid_from, self.valid_to)
         return self
 
 
@@ -133,3 +231,73 @@ class ContractOut(Response):
     rebate_terms: str
     prices_include_tax: bool
     prices: list[ContractPriceOut]
+    state: str
+    version: int
+    allowed_triggers: list[str]
+
+
+AttorneyName = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)
+]
+Identifier = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=32)]
+Scope = Literal["reconcile", "collect"]
+
+
+def _scopes(scope: list[Scope]) -> list[Scope]:
+    """Each scope once, in one order: what a create answers is what a read returns."""
+    return [s for s in ("reconcile", "collect") if s in scope]
+
+
+class AttorneyIn(Request):
+    """A power of attorney (授权委托书, R28): who may reconcile and/or collect at the customer,
+    under which contract, from when to when; never longer than the contract."""
+
+    attorney_name: AttorneyName
+    id_number: Identifier | None = Field(default=None, description="ID card or passport number")
+    phone: Identifier | None = None
+    scope: Annotated[list[Scope], Field(min_length=1, max_length=2), AfterValidator(_scopes)]
+    contract_no: Code | None = Field(
+        default=None, description="default: the customer's contract in force on valid_from"
+    )
+    valid_from: Day | None = Field(default=None, description="default: today")
+    valid_to: Day | None = Field(default=None, description="default: the contract's valid_to")
+
+    @model_validator(mode="after")
+    def _identified(self) -> AttorneyIn:
+        if self.id_number is None and self.phone is None:
+            raise PydanticCustomError(
+                "attorney.identity_required", "an ID number or a phone number is required"
+            )
+        if self.valid_from and self.valid_to and self.valid_from > self.valid_to:
+            raise PydanticCustomError(
+                "attorney.valid_from_after_valid_to", "valid_from must not be after valid_to"
+            )
+        return self
+
+
+class AttorneyReplace(AttorneyIn):
+    """The successor of a power of attorney whose person changes, and why (R28)."""
+
+    reason: Reason = Field(description="why the power of attorney is replaced; required")
+
+
+class AttorneyRevoke(Request):
+    reason: Reason = Field(description="why the power of attorney is withdrawn; required")
+
+
+class AttorneyOut(Response):
+    id: int
+    customer_code: str
+    contract_no: str | None
+    attorney_name: str
+    id_number: str | None
+    phone: str | None
+    scope: list[str]
+    valid_from: date
+    valid_to: date
+    state: str
+    version: int
+    revoked_at: datetime | None
+    revocation_reason: str | None
+    replaced_by_id: int | None
+    allowed_triggers: list[str]

@@ -9,8 +9,8 @@ from workflows import GuardContext, Refusal
 def customer_active(ctx: GuardContext) -> Refusal | None:
     order: Order = ctx.document
     customer = order.customer
-    if customer.status != "active":
-        return Refusal.of("order.customer_inactive", customer=customer.code, status=customer.status)
+    if customer.state != "active":
+        return Refusal.of("order.customer_inactive", customer=customer.code, state=customer.state)
     return None
 
 

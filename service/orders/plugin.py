@@ -7,8 +7,9 @@ from pathlib import Path
 from service.orders import credit
 from service.orders.guards import ORDER_GUARDS
 from service.orders.models import Order
+from service.orders.pages import router as pages
 from service.orders.routes import router
-from service.plugins import Feature
+from service.plugins import Feature, MenuEntry
 from service.workflow import Machine
 
 FEATURE = Feature(
@@ -18,4 +19,7 @@ FEATURE = Feature(
     tags={"order": ("awaiting_credit",)},
     rulesets=(credit.BINDING,),
     catalog=Path(__file__).parent / "locale",
+    pages=(pages,),
+    templates=Path(__file__).parent / "templates",
+    menu=(MenuEntry("/web/orders", "orders.menu"),),
 )

@@ -14,6 +14,7 @@ from service.errors import NotFound
 from service.masterdata import queries as masterdata
 from service.orders.models import Order, OrderLine
 from service.orders.schemas import OrderLineOut, OrderOut
+from service.receipts.models import Receipt
 from service.schemas import EventOut
 from workflows import Flow
 
@@ -117,3 +118,49 @@ def history(session: Session, _ctx: Context, *, order_id: int) -> list[EventOut]
     if session.get(Order, order_id) is None:
         raise NotFound("order.not_found", field="order_id", order_id=order_id)
     return [EventOut.model_validate(e) for e in journal.history(session, "order", order_id)]
+
+
+def browse(
+    session: Session,
+    ctx: Context,
+    *,
+    q: str | None = None,
+    state: str | None = None,
+    before: int | None = None,
+    size: int = 50,
+) -> tuple[list[OrderOut], int | None]:
+    """A page of orders, newest first, found by company order number, customer PO number or
+    receipt number; and where the next page starts (by key, so a page stays fast however many
+    orders there are)."""
+    stmt = (
+        select(Order)
+        .options(
+            joinedload(Order.customer),
+            joinedload(Order.warehouse),
+            joinedload(Order.contract),
+            selectinload(Order.lines).joinedload(OrderLine.item),
+        )
+        .order_by(Order.id.desc())
+        .limit(size + 1)
+    )
+    if q:
+        received = select(Receipt.order_id).where(Receipt.receipt_no == q)
+        stmt = stmt.where(
+            (Order.company_order_no == q) | (Order.customer_po_no == q) | Order.id.in_(received)
+        )
+    if state:
+        stmt = stmt.where(Order.state == state)
+    if before is not None:
+        stmt = stmt.where(Order.id < before)
+    found = list(session.scalars(stmt))
+    flow = ctx.workflows.flow(Order)
+    following = found[size - 1].id if len(found) > size else None
+    return [order_out(o, flow) for o in found[:size]], following
+
+
+def credit_decision(session: Session, _ctx: Context, *, order_id: int) -> dict[str, object] | None:
+    """The credit_release decision that held the order, as journalled (R18)."""
+    for event in reversed(journal.history(session, "order", order_id)):
+        if event.trigger == "hold_for_credit" and event.decisions:
+            return {"reason": event.payload.get("reason", ""), **event.decisions[0]}
+    return None

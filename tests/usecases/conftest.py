@@ -37,6 +37,7 @@ def _settings(url: str) -> Settings:
 def _seed(db: Database, world: World) -> None:
     """Items, a key account with two DCs and a contract for 2026, and a customer whose small
     credit limit makes the credit_release rules hold its orders."""
+    machines = bootstrap.workflows()
     with db.write() as session:
         for code in world.items:
             masterdata.new_item(session, ItemIn(code=code, name=f"model {code}"))
@@ -58,6 +59,7 @@ def _seed(db: Database, world: World) -> None:
                         ],
                     }
                 ),
+                workflows=machines,
             )
             masterdata.new_contract(
                 session,
@@ -73,6 +75,7 @@ def _seed(db: Database, world: World) -> None:
                         ],
                     }
                 ),
+                workflows=machines,
             )
 
 

@@ -1,0 +1,118 @@
+"""Powers of attorney (授权委托书, R28): HQ records who may reconcile and collect at a customer,
+under which contract and for how long (never longer than the contract), revokes one, and
+replaces one when the person changes: the old one revoked and the new one made in one
+transaction (workflows/definitions/power_of_attorney.yaml)."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from service.context import Context
+from service.errors import Invalid
+from service.masterdata import queries
+from service.masterdata.models import Contract, Customer, PowerOfAttorney
+from service.masterdata.schemas import AttorneyIn, AttorneyOut, AttorneyReplace, AttorneyRevoke
+
+
+def _contract(session: Session, customer: Customer, data: AttorneyIn, valid_from: date) -> Contract:
+    """The contract named, or the customer's contract in force on `valid_from`."""
+    if data.contract_no is None:
+        return queries.contract_in_force(session, customer, valid_from, field="valid_from")
+    contract = session.scalar(
+        select(Contract).where(
+            Contract.customer_id == customer.id, Contract.contract_no == data.contract_no
+        )
+    )
+    if contract is None:
+        raise Invalid(
+            "contract.unknown",
+            field="contract_no",
+            customer=customer.code,
+            contract=data.contract_no,
+        )
+    return contract
+
+
+def _made(
+    session: Session, ctx: Context, customer: Customer, data: AttorneyIn, **journal: object
+) -> PowerOfAttorney:
+    """A new power of attorney within its contract's period, stored and journalled (R28)."""
+    valid_from = data.valid_from or ctx.today
+    contract = _contract(session, customer, data, valid_from)
+    valid_to = data.valid_to or contract.valid_to
+    if valid_to > contract.valid_to:
+        raise Invalid(
+            "attorney.beyond_contract",
+            field="valid_to",
+            valid_to=valid_to,
+            contract=contract.contract_no,
+            contract_valid_to=contract.valid_to,
+        )
+    if valid_from < contract.valid_from or valid_from > valid_to:
+        raise Invalid(
+            "attorney.outside_contract",
+            field="valid_from",
+            valid_from=valid_from,
+            contract=contract.contract_no,
+            contract_valid_from=contract.valid_from,
+            contract_valid_to=contract.valid_to,
+        )
+    attorney = PowerOfAttorney(
+        customer=customer,
+        contract=contract,
+        attorney_name=data.attorney_name,
+        id_number=data.id_number,
+        phone=data.phone,
+        scope=data.scope,
+        valid_from=valid_from,
+        valid_to=valid_to,
+    )
+    payload = data.model_dump(mode="json") | {
+        "contract_no": contract.contract_no,
+        "valid_from": valid_from,
+        "valid_to": valid_to,
+        **journal,
+    }
+    ctx.create(session, attorney, payload=payload)
+    return attorney
+
+
+def _out(ctx: Context, attorney: PowerOfAttorney) -> AttorneyOut:
+    return queries.attorney_out(attorney, ctx.workflows.flow(PowerOfAttorney))
+
+
+def create_attorney(session: Session, ctx: Context, *, code: str, data: AttorneyIn) -> AttorneyOut:
+    customer = queries.addressed_customer(session, code)
+    return _out(ctx, _made(session, ctx, customer, data))
+
+
+def revoke_attorney(
+    session: Session, ctx: Context, *, attorney_id: int, data: AttorneyRevoke
+) -> AttorneyOut:
+    """HQ withdraws a power of attorney, with a reason."""
+    attorney = queries.addressed_attorney(session, attorney_id)
+    ctx.fire(session, attorney, "revoke", payload={"reason": data.reason}, if_match=True)
+    attorney.revoked_at, attorney.revocation_reason = ctx.clock.now(), data.reason
+    session.flush()
+    return _out(ctx, attorney)
+
+
+def replace_attorney(
+    session: Session, ctx: Context, *, attorney_id: int, data: AttorneyReplace
+) -> AttorneyOut:
+    """The person changes (R28): the successor is made and this one revoked, at once; answers
+    the successor."""
+    old = queries.addressed_attorney(session, attorney_id)
+    new = _made(session, ctx, old.customer, data, replaces_id=old.id)
+    payload = {"reason": data.reason, "replaced_by_id": new.id}
+    ctx.fire(session, old, "replace", payload=payload, if_match=True)
+    old.revoked_at, old.revocation_reason, old.replaced_by_id = (
+        ctx.clock.now(),
+        data.reason,
+        new.id,
+    )
+    session.flush()
+    return _out(ctx, new)

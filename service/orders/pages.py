@@ -1,0 +1,104 @@
+"""Pages for orders: find one, see where it is, approve, cancel, end a credit hold (R1-R4)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+from fastapi.responses import HTMLResponse, Response
+
+from service.errors import DomainError
+from service.http import PathId
+from service.orders import approval, queries, usecases
+from service.orders.schemas import CreditReason, OrderCancel
+from service.schemas import Code
+from service.web.forms import parse
+from service.web.pages import Anyone, Page, page
+
+router = APIRouter(prefix="/web/orders", include_in_schema=False)
+Sales = Annotated[Page, page("sales", "hq")]
+Finance = Annotated[Page, page("finance")]
+HQ = Annotated[Page, page("hq")]
+
+
+@router.get("")
+async def orders(
+    view: Anyone,
+    q: Annotated[Code | None, Query(max_length=64)] = None,
+    state: Annotated[str | None, Query(max_length=32, pattern=r"^[a-z_]*$")] = None,
+    before: Annotated[int | None, Query(ge=1, le=2**31 - 1)] = None,
+) -> HTMLResponse:
+    found, following = await view.read(queries.browse, q=q, state=state or None, before=before)
+    states = view.runtime.workflows["order"].states
+    return view.render(
+        "orders/list.html",
+        orders=found,
+        following=following,
+        q=q or "",
+        state=state or "",
+        states=states,
+    )
+
+
+async def _order_page(
+    view: Page,
+    order_id: int,
+    error: DomainError | None = None,
+    values: dict[str, str] | None = None,
+) -> HTMLResponse:
+    order = await view.read(queries.get, order_id=order_id)
+    shown = {
+        "order": order,
+        "credit": await view.read(queries.credit_decision, order_id=order_id),
+        **await view.document("order", order_id, order.state),
+        "values": values or {},
+    }
+    if error is not None:
+        return view.refused("orders/page.html", error, **shown)
+    return view.render("orders/page.html", **shown)
+
+
+@router.get("/{order_id}")
+async def order(order_id: PathId, view: Anyone) -> HTMLResponse:
+    return await _order_page(view, order_id)
+
+
+@router.post("/{order_id}/approve")
+async def approve(order_id: PathId, view: HQ) -> Response:
+    form = await view.form()
+    try:
+        await view.act(approval.approve, form=form, order_id=order_id)
+    except DomainError as error:
+        return await _order_page(view, order_id, error)
+    return view.go(f"/web/orders/{order_id}", "orders.done.approve")
+
+
+@router.post("/{order_id}/cancel")
+async def cancel(order_id: PathId, view: Sales) -> Response:
+    form = await view.form()
+    try:
+        data = parse(OrderCancel, form)
+        await view.act(usecases.cancel, form=form, data=data, order_id=order_id)
+    except DomainError as error:
+        return await _order_page(view, order_id, error, {"reason": str(form.get("reason", ""))})
+    return view.go(f"/web/orders/{order_id}", "orders.done.cancel")
+
+
+@router.post("/{order_id}/{decision}")
+async def end_credit_hold(order_id: PathId, decision: str, view: Finance) -> Response:
+    form = await view.form()
+    if decision not in CREDIT_DECISIONS:
+        return Response(status_code=404)
+    usecase, done = CREDIT_DECISIONS[decision]
+    try:
+        data = parse(CreditReason, form)
+        await view.act(usecase, form=form, data=data, order_id=order_id)
+    except DomainError as error:
+        return await _order_page(view, order_id, error, {"reason": str(form.get("reason", ""))})
+    return view.go(f"/web/orders/{order_id}", done)
+
+
+CREDIT_DECISIONS = {
+    "release_credit": (approval.release_credit, "orders.done.release_credit"),
+    "reject_credit": (approval.reject_credit, "orders.done.reject_credit"),
+}

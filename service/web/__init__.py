@@ -1,0 +1,1 @@
+"""The pages for people: sessions, forms, templates and the shared layout (names no feature)."""

@@ -1,0 +1,78 @@
+"""HTML forms to the use cases' models: nested names, empty fields, and refusals by field.
+
+A form names nested fields as the API's problems do (`lines[0].received_qty`), so a refusal's
+field is the name of the input it belongs to and the page shows it there.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from typing import Any, TypeVar
+
+from pydantic import BaseModel, ValidationError
+from starlette.datastructures import FormData
+
+from service.errors import DomainError, FieldError
+from service.problems import input_error
+
+M = TypeVar("M", bound=BaseModel)
+_PART = re.compile(r"([^.\[\]]+)|\[(\d+)\]")
+# Fields of the page itself, not of the document.
+CONTROL = frozenset({"csrf", "form_key", "next"})
+
+
+def nested(pairs: Iterable[tuple[str, Any]]) -> dict[str, Any]:
+    """`lines[1].received_qty=3` → `{"lines": [..., {"received_qty": "3"}]}`; empty inputs are
+    left out, so an optional field left blank is simply not given."""
+    result: dict[str, Any] = {}
+    for name, value in pairs:
+        if name in CONTROL or (isinstance(value, str) and not value.strip()):
+            continue
+        parts = [int(i) if i else key for key, i in _PART.findall(name)]
+        _put(result, parts, value.strip() if isinstance(value, str) else value)
+    shaped: dict[str, Any] = _lists(result)
+    return shaped
+
+
+def _put(target: dict[str, Any], parts: list[str | int], value: Any) -> None:
+    node: Any = target
+    for part, following in zip(parts, [*parts[1:], None], strict=True):
+        key = str(part) if isinstance(part, int) else part
+        if following is None:
+            node[key] = value
+        else:
+            node = node.setdefault(key, {})
+
+
+def _lists(node: Any) -> Any:
+    """Dicts whose keys are all numbers become lists, in their order."""
+    if not isinstance(node, dict):
+        return node
+    items = {k: _lists(v) for k, v in node.items()}
+    if items and all(k.isdigit() for k in items):
+        return [items[k] for k in sorted(items, key=int)]
+    return items
+
+
+def parse(model: type[M], form: FormData) -> M:
+    """The form as `model`; a DomainError naming each field at fault when it is not one."""
+    try:
+        return model.model_validate(nested(form.multi_items()))
+    except ValidationError as error:
+        raise FormRefused([input_error(e) for e in error.errors()]) from None
+
+
+class FormRefused(DomainError):
+    """Several inputs refused at once (the page shows each next to its field)."""
+
+    status = 422
+    title = "problem.invalid"
+
+    def __init__(self, errors: list[FieldError]) -> None:
+        super().__init__("input.invalid_fields", errors=errors)
+
+
+def by_field(error: DomainError, locale: str) -> dict[str, str]:
+    """The words of each field's refusal, by field name, as the page shows them."""
+    return {e.field: e.reason(locale) for e in error.errors}
