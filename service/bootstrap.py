@@ -25,6 +25,7 @@ from service.orders.plugin import FEATURE as ORDERS
 from service.plugins import Feature, RuleSetBinding
 from service.receipts.plugin import FEATURE as RECEIPTS
 from service.receivables.plugin import FEATURE as RECEIVABLES
+from service.rulesets import pages as rules_pages
 from service.rulesets.registry import RuleRegistry
 from service.runtime import Runtime
 from service.scheduler.jobs import Job
@@ -53,7 +54,11 @@ SHARED_CATALOG = Path(__file__).resolve().parent / "locale"
 
 
 def catalog_dirs(features: Iterable[Feature] = FEATURES) -> list[Path]:
-    return [SHARED_CATALOG, *(f.catalog for f in features if f.catalog is not None)]
+    return [
+        SHARED_CATALOG,
+        rules_pages.CATALOG,
+        *(f.catalog for f in features if f.catalog is not None),
+    ]
 
 
 @cache
@@ -90,7 +95,8 @@ def routers() -> list[APIRouter]:
 
 
 def pages() -> list[APIRouter]:
-    return [router for feature in FEATURES for router in feature.pages]
+    """Every feature's pages, and the shared ones of the rule sets."""
+    return [*(router for feature in FEATURES for router in feature.pages), rules_pages.router]
 
 
 def panels() -> dict[str, list[Panel]]:
@@ -104,8 +110,9 @@ def panels() -> dict[str, list[Panel]]:
 
 def renderer(settings: Settings) -> Renderer:
     """The pages' templates (the shared layout and every feature's) and the menu."""
-    folders = [f.templates for f in FEATURES if f.templates is not None]
-    return Renderer(folders, [entry for f in FEATURES for entry in f.menu], settings.tz)
+    folders = [*(f.templates for f in FEATURES if f.templates is not None), rules_pages.TEMPLATES]
+    menu = [*(entry for f in FEATURES for entry in f.menu), rules_pages.MENU]
+    return Renderer(folders, menu, settings.tz)
 
 
 class ConfigurationError(Exception):
