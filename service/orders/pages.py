@@ -84,11 +84,8 @@ async def cancel(order_id: PathId, view: Sales) -> Response:
     return view.go(f"/web/orders/{order_id}", "orders.done.cancel")
 
 
-@router.post("/{order_id}/{decision}")
-async def end_credit_hold(order_id: PathId, decision: str, view: Finance) -> Response:
+async def _end_credit_hold(order_id: int, view: Page, decision: str) -> Response:
     form = await view.form()
-    if decision not in CREDIT_DECISIONS:
-        return Response(status_code=404)
     usecase, done = CREDIT_DECISIONS[decision]
     try:
         data = parse(CreditReason, form)
@@ -96,6 +93,16 @@ async def end_credit_hold(order_id: PathId, decision: str, view: Finance) -> Res
     except DomainError as error:
         return await _order_page(view, order_id, error, {"reason": str(form.get("reason", ""))})
     return view.go(f"/web/orders/{order_id}", done)
+
+
+@router.post("/{order_id}/release_credit")
+async def release_credit(order_id: PathId, view: Finance) -> Response:
+    return await _end_credit_hold(order_id, view, "release_credit")
+
+
+@router.post("/{order_id}/reject_credit")
+async def reject_credit(order_id: PathId, view: Finance) -> Response:
+    return await _end_credit_hold(order_id, view, "reject_credit")
 
 
 CREDIT_DECISIONS = {
