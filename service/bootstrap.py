@@ -105,7 +105,7 @@ def panels() -> dict[str, list[Panel]]:
     for feature in FEATURES:
         for panel in feature.panels:
             found.setdefault(panel.machine, []).append(panel)
-    return found
+    return {machine: sorted(shown, key=lambda p: p.place) for machine, shown in found.items()}
 
 
 def renderer(settings: Settings) -> Renderer:

@@ -53,6 +53,9 @@ class Settings(BaseSettings):
     rules_reload_seconds: int = Field(ge=0, le=3600)
     session_hours: int = Field(ge=1, le=720)
     log_level: Literal["critical", "error", "warning", "info", "debug"]
+    seller_name: str = Field(max_length=100)
+    seller_tax_no: str = Field(max_length=20, pattern=r"^[0-9A-Z]*$")
+    seller_address: str = Field(max_length=200)
 
     @classmethod
     def settings_customise_sources(

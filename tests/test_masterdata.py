@@ -69,7 +69,7 @@ def _day(flows: Flows, days: int) -> str:
     return str(flows.today + timedelta(days=days))
 
 
-def test_r27_hq_changes_a_customer_and_the_journal_keeps_before_and_after(flows: Flows) -> None:
+def test_hq_changes_a_customer_and_the_journal_keeps_before_and_after(flows: Flows) -> None:
     customer, etag = _customer(flows)
     assert (customer["state"], customer["version"], etag) == ("active", 1, '"1"')
     assert customer["allowed_triggers"] == ["update", "suspend"]
@@ -232,7 +232,9 @@ def test_r27_two_contracts_of_a_customer_never_overlap(flows: Flows) -> None:
 
 
 def test_r27_a_contract_keeps_the_orders_it_priced_until_they_are_invoiced(flows: Flows) -> None:
-    order = flows.create_order()  # dated five days ago, priced by the contract
+    invoiced = flows.receipted_order()  # dated five days ago, like the next one
+    flows.invoice(invoiced["id"])
+    order = flows.create_order()  # priced by the contract, not yet invoiced
     contract, _etag = _contract(flows)
     path = f"/contracts/{contract['contract_no']}"
     shorter = _contract_body(contract, valid_to=_day(flows, -10))
@@ -243,8 +245,10 @@ def test_r27_a_contract_keeps_the_orders_it_priced_until_they_are_invoiced(flows
     problem = _refused(flows.hq.put(path, json=later), 409, "contract.excludes_pending_order")
     assert problem["errors"][0]["field"] == "valid_from"
     assert _contract(flows)[0]["version"] == 1
+    # Cancelled or invoiced, an order no longer holds the contract's period.
     _ok(flows.sales.post(f"/orders/{order['id']}/cancel", json={"reason": "PO withdrawn"}))
     assert _ok(flows.hq.put(path, json=shorter))["valid_to"] == _day(flows, -10)
+    assert flows.order(invoiced["id"])["state"] == "invoiced"
 
 
 def _attorney(flows: Flows, **fields: Any) -> dict[str, Any]:

@@ -5,15 +5,18 @@ Receipts posting reads the deadline from here to judge each receipt's report.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
-from sqlalchemy import case, func, select
+from sqlalchemy import ColumnElement, case, func, select
 from sqlalchemy.orm import Session
 
 from service.carriers.schemas import CarrierLateness, LateReceipt
 from service.context import Context
 from service.orders.models import Order
 from service.receipts.models import Receipt
+from service.scheduler.models import Task
 from service.shipments.models import Shipment
 from service.workdays import add_working_days
 
@@ -26,26 +29,39 @@ def report_deadline(signed_on: date) -> date:
     return add_working_days(signed_on, CARRIER_REPORT_WORKING_DAYS)
 
 
-def lateness(
-    session: Session, _ctx: Context, *, since: date | None, until: date | None
-) -> list[CarrierLateness]:
-    """Per carrier: receipts judged, how many were reported late, and which."""
+def _judged(since: date | None, until: date | None) -> list[ColumnElement[bool]]:
+    """The receipts R7 judged (internal-warehouse shipments), signed within the period."""
     judged = [Shipment.warehouse_kind == "internal", Receipt.reported_late.is_not(None)]
     if since:
         judged.append(Receipt.receipt_date >= since)
     if until:
         judged.append(Receipt.receipt_date <= until)
-    counts = session.execute(
-        select(
-            Shipment.carrier,
-            func.count(Receipt.id),
-            func.sum(case((Receipt.reported_late.is_(True), 1), else_=0)),
-        )
-        .join(Receipt, Receipt.shipment_id == Shipment.id)
-        .where(*judged)
-        .group_by(Shipment.carrier)
-        .order_by(Shipment.carrier)
-    ).all()
+    return judged
+
+
+def _counts(session: Session, judged: list[ColumnElement[bool]]) -> list[Any]:
+    """Per carrier: the receipts judged and how many of them were reported late."""
+    return list(
+        session.execute(
+            select(
+                Shipment.carrier,
+                func.count(Receipt.id),
+                func.sum(case((Receipt.reported_late.is_(True), 1), else_=0)),
+            )
+            .join(Receipt, Receipt.shipment_id == Shipment.id)
+            .where(*judged)
+            .group_by(Shipment.carrier)
+            .order_by(Shipment.carrier)
+        ).all()
+    )
+
+
+def lateness(
+    session: Session, _ctx: Context, *, since: date | None, until: date | None
+) -> list[CarrierLateness]:
+    """Per carrier: receipts judged, how many were reported late, and which."""
+    judged = _judged(since, until)
+    counts = _counts(session, judged)
     late_rows = session.execute(
         select(
             Shipment.carrier,
@@ -73,3 +89,99 @@ def lateness(
         )
         for carrier, total, late in counts
     ]
+
+
+@dataclass(frozen=True)
+class CarrierRow:
+    """One carrier on the board: receipts judged in the period, how many late, and how many of
+    its deliveries are being chased now (tasks of R7's job the reader's role owns)."""
+
+    carrier: str
+    receipts: int
+    late: int
+    chasing: int
+
+
+@dataclass(frozen=True)
+class LateRow:
+    """A signed receipt the carrier reported late."""
+
+    id: int
+    carrier: str
+    order_id: int
+    company_order_no: str | None
+    receipt_no: str
+    receipt_date: date
+    report_deadline: date
+    reported_on: date
+
+
+@dataclass(frozen=True)
+class Board:
+    """The carriers' rows, a page of late receipts and where the next page starts, and how many
+    deliveries the reader's role is chasing."""
+
+    carriers: list[CarrierRow]
+    late: list[LateRow]
+    following: int | None
+    chasing: int
+
+
+def board(
+    session: Session,
+    ctx: Context,
+    *,
+    since: date | None,
+    until: date | None,
+    carrier: str | None = None,
+    before: int | None = None,
+    size: int = 50,
+) -> Board:
+    """The carriers' board: per carrier the counts, and a page of late receipts, newest first
+    (by key: `before` is the last receipt id shown), of one carrier or all."""
+    judged = _judged(since, until)
+    live = ctx.workflows["task"].tagged("live")
+    chases = dict(
+        session.execute(
+            select(Shipment.carrier, func.count(Task.id))
+            .select_from(Task)
+            .join(Shipment, Shipment.id == Task.subject_id)
+            .where(
+                Task.kind == CARRIER_RECEIPT_OVERDUE,
+                Task.subject_type == "shipment",
+                Task.state.in_(live),
+                Task.owner_role.in_(sorted(ctx.actor.roles)),
+            )
+            .group_by(Shipment.carrier)
+        ).all()
+    )
+    counted = {name: (total, int(late or 0)) for name, total, late in _counts(session, judged)}
+    carriers = [
+        CarrierRow(name, *counted.get(name, (0, 0)), chasing=chases.get(name, 0))
+        for name in sorted(counted.keys() | chases.keys())
+    ]
+    stmt = (
+        select(
+            Receipt.id,
+            Shipment.carrier,
+            Receipt.order_id,
+            Order.company_order_no,
+            Receipt.receipt_no,
+            Receipt.receipt_date,
+            Receipt.report_deadline,
+            Receipt.reported_on,
+        )
+        .join(Receipt, Receipt.shipment_id == Shipment.id)
+        .join(Order, Order.id == Receipt.order_id)
+        .where(*judged, Receipt.reported_late.is_(True))
+        .order_by(Receipt.id.desc())
+        .limit(size + 1)
+    )
+    if carrier:
+        stmt = stmt.where(Shipment.carrier == carrier)
+    if before is not None:
+        stmt = stmt.where(Receipt.id < before)
+    rows = session.execute(stmt).all()
+    late = [LateRow(**row._mapping) for row in rows[:size]]
+    following = late[-1].id if len(rows) > size else None
+    return Board(carriers, late, following, chasing=sum(chases.values()))

@@ -1,4 +1,5 @@
-"""The invoices feature plugs in: invoices, customers' bookings and invoice exceptions."""
+"""The invoices feature plugs in: invoices, customers' bookings and invoice exceptions; their
+pages, the invoices panel of the order's page, and the menu entries."""
 
 from __future__ import annotations
 
@@ -8,10 +9,14 @@ from service.invoices.exceptions.facts import RULESET
 from service.invoices.exceptions.guards import EXCEPTION_GUARDS
 from service.invoices.exceptions.models import InvoiceException
 from service.invoices.exceptions.openitems import open_exceptions
+from service.invoices.exceptions.pages import router as exception_pages
 from service.invoices.exceptions.routes import router as exceptions_router
 from service.invoices.models import Invoice
+from service.invoices.pages import router as pages
+from service.invoices.queries import of_order
 from service.invoices.routes import router
-from service.plugins import Feature, RuleSetBinding
+from service.plugins import Feature, MenuEntry, RuleSetBinding
+from service.web.documents import Panel
 from service.workflow import Machine
 
 FEATURE = Feature(
@@ -23,4 +28,12 @@ FEATURE = Feature(
         RuleSetBinding(name=RULESET, item_kind="invoice_exception", open_items=open_exceptions),
     ),
     catalog=Path(__file__).parent / "locale",
+    pages=(pages, exception_pages),
+    templates=Path(__file__).parent / "templates",
+    # Any signed-in person reads invoices and exceptions, as the API's GET routes.
+    menu=(
+        MenuEntry("/web/invoices", "invoices.menu.invoices"),
+        MenuEntry("/web/exceptions", "invoices.menu.exceptions"),
+    ),
+    panels=(Panel(machine="order", template="invoices/order_panel.html", load=of_order, place=30),),
 )

@@ -1,9 +1,14 @@
 """Reading invoices: one, a filtered list, its history; and the one way to show an invoice.
 
-Invoice exceptions and, later, statements and payments read invoices through here.
+Invoice exceptions and, later, statements and payments read invoices through here; the pages
+read a page of invoices, one invoice as its page and printout show it, and an order's invoices.
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload, selectinload
@@ -11,10 +16,13 @@ from sqlalchemy.orm import Session, joinedload, selectinload
 from service import journal
 from service.context import Context
 from service.errors import NotFound
+from service.invoices.exceptions.models import Booking
 from service.invoices.models import Invoice, InvoiceLine
 from service.invoices.schemas import InvoiceLineOut, InvoiceOut
 from service.masterdata import queries as masterdata
+from service.masterdata.models import Warehouse
 from service.orders.models import Order
+from service.receipts.models import Receipt
 from service.schemas import EventOut
 from workflows import Flow
 
@@ -116,3 +124,170 @@ def history(session: Session, _ctx: Context, *, invoice_id: int) -> list[EventOu
     if session.get(Invoice, invoice_id) is None:
         raise NotFound("invoice.not_found", field="invoice_id", invoice_id=invoice_id)
     return [EventOut.model_validate(e) for e in journal.history(session, "invoice", invoice_id)]
+
+
+# --- What the pages read -------------------------------------------------------------------
+
+
+def browse(
+    session: Session,
+    ctx: Context,
+    *,
+    q: str | None = None,
+    state: str | None = None,
+    customer_code: str | None = None,
+    before: int | None = None,
+    size: int = 50,
+) -> tuple[list[InvoiceOut], int | None]:
+    """A page of invoices, newest first, found by invoice, fapiao, company order or customer PO
+    number; and where the next page starts (by key: fast however many invoices there are)."""
+    stmt = (
+        select(Invoice)
+        .options(
+            joinedload(Invoice.customer),
+            selectinload(Invoice.lines).joinedload(InvoiceLine.item),
+        )
+        .order_by(Invoice.id.desc())
+        .limit(size + 1)
+    )
+    if q:
+        ordered = select(Order.id).where(
+            (Order.company_order_no == q) | (Order.customer_po_no == q)
+        )
+        stmt = stmt.where(
+            (Invoice.invoice_no == q) | (Invoice.fapiao_no == q) | Invoice.order_id.in_(ordered)
+        )
+    if state:
+        stmt = stmt.where(Invoice.state == state)
+    if customer_code:
+        stmt = stmt.where(Invoice.customer_id == masterdata.customer_id(customer_code))
+    if before is not None:
+        stmt = stmt.where(Invoice.id < before)
+    found = list(session.scalars(stmt))
+    flow = ctx.workflows.flow(Invoice)
+    following = found[size - 1].id if len(found) > size else None
+    return [invoice_out(i, flow) for i in found[:size]], following
+
+
+@dataclass(frozen=True)
+class References:
+    """What the remark refers to (R10), and the discount order number the order carries (R1)."""
+
+    customer_po_no: str
+    company_order_no: str | None
+    receipt_no: str | None
+    dc_code: str
+    discount_order_no: str | None
+
+
+@dataclass(frozen=True)
+class Related:
+    """Another invoice of the same reissue: `relation` is the catalog code of how they relate."""
+
+    id: int
+    invoice_no: str
+    kind: str
+    state: str
+    relation: str
+
+
+@dataclass(frozen=True)
+class ItemWords:
+    name: str
+    unit: str
+
+
+@dataclass(frozen=True)
+class InvoiceDocument:
+    """An invoice as its page and its printout show it: the invoice, the buyer, the references
+    of its remark, the words of its items and the invoices of its reissue."""
+
+    invoice: InvoiceOut
+    customer_name: str
+    delivery_branch: str
+    references: References
+    items: dict[str, ItemWords]
+    related: list[Related]
+    booking: str | None
+    max_lines: int
+
+
+def document(session: Session, ctx: Context, *, invoice_id: int) -> InvoiceDocument:
+    invoice = load(session, invoice_id)
+    order = invoice.order
+    receipt_no = session.scalar(select(Receipt.receipt_no).where(Receipt.order_id == order.id))
+    dc_code = session.scalar(select(Warehouse.code).where(Warehouse.id == order.warehouse_id))
+    links = [
+        (invoice.original_id, "invoices.related.reverses" if invoice.kind == "red" else None),
+        (invoice.reversed_by_id, "invoices.related.reversed_by"),
+        (invoice.replaced_by_id, "invoices.related.replaced_by"),
+    ]
+    if invoice.kind == "blue" and invoice.original_id is not None:
+        links[0] = (invoice.original_id, "invoices.related.replaces")
+    wanted = {ident: code for ident, code in links if ident is not None and code is not None}
+    related = [
+        Related(row.id, row.invoice_no, row.kind, row.state, wanted[row.id])
+        for row in session.execute(
+            select(Invoice.id, Invoice.invoice_no, Invoice.kind, Invoice.state)
+            .where(Invoice.id.in_(wanted))
+            .order_by(Invoice.id)
+        )
+    ]
+    return InvoiceDocument(
+        invoice=invoice_out(invoice, ctx.workflows.flow(Invoice)),
+        customer_name=invoice.customer.name,
+        delivery_branch=invoice.customer.branch,
+        references=References(
+            customer_po_no=order.customer_po_no,
+            company_order_no=order.company_order_no,
+            receipt_no=receipt_no,
+            dc_code=dc_code or "",
+            discount_order_no=order.discount_order_no,
+        ),
+        items={line.item.code: ItemWords(line.item.name, line.item.unit) for line in invoice.lines},
+        related=related,
+        booking=session.scalar(select(Booking.reference).where(Booking.invoice_id == invoice.id)),
+        max_lines=ctx.settings.invoice_max_lines,
+    )
+
+
+@dataclass(frozen=True)
+class OrderInvoice:
+    id: int
+    invoice_no: str
+    kind: str
+    state: str
+    total: Decimal
+    fapiao_no: str | None
+
+
+def of_order(session: Session, ctx: Context, order_id: int) -> dict[str, Any] | None:
+    """The order page's panel: the order's invoices, and whether this person may make one now
+    (the order is receipted, R9, and they hold the role its `invoice` step needs)."""
+    state = session.scalar(select(Order.state).where(Order.id == order_id))
+    if state is None:
+        return None
+    invoices = [
+        OrderInvoice(*row)
+        for row in session.execute(
+            select(
+                Invoice.id,
+                Invoice.invoice_no,
+                Invoice.kind,
+                Invoice.state,
+                Invoice.total,
+                Invoice.fapiao_no,
+            )
+            .where(Invoice.order_id == order_id)
+            .order_by(Invoice.id)
+        )
+    ]
+    flow = ctx.workflows.flow(Order)
+    invoiceable = flow.allows(state, "invoice")
+    if not invoices and not invoiceable:
+        return None
+    return {
+        "order_id": order_id,
+        "invoices": invoices,
+        "may_create": invoiceable and bool(flow.roles_for("invoice") & ctx.actor.roles),
+    }

@@ -16,7 +16,6 @@ SETTLEMENT_KINDS = ("monthly_day", "term_from_receipt")
 INVOICE_ROUTES = ("branch", "settlement_centre")
 DISCOUNT_MODES = ("on_invoice", "receipt_offset", "red_letter")
 RETURN_CREDIT_METHODS = ("red_letter", "customer_blue_invoice", "next_invoice_deduction")
-ATTORNEY_SCOPES = ("reconcile", "collect")
 
 Rate = ScaledDecimal(4, 8)
 

@@ -17,13 +17,13 @@ from fastapi import APIRouter, Query
 from fastapi.responses import HTMLResponse, Response
 
 from service.access import Access, authorize
-from service.errors import DomainError, NotFound, from_workflow
+from service.errors import DomainError, NotFound
 from service.http import PathId
 from service.scheduler.models import Task
 from service.tasks import queries, usecases
 from service.tasks.queries import BoardRow
 from service.tasks.schemas import TaskNote, TaskOut
-from service.web.forms import parse
+from service.web.forms import parse, refusal
 from service.web.pages import Anyone, Page
 from workflows import WorkflowError
 
@@ -239,8 +239,7 @@ async def act(task_id: PathId, trigger: str, view: Anyone) -> Response:
     try:
         data = parse(TaskNote, form)
         await view.act(usecases.move, form=form, data=data, task_id=task_id, trigger=trigger)
-    except (DomainError, WorkflowError) as refusal:
-        error = from_workflow(refusal) if isinstance(refusal, WorkflowError) else refusal
-        typed = {"note": str(form.get("note") or "")}
-        return await _task_page(view, task_id, error, failed=trigger, values=typed)
+    except (DomainError, WorkflowError) as error:
+        kept = {"note": str(form.get("note") or "")}
+        return await _task_page(view, task_id, refusal(error), failed=trigger, values=kept)
     return view.go(f"/web/tasks/{task_id}", done)

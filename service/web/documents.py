@@ -22,11 +22,13 @@ from workflows.diagram import svg
 
 @dataclass(frozen=True)
 class Panel:
-    """A part of another document's page: its template and what it shows (None: nothing)."""
+    """A part of another document's page: its template and what it shows (None: nothing).
+    Panels are shown by `place`, low first: the order of the steps in the document's flow."""
 
     machine: str
     template: str
     load: Callable[[Session, Context, int], Mapping[str, Any] | None]
+    place: int = 100
 
 
 def labels(flow: Flow, locale: str) -> dict[str, str]:

@@ -13,8 +13,9 @@ from typing import Any, TypeVar
 from pydantic import BaseModel, ValidationError
 from starlette.datastructures import FormData
 
-from service.errors import DomainError, FieldError
+from service.errors import DomainError, FieldError, from_workflow
 from service.problems import input_error
+from workflows import WorkflowError
 
 M = TypeVar("M", bound=BaseModel)
 _PART = re.compile(r"([^.\[\]]+)|\[(\d+)\]")
@@ -76,3 +77,16 @@ class FormRefused(DomainError):
 def by_field(error: DomainError, locale: str) -> dict[str, str]:
     """The words of each field's refusal, by field name, as the page shows them."""
     return {e.field: e.reason(locale) for e in error.errors}
+
+
+def refusal(error: DomainError | WorkflowError) -> DomainError:
+    """A refusal as a page shows it: a lifecycle's (wrong state, role or guard) as the API
+    states it."""
+    return error if isinstance(error, DomainError) else from_workflow(error)
+
+
+def typed(form: FormData, leave: Iterable[str] = CONTROL) -> dict[str, str]:
+    """What was typed, by input name, to show again with a refusal (files and the page's own
+    fields left out)."""
+    skip = frozenset(leave)
+    return {k: v for k, v in form.multi_items() if isinstance(v, str) and k not in skip}

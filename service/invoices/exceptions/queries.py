@@ -1,19 +1,22 @@
 """Reading invoice exceptions: finance's queue, one exception, its history; one way to show one.
 
 An open exception shows the decision the rules in force make now, with its explanation; a
-resolved one what was decided and done (R18).
+resolved one what was decided and done (R18). The pages read a page of the queue with its counts
+by kind, an invoice's exceptions, and one exception with its decision and evidence files.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session, joinedload, selectinload
 
 from rules import RuleSet
+from rules.vocabularies.invoice_exception import KINDS
 from service import journal
 from service.context import Context
 from service.db import utcnow
@@ -24,6 +27,7 @@ from service.invoices.exceptions.models import ExceptionEvidence, InvoiceExcepti
 from service.invoices.exceptions.schemas import EvidenceOut, ExceptionOut
 from service.invoices.models import Invoice
 from service.masterdata import queries as masterdata
+from service.masterdata.models import Customer
 from service.rulesets.decisions import decision_record
 from service.schemas import EventOut
 
@@ -179,3 +183,159 @@ def history(session: Session, _ctx: Context, *, exception_id: int) -> list[Event
         EventOut.model_validate(e)
         for e in journal.history(session, "invoice_exception", exception_id)
     ]
+
+
+# --- What the pages read -------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ExceptionRow:
+    """One line of finance's queue: what it is, how old, how much, what is decided or done."""
+
+    id: int
+    invoice_id: int
+    invoice_no: str
+    customer_code: str
+    kind: str
+    state: str
+    item_code: str | None
+    total_difference: Decimal
+    age_days: int
+    resolution: str | None
+
+
+def _rows(session: Session, ctx: Context, stmt: Select[*tuple[Any, ...]]) -> list[ExceptionRow]:
+    now = ctx.clock.now()
+    return [
+        ExceptionRow(
+            id=row.id,
+            invoice_id=row.invoice_id,
+            invoice_no=row.invoice_no,
+            customer_code=row.code,
+            kind=row.kind,
+            state=row.state,
+            item_code=row.item_code,
+            total_difference=row.total_difference,
+            age_days=(now - row.created_at).days,
+            resolution=row.resolution or (resolve_params(row.decision) or {}).get("resolution"),
+        )
+        for row in session.execute(stmt)
+    ]
+
+
+_ROW = (
+    select(
+        InvoiceException.id,
+        InvoiceException.invoice_id,
+        Invoice.invoice_no,
+        Customer.code,
+        InvoiceException.kind,
+        InvoiceException.state,
+        InvoiceException.item_code,
+        InvoiceException.total_difference,
+        InvoiceException.created_at,
+        InvoiceException.resolution,
+        InvoiceException.decision,
+    )
+    .join(Invoice, Invoice.id == InvoiceException.invoice_id)
+    .join(Customer, Customer.id == InvoiceException.customer_id)
+)
+
+
+def browse(
+    session: Session,
+    ctx: Context,
+    *,
+    state: str | None = None,
+    kind: str | None = None,
+    customer_code: str | None = None,
+    before: int | None = None,
+    size: int = 50,
+) -> tuple[list[ExceptionRow], int | None]:
+    """A page of the queue, newest first, and where the next page starts (by key)."""
+    stmt = _ROW.order_by(InvoiceException.id.desc()).limit(size + 1)
+    if state:
+        stmt = stmt.where(InvoiceException.state == state)
+    if kind:
+        stmt = stmt.where(InvoiceException.kind == kind)
+    if customer_code:
+        stmt = stmt.where(InvoiceException.customer_id == masterdata.customer_id(customer_code))
+    if before is not None:
+        stmt = stmt.where(InvoiceException.id < before)
+    found = _rows(session, ctx, stmt)
+    following = found[size - 1].id if len(found) > size else None
+    return found[:size], following
+
+
+def counts(
+    session: Session,
+    _ctx: Context,
+    *,
+    state: str | None = None,
+    customer_code: str | None = None,
+) -> dict[str, int]:
+    """How many exceptions of each kind the queue holds (in one state, of one customer)."""
+    stmt = select(InvoiceException.kind, func.count()).group_by(InvoiceException.kind)
+    if state:
+        stmt = stmt.where(InvoiceException.state == state)
+    if customer_code:
+        stmt = stmt.where(InvoiceException.customer_id == masterdata.customer_id(customer_code))
+    found = {str(kind): int(count) for kind, count in session.execute(stmt)}
+    return {kind: found[kind] for kind in KINDS if kind in found}
+
+
+def of_invoice(session: Session, ctx: Context, *, invoice_id: int) -> list[ExceptionRow]:
+    """The exceptions a booking of the invoice opened, oldest first."""
+    stmt = _ROW.where(InvoiceException.invoice_id == invoice_id).order_by(InvoiceException.id)
+    return _rows(session, ctx, stmt)
+
+
+@dataclass(frozen=True)
+class EvidenceFile:
+    """An attached file as people pick it out: its name, type, size, who uploaded it."""
+
+    attachment_id: int
+    filename: str
+    content_type: str
+    size: int
+
+
+@dataclass(frozen=True)
+class ExceptionSheet:
+    """One exception as its page shows it: the exception (with the decision the rules in force
+    make now, when it is open), the decision as stored, what the fired rules say, and the files
+    of its evidence."""
+
+    exception: ExceptionOut
+    stored: dict[str, Any]
+    rule_descriptions: dict[str, str]
+    files: dict[int, EvidenceFile]
+    invoice_state: str
+
+
+def sheet(session: Session, ctx: Context, *, exception_id: int) -> ExceptionSheet:
+    exc = load(session, exception_id)
+    shown = exception_out(exc, ctx)
+    descriptions: dict[str, str] = {}
+    try:
+        rules = ctx.rules.in_force(RULESET, ctx.today)
+    except LookupError:
+        rules = None
+    if rules is not None:
+        fired = set(exc.decision.get("rules", [])) | set(shown.decision.get("rules", []))
+        descriptions = {r.id: r.description for r in rules.rules if r.id in fired}
+    return ExceptionSheet(
+        exception=shown,
+        stored=dict(exc.decision),
+        rule_descriptions=descriptions,
+        files={
+            ev.attachment_id: EvidenceFile(
+                attachment_id=ev.attachment_id,
+                filename=ev.attachment.filename,
+                content_type=ev.attachment.content_type,
+                size=ev.attachment.size,
+            )
+            for ev in exc.evidence
+        },
+        invoice_state=exc.invoice.state,
+    )
