@@ -24,7 +24,8 @@ class Order(Base):
     customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id"))
     warehouse_id: Mapped[int] = mapped_column(ForeignKey("warehouses.id"))
     contract_id: Mapped[int] = mapped_column(ForeignKey("contracts.id"))
-    customer_po_no: Mapped[str] = mapped_column(String(64))
+    # Indexed alone too: people find an order by its PO number without naming the customer.
+    customer_po_no: Mapped[str] = mapped_column(String(64), index=True)
     discount_order_no: Mapped[str | None] = mapped_column(String(64))
     company_order_no: Mapped[str | None] = mapped_column(String(32), unique=True)
     order_date: Mapped[date] = mapped_column(Date)

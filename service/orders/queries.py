@@ -144,10 +144,11 @@ def browse(
         .limit(size + 1)
     )
     if q:
-        received = select(Receipt.order_id).where(Receipt.receipt_no == q)
-        stmt = stmt.where(
-            (Order.company_order_no == q) | (Order.customer_po_no == q) | Order.id.in_(received)
-        )
+        # The receipt's orders first (a handful at most): a sub-select inside the OR would keep
+        # PostgreSQL from combining the three indexes, and it would read every order.
+        received = list(session.scalars(select(Receipt.order_id).where(Receipt.receipt_no == q)))
+        found_by = (Order.company_order_no == q) | (Order.customer_po_no == q)
+        stmt = stmt.where(found_by | Order.id.in_(received) if received else found_by)
     if state:
         stmt = stmt.where(Order.state == state)
     if before is not None:

@@ -26,7 +26,8 @@ class Receipt(Base):
     order_id: Mapped[int] = mapped_column(ForeignKey("orders.id"), unique=True)
     shipment_id: Mapped[int] = mapped_column(ForeignKey("shipments.id"))
     customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id"))
-    receipt_no: Mapped[str] = mapped_column(String(64))
+    # Indexed alone too: people find an order by its receipt number without naming the customer.
+    receipt_no: Mapped[str] = mapped_column(String(64), index=True)
     receipt_date: Mapped[date] = mapped_column(Date, index=True)
     note: Mapped[str] = mapped_column(Text, default="")
     posted_by: Mapped[str] = mapped_column(String(64))
