@@ -1,14 +1,18 @@
 """The master data feature plugs in: customers, DCs, contracts, powers of attorney and items;
-the lifecycles that journal every change of customers, contracts and powers of attorney."""
+the lifecycles that journal every change of customers, contracts and powers of attorney; HQ's
+pages that keep them, and the menu entry every signed-in person reads them by."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
+from service.masterdata.attorney_pages import router as attorney_pages
+from service.masterdata.contract_pages import router as contract_pages
 from service.masterdata.contracts import PENDING_TAGS
 from service.masterdata.models import Contract, Customer, PowerOfAttorney
+from service.masterdata.pages import router as pages
 from service.masterdata.routes import router
-from service.plugins import Feature
+from service.plugins import Feature, MenuEntry
 from service.workflow import Machine
 
 FEATURE = Feature(
@@ -18,4 +22,8 @@ FEATURE = Feature(
     # A contract's period keeps the orders it priced that are still to be invoiced.
     tags={"order": PENDING_TAGS},
     catalog=Path(__file__).parent / "locale",
+    pages=(pages, contract_pages, attorney_pages),
+    templates=Path(__file__).parent / "templates",
+    # Any signed-in person reads master data, as the API's GET routes; HQ and admin keep it.
+    menu=(MenuEntry("/web/customers", "masterdata.menu.customers"),),
 )

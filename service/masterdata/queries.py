@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import ScalarSelect, select
+from sqlalchemy import ScalarSelect, func, or_, select
 from sqlalchemy.orm import Session, joinedload, selectinload
 
 from service import journal
@@ -201,6 +201,43 @@ def customers(session: Session, ctx: Context) -> list[CustomerOut]:
     )
     flow = ctx.workflows.flow(Customer)
     return [customer_out(c, flow) for c in found]
+
+
+# Customers a page of the list shows.
+CUSTOMERS_PAGE = 50
+
+
+def browse(
+    session: Session,
+    ctx: Context,
+    *,
+    q: str | None = None,
+    after: str | None = None,
+    limit: int = CUSTOMERS_PAGE,
+) -> tuple[list[CustomerOut], str | None]:
+    """Customers by code, a page at a time after the code `after` (by key, never by offset);
+    with `q`, those whose code or name holds it. With the code to go on after, when more
+    follow."""
+    stmt = (
+        select(Customer)
+        .options(selectinload(Customer.warehouses))
+        .order_by(Customer.code)
+        .limit(limit + 1)
+    )
+    if q:
+        needle = q.lower()
+        stmt = stmt.where(
+            or_(
+                func.lower(Customer.code).contains(needle, autoescape=True),
+                func.lower(Customer.name).contains(needle, autoescape=True),
+            )
+        )
+    if after:
+        stmt = stmt.where(Customer.code > after)
+    found = list(session.scalars(stmt))
+    flow = ctx.workflows.flow(Customer)
+    shown = [customer_out(c, flow) for c in found[:limit]]
+    return shown, (shown[-1].code if len(found) > limit else None)
 
 
 def customer(session: Session, ctx: Context, *, code: str) -> CustomerOut:

@@ -43,12 +43,17 @@ MAIN = {
     "/web/customers": "customers",
     "/web/customers/N": "customer",
     "/web/contracts/N": "contract",
+    "/web/customers/N/edit": "customer-form",
+    "/web/customers/N/contracts/new": "contract-new",
+    "/web/contracts/N/edit": "contract-form",
+    "/web/attorneys/N": "attorney",
 }
 
 
 def _kind(url: str) -> str:
     parts = urlsplit(url)
-    path = re.sub(r"/[^/]*\d[^/]*(?=/|$)", "/N", parts.path)
+    # A number or a code (an id, `HDQ`, `C-2026-001`) stands for any document of its kind.
+    path = re.sub(r"/(?:[^/]*\d[^/]*|[A-Z][A-Z0-9_.-]*)(?=/|$)", "/N", parts.path)
     keys = sorted({p.split("=", 1)[0] for p in parts.query.split("&") if p})
     return path + ("?" + "&".join(keys) if keys else "")
 
