@@ -211,6 +211,7 @@ def test_a_page_of_another_role_is_refused(flows: Flows, person: People) -> None
     )
     assert refused.status_code == 403
     assert "this needs one of the roles: hq" in text_of(refused.text).lower()
+    assert 'href="/web/orders"' in refused.text  # the refusal keeps the menu: one click on
     assert flows.order(order["id"])["state"] == "draft"
 
 

@@ -95,9 +95,7 @@ async def _new_page(view: Page, order_id: int, error: DomainError | None = None)
         "panel": await view.read(queries.of_order, order_id=order_id),
         "words": INVOICE_WORDS,
     }
-    if error is not None:
-        return view.refused("invoices/new.html", error, **shown)
-    return view.render("invoices/new.html", **shown)
+    return view.show("invoices/new.html", error, **shown)
 
 
 @router.get("/new")
@@ -197,9 +195,7 @@ async def _invoice_page(
         **await view.document("invoice", invoice_id, invoice.state),
         "values": {**defaults, **(values or {})},
     }
-    if error is not None:
-        return view.refused("invoices/page.html", error, **shown)
-    return view.render("invoices/page.html", **shown)
+    return view.show("invoices/page.html", error, **shown)
 
 
 @router.get("/{invoice_id}")

@@ -73,9 +73,7 @@ async def _attorney_page(
         **document,
         "values": values if values is not None else successor_values(attorney),
     }
-    if error is not None:
-        return view.refused("masterdata/attorney.html", error, **shown)
-    return view.render("masterdata/attorney.html", **shown)
+    return view.show("masterdata/attorney.html", error, **shown)
 
 
 @router.get("/web/attorneys/{attorney_id}")

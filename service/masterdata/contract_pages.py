@@ -77,9 +77,7 @@ async def _form_page(
         "words": WORDS,
         "values": shown_values,
     }
-    if error is not None:
-        return view.refused("masterdata/contract_form.html", error, **shown)
-    return view.render("masterdata/contract_form.html", **shown)
+    return view.show("masterdata/contract_form.html", error, **shown)
 
 
 @router.get("/web/customers/{code}/contracts/new")

@@ -124,9 +124,7 @@ def _form_page(
         "words": WORDS,
         "values": shown_values,
     }
-    if error is not None:
-        return view.refused("masterdata/customer_form.html", error, **shown)
-    return view.render("masterdata/customer_form.html", **shown)
+    return view.show("masterdata/customer_form.html", error, **shown)
 
 
 @router.get("/new")
@@ -190,9 +188,7 @@ async def customer_page(
         **document,
         "values": values or {},
     }
-    if error is not None:
-        return view.refused("masterdata/customer.html", error, **shown)
-    return view.render("masterdata/customer.html", **shown)
+    return view.show("masterdata/customer.html", error, **shown)
 
 
 @router.get("/{code}")

@@ -53,9 +53,7 @@ async def _order_page(
         **await view.document("order", order_id, order.state),
         "values": values or {},
     }
-    if error is not None:
-        return view.refused("orders/page.html", error, **shown)
-    return view.render("orders/page.html", **shown)
+    return view.show("orders/page.html", error, **shown)
 
 
 @router.get("/{order_id}")

@@ -90,9 +90,7 @@ async def _receipt_page(
         "marks": marks,
         "today": view.ctx.today,
     }
-    if error is not None:
-        return view.refused("receipts/form.html", error, **shown)
-    return view.render("receipts/form.html", **shown)
+    return view.show("receipts/form.html", error, **shown)
 
 
 @router.get("/web/orders/{order_id}/receipt")

@@ -194,9 +194,7 @@ def _dry_run_page(
         "item_page": ITEM_PAGES.get(report.item_kind) if report is not None else None,
         "rulesets": sorted(view.runtime.rulesets),
     }
-    if error is not None:
-        return view.refused("rules/dry_run.html", error, **shown)
-    return view.render("rules/dry_run.html", **shown)
+    return view.show("rules/dry_run.html", error, **shown)
 
 
 async def _candidate(form: FormData) -> DryRunIn:

@@ -62,9 +62,7 @@ async def _ship_page(
         "today": view.ctx.today,
         "values": values or {},
     }
-    if error is not None:
-        return view.refused("shipments/ship.html", error, **shown)
-    return view.render("shipments/ship.html", **shown)
+    return view.show("shipments/ship.html", error, **shown)
 
 
 @router.get("/{order_id}/ship")
@@ -98,9 +96,7 @@ async def _delivery_page(
         "today": view.ctx.today,
         "values": values or {},
     }
-    if error is not None:
-        return view.refused("shipments/delivery.html", error, **shown)
-    return view.render("shipments/delivery.html", **shown)
+    return view.show("shipments/delivery.html", error, **shown)
 
 
 @router.get("/{order_id}/record_delivery")

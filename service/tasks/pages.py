@@ -203,9 +203,7 @@ async def _task_page(
         **await view.document("task", task_id, task.state),
         "values": values or {},
     }
-    if error is not None:
-        return view.refused("tasks/page.html", error, **shown)
-    return view.render("tasks/page.html", **shown)
+    return view.show("tasks/page.html", error, **shown)
 
 
 def _details(task: TaskOut) -> list[tuple[str, str]]:

@@ -162,6 +162,12 @@ class Page:
             **values,
         )
 
+    def show(self, template: str, error: DomainError | None, **values: Any) -> HTMLResponse:
+        """The page, or with `error` the page again with that refusal (see `refused`)."""
+        if error is not None:
+            return self.refused(template, error, **values)
+        return self.render(template, **values)
+
     def go(self, path: str, done: str | None = None) -> RedirectResponse:
         """After a change: to the document's page (303), with a note of what was done."""
         target = f"{path}?done={quote(done)}" if done else path

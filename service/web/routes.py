@@ -8,6 +8,7 @@ from urllib.parse import quote, urlsplit
 from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from sqlalchemy.exc import SQLAlchemyError
 
 from service import i18n
 from service.auth import passwords
@@ -158,11 +159,36 @@ def login_redirect(request: Request, exc: LoginRequired) -> Response:
 
 
 def problem_page(request: Request, error: DomainError) -> HTMLResponse:
-    """A refusal met outside a form (a document that does not exist, a page of another role)."""
+    """A refusal met outside a form (a document that does not exist, a page of another role):
+    with the menu when the reader is signed in, so the way on is one click."""
     locale = locale_of(request)
-    html = renderer(request).render(
-        "error.html",
-        locale=locale,
-        values={"title": i18n.text(error.title, locale, {}), "detail": error.message(locale)},
-    )
-    return HTMLResponse(html, status_code=error.status)
+    kit = renderer(request)
+    values: dict[str, object] = {
+        "title": i18n.text(error.title, locale, {}),
+        "detail": error.message(locale),
+    }
+    signed_in = _signed_in(request)
+    if signed_in is not None:
+        values |= {
+            "user": signed_in,
+            "menu": kit.menu_for(signed_in.actor.roles),
+            "csrf": signed_in.csrf,
+            "path": request.url.path,
+            "done": None,
+            "problem": None,
+        }
+    return HTMLResponse(kit.render("error.html", locale=locale, values=values), error.status)
+
+
+def _signed_in(request: Request) -> sessions.SignedIn | None:
+    """The reader's session, when there is one and the database answers (a refusal may be
+    that it does not)."""
+    cookie = request.cookies.get(sessions.COOKIE)
+    if not cookie:
+        return None
+    runtime: Runtime = request.app.state.ctx
+    try:
+        with runtime.db.lookup() as connection:
+            return sessions.resolve(connection, cookie)
+    except SQLAlchemyError:
+        return None

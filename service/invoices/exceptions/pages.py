@@ -183,9 +183,7 @@ async def _exception_page(
         **await view.document("invoice_exception", exception_id, exc.state),
         "values": values or {},
     }
-    if error is not None:
-        return view.refused("invoices/exception.html", error, **shown)
-    return view.render("invoices/exception.html", **shown)
+    return view.show("invoices/exception.html", error, **shown)
 
 
 @router.get("/{exception_id}")
