@@ -25,6 +25,7 @@ from service.orders.plugin import FEATURE as ORDERS
 from service.plugins import Feature, RuleSetBinding
 from service.receipts.plugin import FEATURE as RECEIPTS
 from service.receivables.plugin import FEATURE as RECEIVABLES
+from service.returns.plugin import FEATURE as RETURNS
 from service.rulesets import pages as rules_pages
 from service.rulesets.registry import RuleRegistry
 from service.runtime import Runtime
@@ -44,6 +45,7 @@ FEATURES: tuple[Feature, ...] = (
     SHIPMENTS,
     CARRIERS,
     INVOICES,
+    RETURNS,
     RECEIVABLES,
     TASKS,
     ATTACHMENTS,

@@ -11,6 +11,7 @@ from service.invoices.exceptions.models import (
     InvoiceException,
 )
 from service.invoices.models import CarryForward, DiscountCredit, Invoice, InvoiceLine
+from service.invoices.redletter.models import RedLetterForm, RedLetterFormLine
 from service.journal import Event
 from service.masterdata.models import (
     Contract,
@@ -23,6 +24,7 @@ from service.masterdata.models import (
 from service.numbering import NumberSequence
 from service.orders.models import Order, OrderLine
 from service.receipts.models import Receipt, ReceiptAttachment, ReceiptException, ReceiptLine
+from service.returns.models import CustomerBlueInvoice, Return, ReturnLine
 from service.scheduler.models import SchedulerLease, Task, apscheduler_jobs
 from service.shipments.models import Shipment, ShipmentLine
 
@@ -36,6 +38,7 @@ __all__ = [
     "Contract",
     "ContractPrice",
     "Customer",
+    "CustomerBlueInvoice",
     "DiscountCredit",
     "Event",
     "ExceptionEvidence",
@@ -52,6 +55,10 @@ __all__ = [
     "ReceiptAttachment",
     "ReceiptException",
     "ReceiptLine",
+    "RedLetterForm",
+    "RedLetterFormLine",
+    "Return",
+    "ReturnLine",
     "SchedulerLease",
     "Shipment",
     "ShipmentLine",

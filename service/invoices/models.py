@@ -13,7 +13,7 @@ from service.db import Base, Money, UTCDateTime, utcnow
 from service.masterdata.models import Customer, Item, Rate
 from service.orders.models import Order
 
-LINE_SOURCES = ("goods", "discount", "carry_forward", "reversal")
+LINE_SOURCES = ("goods", "discount", "carry_forward", "reversal", "return_deduction")
 
 
 class Invoice(Base):
@@ -49,6 +49,9 @@ class Invoice(Base):
     tracking_no: Mapped[str | None] = mapped_column(String(64))
     signed_on: Mapped[date | None] = mapped_column(Date)
     signed_by: Mapped[str | None] = mapped_column(String(100))
+    # The day the buyer confirmed use (用途确认) of this blue invoice on the tax platform; until
+    # then a red-letter form needs no confirmation.
+    use_confirmed_on: Mapped[date | None] = mapped_column(Date)
     # A red invoice reverses `original_id`; a corrected blue invoice replaces `original_id`.
     original_id: Mapped[int | None] = mapped_column(ForeignKey("invoices.id"), index=True)
     reversed_by_id: Mapped[int | None] = mapped_column(ForeignKey("invoices.id"))
@@ -77,6 +80,10 @@ class InvoiceLine(Base):
     item_id: Mapped[int] = mapped_column(ForeignKey("items.id"))
     order_line_id: Mapped[int | None] = mapped_column(ForeignKey("order_lines.id"))
     carry_forward_id: Mapped[int | None] = mapped_column(ForeignKey("carry_forwards.id"))
+    # A red invoice's line: the blue line it takes back (partly or in full).
+    reverses_line_id: Mapped[int | None] = mapped_column(ForeignKey("invoice_lines.id"), index=True)
+    # A negative line deducting a return on the next invoice (R24 c).
+    return_id: Mapped[int | None] = mapped_column(ForeignKey("returns.id"), index=True)
     quantity: Mapped[int]
     unit_price: Mapped[Decimal] = mapped_column(Money)
     amount: Mapped[Decimal] = mapped_column(Money)

@@ -14,6 +14,8 @@ from service.invoices.exceptions.routes import router as exceptions_router
 from service.invoices.models import Invoice
 from service.invoices.pages import router as pages
 from service.invoices.queries import of_order
+from service.invoices.redletter.guards import FORM_GUARDS
+from service.invoices.redletter.models import RedLetterForm
 from service.invoices.routes import router
 from service.plugins import Feature, MenuEntry, RuleSetBinding
 from service.web.documents import Panel
@@ -22,8 +24,16 @@ from service.workflow import Machine
 FEATURE = Feature(
     name="invoices",
     routers=(router, exceptions_router),
-    machines=(Machine(Invoice, {}), Machine(InvoiceException, EXCEPTION_GUARDS)),
-    tags={"invoice": ("editable",), "invoice_exception": ("open",)},
+    machines=(
+        Machine(Invoice, {}),
+        Machine(InvoiceException, EXCEPTION_GUARDS),
+        Machine(RedLetterForm, FORM_GUARDS),
+    ),
+    tags={
+        "invoice": ("editable",),
+        "invoice_exception": ("open",),
+        "red_letter_form": ("open", "awaiting", "usable"),
+    },
     rulesets=(
         RuleSetBinding(name=RULESET, item_kind="invoice_exception", open_items=open_exceptions),
     ),
