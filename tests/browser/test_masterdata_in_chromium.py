@@ -14,6 +14,35 @@ Open = Callable[..., Visit]
 
 
 def test_r27_hq_changes_a_contract_price_and_sees_it(visit: Open, site: Site) -> None:
+    try:
+        _change_a_price_in_the_browser(visit, site)
+    finally:
+        _put_the_price_back(site)  # the other browser tests order at the world's prices
+
+
+def _put_the_price_back(site: Site) -> None:
+    world = site.world
+    item = world.items[1]
+    with httpx.Client(base_url=site.url) as client:
+        headers = {"Authorization": f"Bearer {site.backend.tokens['hq']}"}
+        read = client.get(f"/contracts/{world.contract}", headers=headers)
+        contract = read.json()
+        prices = [
+            {"item_code": p["item_code"], "unit_price": p["unit_price"]} for p in contract["prices"]
+        ]
+        for price in prices:
+            if price["item_code"] == item:
+                price["unit_price"] = str(world.prices[item])
+        body = {k: contract[k] for k in ("valid_from", "valid_to", "discount_rate", "rebate_terms")}
+        back = client.put(
+            f"/contracts/{world.contract}",
+            json={**body, "prices": prices},
+            headers={**headers, "If-Match": read.headers["ETag"]},
+        )
+        assert back.status_code == 200, back.text
+
+
+def _change_a_price_in_the_browser(visit: Open, site: Site) -> None:
     world = site.world
     item = world.items[1]
     tab = visit("hq")
