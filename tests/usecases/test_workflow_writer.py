@@ -106,6 +106,8 @@ def test_every_documents_version_counts_its_journal_rows_after_a_reissue(steps: 
         "customer": 2,
         "contract": 2,
         "power_of_attorney": 0,
+        "return": 0,
+        "red_letter_form": 0,
     }
 
 
