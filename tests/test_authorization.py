@@ -58,6 +58,8 @@ def _instance(spec: dict[str, Any], schema: dict[str, Any]) -> Any:
         return True
     if spec.get("format") == "date":
         return str(date(2026, 11, 20))
+    if spec.get("format") == "date-time":
+        return "2026-11-20T09:00:00+08:00"
     if spec.get("pattern", "").startswith("^\\d"):
         return "1" * 10
     return "X" * max(spec.get("minLength", 1), 10)

@@ -9,7 +9,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from service.invoices import money
+from service import money
 from service.invoices.exceptions.importer import import_bookings
 from tests.flows import Flows
 

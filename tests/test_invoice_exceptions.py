@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from service.invoices import money
+from service import money
 from tests.flows import Flows
 from tests.support import Backend, World, make_world
 

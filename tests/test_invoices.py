@@ -6,7 +6,7 @@ from datetime import timedelta
 from decimal import Decimal
 from typing import Any
 
-from service.invoices import money
+from service import money
 from tests.flows import Flows
 from tests.support import Backend, make_world, unique_fapiao
 

@@ -10,9 +10,8 @@ from decimal import Decimal
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from service import evidence
+from service import evidence, money
 from service.context import Context
-from service.invoices import money
 from service.invoices import queries as invoice_queries
 from service.invoices import usecases as invoices
 from service.invoices.exceptions import booking as bookings

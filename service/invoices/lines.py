@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from decimal import Decimal
 
+from service import money
 from service.errors import Conflict
-from service.invoices import money
 from service.invoices.models import Invoice, InvoiceLine
 from service.masterdata.models import Item
 

@@ -15,7 +15,10 @@ from service.invoices.models import Invoice
 from service.invoices.pages import router as pages
 from service.invoices.queries import of_order
 from service.invoices.redletter.guards import FORM_GUARDS
+from service.invoices.redletter.jobs import JOB as RED_LETTER_FORM_EXPIRY
+from service.invoices.redletter.jobs import red_letter_form_expiry
 from service.invoices.redletter.models import RedLetterForm
+from service.invoices.redletter.routes import router as red_letter_router
 from service.invoices.routes import router
 from service.plugins import Feature, MenuEntry, RuleSetBinding
 from service.web.documents import Panel
@@ -23,7 +26,7 @@ from service.workflow import Machine
 
 FEATURE = Feature(
     name="invoices",
-    routers=(router, exceptions_router),
+    routers=(router, exceptions_router, red_letter_router),
     machines=(
         Machine(Invoice, {}),
         Machine(InvoiceException, EXCEPTION_GUARDS),
@@ -37,6 +40,7 @@ FEATURE = Feature(
     rulesets=(
         RuleSetBinding(name=RULESET, item_kind="invoice_exception", open_items=open_exceptions),
     ),
+    jobs={RED_LETTER_FORM_EXPIRY: red_letter_form_expiry},
     catalog=Path(__file__).parent / "locale",
     pages=(pages, exception_pages),
     templates=Path(__file__).parent / "templates",

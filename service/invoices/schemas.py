@@ -30,14 +30,24 @@ class InvoiceSign(Request):
 
 
 class InvoiceLineOut(Response):
+    id: int = Field(
+        description="the line's id: a red-letter form names the blue lines it takes back"
+    )
     line_no: int
-    source: str = Field(description="goods, discount, carry_forward (owed from before), reversal")
+    source: str = Field(
+        description="goods, discount, carry_forward (owed from before), reversal, "
+        "return_deduction (R24 c)"
+    )
     item_code: str
     quantity: int
     unit_price: Decimal
     amount: Decimal
     tax_rate: Decimal
     tax: Decimal
+    reverses_line_id: int | None = Field(
+        description="a red or deduction line: the blue line it takes back"
+    )
+    return_id: int | None = Field(description="a return_deduction line: the return (R24 c)")
 
 
 class InvoiceOut(Response):
@@ -63,6 +73,10 @@ class InvoiceOut(Response):
     tracking_no: str | None
     signed_on: date | None
     signed_by: str | None
+    use_confirmed_on: date | None = Field(
+        description="the day the buyer confirmed use (用途确认); until then a red-letter form "
+        "needs no confirmation"
+    )
     original_id: int | None
     reversed_by_id: int | None
     replaced_by_id: int | None

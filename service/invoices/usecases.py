@@ -8,12 +8,13 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from service import money
 from service.context import Context
 from service.errors import Conflict, Invalid
-from service.invoices import money
 from service.invoices.lines import ZERO, DraftLine, build_lines, set_totals
 from service.invoices.models import CarryForward, DiscountCredit, Invoice
 from service.invoices.queries import answer, load
+from service.invoices.redletter import deductions
 from service.invoices.schemas import (
     InvoiceCreate,
     InvoiceIssue,
@@ -117,12 +118,15 @@ def create(session: Session, ctx: Context, *, data: InvoiceCreate) -> InvoiceOut
         discount_rate=contract.discount_rate,
         on_invoice=on_invoice,
     )
+    # R24 (c): returns waiting for a deduction go on this invoice as negative lines.
+    returns = deductions.pending(session, customer.id)
+    lines += deductions.deduction_lines(session, ctx, returns, first_line_no=len(lines) + 1)
     invoice = Invoice(
         invoice_no=document_number(session, "IV", ctx.today.year),
         kind="blue",
         customer=customer,
         order=order,
-        remark=remark(order, receipt),
+        remark=remark(order, receipt) + (deductions.remark(returns) if returns else ""),
         prices_include_tax=contract.prices_include_tax,
         delivery_route=customer.invoice_delivery,
         delivery_address=delivery_address(customer),
@@ -130,6 +134,7 @@ def create(session: Session, ctx: Context, *, data: InvoiceCreate) -> InvoiceOut
         lines=lines,
     )
     set_totals(invoice, lines, max_lines=ctx.settings.invoice_max_lines)
+    deductions.refuse_negative(invoice, lines)
     ctx.create(
         session,
         invoice,
@@ -137,6 +142,7 @@ def create(session: Session, ctx: Context, *, data: InvoiceCreate) -> InvoiceOut
             "order_id": order.id,
             "total": invoice.total,
             "carried_forward": [cf.id for cf in carried],
+            "return_deductions": [r.return_no for r in returns],
         },
     )
     for cf in carried:
@@ -176,6 +182,7 @@ def issue(session: Session, ctx: Context, *, invoice_id: int, data: InvoiceIssue
             invoice_id=clash,
         )
     invoice.fapiao_no, invoice.fapiao_date = data.fapiao_no, data.fapiao_date
+    deductions.credit_on_issue(session, ctx, invoice)
     if invoice.kind == "red" and invoice.original_id is not None:
         original = load(session, invoice.original_id)
         ctx.fire(

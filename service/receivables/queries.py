@@ -3,6 +3,11 @@
 Payments arrive with the settlement capability; until then every issued invoice is open. The
 payment term starts on the customer's receipt date (R19). Which invoices are still receivable and
 which orders are committed but not yet invoiced is read from their lifecycles' tags.
+
+Returns credited by the customer's blue invoice (R24 b) reduce the open invoices: that credit is
+no invoice of ours. Red invoices (a) and deductions on the next invoice (c) are invoices already;
+a red invoice counts while the blue invoice it takes back from is still owed (a blue invoice
+reversed in full is voided, and then neither counts).
 """
 
 from __future__ import annotations
@@ -11,19 +16,22 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 
-from sqlalchemy import case, func, select
-from sqlalchemy.orm import Session
+from sqlalchemy import case, func, or_, select
+from sqlalchemy.orm import Session, aliased
 
 from service.db import Money
 from service.invoices.models import Invoice
 from service.masterdata.models import Customer
 from service.orders.models import Order, OrderLine
 from service.receipts.models import Receipt
+from service.returns.models import Return
 from service.workflow import Workflows
 
 # The lifecycle tags this query reads.
-TAGS = {"invoice": ("receivable",), "order": ("committed",)}
+TAGS = {"invoice": ("receivable",), "order": ("committed",), "return": ("credited",)}
 ZERO = Decimal("0.00")
+# The credit method that books no invoice of ours.
+CUSTOMER_BLUE_INVOICE = "customer_blue_invoice"
 
 
 @dataclass(frozen=True)
@@ -41,8 +49,10 @@ class Exposure:
 
 
 def exposure(session: Session, workflows: Workflows, customer: Customer, today: date) -> Exposure:
-    """Set-based: two aggregate queries, whatever the number of invoices and orders."""
+    """Set-based: three aggregate queries, whatever the number of invoices, orders, returns."""
     due_before = today - timedelta(days=customer.payment_term_days)
+    receivable = workflows.tagged(Invoice, "receivable")
+    Original = aliased(Invoice)
     invoices = session.execute(
         select(
             func.coalesce(func.sum(Invoice.total, type_=Money), ZERO),
@@ -56,9 +66,13 @@ def exposure(session: Session, workflows: Workflows, customer: Customer, today: 
             func.min(case((Receipt.receipt_date < due_before, Receipt.receipt_date))),
         )
         .join(Receipt, Receipt.order_id == Invoice.order_id)
+        .outerjoin(Original, Original.id == Invoice.original_id)
         .where(
             Invoice.customer_id == customer.id,
-            Invoice.state.in_(workflows.tagged(Invoice, "receivable")),
+            Invoice.state.in_(receivable),
+            # A red invoice takes back part of a blue one still owed; once the blue one is
+            # voided (reversed in full, or reissued) neither counts: never twice.
+            or_(Invoice.kind != "red", Original.state.in_(receivable)),
         )
     ).one()
     uninvoiced = session.scalar(
@@ -70,10 +84,17 @@ def exposure(session: Session, workflows: Workflows, customer: Customer, today: 
             Order.customer_id == customer.id, Order.state.in_(workflows.tagged(Order, "committed"))
         )
     )
+    returned = session.scalar(
+        select(func.coalesce(func.sum(Return.total, type_=Money), ZERO)).where(
+            Return.customer_id == customer.id,
+            Return.credit_method == CUSTOMER_BLUE_INVOICE,
+            Return.state.in_(workflows.tagged(Return, "credited")),
+        )
+    )
     oldest: date | None = invoices[2]
     days = (due_before - oldest).days if oldest is not None else 0
     return Exposure(
-        open_invoices=Decimal(invoices[0]),
+        open_invoices=Decimal(invoices[0]) - Decimal(returned or ZERO),
         uninvoiced_orders=Decimal(uninvoiced or ZERO),
         overdue_amount=Decimal(invoices[1]),
         max_days_overdue=days,

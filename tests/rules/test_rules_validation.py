@@ -141,8 +141,9 @@ def test_unknown_ruleset_name_is_refused() -> None:
     error = refusal(lambda d: d.update(ruleset="credit_relase"))
 
     assert error.field == "ruleset"
-    assert "unknown ruleset 'credit_relase' (known: credit_release, invoice_exception)" in str(
-        error
+    assert (
+        "unknown ruleset 'credit_relase' (known: credit_release, invoice_exception, return_credit)"
+        in str(error)
     )
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from service.invoices import money
+from service import money
 from service.invoices.exceptions import booking
 from service.invoices.exceptions import usecases as exceptions
 from service.invoices.exceptions.schemas import (

@@ -1,4 +1,5 @@
-"""Invoice arithmetic: amounts without tax and tax per line, half-up to the fen."""
+"""Invoice arithmetic: amounts without tax and tax per line, half-up to the fen (invoices,
+their red lines and deductions, returns: every feature that values a line the same way)."""
 
 from __future__ import annotations
 
@@ -20,6 +21,11 @@ class LineMoney:
     @property
     def total(self) -> Decimal:
         return self.amount + self.tax
+
+    @property
+    def parts(self) -> tuple[Decimal, Decimal]:
+        """(amount without tax, tax)."""
+        return self.amount, self.tax
 
 
 def split(gross_or_net: Decimal, rate: Decimal, *, includes_tax: bool) -> LineMoney:

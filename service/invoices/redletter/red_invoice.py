@@ -1,0 +1,165 @@
+"""The red invoice (R24 a) issued against a usable red-letter form: negative lines taking back
+the blue lines the form names, the credit booked now and not before."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from service.context import Context
+from service.errors import Conflict, Invalid
+from service.invoices import queries as invoices
+from service.invoices.lines import set_totals
+from service.invoices.models import Invoice, InvoiceLine
+from service.invoices.redletter import capacity
+from service.invoices.redletter.models import RedLetterForm
+from service.invoices.redletter.queries import load
+from service.invoices.schemas import InvoiceIssue, InvoiceOut
+from service.numbering import document_number
+from service.returns.models import Return
+
+ZERO = Decimal("0.00")
+
+
+def _check_fapiao(session: Session, ctx: Context, blue: Invoice, data: InvoiceIssue) -> None:
+    if data.fapiao_date > ctx.today:
+        raise Invalid("invoice.date_in_future", field="fapiao_date", day=data.fapiao_date)
+    if blue.fapiao_date is not None and data.fapiao_date < blue.fapiao_date:
+        raise Invalid(
+            "invoice.date_before_previous_step",
+            field="fapiao_date",
+            day=data.fapiao_date,
+            earliest=blue.fapiao_date,
+        )
+    clash = session.scalar(select(Invoice.id).where(Invoice.fapiao_no == data.fapiao_no))
+    if clash is not None:
+        raise Conflict(
+            "invoice.fapiao_already_recorded",
+            field="fapiao_no",
+            fapiao_no=data.fapiao_no,
+            invoice_id=clash,
+        )
+
+
+def _red_lines(
+    blue: Invoice, form: RedLetterForm, left: dict[int, capacity.Left]
+) -> list[InvoiceLine]:
+    by_id = {line.id: line for line in blue.lines}
+    lines = []
+    for taken in form.lines:
+        blue_line = by_id[taken.blue_line_id]
+        room = left.get(blue_line.id, capacity.Left(0, ZERO, ZERO))
+        if taken.quantity > room.quantity or taken.amount > room.amount or taken.tax > room.tax:
+            raise Conflict(
+                "red_letter_form.exceeds_remaining",
+                line_no=blue_line.line_no,
+                item_code=blue_line.item.code,
+                quantity=taken.quantity,
+                remaining_quantity=room.quantity,
+                amount=taken.amount,
+                remaining_amount=room.amount,
+            )
+        lines.append(
+            InvoiceLine(
+                line_no=taken.line_no,
+                source="reversal",
+                item_id=blue_line.item_id,
+                order_line_id=blue_line.order_line_id,
+                reverses_line_id=blue_line.id,
+                quantity=-taken.quantity,
+                unit_price=blue_line.unit_price,
+                amount=-taken.amount,
+                tax_rate=blue_line.tax_rate,
+                tax=-taken.tax,
+            )
+        )
+    return lines
+
+
+def issue_red(session: Session, ctx: Context, *, form_id: int, data: InvoiceIssue) -> InvoiceOut:
+    """Make and issue the red invoice of a confirmed (or no-confirmation-needed) form.
+
+    The blue invoice's row is held first, so red invoices of one blue invoice queue and each
+    sees what the other took back; a red invoice leaving nothing on the blue one voids it.
+    """
+    blue_id = session.scalar(
+        select(RedLetterForm.blue_invoice_id).where(RedLetterForm.id == form_id)
+    )
+    if blue_id is None:
+        load(session, form_id)  # not found
+    blue = invoices.load(session, blue_id or 0, for_update=True)
+    form = load(session, form_id, fresh=True)
+    ctx.fire(
+        session,
+        form,
+        "issue_red",
+        payload={"fapiao_no": data.fapiao_no, "fapiao_date": data.fapiao_date},
+        if_match=True,
+    )
+    _check_fapiao(session, ctx, blue, data)
+    left = capacity.remaining(session, ctx.workflows, blue, except_form=form.id)
+    lines = _red_lines(blue, form, left)
+    red = Invoice(
+        invoice_no=document_number(session, "IV", ctx.today.year),
+        kind="red",
+        customer_id=blue.customer_id,
+        order_id=blue.order_id,
+        remark=f"红字发票 red-letter form {form.form_no}"
+        + (f" (platform {form.platform_no})" if form.platform_no else "")
+        + f"; reverses {blue.invoice_no} (fapiao {blue.fapiao_no}); {blue.remark}",
+        prices_include_tax=blue.prices_include_tax,
+        delivery_route=blue.delivery_route,
+        delivery_address=blue.delivery_address,
+        original_id=blue.id,
+        created_by=ctx.actor.username,
+        lines=lines,
+    )
+    set_totals(red, lines, max_lines=ctx.settings.invoice_max_lines)
+    ctx.create(
+        session,
+        red,
+        payload={"reverses": blue.invoice_no, "form": form.form_no, "total": red.total},
+    )
+    ctx.fire(
+        session,
+        red,
+        "issue",
+        payload={"fapiao_no": data.fapiao_no, "fapiao_date": data.fapiao_date},
+    )
+    red.fapiao_no, red.fapiao_date = data.fapiao_no, data.fapiao_date
+    form.red_invoice_id = red.id
+    try:
+        session.flush()
+    except IntegrityError:
+        raise Conflict(
+            "invoice.fapiao_recorded_concurrently", field="fapiao_no", fapiao_no=data.fapiao_no
+        ) from None
+    if capacity.fully_taken(capacity.remaining(session, ctx.workflows, blue, promised=False)):
+        ctx.fire(
+            session,
+            blue,
+            "void",
+            payload={"red_invoice": red.invoice_no, "fapiao_no": data.fapiao_no},
+        )
+        blue.reversed_by_id = red.id
+    if form.return_id is not None:
+        _credit_return(session, ctx, form, red)
+    return invoices.answer(session, ctx, red.id)
+
+
+def _credit_return(session: Session, ctx: Context, form: RedLetterForm, red: Invoice) -> None:
+    """The return the form came from is credited by this red invoice, once."""
+    ret = session.get(Return, form.return_id)
+    if ret is None:  # pragma: no cover - a foreign key
+        return
+    ctx.fire(
+        session,
+        ret,
+        "credit",
+        payload={"red_invoice": red.invoice_no, "form": form.form_no, "total": form.total},
+    )
+    ret.credit_invoice_id, ret.credited_on = red.id, red.fapiao_date
+    ret.amount, ret.tax, ret.total = form.amount, form.tax, form.total
