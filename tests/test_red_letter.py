@@ -4,6 +4,7 @@ information confirmation form (a), or by a negative line on the next invoice (c)
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
@@ -21,7 +22,9 @@ from service.returns.models import Return, ReturnLine
 from service.scheduler.models import Task
 from service.scheduler.runner import run_due
 from tests.flows import Flows
+from tests.pages import Person, text_of
 from tests.support import Backend, unique, unique_fapiao
+from tests.test_invoice_exceptions import attach, book, booked_line
 
 RATE = Decimal("0.13")
 
@@ -582,3 +585,167 @@ def test_r24c_an_invoice_that_would_go_negative_is_refused(backend: Backend, flo
     assert flows.order(order["id"])["state"] == "receipted"
     assert flows.finance.get("/invoices", params={"order_id": order["id"]}).json() == []
     assert the_return(backend, return_id).state == "method_chosen"
+
+
+def test_r24a_the_expired_form_task_shows_its_kind_on_the_task_pages(
+    backend: Backend, flows: Flows, person: Callable[..., Person]
+) -> None:
+    blue = blue_invoice(flows)
+    made = form(flows, blue, [(1, 2)])
+    submitted = step(flows, made["id"], "submit", {}).json()
+    expire_run(flows, datetime.fromisoformat(submitted["initiated_at"]) + timedelta(hours=72))
+    with backend.db.read() as session:
+        task_id = session.scalars(
+            select(Task.id).where(
+                Task.kind == RED_LETTER_FORM_EXPIRED, Task.subject_id == made["id"]
+            )
+        ).one()
+    finance = person("finance")
+    board = text_of(finance.page(f"/web/tasks?kind={RED_LETTER_FORM_EXPIRED}"))
+    assert "Red-letter form voided after 72 hours unanswered (R24)" in board
+    page = text_of(finance.page(f"/web/tasks/{task_id}"))
+    assert "Red-letter form voided after 72 hours unanswered (R24)" in page
+    assert f"Red-letter form {made['form_no']}" in page and blue["invoice_no"] in page
+    zh = text_of(person("finance", locale="zh").page(f"/web/tasks/{task_id}"))
+    assert "红字信息表 72 小时未确认已作废（R24）" in zh and f"红字信息表 {made['form_no']}" in zh
+
+
+# --- R15 reissue (退回重开) against red invoices, forms and deductions ---------------------------
+
+
+def over_invoiced_exception(flows: Flows, blue: dict[str, Any]) -> dict[str, Any]:
+    """The customer books 8 of item 0 where `blue` says 10: R15 decides a reissue (its
+    evidence attached). Every other item is booked as invoiced, return deductions netted."""
+    world = flows.world
+    net: dict[str, dict[str, Any]] = {}
+    for ln in blue["lines"]:
+        side = net.setdefault(
+            ln["item_code"],
+            {"quantity": 0, "amount": Decimal("0"), "tax": Decimal("0"), "price": None},
+        )
+        side["quantity"] += ln["quantity"]
+        side["amount"] += Decimal(ln["amount"])
+        side["tax"] += Decimal(ln["tax"])
+        side["price"] = side["price"] or ln["unit_price"]
+    lines = [
+        {
+            "item_code": code,
+            "quantity": side["quantity"],
+            "unit_price": side["price"],
+            "amount": str(side["amount"]),
+            "tax": str(side["tax"]),
+            "discount": "0.00",
+        }
+        for code, side in net.items()
+    ]
+    assert lines[0]["item_code"] == world.items[0]
+    lines[0] = booked_line(world.items[0], 8, world.prices[world.items[0]])
+    [exc] = book(flows, blue, lines)
+    assert (exc["kind"], exc["resolution"]) == ("quantity_over_invoiced", "reissue")
+    return attach(flows, exc, "signed_receipt_copy", "original_invoice_copy")
+
+
+def test_r15_a_reissue_after_a_partial_red_invoice_is_refused_and_changes_nothing(
+    backend: Backend, flows: Flows
+) -> None:
+    blue = blue_invoice(flows)
+    red = red_invoice(flows, usable_form(flows, blue, [(0, 3)])["id"]).json()
+    promised = usable_form(flows, blue, [(1, 1)])
+    exc = over_invoiced_exception(flows, blue)
+
+    def state() -> tuple[Any, ...]:
+        with backend.db.read() as session:
+            events = session.scalar(select(func.count()).select_from(Event))
+        return (
+            flows.finance.get(f"/invoice-exceptions/{exc['id']}").json(),
+            invoice(flows, blue["id"]),
+            flows.finance.get("/invoices", params={"order_id": blue["order_id"]}).json(),
+            open_receivables(backend, flows),
+            events,
+        )
+
+    before = state()
+    refused = flows.finance.post(f"/invoice-exceptions/{exc['id']}/confirm")
+    assert refused.status_code == 409, refused.text
+    problem = refused.json()
+    assert problem["code"] == "invoice.partly_reversed"
+    assert problem["invoice_no"] == blue["invoice_no"]
+    assert (problem["red_invoices"], problem["forms"]) == (red["invoice_no"], promised["form_no"])
+    assert state() == before
+    assert before[1]["state"] == "disputed" and before[1]["reversed_by_id"] is None
+
+
+def test_r15_the_reissue_red_invoice_names_the_lines_it_reverses(flows: Flows) -> None:
+    blue = blue_invoice(flows)
+    done = flows.finance.post(
+        f"/invoice-exceptions/{over_invoiced_exception(flows, blue)['id']}/confirm"
+    )
+    assert done.status_code == 200, done.text
+    red = invoice(flows, done.json()["result"]["red_invoice_id"])
+    assert [ln["reverses_line_id"] for ln in red["lines"]] == [ln["id"] for ln in blue["lines"]]
+    # Reversed in full: no form may take any of it back.
+    code = new_form(flows, blue, [(1, 1)]).json()["code"]
+    assert code == "red_letter_form.exceeds_remaining"
+
+
+def test_r24c_a_reissue_carries_the_return_deduction_and_credits_the_return_once(
+    backend: Backend, flows: Flows
+) -> None:
+    first = blue_invoice(flows)
+    return_id, _ = make_return(backend, first, [(1, 2)], "next_invoice_deduction")
+    carrying = blue_invoice(flows)  # issued with the deduction: the return is credited
+    [deduction] = [ln for ln in carrying["lines"] if ln["source"] == "return_deduction"]
+    assert the_return(backend, return_id).credit_invoice_id == carrying["id"]
+    deducted = gross(flows, 1, 2)
+    done = flows.finance.post(
+        f"/invoice-exceptions/{over_invoiced_exception(flows, carrying)['id']}/confirm"
+    )
+    assert done.status_code == 200, done.text
+    red = invoice(flows, done.json()["result"]["red_invoice_id"])
+    corrected = invoice(flows, done.json()["result"]["corrected_invoice_id"])
+    assert Decimal(red["total"]) == -Decimal(carrying["total"])
+    # The red invoice gives the deducted pieces back to the first invoice's line; the corrected
+    # invoice takes them again, with the same money: the return is carried once.
+    assert [ln["reverses_line_id"] for ln in red["lines"]] == [
+        line_id(carrying, 0),
+        line_id(carrying, 1),
+        line_id(first, 1),
+    ]
+    [carried] = [ln for ln in corrected["lines"] if ln["source"] == "return_deduction"]
+    for key in ("quantity", "return_id", "reverses_line_id", "amount", "tax", "unit_price"):
+        assert carried[key] == deduction[key], key
+    # 8 x 1000.50 + 5 x 1111.50 - 2 x 1111.50, tax included.
+    assert Decimal(corrected["total"]) == Decimal("11338.50")
+    assert Decimal(corrected["total"]) == (
+        Decimal(carrying["total"]) - gross(flows, 0, 10).total + gross(flows, 0, 8).total
+    )
+    for issued in (red, corrected):
+        response = flows.finance.post(
+            f"/invoices/{issued['id']}/issue",
+            json={"fapiao_no": unique_fapiao(), "fapiao_date": str(flows.today)},
+        )
+        assert response.status_code == 200, response.text
+    assert invoice(flows, carrying["id"])["state"] == "voided"
+    ret = the_return(backend, return_id)
+    assert (ret.state, ret.credit_invoice_id, ret.credited_on) == (
+        "credited",
+        corrected["id"],
+        flows.today,
+    )
+    assert (ret.amount, ret.tax, ret.total) == (deducted.amount, deducted.tax, deducted.total)
+    with backend.db.read() as session:
+        credits = session.scalar(
+            select(func.count())
+            .select_from(Event)
+            .where(
+                Event.entity_type == "return",
+                Event.entity_id == return_id,
+                Event.trigger == "credit",
+            )
+        )
+    assert credits == 1
+    # The customer owes the first invoice and the corrected one: 15562.50 + 11338.50.
+    assert open_receivables(backend, flows) == Decimal("26901.00")
+    # The first invoice's line still holds 3: the return is taken back from it once.
+    assert new_form(flows, first, [(1, 4)]).json()["code"] == "red_letter_form.exceeds_remaining"
+    assert new_form(flows, first, [(1, 3)]).status_code == 201

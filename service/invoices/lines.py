@@ -25,6 +25,11 @@ class DraftLine:
     order_line_id: int | None = None
     carry_forward_id: int | None = None
     discount: Decimal | None = None  # an agreed discount (incl. tax) instead of the contract's
+    # A return deduction (R24 c) keeps its return, the blue line it takes back and its money
+    # exactly as the invoice carrying it computed them.
+    return_id: int | None = None
+    reverses_line_id: int | None = None
+    fixed: money.LineMoney | None = None
 
 
 def build_lines(
@@ -33,7 +38,7 @@ def build_lines(
     """Money per line; each goods line followed by its discount line when R12 says so."""
     lines: list[InvoiceLine] = []
     for draft in drafts:
-        line = money.goods(
+        line = draft.fixed or money.goods(
             draft.unit_price, draft.quantity, draft.tax_rate, includes_tax=includes_tax
         )
         lines.append(
@@ -43,6 +48,8 @@ def build_lines(
                 item=draft.item,
                 order_line_id=draft.order_line_id,
                 carry_forward_id=draft.carry_forward_id,
+                return_id=draft.return_id,
+                reverses_line_id=draft.reverses_line_id,
                 quantity=draft.quantity,
                 unit_price=draft.unit_price,
                 amount=line.amount,
@@ -50,6 +57,8 @@ def build_lines(
                 tax=line.tax,
             )
         )
+        if draft.fixed is not None:
+            continue
         if draft.discount is not None:
             agreed = money.split(draft.discount, draft.tax_rate, includes_tax=True)
             off = money.LineMoney(amount=-agreed.amount, tax=-agreed.tax)
@@ -87,15 +96,31 @@ def set_totals(invoice: Invoice, lines: list[InvoiceLine], *, max_lines: int) ->
 
 
 def drafts_of(invoice: Invoice) -> list[DraftLine]:
-    """The goods and carried-forward lines of an invoice, to correct and invoice again.
+    """The goods, carried-forward and return-deduction lines of an invoice, to correct and
+    invoice again.
 
     A discount line that differs from what the contract's rate gives was agreed separately
     (R17) and is kept as it is; otherwise the discount is worked out again from the contract.
+    A return deduction is carried as it is: the return it credits stays credited once.
     """
     contract = invoice.order.contract
     on_invoice = invoice.customer.discount_mode == "on_invoice"
     drafts: list[DraftLine] = []
     for index, line in enumerate(invoice.lines):
+        if line.source == "return_deduction":
+            drafts.append(
+                DraftLine(
+                    source=line.source,
+                    item=line.item,
+                    quantity=line.quantity,
+                    unit_price=line.unit_price,
+                    tax_rate=line.tax_rate,
+                    return_id=line.return_id,
+                    reverses_line_id=line.reverses_line_id,
+                    fixed=money.LineMoney(amount=line.amount, tax=line.tax),
+                )
+            )
+            continue
         if line.source not in {"goods", "carry_forward"}:
             continue
         agreed = None

@@ -24,6 +24,8 @@ from service.invoices.exceptions import booking
 from service.invoices.exceptions import queries as exceptions
 from service.invoices.exceptions.pages import WORDS
 from service.invoices.exceptions.schemas import BookingCreate
+from service.invoices.models import Invoice
+from service.invoices.redletter import queries as red_letter
 from service.invoices.schemas import (
     InvoiceCreate,
     InvoiceIssue,
@@ -43,6 +45,7 @@ router = APIRouter(prefix="/web/invoices", include_in_schema=False)
 Finance = Annotated[Page, page("finance")]
 FinanceOrSales = Annotated[Page, page("finance", "sales")]
 BOOKERS = ("finance", "sales")  # POST /invoices/{id}/booking
+CREDITORS = frozenset({"finance"})  # POST /red-letter-forms, POST /invoices/{id}/use-confirmation
 EXTRA_BOOKED_LINES = 2  # blank lines for models booked that the invoice does not carry
 
 # Words of the values an invoice carries (literal codes, so the catalogs' check sees them).
@@ -57,6 +60,17 @@ INVOICE_WORDS = {
     "route": {
         "branch": "invoices.route.branch",
         "settlement_centre": "invoices.route.settlement_centre",
+    },
+    # The reasons of a red-letter form (1 开票有误, 2 销货退回, 3 服务中止, 4 销售折让).
+    "reason": {
+        "issuing_error": "invoices.red_letter.reason.issuing_error",
+        "sales_return": "invoices.red_letter.reason.sales_return",
+        "service_stopped": "invoices.red_letter.reason.service_stopped",
+        "sales_discount": "invoices.red_letter.reason.sales_discount",
+    },
+    "initiator": {
+        "seller": "invoices.red_letter.initiator.seller",
+        "buyer": "invoices.red_letter.initiator.buyer",
     },
 }
 
@@ -168,7 +182,7 @@ def seller(settings: Settings) -> Seller:
     )
 
 
-async def _invoice_page(
+async def invoice_page(
     view: Page,
     invoice_id: int,
     error: DomainError | None = None,
@@ -183,6 +197,11 @@ async def _invoice_page(
         and bool(view.signed_in.actor.roles.intersection(BOOKERS))
     )
     defaults = booked_as_invoiced(invoice) if bookable else {}
+    creditable = (
+        invoice.kind == "blue"
+        and invoice.state in view.runtime.workflows.tagged(Invoice, "receivable")
+        and bool(view.signed_in.actor.roles & CREDITORS)
+    )
     shown = {
         "doc": doc,
         "invoice": invoice,
@@ -192,6 +211,9 @@ async def _invoice_page(
         "today": view.ctx.today,
         "words": INVOICE_WORDS,
         "exception_words": WORDS,
+        "red_letter": await view.read(red_letter.of_invoice, invoice_id=invoice_id),
+        "creditable": creditable,
+        "zone": view.runtime.settings.tz.key,
         **await view.document("invoice", invoice_id, invoice.state),
         "values": {**defaults, **(values or {})},
     }
@@ -200,7 +222,7 @@ async def _invoice_page(
 
 @router.get("/{invoice_id}")
 async def invoice(invoice_id: PathId, view: Anyone) -> HTMLResponse:
-    return await _invoice_page(view, invoice_id)
+    return await invoice_page(view, invoice_id)
 
 
 @router.get("/{invoice_id}/print")
@@ -230,7 +252,7 @@ async def _step(
         data = parse(model, form) if model is not None else None
         await view.act(usecase, form=form, data=data, invoice_id=invoice_id)
     except (DomainError, WorkflowError) as error:
-        return await _invoice_page(view, invoice_id, refusal(error), typed(form))
+        return await invoice_page(view, invoice_id, refusal(error), typed(form))
     return view.go(f"/web/invoices/{invoice_id}", done)
 
 

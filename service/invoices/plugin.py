@@ -18,7 +18,10 @@ from service.invoices.redletter.guards import FORM_GUARDS
 from service.invoices.redletter.jobs import JOB as RED_LETTER_FORM_EXPIRY
 from service.invoices.redletter.jobs import red_letter_form_expiry
 from service.invoices.redletter.models import RedLetterForm
+from service.invoices.redletter.pages import invoice_router as red_letter_invoice_pages
+from service.invoices.redletter.pages import router as red_letter_pages
 from service.invoices.redletter.routes import router as red_letter_router
+from service.invoices.redletter.step_pages import router as red_letter_step_pages
 from service.invoices.routes import router
 from service.plugins import Feature, MenuEntry, RuleSetBinding
 from service.web.documents import Panel
@@ -42,12 +45,22 @@ FEATURE = Feature(
     ),
     jobs={RED_LETTER_FORM_EXPIRY: red_letter_form_expiry},
     catalog=Path(__file__).parent / "locale",
-    pages=(pages, exception_pages),
+    # The red-letter forms' list and new form before the form's page (`/new` is not an id).
+    pages=(
+        pages,
+        exception_pages,
+        red_letter_invoice_pages,
+        red_letter_pages,
+        red_letter_step_pages,
+    ),
     templates=Path(__file__).parent / "templates",
     # Any signed-in person reads invoices and exceptions, as the API's GET routes.
     menu=(
         MenuEntry("/web/invoices", "invoices.menu.invoices"),
         MenuEntry("/web/exceptions", "invoices.menu.exceptions"),
+        MenuEntry(
+            "/web/red-letter-forms", "invoices.menu.red_letter_forms", ("finance", "sales", "hq")
+        ),
     ),
     panels=(Panel(machine="order", template="invoices/order_panel.html", load=of_order, place=30),),
 )

@@ -45,6 +45,7 @@ DONE = {
 KINDS = {
     "carrier_receipt_overdue": "tasks.kind.carrier_receipt_overdue",
     "working_calendar_gap": "tasks.kind.working_calendar_gap",
+    "red_letter_form_expired": "tasks.kind.red_letter_form_expired",
 }
 
 # What a task is about (its subject), in words.
@@ -53,10 +54,16 @@ SUBJECTS = {
     "calendar_year": "tasks.subject.calendar_year",
     "order": "tasks.subject.order",
     "invoice": "tasks.subject.invoice",
+    "red_letter_form": "tasks.subject.red_letter_form",
 }
 
 # Where a subject's number is in a task's detail (else its id is shown).
-NUMBERS = {"shipment": "shipment_no", "order": "company_order_no", "invoice": "invoice_no"}
+NUMBERS = {
+    "shipment": "shipment_no",
+    "order": "company_order_no",
+    "invoice": "invoice_no",
+    "red_letter_form": "form_no",
+}
 
 # The facts a task's detail may carry that its page shows, in the order shown (the numbers of
 # the documents it is about are shown with them).
@@ -70,6 +77,8 @@ DETAILS = {
     "year": "tasks.detail.year",
     "waiting": "tasks.detail.waiting",
     "error": "tasks.detail.error",
+    "blue_invoice_no": "tasks.detail.blue_invoice_no",
+    "expires_at": "tasks.detail.expires_at",
 }
 
 Scope = Literal["role", "mine", "all"]

@@ -47,6 +47,15 @@ MAIN = {
     "/web/customers/N/contracts/new": "contract-new",
     "/web/contracts/N/edit": "contract-form",
     "/web/attorneys/N": "attorney",
+    "/web/returns": "returns",
+    "/web/returns/uncredited": "returns-uncredited",
+    "/web/returns/N": "return",
+    "/web/returns/N/print": "return-print",
+    "/web/returns/new?invoice": "return-new",
+    "/web/red-letter-forms": "red-letter-forms",
+    "/web/red-letter-forms/N": "red-letter-form",
+    "/web/red-letter-forms/N/print": "red-letter-form-print",
+    "/web/red-letter-forms/new?invoice": "red-letter-form-new",
 }
 
 

@@ -97,6 +97,44 @@ def remaining(
     return left
 
 
+@dataclass(frozen=True)
+class Takers:
+    """What already takes part of a blue invoice back: the numbers of the invoices (red
+    invoices, or invoices deducting a return) and of the open red-letter forms."""
+
+    invoices: list[str]
+    forms: list[str]
+
+    def __bool__(self) -> bool:
+        return bool(self.invoices or self.forms)
+
+
+def takers(session: Session, workflows: Workflows, blue: Invoice) -> Takers:
+    """Who takes part of `blue` back, other than the red invoice of its reissue: a reissue
+    reversing it in full would take that part back a second time."""
+    ids = [line.id for line in blue.lines]
+    invoice_nos = session.scalars(
+        select(Invoice.invoice_no)
+        .join(InvoiceLine, InvoiceLine.invoice_id == Invoice.id)
+        .where(
+            InvoiceLine.reverses_line_id.in_(ids),
+            Invoice.state != "discarded",
+            Invoice.id != (blue.reversed_by_id or 0),
+        )
+        .distinct()
+        .order_by(Invoice.invoice_no)
+    )
+    form_nos = session.scalars(
+        select(RedLetterForm.form_no)
+        .where(
+            RedLetterForm.blue_invoice_id == blue.id,
+            RedLetterForm.state.in_(workflows.tagged(RedLetterForm, "open")),
+        )
+        .order_by(RedLetterForm.form_no)
+    )
+    return Takers(invoices=list(invoice_nos), forms=list(form_nos))
+
+
 def take_back(
     line: InvoiceLine, quantity: int, left: Left, *, includes_tax: bool
 ) -> money.LineMoney:

@@ -123,7 +123,11 @@ def refuse_negative(invoice: Invoice, lines: list[InvoiceLine]) -> None:
 
 
 def credit_on_issue(session: Session, ctx: Context, invoice: Invoice) -> list[str]:
-    """The invoice carrying deductions is issued: each of its returns is credited, once."""
+    """The invoice carrying deductions is issued: each of its returns is credited, once.
+
+    A return already credited (its deduction was on an invoice since reissued, whose corrected
+    invoice carries the same deduction) is not credited again: its credit moves to this
+    invoice. Only returns credited now are named."""
     per_return: dict[int, list[InvoiceLine]] = defaultdict(list)
     for line in invoice.lines:
         if line.source == "return_deduction" and line.return_id is not None:
@@ -135,6 +139,19 @@ def credit_on_issue(session: Session, ctx: Context, invoice: Invoice) -> list[st
             continue
         amount = -sum((line.amount for line in lines), ZERO)
         tax = -sum((line.tax for line in lines), ZERO)
+        if ret.state in ctx.workflows.tagged(Return, "credited"):
+            if ret.credit_invoice_id not in {invoice.id, invoice.original_id}:
+                elsewhere = session.get(Invoice, ret.credit_invoice_id or 0)
+                raise Conflict(
+                    "invoice.return_already_credited",
+                    return_no=ret.return_no,
+                    credited_by=elsewhere.invoice_no if elsewhere is not None else "-",
+                )
+            # Credited on the day the first invoice carrying it was issued; only the invoice
+            # that now carries the credit changes.
+            ret.credit_invoice_id = invoice.id
+            ret.amount, ret.tax, ret.total = amount, tax, amount + tax
+            continue
         ctx.fire(
             session,
             ret,
