@@ -27,8 +27,9 @@ from service.shipments import usecases as shipments
 from service.shipments.schemas import DeliveryReport, ShipmentCreate
 
 
-def _png() -> bytes:
-    """A tiny valid PNG standing in for a scanned signed receipt."""
+def png(shade: int = 0x80) -> bytes:
+    """A tiny valid PNG standing in for a scan; a different `shade`, a different file (evidence
+    is stored once by content)."""
 
     def chunk(kind: bytes, data: bytes) -> bytes:
         body = kind + data
@@ -38,7 +39,7 @@ def _png() -> bytes:
     return (
         b"\x89PNG\r\n\x1a\n"
         + chunk(b"IHDR", header)
-        + chunk(b"IDAT", zlib.compress(b"\x00\x80"))
+        + chunk(b"IDAT", zlib.compress(bytes([0, shade])))
         + chunk(b"IEND", b"")
     )
 
@@ -90,7 +91,7 @@ def orders_in_every_state(session: Session, ctx: dict[str, Context]) -> None:
         uploaded_by=logistics.actor.username,
         filename="signed-receipt.png",
         content_type="image/png",
-        content=_png(),
+        content=png(),
         max_bytes=10**6,
     )
     session.flush()

@@ -22,7 +22,7 @@ from service import evidence
 from service.context import Context
 from service.errors import DomainError, Invalid, PayloadTooLarge
 from service.http import PathId
-from service.returns import crediting, queries, usecases
+from service.returns import crediting, sheets, usecases
 from service.returns.pages import return_page
 from service.returns.schemas import (
     ApproveIn,
@@ -169,7 +169,7 @@ async def receipt(return_id: PathId, view: Logistics) -> Response:
             scan = AttachmentRef.model_validate(stored)
             values["scan_id"] = str(scan.id)
         elif values.get("scan_id", "").isdigit() and len(values["scan_id"]) <= 10:
-            scan = await view.read(queries.attachment, attachment_id=int(values["scan_id"]))
+            scan = await view.read(sheets.attachment, attachment_id=int(values["scan_id"]))
         receipt_in = parse(ReturnReceiptIn, FormData(list(values.items())))
         await view.act(usecases.receive, form=form, data=receipt_in, return_id=return_id)
     except (DomainError, WorkflowError) as error:

@@ -19,7 +19,7 @@ from starlette.datastructures import FormData
 from rules.vocabularies.return_credit import METHODS, Reason
 from service.errors import DomainError, FieldError, Invalid
 from service.http import PathId
-from service.returns import queries, usecases
+from service.returns import queries, sheets, usecases
 from service.returns.schemas import MAX_RETURN_LINES, ReturnCreate, ReturnLineIn
 from service.schemas import MAX_ID, MAX_QUANTITY, Id, Note, Request
 from service.web.documents import Panel
@@ -100,9 +100,9 @@ def seen(decision: dict[str, Any] | None) -> list[Seen]:
 # --- Panels of other documents' pages ------------------------------------------------------
 
 PANELS = (
-    Panel(machine="order", template="returns/order_panel.html", load=queries.of_order, place=40),
+    Panel(machine="order", template="returns/order_panel.html", load=sheets.of_order, place=40),
     Panel(
-        machine="invoice", template="returns/invoice_panel.html", load=queries.of_invoice, place=40
+        machine="invoice", template="returns/invoice_panel.html", load=sheets.of_invoice, place=40
     ),
 )
 
@@ -121,7 +121,7 @@ async def returns(
     """Returns, newest first, by state, reason and customer; pages by key."""
     customer = (customer or "").strip()
     found, following = await view.read(
-        queries.browse,
+        sheets.browse,
         customer=customer or None,
         state=state or None,
         reason=reason or None,
@@ -232,7 +232,7 @@ async def _new_page(
     error: DomainError | None = None,
     values: dict[str, str] | None = None,
 ) -> HTMLResponse:
-    sheet = await view.read(queries.request_sheet, invoice_id=invoice_id)
+    sheet = await view.read(sheets.request_sheet, invoice_id=invoice_id)
     return view.show("returns/new.html", error, sheet=sheet, words=WORDS, values=values or {})
 
 
@@ -274,7 +274,7 @@ async def return_page(
 ) -> HTMLResponse:
     """The return's page; with `error` the form `active` again with its refusal and what was
     typed in it."""
-    sheet = await view.read(queries.sheet, return_id=return_id)
+    sheet = await view.read(sheets.sheet, return_id=return_id)
     ret = sheet.ret
     proposal = ret.proposal or {}
     shown = {
@@ -301,5 +301,5 @@ async def one(return_id: PathId, view: Anyone) -> HTMLResponse:
 @router.get("/{return_id}/print")
 async def printout(return_id: PathId, view: Anyone) -> HTMLResponse:
     """The return's credit summary on A4: every document number, the method and the amounts."""
-    sheet = await view.read(queries.sheet, return_id=return_id)
+    sheet = await view.read(sheets.sheet, return_id=return_id)
     return view.render("returns/print.html", sheet=sheet, ret=sheet.ret, words=WORDS)
