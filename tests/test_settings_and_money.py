@@ -11,6 +11,7 @@ from service.db import Money
 from service.journal import jsonable
 from service.masterdata.models import Customer
 from service.settings import SettingsError, load_settings
+from service.web.templating import percent
 from tests.support import Backend
 
 
@@ -61,6 +62,12 @@ def test_money_is_decimal_never_float() -> None:
         Money.process_bind_param(Decimal("1.005"), postgresql.dialect())  # type: ignore[no-untyped-call]
     assert Money.process_bind_param(Decimal("12.30"), sqlite.dialect()) == 1230
     assert Money.process_result_value(1230, sqlite.dialect()) == Decimal("12.30")
+
+
+def test_rates_are_shown_as_people_write_them_without_a_float() -> None:
+    shown = [percent(Decimal(r)) for r in ("0.1300", "0.0650", "0.0900", "0", "0.1")]
+    assert shown == ["13%", "6.5%", "9%", "0%", "10%"]
+    assert percent(None) == "—"
 
 
 def test_journal_payloads_keep_money_and_dates_exact() -> None:

@@ -29,6 +29,14 @@ def money(value: Decimal | None) -> str:
     return f"{Decimal(value):,.2f}"
 
 
+def percent(value: Decimal | None) -> str:
+    """A rate as people write it: 0.1300 → 13%, 0.0650 → 6.5% (no float on the way)."""
+    if value is None:
+        return "—"
+    shown = (Decimal(value) * 100).normalize()
+    return f"{shown:f}%"
+
+
 def when(value: datetime | date | None, tz: ZoneInfo | None = None) -> str:
     """A business date as written, a moment in the business time zone to the minute."""
     if value is None:
@@ -51,6 +59,7 @@ class Renderer:
             lstrip_blocks=True,
         )
         self.environment.filters["money"] = money
+        self.environment.filters["percent"] = percent
         self.environment.filters["when"] = lambda value: when(value, tz)
         self.menu = list(menu)
 
