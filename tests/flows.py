@@ -137,6 +137,18 @@ class Flows:
         assert response.status_code == 200, response.text
         return dict(response.json())
 
+    def reissue_red(self, form_id: int) -> dict[str, Any]:
+        """A reissue's red-letter form needs no confirmation (the buyer has not confirmed use of
+        the original); the red invoice issued against it voids the original."""
+        skipped = self.finance.post(f"/red-letter-forms/{form_id}/skip-confirmation")
+        assert skipped.status_code == 200, skipped.text
+        response = self.finance.post(
+            f"/red-letter-forms/{form_id}/red-invoice",
+            json={"fapiao_no": unique_fapiao(), "fapiao_date": str(self.today)},
+        )
+        assert response.status_code == 201, response.text
+        return dict(response.json())
+
     # --- anyone --------------------------------------------------------------------------
     def order(self, order_id: int) -> dict[str, Any]:
         response = self.finance.get(f"/orders/{order_id}")

@@ -105,24 +105,40 @@ def test_r15_over_invoiced_quantity_is_reissued(flows: Flows, issued: dict[str, 
     assert exc["missing_evidence"] == []
     done = confirm(flows, exc)
     assert done["state"] == "resolved"
-    red = invoice(flows, done["result"]["red_invoice_id"])
     corrected = invoice(flows, done["result"]["corrected_invoice_id"])
-    assert red["kind"] == "red" and Decimal(red["total"]) == -Decimal(issued["total"])
-    assert red["original_id"] == issued["id"] == corrected["original_id"]
+    assert corrected["original_id"] == issued["id"]
     assert [(ln["item_code"], ln["quantity"]) for ln in corrected["lines"]] == [
         (world.items[0], 8),
         (world.items[1], 5),
     ]
     original = invoice(flows, issued["id"])
     assert original["state"] == "resolved"
-    assert (original["reversed_by_id"], original["replaced_by_id"]) == (red["id"], corrected["id"])
-    # The red invoice issued by the tax system voids the original.
+    assert (original["reversed_by_id"], original["replaced_by_id"]) == (None, corrected["id"])
+    # The reversal goes through a red-letter form, reason issuing error, every line.
+    form = flows.finance.get(f"/red-letter-forms/{done['result']['red_letter_form_id']}").json()
+    assert (form["reason"], form["state"], form["blue_invoice_id"]) == (
+        "issuing_error",
+        "entered",
+        issued["id"],
+    )
+    assert Decimal(form["total"]) == Decimal(issued["total"])
+    # The corrected invoice waits for the red one: the customer never owes both.
+    early = flows.finance.post(
+        f"/invoices/{corrected['id']}/issue",
+        json={"fapiao_no": "7" * 20, "fapiao_date": str(flows.today)},
+    )
+    assert early.status_code == 409 and early.json()["code"] == "invoice.original_not_reversed"
+    # The red invoice issued against the form voids the original.
+    red = flows.reissue_red(form["id"])
+    assert red["kind"] == "red" and Decimal(red["total"]) == -Decimal(issued["total"])
+    assert red["original_id"] == issued["id"]
+    original = invoice(flows, issued["id"])
+    assert (original["state"], original["reversed_by_id"]) == ("voided", red["id"])
     response = flows.finance.post(
-        f"/invoices/{red['id']}/issue",
+        f"/invoices/{corrected['id']}/issue",
         json={"fapiao_no": "8" * 20, "fapiao_date": str(flows.today)},
     )
     assert response.status_code == 200, response.text
-    assert invoice(flows, issued["id"])["state"] == "voided"
 
 
 def test_r15_under_invoiced_with_branch_certificate_is_carried_forward(
@@ -237,6 +253,12 @@ def test_r17_discount_mismatch_is_reissued_against_the_signed_discount_document(
             if ln["source"] == "discount"
         ]
         assert discounts == [shown[0] + Decimal("100.00"), shown[1]]
+        # The red invoice takes the discount lines back too: exactly the original, negated.
+        red = flows.reissue_red(done["result"]["red_letter_form_id"])
+        assert Decimal(red["total"]) == -Decimal(issued["total"])
+        assert [ln["reverses_line_id"] for ln in red["lines"]] == [
+            ln["id"] for ln in issued["lines"]
+        ]
 
 
 def test_tax_difference_within_tolerance_is_rounding_not_a_dispute(
@@ -347,12 +369,15 @@ def test_two_reissues_of_one_invoice_reverse_it_once(flows: Flows, issued: dict[
         confirm(flows, attach(flows, exc, "signed_receipt_copy", "original_invoice_copy"))["result"]
         for exc in found
     ]
-    assert results[0]["red_invoice_id"] == results[1]["red_invoice_id"]
+    assert results[0]["red_letter_form_id"] == results[1]["red_letter_form_id"]
     corrected = invoice(flows, results[1]["corrected_invoice_id"])
     assert [(ln["item_code"], ln["quantity"]) for ln in corrected["lines"]] == [
         (world.items[0], 8),
         (world.items[1], 4),
     ]
+    forms = flows.finance.get("/red-letter-forms", params={"invoice_id": issued["id"]}).json()
+    assert [f["id"] for f in forms] == [results[0]["red_letter_form_id"]]
+    flows.reissue_red(results[1]["red_letter_form_id"])
     reds = flows.finance.get(
         "/invoices", params={"kind": "red", "order_id": issued["order_id"]}
     ).json()

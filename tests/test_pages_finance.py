@@ -172,12 +172,19 @@ def test_r15_finance_confirms_the_decided_reissue_once_its_evidence_is_attached(
     resolved = finance.page(done.headers["location"])
     assert "The resolution is confirmed and carried out." in text_of(resolved)
     result = flows.finance.get(f"/invoice-exceptions/{exc['id']}").json()["result"]
-    red = text_of(finance.page(f"/web/invoices/{result['red_invoice_id']}"))
-    assert f"Reverses {invoice['invoice_no']}" in red and "Red" in red
+    form_page = f"/web/red-letter-forms/{result['red_letter_form_id']}"
+    assert f'href="{form_page}"' in resolved
+    assert "Red-letter form of the reissue" in text_of(resolved)
+    form = text_of(finance.page(form_page))
+    assert "Issuing error" in form and invoice["invoice_no"] in form
     corrected = text_of(finance.page(f"/web/invoices/{result['corrected_invoice_id']}"))
     assert f"Replaces {invoice['invoice_no']}" in corrected and "Draft" in corrected
+    # The red invoice issued against the form voids the original.
+    red = flows.reissue_red(result["red_letter_form_id"])
+    red_page = text_of(finance.page(f"/web/invoices/{red['id']}"))
+    assert f"Reverses {invoice['invoice_no']}" in red_page and "Red" in red_page
     original = text_of(finance.page(f"/web/invoices/{invoice['id']}"))
-    assert "Reversed by" in original and "Replaced by" in original and "Resolved" in original
+    assert "Reversed by" in original and "Replaced by" in original and "Voided" in original
 
 
 def test_r16_a_price_mismatch_is_confirmed_on_its_page_by_hq_as_the_rules_say(

@@ -162,8 +162,19 @@ def create(session: Session, ctx: Context, *, data: InvoiceCreate) -> InvoiceOut
 
 
 def issue(session: Session, ctx: Context, *, invoice_id: int, data: InvoiceIssue) -> InvoiceOut:
-    """The tax system issued it; a red invoice's issue voids the invoice it reverses."""
+    """The tax system issued it. A reissue's corrected invoice waits until the red invoice
+    (issued against the reissue's red-letter form) voided the original: the customer never owes
+    both. A red invoice is never a draft: it is issued against its form."""
     invoice = load(session, invoice_id)
+    if invoice.original_id is not None:
+        original = load(session, invoice.original_id)
+        if original.reversed_by_id is None:
+            raise Conflict(
+                "invoice.original_not_reversed",
+                field="invoice_id",
+                invoice_no=invoice.invoice_no,
+                original=original.invoice_no,
+            )
     ctx.fire(
         session,
         invoice,
@@ -183,14 +194,6 @@ def issue(session: Session, ctx: Context, *, invoice_id: int, data: InvoiceIssue
         )
     invoice.fapiao_no, invoice.fapiao_date = data.fapiao_no, data.fapiao_date
     deductions.credit_on_issue(session, ctx, invoice)
-    if invoice.kind == "red" and invoice.original_id is not None:
-        original = load(session, invoice.original_id)
-        ctx.fire(
-            session,
-            original,
-            "void",
-            payload={"red_invoice": invoice.invoice_no, "fapiao_no": data.fapiao_no},
-        )
     try:
         session.flush()
     except IntegrityError:

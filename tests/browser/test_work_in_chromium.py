@@ -205,7 +205,7 @@ def _assert_reissued(flows: Flows, exception_id: int, username: str) -> None:
         "original_invoice_copy",
         "signed_receipt_copy",
     ]
-    assert done["result"]["red_invoice_id"] and done["result"]["corrected_invoice_id"]
+    assert done["result"]["red_letter_form_id"] and done["result"]["corrected_invoice_id"]
 
 
 def _send(page: Page, action: str, fields: dict[str, str]) -> int:

@@ -16,7 +16,9 @@ from service.invoices.exceptions.schemas import (
     ExceptionOut,
 )
 from service.invoices.queries import get
-from service.invoices.schemas import InvoiceOut
+from service.invoices.redletter import red_invoice
+from service.invoices.redletter import usecases as red_letter
+from service.invoices.schemas import InvoiceIssue, InvoiceOut
 from tests.usecases.steps import A1, TODAY, WORLD, Steps
 
 RATE = Decimal("0.13")
@@ -99,3 +101,13 @@ def confirm(steps: Steps, exc: ExceptionOut) -> ExceptionOut:
 def invoice(steps: Steps, invoice_id: int) -> InvoiceOut:
     with steps.db.read() as session:
         return get(session, steps.ctx("finance"), invoice_id=invoice_id)
+
+
+def reissue_red(steps: Steps, form_id: int) -> InvoiceOut:
+    """The reissue's red-letter form needs no confirmation (the buyer has not confirmed use of
+    the original); finance issues the red invoice against it, which voids the original."""
+    with steps.db.write() as session:
+        red_letter.skip_confirmation(session, steps.ctx("finance"), form_id=form_id)
+    data = InvoiceIssue(fapiao_no=steps.fapiao_no(), fapiao_date=TODAY)
+    with steps.db.write() as session:
+        return red_invoice.issue_red(session, steps.ctx("finance"), form_id=form_id, data=data)

@@ -228,8 +228,11 @@ class Steps:
                 session, self.ctx("finance"), data=InvoiceCreate(order_id=order_id)
             )
 
+    def fapiao_no(self) -> str:
+        return f"2644{next(self._serial):016d}"
+
     def issue(self, invoice_id: int) -> InvoiceOut:
-        data = InvoiceIssue(fapiao_no=f"2644{next(self._serial):016d}", fapiao_date=TODAY)
+        data = InvoiceIssue(fapiao_no=self.fapiao_no(), fapiao_date=TODAY)
         with self.db.write() as session:
             return invoices.issue(session, self.ctx("finance"), invoice_id=invoice_id, data=data)
 

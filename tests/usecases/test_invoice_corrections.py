@@ -1,7 +1,7 @@
-"""Reissue (退回重开, R15): a red invoice reverses the original in full and a corrected draft
-replaces it. However many exceptions of one invoice are confirmed, the original is reversed once
-("red invoices never reverse more than the original still holds") and the corrected draft
-carries every correction."""
+"""Reissue (退回重开, R15): a red invoice issued against a red-letter form (reason issuing
+error) reverses the original in full and a corrected draft replaces it. However many exceptions
+of one invoice are confirmed, the original is reversed once ("red invoices never reverse more
+than the original still holds") and the corrected draft carries every correction."""
 
 from __future__ import annotations
 
@@ -21,6 +21,7 @@ from tests.usecases.invoicing import (
     confirm,
     invoice,
     issued_invoice,
+    reissue_red,
 )
 from tests.usecases.steps import A1, RSJ, Steps
 
@@ -60,25 +61,28 @@ def test_r15_two_corrections_of_one_invoice_reverse_it_once(steps: Steps) -> Non
     issued, first, second = two_over_invoiced(steps)
     done_first, done_second = confirm(steps, first), confirm(steps, second)
     assert done_first.result == done_second.result
-    [red] = live_reversals(steps, issued.id)
+    assert live_reversals(steps, issued.id) == []
+    red = reissue_red(steps, done_second.result["red_letter_form_id"])
+    assert [r.id for r in live_reversals(steps, issued.id)] == [red.id]
     assert red.total == -issued.total
     corrected = invoice(steps, done_second.result["corrected_invoice_id"])
     assert [(ln.item_code, ln.quantity) for ln in corrected.lines] == [(A1, 8), (RSJ, 3)]
-    assert invoice(steps, issued.id).state == "resolved"
+    assert invoice(steps, issued.id).state == "voided"
 
 
-@pytest.mark.parametrize("half", ["red_invoice_id", "corrected_invoice_id"])
-def test_r15_one_draft_of_a_reissue_is_not_thrown_away_alone(steps: Steps, half: str) -> None:
+def test_r15_the_corrected_draft_of_a_reissue_is_not_thrown_away_alone(steps: Steps) -> None:
     issued, first, second = two_over_invoiced(steps)
     done = confirm(steps, first)
     with pytest.raises(Conflict) as refused:
-        discard(steps, done.result[half])
+        discard(steps, done.result["corrected_invoice_id"])
     assert refused.value.code == "invoice.reissue_draft_not_discardable"
-    assert invoice(steps, done.result[half]).state == "draft"
+    assert invoice(steps, done.result["corrected_invoice_id"]).state == "draft"
     # The next correction still reverses the original once and carries both corrections.
     again = confirm(steps, second)
     assert again.state == "resolved"
-    [red] = live_reversals(steps, issued.id)
-    assert red.id == done.result["red_invoice_id"] and red.total == -issued.total
+    assert again.result["red_letter_form_id"] == done.result["red_letter_form_id"]
+    red = reissue_red(steps, again.result["red_letter_form_id"])
+    assert [r.id for r in live_reversals(steps, issued.id)] == [red.id]
+    assert red.total == -issued.total
     corrected = invoice(steps, again.result["corrected_invoice_id"])
     assert [(ln.item_code, ln.quantity) for ln in corrected.lines] == [(A1, 8), (RSJ, 3)]

@@ -8,6 +8,7 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import select
 
+from service.errors import Conflict
 from service.invoices.exceptions.models import InvoiceException
 from service.invoices.exceptions.schemas import BookingLineIn
 from service.invoices.models import Invoice
@@ -21,6 +22,7 @@ from tests.usecases.invoicing import (
     invoice,
     issued_invoice,
     over_invoiced_exception,
+    reissue_red,
 )
 from tests.usecases.steps import A1, A2, RSJ, WORLD, Steps, got
 from workflows import GuardRefused
@@ -165,20 +167,28 @@ def test_r15_r18_with_the_evidence_confirming_reissues_the_invoice(steps: Steps)
         "confirm",
     ]
     original = invoice(steps, exc.invoice_id)
-    red = invoice(steps, done.result["red_invoice_id"])
     corrected = invoice(steps, done.result["corrected_invoice_id"])
-    assert (red.kind, red.state, red.original_id) == ("red", "draft", original.id)
-    assert red.total == -original.total
-    assert [(ln.source, ln.item_code, ln.quantity) for ln in red.lines] == [
-        ("reversal", A1, -10),
-        ("reversal", RSJ, -4),
-    ]
     assert (corrected.kind, corrected.state) == ("blue", "draft")
     assert corrected.original_id == original.id
     assert [(ln.item_code, ln.quantity) for ln in corrected.lines] == [(A1, 8), (RSJ, 4)]
     assert corrected.total == 8 * WORLD.prices[A1] + 4 * WORLD.prices[RSJ]
     assert original.state == "resolved"
-    assert (original.reversed_by_id, original.replaced_by_id) == (red.id, corrected.id)
+    assert (original.reversed_by_id, original.replaced_by_id) == (None, corrected.id)
+    # The corrected invoice waits for the red one: the customer never owes both.
+    with pytest.raises(Conflict) as refused:
+        steps.issue(corrected.id)
+    assert refused.value.code == "invoice.original_not_reversed"
+    # The red invoice goes through the red-letter form, reason issuing error, every line.
+    red = reissue_red(steps, done.result["red_letter_form_id"])
+    assert (red.kind, red.state, red.original_id) == ("red", "issued", original.id)
+    assert red.total == -original.total
+    assert [(ln.source, ln.item_code, ln.quantity) for ln in red.lines] == [
+        ("reversal", A1, -10),
+        ("reversal", RSJ, -4),
+    ]
+    original = invoice(steps, exc.invoice_id)
+    assert (original.state, original.reversed_by_id) == ("voided", red.id)
+    assert steps.issue(corrected.id).state == "issued"
     with steps.db.read() as session:
         order = session.get(Order, original.order_id)
         assert order is not None and order.state == "invoiced"

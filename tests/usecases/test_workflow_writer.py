@@ -28,7 +28,7 @@ from service.scheduler.tasks import NewTask, raise_tasks
 from service.tasks import usecases as tasks
 from service.tasks.schemas import TaskNote
 from service.workflow import RowRef
-from tests.usecases.invoicing import attach, confirm, over_invoiced_exception
+from tests.usecases.invoicing import attach, confirm, over_invoiced_exception, reissue_red
 from tests.usecases.steps import NOW, TODAY, TZ, Steps, actor, count
 from workflows import GuardRefused
 
@@ -68,13 +68,14 @@ def test_an_invoices_version_counts_its_journal_rows(steps: Steps) -> None:
 
 
 def test_every_documents_version_counts_its_journal_rows_after_a_reissue(steps: Steps) -> None:
-    # An order invoiced, disputed, reissued (red and corrected invoices issued), and a carrier
+    # An order invoiced, disputed, reissued (red invoice issued against its red-letter form,
+    # corrected invoice issued), and a carrier
     # chase raised by the scheduler and resolved by the receipt of another order.
     exc = attach(
         steps, over_invoiced_exception(steps), "signed_receipt_copy", "original_invoice_copy"
     )
     done = confirm(steps, exc)
-    steps.issue(done.result["red_invoice_id"])
+    reissue_red(steps, done.result["red_letter_form_id"])
     steps.issue(done.result["corrected_invoice_id"])
     late = steps.shipped_order()
     steps.deliver(late.id, TODAY - timedelta(days=4))
@@ -107,7 +108,7 @@ def test_every_documents_version_counts_its_journal_rows_after_a_reissue(steps: 
         "contract": 2,
         "power_of_attorney": 0,
         "return": 0,
-        "red_letter_form": 0,
+        "red_letter_form": 1,
     }
 
 

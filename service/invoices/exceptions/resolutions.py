@@ -155,11 +155,11 @@ def _reissue(
             "note": "the invoice already carries the contract price; the customer corrects "
             "its booking"
         }
-    red, replacement = reverse_and_correct(
+    form, replacement = reverse_and_correct(
         session,
         ctx,
         original=invoice,
         correct=corrected,
         reason=f"exception {exc.id}: {resolution}",
     )
-    return {"red_invoice_id": red.id, "corrected_invoice_id": replacement.id}
+    return {"red_letter_form_id": form.id, "corrected_invoice_id": replacement.id}

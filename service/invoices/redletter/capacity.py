@@ -5,6 +5,11 @@ A blue line is taken back by red invoices' lines and by return deductions on lat
 takes back more than is left is refused; the caller holds the blue invoice's row
 (`load(..., for_update=True)`) so that two takings of the same invoice queue and the second sees
 the first.
+
+Goods sold with a discount line (R12, on the invoice) were paid net: taking some of them back
+takes the same share of their discount line back too (`with_discounts`), so a return is never
+credited at the price before the discount. A discount line's amounts are negative, and so is
+what is left of it.
 """
 
 from __future__ import annotations
@@ -22,8 +27,9 @@ from service.invoices.redletter.models import RedLetterForm, RedLetterFormLine
 from service.workflow import Workflows
 
 ZERO = Decimal("0.00")
-# Lines a red invoice or a deduction may take back: what was sold, not its discount.
+# Lines a person may take back: what was sold; its discount line follows its share.
 REVERSIBLE = ("goods", "carry_forward")
+DISCOUNT = "discount"
 
 
 @dataclass(frozen=True)
@@ -43,9 +49,9 @@ def remaining(
     except_form: int | None = None,
     promised: bool = True,
 ) -> dict[int, Left]:
-    """Per line of `blue`: its quantity and money less what red invoices and deductions took
-    back (on invoices not discarded) and, with `promised`, what open forms (other than
-    `except_form`) promise."""
+    """Per goods and discount line of `blue`: its quantity and money less what red invoices
+    and deductions took back (on invoices not discarded) and, with `promised`, what open forms
+    (other than `except_form`) promise."""
     ids = [line.id for line in blue.lines]
     taken: dict[int, tuple[int, Decimal, Decimal]] = {}
     for line_id, qty, amount, tax in session.execute(
@@ -86,7 +92,7 @@ def remaining(
         )
     left = {}
     for line in blue.lines:
-        if line.source not in REVERSIBLE:
+        if line.source not in REVERSIBLE and line.source != DISCOUNT:
             continue
         if blue.reversed_by_id is not None:
             # Reversed in full by a reissue's red invoice: nothing is left to take back.
@@ -153,5 +159,59 @@ def discount_back(line: InvoiceLine, amount: Decimal, left: Left) -> money.LineM
 
 
 def fully_taken(left: dict[int, Left]) -> bool:
-    """Nothing left on any line: the blue invoice is reversed in full."""
+    """Nothing left on any line: the blue invoice is reversed in full (a discount line's
+    negative remainder goes with its goods)."""
     return all(v.quantity <= 0 and v.amount <= 0 and v.tax <= 0 for v in left.values())
+
+
+def discount_lines(blue: Invoice) -> dict[int, InvoiceLine]:
+    """Goods line id -> the discount line that follows it (R12 puts it right after)."""
+    found = {}
+    for line, following in zip(blue.lines, blue.lines[1:], strict=False):
+        if line.source in REVERSIBLE and following.source == DISCOUNT:
+            found[line.id] = following
+    return found
+
+
+@dataclass(frozen=True)
+class Taking:
+    """One blue line taken back: how many and the money (positive for goods, negative for the
+    share of a discount line)."""
+
+    line: InvoiceLine
+    quantity: int
+    money: money.LineMoney
+
+
+def with_discounts(blue: Invoice, takings: list[Taking], left: dict[int, Left]) -> list[Taking]:
+    """`takings` of goods lines, each followed by its share of the goods' discount line: the
+    same fraction of the discount as of the line's quantity, half-up to the fen; the last of a
+    line takes what is left of its discount."""
+    discounts = discount_lines(blue)
+    result = []
+    for taking in takings:
+        result.append(taking)
+        discount = discounts.get(taking.line.id)
+        if discount is None or taking.quantity == 0:
+            continue
+        room = left.get(taking.line.id)
+        rest = left.get(discount.id, Left(0, ZERO, ZERO))
+        if room is not None and taking.quantity >= room.quantity:
+            share = money.LineMoney(amount=rest.amount, tax=rest.tax)
+        else:
+            part = Decimal(taking.quantity) / Decimal(taking.line.quantity)
+            share = money.LineMoney(
+                amount=max(money.fen(discount.amount * part), rest.amount),
+                tax=max(money.fen(discount.tax * part), rest.tax),
+            )
+        if share.amount or share.tax:
+            result.append(Taking(discount, 0, share))
+    return result
+
+
+def everything(blue: Invoice) -> list[Taking]:
+    """Every line of `blue` taken back as it stands (a full reversal)."""
+    return [
+        Taking(line, line.quantity, money.LineMoney(amount=line.amount, tax=line.tax))
+        for line in blue.lines
+    ]

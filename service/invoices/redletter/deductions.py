@@ -14,6 +14,7 @@ from decimal import Decimal
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from service import money
 from service.context import Context
 from service.errors import Conflict
 from service.invoices import queries as invoices
@@ -55,8 +56,9 @@ def pending(session: Session, customer_id: int) -> list[Return]:
 def deduction_lines(
     session: Session, ctx: Context, returns: list[Return], *, first_line_no: int
 ) -> list[InvoiceLine]:
-    """One negative line per received return line, at the blue line's price and rate; never
-    more than the blue line still holds."""
+    """One negative line per received return line, at the blue line's price and rate, and the
+    goods' share of their discount line (positive); never more than the blue line still
+    holds."""
     lines: list[InvoiceLine] = []
     blues: dict[int, tuple[Invoice, dict[int, capacity.Left]]] = {}
     for ret in returns:
@@ -81,24 +83,33 @@ def deduction_lines(
                     quantity=qty,
                     remaining_quantity=room.quantity,
                 )
-            left[blue_line.id] = capacity.Left(
-                room.quantity - qty, room.amount - back.amount, room.tax - back.tax
+            taking = capacity.Taking(
+                blue_line, qty, money.LineMoney(amount=back.amount, tax=min(back.tax, room.tax))
             )
-            lines.append(
-                InvoiceLine(
-                    line_no=first_line_no + len(lines),
-                    source="return_deduction",
-                    item_id=returned.item_id,
-                    order_line_id=None,
-                    reverses_line_id=blue_line.id,
-                    return_id=ret.id,
-                    quantity=-qty,
-                    unit_price=blue_line.unit_price,
-                    amount=-back.amount,
-                    tax_rate=blue_line.tax_rate,
-                    tax=-min(back.tax, room.tax),
+            # The goods' share of their discount line goes with them: the return is credited
+            # at the price the customer was invoiced, after the discount.
+            for taken in capacity.with_discounts(blue, [taking], left):
+                was = left.get(taken.line.id, capacity.Left(0, ZERO, ZERO))
+                left[taken.line.id] = capacity.Left(
+                    was.quantity - taken.quantity,
+                    was.amount - taken.money.amount,
+                    was.tax - taken.money.tax,
                 )
-            )
+                lines.append(
+                    InvoiceLine(
+                        line_no=first_line_no + len(lines),
+                        source="return_deduction",
+                        item_id=taken.line.item_id,
+                        order_line_id=None,
+                        reverses_line_id=taken.line.id,
+                        return_id=ret.id,
+                        quantity=-taken.quantity,
+                        unit_price=taken.line.unit_price,
+                        amount=-taken.money.amount,
+                        tax_rate=taken.line.tax_rate,
+                        tax=-taken.money.tax,
+                    )
+                )
     return lines
 
 

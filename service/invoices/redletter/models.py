@@ -67,13 +67,13 @@ class RedLetterForm(Base):
 
 
 class RedLetterFormLine(Base):
-    """One line of the blue invoice taken back: a quantity, its amount and tax (positive)."""
+    """One line of the blue invoice taken back: a quantity, its amount and tax, as magnitudes
+    (the red invoice's line is their negative). Goods taken back are positive; the share of a
+    discount line taken back with them is negative, and so is, in a reissue's form reversing
+    everything, a return deduction the blue invoice carried (it is given back)."""
 
     __tablename__ = "red_letter_form_lines"
-    __table_args__ = (
-        UniqueConstraint("form_id", "line_no"),
-        CheckConstraint("quantity >= 0", name="ck_red_letter_form_lines_quantity"),
-    )
+    __table_args__ = (UniqueConstraint("form_id", "line_no"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     form_id: Mapped[int] = mapped_column(ForeignKey("red_letter_forms.id"), index=True)

@@ -82,6 +82,21 @@ def form_out(form: RedLetterForm, flow: Flow) -> FormOut:
     )
 
 
+def reissue_form_of(session: Session, blue_id: int) -> RedLetterForm:
+    """The latest form of a reissue of `blue_id` (reason issuing error, every line)."""
+    form = session.scalar(
+        select(RedLetterForm)
+        .where(RedLetterForm.blue_invoice_id == blue_id, RedLetterForm.reason == "issuing_error")
+        .order_by(RedLetterForm.id.desc())
+        .limit(1)
+    )
+    if form is None:
+        raise NotFound(
+            "red_letter_form.not_found", field="invoice_id", form_id=f"of invoice {blue_id}"
+        )
+    return form
+
+
 def answer(session: Session, ctx: Context, form_id: int) -> FormOut:
     """The form as stored now."""
     session.flush()
@@ -296,7 +311,7 @@ def draft(
             left=left[line.id],
         )
         for line in blue.lines
-        if line.id in left
+        if line.source in capacity.REVERSIBLE
     ]
     if ret is None:
         return Draft(_blue(ctx, blue), lines)

@@ -15,7 +15,7 @@ from service.invoices import queries as invoices
 from service.invoices.lines import set_totals
 from service.invoices.models import Invoice, InvoiceLine
 from service.invoices.redletter import capacity
-from service.invoices.redletter.models import RedLetterForm
+from service.invoices.redletter.models import RedLetterForm, RedLetterFormLine
 from service.invoices.redletter.queries import load
 from service.invoices.schemas import InvoiceIssue, InvoiceOut
 from service.numbering import document_number
@@ -44,31 +44,53 @@ def _check_fapiao(session: Session, ctx: Context, blue: Invoice, data: InvoiceIs
         )
 
 
+def _within(blue_line: InvoiceLine, taken: RedLetterFormLine, room: capacity.Left) -> None:
+    """Never more than the blue line still holds. A discount line's share is negative and so is
+    what is left of it; a deduction line is only ever taken back whole (a reissue's form)."""
+    if blue_line.source in capacity.REVERSIBLE:
+        fits = (
+            taken.quantity <= room.quantity
+            and taken.amount <= room.amount
+            and taken.tax <= room.tax
+        )
+    elif blue_line.source == capacity.DISCOUNT:
+        fits = taken.amount >= room.amount and taken.tax >= room.tax
+    else:
+        fits = True
+    if not fits:
+        raise Conflict(
+            "red_letter_form.exceeds_remaining",
+            line_no=blue_line.line_no,
+            item_code=blue_line.item.code,
+            quantity=taken.quantity,
+            remaining_quantity=room.quantity,
+            amount=taken.amount,
+            remaining_amount=room.amount,
+        )
+
+
 def _red_lines(
     blue: Invoice, form: RedLetterForm, left: dict[int, capacity.Left]
 ) -> list[InvoiceLine]:
+    """The form's lines negated. Each names the blue line it takes back; the reversal of a
+    return deduction names the line the deduction took back from, which it gives back (the
+    reissue's corrected invoice takes it again, so the return is taken back once)."""
     by_id = {line.id: line for line in blue.lines}
     lines = []
     for taken in form.lines:
         blue_line = by_id[taken.blue_line_id]
-        room = left.get(blue_line.id, capacity.Left(0, ZERO, ZERO))
-        if taken.quantity > room.quantity or taken.amount > room.amount or taken.tax > room.tax:
-            raise Conflict(
-                "red_letter_form.exceeds_remaining",
-                line_no=blue_line.line_no,
-                item_code=blue_line.item.code,
-                quantity=taken.quantity,
-                remaining_quantity=room.quantity,
-                amount=taken.amount,
-                remaining_amount=room.amount,
-            )
+        _within(blue_line, taken, left.get(blue_line.id, capacity.Left(0, ZERO, ZERO)))
         lines.append(
             InvoiceLine(
                 line_no=taken.line_no,
                 source="reversal",
                 item_id=blue_line.item_id,
                 order_line_id=blue_line.order_line_id,
-                reverses_line_id=blue_line.id,
+                reverses_line_id=(
+                    blue_line.reverses_line_id
+                    if blue_line.source == "return_deduction"
+                    else blue_line.id
+                ),
                 quantity=-taken.quantity,
                 unit_price=blue_line.unit_price,
                 amount=-taken.amount,

@@ -12,12 +12,13 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from service import money
 from service.context import Context
 from service.errors import Conflict, Invalid, NotFound
 from service.invoices import queries as invoices
 from service.invoices.models import Invoice, InvoiceLine
-from service.invoices.redletter import capacity
-from service.invoices.redletter.models import RedLetterForm, RedLetterFormLine
+from service.invoices.redletter import capacity, forms
+from service.invoices.redletter.models import RedLetterForm
 from service.invoices.redletter.queries import answer, load
 from service.invoices.redletter.schemas import (
     FormCreate,
@@ -29,7 +30,6 @@ from service.invoices.redletter.schemas import (
     UseConfirmation,
 )
 from service.invoices.schemas import InvoiceOut
-from service.numbering import document_number
 from service.returns.models import Return
 
 # The other side confirms within 72 hours of initiation, or the form voids itself.
@@ -130,8 +130,6 @@ def _what(session: Session, data: FormCreate) -> tuple[int, str, list[FormLineIn
         raise Invalid("red_letter_form.invoice_required", field="invoice_id")
     if data.reason is None:
         raise Invalid("red_letter_form.reason_required", field="reason")
-    if not data.lines:
-        raise Invalid("red_letter_form.lines_required", field="lines")
     return data.invoice_id, data.reason, data.lines, None
 
 
@@ -153,14 +151,14 @@ def _blue(session: Session, ctx: Context, invoice_id: int) -> Invoice:
     return blue
 
 
-def _form_line(
+def _taking(
     index: int,
     wanted: FormLineIn,
     reason: str,
     blue: Invoice,
     lines: dict[int, InvoiceLine],
     left: dict[int, capacity.Left],
-) -> RedLetterFormLine:
+) -> capacity.Taking:
     where = f"lines[{index}]"
     line = lines.get(wanted.blue_line_id)
     if line is None:
@@ -170,7 +168,7 @@ def _form_line(
             blue_line_id=wanted.blue_line_id,
             invoice_no=blue.invoice_no,
         )
-    if line.id not in left:
+    if line.source not in capacity.REVERSIBLE:
         raise Invalid(
             "red_letter_form.line_not_reversible",
             field=f"{where}.blue_line_id",
@@ -212,13 +210,26 @@ def _form_line(
                 amount=back.amount,
                 remaining_amount=room.amount,
             )
-    return RedLetterFormLine(
-        line_no=index + 1,
-        blue_line_id=line.id,
-        item_id=line.item_id,
-        quantity=wanted.quantity,
-        amount=back.amount,
-        tax=min(back.tax, room.tax),
+    return capacity.Taking(
+        line, wanted.quantity, money.LineMoney(amount=back.amount, tax=min(back.tax, room.tax))
+    )
+
+
+def _again_for_reissue(
+    session: Session, ctx: Context, blue: Invoice, reason: str, wanted: list[FormLineIn]
+) -> RedLetterForm:
+    """A blue invoice being reissued takes only the reissue's full form (again, after the first
+    was denied, revoked or expired): its corrected invoice waits for that red invoice."""
+    corrected = invoices.load(session, blue.replaced_by_id or 0)
+    if reason != "issuing_error" or wanted:
+        raise Conflict(
+            "red_letter_form.invoice_being_reissued",
+            field="reason" if reason != "issuing_error" else "lines",
+            invoice_no=blue.invoice_no,
+            corrected=corrected.invoice_no,
+        )
+    return forms.reissue_form(
+        session, ctx, blue, note=f"reissue: corrected by {corrected.invoice_no}"
     )
 
 
@@ -227,6 +238,10 @@ def create(session: Session, ctx: Context, *, data: FormCreate) -> FormOut:
     invoices, deductions and other open forms). The blue invoice's row is held meanwhile."""
     invoice_id, reason, wanted, ret = _what(session, data)
     blue = _blue(session, ctx, invoice_id)
+    if blue.replaced_by_id is not None:
+        return answer(session, ctx, _again_for_reissue(session, ctx, blue, reason, wanted).id)
+    if not wanted:
+        raise Invalid("red_letter_form.lines_required", field="lines")
     if ret is not None:
         taken = session.scalar(
             select(RedLetterForm.form_no).where(
@@ -252,32 +267,10 @@ def create(session: Session, ctx: Context, *, data: FormCreate) -> FormOut:
         seen.add(line.blue_line_id)
     left = capacity.remaining(session, ctx.workflows, blue)
     by_id = {line.id: line for line in blue.lines}
-    lines = [_form_line(i, w, reason, blue, by_id, left) for i, w in enumerate(wanted)]
-    amount = sum((line.amount for line in lines), ZERO)
-    tax = sum((line.tax for line in lines), ZERO)
-    form = RedLetterForm(
-        form_no=document_number(session, "HZ", ctx.today.year),
-        customer_id=blue.customer_id,
-        blue_invoice_id=blue.id,
-        return_id=ret.id if ret is not None else None,
-        reason=reason,
-        initiator="seller",
-        amount=amount,
-        tax=tax,
-        total=amount + tax,
-        created_by=ctx.actor.username,
-        lines=lines,
-    )
-    ctx.create(
-        session,
-        form,
-        payload={
-            "blue_invoice": blue.invoice_no,
-            "reason": reason,
-            "return": ret.return_no if ret is not None else None,
-            "total": form.total,
-        },
-    )
+    takings = [_taking(i, w, reason, blue, by_id, left) for i, w in enumerate(wanted)]
+    if reason != "sales_discount":
+        takings = capacity.with_discounts(blue, takings, left)
+    form = forms.new_form(session, ctx, blue, reason, takings, ret=ret)
     return answer(session, ctx, form.id)
 
 
