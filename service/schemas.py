@@ -64,6 +64,42 @@ Reason = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, m
 Note = Annotated[str, StringConstraints(strip_whitespace=True, max_length=2000)]
 Text = Annotated[str, StringConstraints(strip_whitespace=True, max_length=2000)]
 
+# A taxpayer identification number (纳税人识别号), the seller's and a customer's: empty when not
+# recorded; otherwise the 18-character unified social credit code (统一社会信用代码: two
+# characters of the registering authority and kind, the six-digit division code, ten of the
+# organisation code and its check character, in digits and capital letters but I, O, S, V and
+# Z), or a taxpayer number of the older kind, 15, 17 or 20 digits and capital letters. Only the
+# form is checked, not the check character.
+TAX_NUMBER = re.compile(
+    r"^(?:[0-9A-HJ-NPQRTUWXY]{2}[0-9]{6}[0-9A-HJ-NPQRTUWXY]{10}"
+    r"|[0-9A-Z]{15}|[0-9A-Z]{17}|[0-9A-Z]{20})?$"
+)
+
+
+def _tax_number(value: str) -> str:
+    if not TAX_NUMBER.fullmatch(value):
+        raise PydanticCustomError(
+            "input.tax_number",
+            "must be an 18-character unified social credit code, or a taxpayer number of 15, 17"
+            " or 20 digits and capital letters",
+        )
+    return value
+
+
+TaxNumber = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, max_length=20),
+    AfterValidator(_tax_number),
+    Field(
+        description="taxpayer identification number (纳税人识别号), empty when not recorded: "
+        "an 18-character unified social credit code (统一社会信用代码, digits and capital "
+        "letters but I, O, S, V, Z) or an older taxpayer number of 15, 17 or 20 digits and "
+        "capital letters",
+        examples=["91310114MA1HDQ001L"],
+        json_schema_extra={"pattern": TAX_NUMBER.pattern},
+    ),
+]
+
 _FEN = Decimal("0.01")
 _RATE = Decimal("0.0001")
 

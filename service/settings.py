@@ -24,6 +24,8 @@ from pydantic_settings import (
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
+from service.schemas import TaxNumber
+
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULTS_FILE = PROJECT_ROOT / "config" / "defaults.toml"
 
@@ -54,7 +56,7 @@ class Settings(BaseSettings):
     session_hours: int = Field(ge=1, le=720)
     log_level: Literal["critical", "error", "warning", "info", "debug"]
     seller_name: str = Field(max_length=100)
-    seller_tax_no: str = Field(max_length=20, pattern=r"^[0-9A-Z]*$")
+    seller_tax_no: TaxNumber
     seller_address: str = Field(max_length=200)
 
     @classmethod

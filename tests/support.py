@@ -212,6 +212,7 @@ def make_world(
     grade: str = "B",
     delivery: str = "branch",
     branch: str = "",
+    tax_no: str = "",
 ) -> World:
     customer = unique("C")
     items = [unique("M") for _ in range(7)]
@@ -225,6 +226,7 @@ def make_world(
             CustomerIn(
                 code=customer,
                 name=f"customer {customer}",
+                tax_no=tax_no,
                 branch=branch,
                 grade=grade,
                 credit_limit=Decimal("1000000.00"),

@@ -46,6 +46,8 @@ def _instance(spec: dict[str, Any], schema: dict[str, Any]) -> Any:
         return spec["enum"][0]
     if "const" in spec:
         return spec["const"]
+    if spec.get("examples"):  # a value the schema itself gives (a tax number's pattern)
+        return spec["examples"][0]
     kind = spec.get("type")
     if kind == "object":  # every field, so that the rules between fields hold too
         return {k: _instance(v, schema) for k, v in spec.get("properties", {}).items()}

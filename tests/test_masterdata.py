@@ -15,6 +15,7 @@ from tests.support import make_world, unique
 
 CUSTOMER_FIELDS = (
     "name",
+    "tax_no",
     "branch",
     "grade",
     "credit_limit",
@@ -109,6 +110,68 @@ def test_hq_changes_a_customer_and_the_journal_keeps_before_and_after(flows: Flo
     # Sending back what was read changes nothing and journals nothing.
     same = _ok(flows.hq.put(f"/customers/{customer['code']}", json=_customer_body(changed)))
     assert same["version"] == 2
+
+
+def test_a_customers_tax_number_is_recorded_changed_and_a_malformed_one_changes_nothing(
+    flows: Flows,
+) -> None:
+    code = unique("TX")[:32]
+    body = {
+        "code": code,
+        "name": "Tax Chain",
+        "tax_no": " 91310114MA1HDQ001L ",  # trimmed where it enters
+        "grade": "B",
+        "credit_limit": "1000",
+        "payment_term_days": 30,
+        "settlement_kind": "term_from_receipt",
+    }
+    created = _ok(flows.hq.post("/customers", json=body), 201)
+    assert created["tax_no"] == "91310114MA1HDQ001L"
+    customer, etag = _customer(flows, code)
+    assert customer == created
+    assert _customer(flows)[0]["tax_no"] == ""  # none recorded: empty
+
+    # A malformed number is refused naming the field, in the reader's words; nothing is made.
+    for malformed, why in (
+        ("91310114ma1hdq001l", "input.tax_number"),  # lower case
+        ("91310114MA1HDQ00IL", "input.tax_number"),  # I is no character of a credit code
+        ("1234567890123456", "input.tax_number"),  # 16 characters
+        ("9" * 21, "input.string_too_long"),  # longer than the column
+    ):
+        other = body | {"code": unique("TX")[:32], "tax_no": malformed}
+        problem = _refused(flows.hq.post("/customers", json=other), 422, "input.invalid_fields")
+        assert [(e["field"], e["code"]) for e in problem["errors"]] == [("tax_no", why)]
+        _refused(flows.sales.get(f"/customers/{other['code']}"), 404, "customer.not_found")
+    zh = flows.hq.put(
+        f"/customers/{code}",
+        json=_customer_body(customer, tax_no="91310114MA1HDQ001L9"),  # 19 characters
+        headers={"Accept-Language": "zh-CN"},
+    )
+    assert "统一社会信用代码" in _refused(zh, 422, "input.invalid_fields")["errors"][0]["reason"]
+    assert _customer(flows, code) == (customer, etag)
+
+    # An older 15-digit taxpayer number is taken; the change is journalled like any other.
+    changed = _ok(
+        flows.hq.put(
+            f"/customers/{code}",
+            json=_customer_body(customer, tax_no="310114123456789"),
+            headers={"If-Match": etag},
+        )
+    )
+    assert (changed["tax_no"], changed["version"]) == ("310114123456789", 2)
+    assert changed == _customer(flows, code)[0]
+    events = flows.finance.get(f"/customers/{code}/history").json()
+    assert events[-1]["payload"]["changes"] == {
+        "tax_no": {"before": "91310114MA1HDQ001L", "after": "310114123456789"}
+    }
+    # Sent back without the number, the customer's number is a missing field, not a cleared one.
+    without = {k: v for k, v in _customer_body(changed).items() if k != "tax_no"}
+    problem = _refused(
+        flows.hq.put(f"/customers/{code}", json=without), 422, "input.invalid_fields"
+    )
+    assert [(e["field"], e["code"]) for e in problem["errors"]] == [("tax_no", "input.missing")]
+    cleared = _ok(flows.hq.put(f"/customers/{code}", json=_customer_body(changed, tax_no="")))
+    assert (cleared["tax_no"], cleared["version"]) == ("", 3)
 
 
 def test_a_dc_that_orders_name_stays_and_an_unused_one_can_go(flows: Flows) -> None:

@@ -413,13 +413,19 @@ def test_r12_a_booking_line_refused_is_shown_next_to_its_input(
     assert 'value="-3"' in refused.text
 
 
-def test_r10_the_printout_shows_the_lines_the_remark_references_and_the_sales_list(
+def test_r10_the_printout_shows_the_buyer_the_lines_the_remark_references_and_the_sales_list(
     backend: Backend, flows: Flows, person: People
 ) -> None:
     # On-invoice discounts give every goods line its discount line: 5 models make 10 lines,
     # more than the 8 a paper VAT invoice holds.
     today = business_date(backend.settings.tz)
-    world = make_world(backend.db, today=today, discount_mode="on_invoice", discount_rate="0.02")
+    world = make_world(
+        backend.db,
+        today=today,
+        discount_mode="on_invoice",
+        discount_rate="0.02",
+        tax_no="91310114MA1HDQ001L",
+    )
     with Flows(backend, world) as discounted:
         order = discounted.receipted_order(
             lines=[(0, 10), (1, 5), (2, 3), (3, 2), (4, 1)], discount_order_no=unique("FY")
@@ -438,10 +444,15 @@ def test_r10_the_printout_shows_the_lines_the_remark_references_and_the_sales_li
     assert order["receipt_no"] in shown and order["customer_po_no"] in shown
     assert order["discount_order_no"] in shown
     assert world.customer in shown and "Buyer" in shown and "Seller" in shown
+    # The buyer's taxpayer number, on the invoice and on its sales list.
+    assert shown.count("Taxpayer no.: 91310114MA1HDQ001L") == 2
     chinese = text_of(person("finance", locale="zh").page(f"/web/invoices/{invoice['id']}/print"))
     assert "销货清单" in chinese and "（详见销货清单）" in chinese and "价税合计" in chinese
+    assert "纳税人识别号: 91310114MA1HDQ001L" in chinese
     plain = text_of(finance.page(f"/web/invoices/{small['id']}/print"))
     assert "Sales list" not in plain and flows.world.items[0] in plain
+    # A buyer without a recorded number, like a seller without one set: a dash.
+    assert plain.count("Taxpayer no.: —") == 2
     assert "has no fapiao number yet" in plain  # a draft is not a fapiao
 
 

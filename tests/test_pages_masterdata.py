@@ -96,6 +96,7 @@ def test_hq_adds_a_customer_changes_it_and_suspends_it_with_a_reason(
         {
             "code": code,
             "name": "新客户 New Customer",
+            "tax_no": "91310114MA1HDQ001L",
             "grade": "A",
             "credit_limit": "250000",
             "payment_term_days": "45",
@@ -114,7 +115,9 @@ def test_hq_adds_a_customer_changes_it_and_suspends_it_with_a_reason(
     shown = text_of(hq.page(made.headers["location"]))
     assert "The customer is added." in shown
     assert "新客户 New Customer" in shown and "north DC" in shown and "south DC" in shown
+    assert "Taxpayer no. 91310114MA1HDQ001L" in shown
     customer = api(flows.sales.get(f"/customers/{code}"))
+    assert customer["tax_no"] == "91310114MA1HDQ001L"
     assert [w["code"] for w in customer["warehouses"]] == ["DC-A", "DC-B"]
     assert customer["return_credit_methods"] == ["red_letter", "next_invoice_deduction"]
     assert (customer["settlement_day"], customer["credit_limit"]) == (20, "250000.00")
@@ -122,7 +125,17 @@ def test_hq_adds_a_customer_changes_it_and_suspends_it_with_a_reason(
     # The edit form starts from the customer as it is, with its version.
     edit = hq.form(f"{page}/edit", f"{page}/edit")
     assert ("version", "1") in edit.fields and ("name", "新客户 New Customer") in edit.fields
-    changed = hq.send(edit, {"name": "Renamed Customer", "credit_limit": "300000.00"})
+    assert ("tax_no", "91310114MA1HDQ001L") in edit.fields
+    # A malformed taxpayer number is refused next to its input, with what was typed kept.
+    refused = hq.send(edit, {"tax_no": "91310114ma1hdq001l"})
+    assert refused.status_code == 422
+    assert "unified social credit code" in error_next_to(refused.text, "tax_no")
+    assert value_of(refused.text, "tax_no") == "91310114ma1hdq001l"
+    assert api(flows.sales.get(f"/customers/{code}"))["version"] == 1
+    changed = hq.send(
+        forms_of(refused.text)[1],
+        {"name": "Renamed Customer", "credit_limit": "300000.00", "tax_no": "310114123456789"},
+    )
     assert changed.status_code == 303, text_of(changed.text)[:600]
     after = hq.page(changed.headers["location"])
     assert "The customer is changed." in text_of(after)
@@ -132,6 +145,9 @@ def test_hq_adds_a_customer_changes_it_and_suspends_it_with_a_reason(
         for r in rows
     ), rows
     assert any("Credit limit" in r and "250000.00" in r and "300000.00" in r for r in rows)
+    assert any(
+        "Taxpayer no." in r and "91310114MA1HDQ001L" in r and "310114123456789" in r for r in rows
+    ), rows
     assert api(flows.sales.get(f"/customers/{code}"))["version"] == 2
 
     suspended = hq.submit(page, f"{page}/suspend", {"reason": "overdue payments"})

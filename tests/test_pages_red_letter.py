@@ -16,7 +16,7 @@ from sqlalchemy import func, select
 from service.invoices.redletter.models import RedLetterForm
 from tests.flows import Flows
 from tests.pages import Person, text_of
-from tests.support import Backend, unique, unique_fapiao
+from tests.support import Backend, make_world, unique, unique_fapiao
 from tests.test_pages_finance import UNTRANSLATED, error_next_to
 from tests.test_red_letter import blue_invoice, form, make_return, step
 
@@ -180,11 +180,13 @@ def test_r24a_finance_confirms_use_then_records_the_buyers_form_and_denies(
     assert "deny: the buyer disagrees" in after and "Void" in after
 
 
-def test_r24a_the_red_invoice_from_the_forms_page_and_the_printout(
-    flows: Flows, person: People
+def test_r24a_the_red_invoice_from_the_forms_page_and_the_printout_with_the_buyers_tax_number(
+    backend: Backend, flows: Flows, person: People
 ) -> None:
-    blue = blue_invoice(flows)
-    made_form = form(flows, blue, [(0, 2)])
+    world = make_world(backend.db, today=flows.today, tax_no="91310114MA1HDQ001L")
+    with Flows(backend, world) as taxed:
+        blue = blue_invoice(taxed)
+        made_form = form(taxed, blue, [(0, 2)])
     finance = person("finance")
     page = f"{NEW}/{made_form['id']}"
     skipped = finance.submit(page, f"{page}/skip-confirmation")
@@ -200,15 +202,20 @@ def test_r24a_the_red_invoice_from_the_forms_page_and_the_printout(
     assert "Red" in red and fapiao in red and blue["invoice_no"] in red
     assert "Red invoice" in text_of(finance.page(page)) or red_page in finance.page(page)
     assert red_page in finance.page(f"/web/invoices/{blue['id']}")
-    for locale, words in (
-        ("en", ["Red-letter invoice information confirmation form", "2 销货退回 (Sales return)"]),
-        ("zh", ["红字发票信息确认单", "2 销货退回"]),
+    for locale, words, buyer in (
+        (
+            "en",
+            ["Red-letter invoice information confirmation form", "2 销货退回 (Sales return)"],
+            "Taxpayer no.: 91310114MA1HDQ001L",
+        ),
+        ("zh", ["红字发票信息确认单", "2 销货退回"], "纳税人识别号: 91310114MA1HDQ001L"),
     ):
         printed = text_of(person("finance", locale=locale).page(f"{page}/print"))
         for word in words:
             assert word in printed, (locale, word)
         assert made_form["form_no"] in printed and blue["fapiao_no"] in printed
         assert f"-{made_form['total']}" in printed.replace(",", "")
+        assert buyer in printed, locale  # the buyer's taxpayer number, no longer a dash
 
 
 def test_r24a_a_form_from_a_return_is_one_button(

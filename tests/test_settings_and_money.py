@@ -24,7 +24,9 @@ def test_defaults_come_from_config_defaults_toml() -> None:
 
 def test_environment_overrides_are_validated(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("O2C_ORDER_MAX_LINES", "3")
+    monkeypatch.setenv("O2C_SELLER_TAX_NO", "91310114MA1HDQ001L")
     assert load_settings().order_max_lines == 3
+    assert load_settings().seller_tax_no == "91310114MA1HDQ001L"
     for name, value in [
         ("O2C_ORDER_MAX_LINES", "0"),
         ("O2C_ORDER_MAX_LINES", "five"),
@@ -32,6 +34,7 @@ def test_environment_overrides_are_validated(monkeypatch: pytest.MonkeyPatch) ->
         ("O2C_DATABASE_URL", "mysql://x/y"),
         ("O2C_PORT", "99999"),
         ("O2C_LOG_LEVEL", "loud"),
+        ("O2C_SELLER_TAX_NO", "91310114MA1HDQ00IL"),  # checked as a customer's is
     ]:
         monkeypatch.setenv(name, value)
         with pytest.raises(SettingsError, match=f"invalid setting {name}"):

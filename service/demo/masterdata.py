@@ -1,5 +1,9 @@
 """Demo master data: items, three key accounts with DCs, contracts (one expired), and the power
-of attorney of the person who reconciles and collects at the first (R28)."""
+of attorney of the person who reconciles and collects at the first (R28).
+
+The customers' taxpayer numbers are made up for the demo: unified social credit codes of the
+right form (an enterprise, the district of the customer's first DC, the customer's own code in
+the organisation code, a correct check character)."""
 
 from __future__ import annotations
 
@@ -33,6 +37,7 @@ def master_data(session: Session, ctx: Context) -> None:
         data=CustomerIn(
             code="HDQ",
             name="华东电器连锁 East China Appliance Chain",
+            tax_no="91310114MA1HDQ001L",
             branch="上海分部",
             grade="A",
             credit_limit=Decimal("5000000.00"),
@@ -56,6 +61,7 @@ def master_data(session: Session, ctx: Context) -> None:
         data=CustomerIn(
             code="BJM",
             name="北京家电城 Beijing Appliance Mall",
+            tax_no="91110115MA1BJM0017",
             branch="北京分部",
             grade="B",
             credit_limit=Decimal("2000000.00"),
@@ -73,6 +79,7 @@ def master_data(session: Session, ctx: Context) -> None:
         data=CustomerIn(
             code="XNB",
             name="西南百货 Southwest Department Stores",
+            tax_no="91510104MA1XNB0019",
             branch="成都分部",
             grade="C",
             credit_limit=Decimal("500000.00"),

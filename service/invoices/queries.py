@@ -199,11 +199,13 @@ class ItemWords:
 
 @dataclass(frozen=True)
 class InvoiceDocument:
-    """An invoice as its page and its printout show it: the invoice, the buyer, the references
-    of its remark, the words of its items and the invoices of its reissue."""
+    """An invoice as its page and its printout show it: the invoice, the buyer (its taxpayer
+    number as master data holds it now; "" when not recorded), the references of its remark,
+    the words of its items and the invoices of its reissue."""
 
     invoice: InvoiceOut
     customer_name: str
+    customer_tax_no: str
     delivery_branch: str
     references: References
     items: dict[str, ItemWords]
@@ -236,6 +238,7 @@ def document(session: Session, ctx: Context, *, invoice_id: int) -> InvoiceDocum
     return InvoiceDocument(
         invoice=invoice_out(invoice, ctx.workflows.flow(Invoice)),
         customer_name=invoice.customer.name,
+        customer_tax_no=invoice.customer.tax_no,
         delivery_branch=invoice.customer.branch,
         references=References(
             customer_po_no=order.customer_po_no,

@@ -36,6 +36,8 @@ class Customer(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     code: Mapped[str] = mapped_column(String(32), unique=True)
     name: Mapped[str] = mapped_column(String(200))
+    # Its taxpayer identification number (纳税人识别号), printed as the buyer's; "" = not recorded.
+    tax_no: Mapped[str] = mapped_column(String(20), default="")
     branch: Mapped[str] = mapped_column(String(100), default="")
     grade: Mapped[str] = mapped_column(String(8))
     credit_limit: Mapped[Decimal] = mapped_column(Money)

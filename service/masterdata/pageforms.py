@@ -72,6 +72,7 @@ WORDS: dict[str, dict[str, str]] = {
     # The fields a change journals, as the history of changes names them.
     "field": {
         "name": "masterdata.field.name",
+        "tax_no": "masterdata.field.tax_no",
         "branch": "masterdata.field.branch",
         "grade": "masterdata.field.grade",
         "credit_limit": "masterdata.field.credit_limit",

@@ -51,6 +51,7 @@ CustomerCode = Annotated[str, Path(min_length=1, max_length=32)]
 ABSENT: dict[str, Any] = {
     "settlement_day": None,
     "settlement_centre_address": None,
+    "tax_no": "",
     "branch": "",
     "warehouses": [],
     "return_credit_methods": [],

@@ -20,6 +20,7 @@ from service.schemas import (
     Request,
     Response,
     ShortCode,
+    TaxNumber,
     Text,
 )
 
@@ -72,6 +73,7 @@ def _consistent_terms(
 class CustomerIn(Request):
     code: ShortCode
     name: Name
+    tax_no: TaxNumber = ""
     branch: Branch = ""
     grade: Grade
     credit_limit: Money = Field(ge=0)
@@ -102,6 +104,7 @@ class CustomerUpdate(Request):
     takes the new name and address, a missing one is removed (refused while orders use it)."""
 
     name: Name
+    tax_no: TaxNumber
     branch: Branch
     grade: Grade
     credit_limit: Money = Field(ge=0)
@@ -136,6 +139,7 @@ class CustomerOut(Response):
     id: int
     code: str
     name: str
+    tax_no: str
     branch: str
     grade: str
     credit_limit: Decimal

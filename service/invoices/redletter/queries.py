@@ -224,13 +224,15 @@ def counts(session: Session, ctx: Context, *, customer_code: str | None = None) 
 
 @dataclass(frozen=True)
 class Blue:
-    """The blue invoice a form takes back from, as the pages name it."""
+    """The blue invoice a form takes back from, as the pages name it (the buyer's taxpayer
+    number as master data holds it now; "" when not recorded)."""
 
     id: int
     invoice_no: str
     state: str
     customer_code: str
     customer_name: str
+    customer_tax_no: str
     fapiao_no: str | None
     fapiao_date: date | None
     use_confirmed_on: date | None
@@ -245,6 +247,7 @@ def _blue(ctx: Context, invoice: Invoice) -> Blue:
         state=invoice.state,
         customer_code=invoice.customer.code,
         customer_name=invoice.customer.name,
+        customer_tax_no=invoice.customer.tax_no,
         fapiao_no=invoice.fapiao_no,
         fapiao_date=invoice.fapiao_date,
         use_confirmed_on=invoice.use_confirmed_on,
