@@ -102,3 +102,10 @@ def get(
     if attachment is None:
         raise NotFound("evidence.not_found", field=field, attachment_id=attachment_id)
     return attachment
+
+
+def named(session: Session, attachment_id: int, field: str) -> int:
+    """An uploaded file a request body names; refused naming the field when there is none."""
+    if session.get(Attachment, attachment_id) is None:
+        raise Invalid("evidence.not_found", field=field, attachment_id=attachment_id)
+    return attachment_id

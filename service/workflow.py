@@ -265,13 +265,18 @@ class Workflows:
         *,
         actor: str,
         how: str = "create",
+        decisions: Mapping[int, list[dict[str, Any]]] | None = None,
     ) -> None:
-        """Journal the creation of rows inserted in bulk with `initial(model)` values."""
+        """Journal the creation of rows inserted in bulk with `initial(model)` values, each with
+        the rule decisions made for it (by row id)."""
         flow = self.flow(model)
+        made = decisions or {}
         self._journal(
             session,
             [
-                self._event(flow.name, row_id, how, None, flow.initial, actor, payload, None)
+                self._event(
+                    flow.name, row_id, how, None, flow.initial, actor, payload, made.get(row_id)
+                )
                 for row_id, payload in rows
             ],
         )

@@ -95,7 +95,8 @@ class InvoiceLine(Base):
 
 
 class CarryForward(Base):
-    """A quantity to put on the customer's next invoice (R15), or a model offset (R14)."""
+    """A quantity to put on the customer's next invoice (R15), a model offset (R14), or a
+    re-delivered shortage (R8); `state` pending until an invoice carries it, once."""
 
     __tablename__ = "carry_forwards"
     __table_args__ = (Index("ix_carry_forwards_pending", "customer_id", "state"),)
@@ -108,8 +109,14 @@ class CarryForward(Base):
     tax_rate: Mapped[Decimal] = mapped_column(Rate)
     prices_include_tax: Mapped[bool]
     reason: Mapped[str] = mapped_column(Text)
-    source_invoice_id: Mapped[int] = mapped_column(ForeignKey("invoices.id"))
+    # Where it comes from: an invoice exception (R14, R15) of an invoice, or the re-delivery of
+    # a shortage found at receipt (R8), whose follow-up receipt it invoices.
+    source_invoice_id: Mapped[int | None] = mapped_column(ForeignKey("invoices.id"))
     source_exception_id: Mapped[int | None] = mapped_column(ForeignKey("invoice_exceptions.id"))
+    source_receipt_exception_id: Mapped[int | None] = mapped_column(
+        ForeignKey("receipt_exceptions.id", name="fk_carry_forwards_receipt_exception"),
+        unique=True,
+    )
     state: Mapped[str] = mapped_column(String(16), default="pending")
     invoice_id: Mapped[int | None] = mapped_column(ForeignKey("invoices.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

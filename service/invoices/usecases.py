@@ -27,7 +27,7 @@ from service.numbering import document_number
 from service.orders import queries as orders
 from service.orders.models import Order
 from service.receipts import queries as receipts
-from service.receipts.models import Receipt
+from service.receipts.models import Receipt, ReceiptException
 
 
 def remark(order: Order, receipt: Receipt) -> str:
@@ -90,6 +90,20 @@ def _take_carry_forwards(session: Session, customer_id: int) -> list[CarryForwar
     )
 
 
+def _follow_ups(session: Session, carried: list[CarryForward]) -> str:
+    """R10 for re-delivered shortages (R8): the follow-up receipts' numbers, as the customer's
+    settlement centre matches them."""
+    ids = [cf.source_receipt_exception_id for cf in carried if cf.source_receipt_exception_id]
+    if not ids:
+        return ""
+    numbers = session.scalars(
+        select(ReceiptException.redelivery_receipt_no)
+        .where(ReceiptException.id.in_(ids))
+        .order_by(ReceiptException.id)
+    )
+    return "; 补发入库单 follow-up receipt " + ", ".join(n for n in numbers if n)
+
+
 def create(session: Session, ctx: Context, *, data: InvoiceCreate) -> InvoiceOut:
     """Make the draft invoice of a receipted order (R9-R12), with carried-forward quantities."""
     order = orders.load(session, data.order_id)
@@ -126,7 +140,9 @@ def create(session: Session, ctx: Context, *, data: InvoiceCreate) -> InvoiceOut
         kind="blue",
         customer=customer,
         order=order,
-        remark=remark(order, receipt) + (deductions.remark(returns) if returns else ""),
+        remark=remark(order, receipt)
+        + _follow_ups(session, carried)
+        + (deductions.remark(returns) if returns else ""),
         prices_include_tax=contract.prices_include_tax,
         delivery_route=customer.invoice_delivery,
         delivery_address=delivery_address(customer),

@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime
+from decimal import Decimal
 from typing import Any
 
 from service.errors import Invalid
@@ -22,6 +23,7 @@ class OrderedLine:
     item_id: int
     item_code: str
     shipped: int
+    unit_price: Decimal = Decimal("0.00")
 
 
 @dataclass(frozen=True)
@@ -34,6 +36,8 @@ class ShippedOrder:
     shipped_on: date | None
     warehouse_kind: str | None
     lines: dict[int, OrderedLine]
+    carrier: str = ""
+    customer_grade: str = ""
 
 
 @dataclass(frozen=True)
@@ -110,6 +114,7 @@ class Found:
     quantity: int
 
     def row(self, receipt_id: int, created_at: datetime) -> dict[str, object]:
+        """Its columns; the caller adds its lifecycle's initial values and the rules' proposal."""
         return {
             "receipt_id": receipt_id,
             "order_line_id": self.line.id,
@@ -119,7 +124,6 @@ class Found:
             "shipped_qty": self.line.shipped,
             "received_qty": self.received_qty,
             "quantity": self.quantity,
-            "state": "open",
             "created_at": created_at,
         }
 
@@ -137,6 +141,7 @@ class Found:
             "received_qty": self.received_qty,
             "quantity": self.quantity,
             "state": "open",
+            "version": 1,
             "created_at": at,
         }
 

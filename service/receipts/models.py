@@ -3,11 +3,22 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from decimal import Decimal
+from typing import Any, ClassVar
 
-from sqlalchemy import CheckConstraint, Date, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    CheckConstraint,
+    Date,
+    ForeignKey,
+    Index,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from service.db import Base, UTCDateTime, utcnow
+from service.db import Base, Money, UTCDateTime, utcnow
 from service.evidence import Attachment
 from service.masterdata.models import Item
 from service.orders.models import Order, OrderLine
@@ -69,11 +80,22 @@ class ReceiptLine(Base):
 
 
 class ReceiptException(Base):
-    """A shortage or substitution found at receipt (R8), to be worked by finance/logistics."""
+    """A shortage or substitution found at receipt (R8), worked to its end by its lifecycle
+    (workflows/definitions/receipt_exception.yaml): a shortage re-delivered, claimed from the
+    carrier or accepted by sales; a substitution accepted as received or returned.
 
+    The `receipt_exception` rule set proposes the path and the owner (`decision`); the person who
+    takes a path is journaled with the reason, and `path` keeps the one taken.
+    """
+
+    __machine__: ClassVar[str] = "receipt_exception"
     __tablename__ = "receipt_exceptions"
     __table_args__ = (
         CheckConstraint("kind IN ('shortage', 'substitution')", name="ck_receipt_exc_kind"),
+        CheckConstraint(
+            "redelivered_qty IS NULL OR redelivered_qty > 0", name="ck_receipt_exc_redelivered"
+        ),
+        Index("ix_receipt_exceptions_state_created", "state", "created_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -86,7 +108,38 @@ class ReceiptException(Base):
     received_qty: Mapped[int]
     quantity: Mapped[int]
     state: Mapped[str] = mapped_column(String(16), default="open")
+    version: Mapped[int] = mapped_column(default=1, server_default="1")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # The rules' proposal (path, owner, explanation) and the path a person took.
+    owner_role: Mapped[str] = mapped_column(
+        String(16), default="logistics", server_default="logistics"
+    )
+    decision: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    path: Mapped[str | None] = mapped_column(String(16))
+    decided_by: Mapped[str | None] = mapped_column(String(64))
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    reason: Mapped[str] = mapped_column(Text, default="", server_default="")
+    # Re-delivery: the follow-up delivery and its own signed receipt.
+    redelivery_shipped_on: Mapped[date | None] = mapped_column(Date)
+    redelivery_waybill_no: Mapped[str | None] = mapped_column(String(64))
+    redelivery_receipt_no: Mapped[str | None] = mapped_column(String(64), index=True)
+    redelivery_receipt_date: Mapped[date | None] = mapped_column(Date)
+    redelivered_qty: Mapped[int | None]
+    redelivery_scan_id: Mapped[int | None] = mapped_column(
+        ForeignKey("attachments.id", name="fk_receipt_exc_redelivery_scan")
+    )
+    # A claim on the carrier: what is claimed with its evidence, and how it ended.
+    claim_amount: Mapped[Decimal | None] = mapped_column(Money)
+    claim_evidence_id: Mapped[int | None] = mapped_column(
+        ForeignKey("attachments.id", name="fk_receipt_exc_claim_evidence")
+    )
+    claimed_on: Mapped[date | None] = mapped_column(Date)
+    claim_settled_amount: Mapped[Decimal | None] = mapped_column(Money)
+    claim_closed_on: Mapped[date | None] = mapped_column(Date)
+    # A substitution sent back through the return flow.
+    return_id: Mapped[int | None] = mapped_column(
+        ForeignKey("returns.id", name="fk_receipt_exc_return")
+    )
 
     receipt: Mapped[Receipt] = relationship(back_populates="exceptions")
     order_line: Mapped[OrderLine] = relationship()

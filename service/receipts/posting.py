@@ -22,10 +22,11 @@ from service.context import Context
 from service.db import table_of, utcnow
 from service.errors import Conflict, Invalid, NotFound
 from service.evidence import Attachment
-from service.masterdata.models import Item
+from service.masterdata.models import Customer, Item
 from service.orders.models import Order, OrderLine
 from service.receipts import counting
 from service.receipts.counting import OrderedLine, ShippedOrder
+from service.receipts.exceptions.facts import Case, decide, value_of
 from service.receipts.models import Receipt, ReceiptAttachment, ReceiptException, ReceiptLine
 from service.receipts.queries import receipt_out
 from service.receipts.schemas import ReceiptCreate, ReceiptOut
@@ -49,12 +50,16 @@ _LOAD = (
         OrderLine.id.label("line_id"),
         OrderLine.line_no,
         OrderLine.item_id,
+        OrderLine.unit_price,
         Item.code.label("item_code"),
+        Customer.grade,
         Shipment.id.label("shipment_id"),
         Shipment.shipped_on,
         Shipment.warehouse_kind,
+        Shipment.carrier,
         ShipmentLine.quantity.label("shipped"),
     )
+    .join(Customer, Customer.id == Order.customer_id)
     .join(OrderLine, OrderLine.order_id == Order.id)
     .join(Item, Item.id == OrderLine.item_id)
     .outerjoin(Shipment, Shipment.order_id == Order.id)
@@ -96,6 +101,8 @@ def _load(connection: Connection, order_id: int) -> ShippedOrder:
         shipment_id=first.shipment_id,
         shipped_on=first.shipped_on,
         warehouse_kind=first.warehouse_kind,
+        carrier=first.carrier or "",
+        customer_grade=first.grade,
         lines={
             r.line_no: OrderedLine(
                 id=r.line_id,
@@ -103,6 +110,7 @@ def _load(connection: Connection, order_id: int) -> ShippedOrder:
                 item_id=r.item_id,
                 item_code=r.item_code,
                 shipped=r.shipped or 0,
+                unit_price=r.unit_price,
             )
             for r in rows
         },
@@ -156,6 +164,28 @@ def _check(connection: Connection, order: ShippedOrder, data: ReceiptCreate, tod
     return evidence
 
 
+def _decided(
+    ctx: Context, order: ShippedOrder, found: list[counting.Found]
+) -> list[dict[str, Any]]:
+    """The receipt_exception rules' proposal (path, owner) per exception, decided once per
+    distinct case."""
+    made: dict[Case, dict[str, Any]] = {}
+    decided = []
+    for exc in found:
+        case = Case(
+            kind=exc.kind,
+            quantity=exc.quantity,
+            value=value_of(exc.quantity, exc.line.unit_price),
+            warehouse_kind=order.warehouse_kind or "external",
+            carrier=order.carrier,
+            customer_grade=order.customer_grade,
+        )
+        if case not in made:
+            made[case] = decide(ctx.rules, ctx.today, case)
+        decided.append(made[case])
+    return decided
+
+
 def _store(
     connection: Connection,
     order: ShippedOrder,
@@ -163,6 +193,7 @@ def _store(
     received: list[counting.Received],
     found: list[counting.Found],
     attached: list[int],
+    lifecycle: list[dict[str, Any]],
 ) -> tuple[int, list[int]]:
     """Insert the receipt, its lines, its exceptions and its evidence links; their ids."""
     try:
@@ -191,7 +222,10 @@ def _store(
     )
     exception_ids: list[int] = []
     if found:
-        rows = [exc.row(receipt_id, head["posted_at"]) for exc in found]
+        rows = [
+            exc.row(receipt_id, head["posted_at"]) | more
+            for exc, more in zip(found, lifecycle, strict=True)
+        ]
         exception_ids = list(connection.scalars(_INSERT_EXCEPTION, rows))
     connection.execute(
         _INSERT_EVIDENCE, [{"receipt_id": receipt_id, "attachment_id": a} for a in attached]
@@ -235,7 +269,33 @@ def post(session: Session, ctx: Context, *, order_id: int, data: ReceiptCreate) 
         "reported_late": late,
     }
     attached = list(dict.fromkeys(data.evidence))
-    receipt_id, exception_ids = _store(connection, order, head, received, found, attached)
+    decided = _decided(ctx, order, found)
+    initial = ctx.workflows.initial(ReceiptException)
+    lifecycle = [
+        initial | {"decision": made, "owner_role": made["owner"], "path": None} for made in decided
+    ]
+    receipt_id, exception_ids = _store(
+        connection, order, head, received, found, attached, lifecycle
+    )
+    if exception_ids:
+        ctx.workflows.created(
+            session,
+            ReceiptException,
+            [
+                (
+                    exc_id,
+                    {"kind": exc.kind, "quantity": exc.quantity, "receipt_no": data.receipt_no},
+                )
+                for exc_id, exc in zip(exception_ids, found, strict=True)
+            ],
+            actor=ctx.actor.username,
+            how="raise",
+            decisions={
+                exc_id: [made]
+                for exc_id, made in zip(exception_ids, decided, strict=True)
+                if made.get("ruleset")
+            },
+        )
     if internal and order.shipment_id is not None:
         resolve_for_subject(
             session,

@@ -22,7 +22,7 @@ from service.masterdata.models import Customer, Item, Warehouse
 from service.orders.models import Order, OrderLine
 from service.receipts import counting
 from service.receipts.models import Receipt, ReceiptAttachment, ReceiptException, ReceiptLine
-from service.receipts.schemas import ReceiptExceptionOut, ReceiptOut
+from service.receipts.schemas import ReceiptOut
 from service.schemas import AttachmentRef
 from service.shipments.models import Shipment, ShipmentLine
 
@@ -89,7 +89,10 @@ _EXCEPTIONS = (
         ReceiptException.received_qty,
         ReceiptException.quantity,
         ReceiptException.state,
+        ReceiptException.version,
         ReceiptException.created_at,
+        ReceiptException.owner_role,
+        ReceiptException.path,
     )
     .join(Receipt, Receipt.id == ReceiptException.receipt_id)
     .join(OrderLine, OrderLine.id == ReceiptException.order_line_id)
@@ -124,27 +127,6 @@ def get(session: Session, _ctx: Context, *, order_id: int) -> ReceiptOut:
         session.execute(_EXCEPTIONS.where(ReceiptException.receipt_id == receipt_id)),
         session.execute(_EVIDENCE.where(ReceiptAttachment.receipt_id == receipt_id)),
     )
-
-
-def list_exceptions(
-    session: Session,
-    _ctx: Context,
-    *,
-    state: str | None,
-    customer_code: str | None,
-    kind: str | None,
-    limit: int,
-    offset: int,
-) -> list[ReceiptExceptionOut]:
-    """Shortages and substitutions found at receipt (R8), oldest first."""
-    stmt = _EXCEPTIONS.limit(limit).offset(offset)
-    if state:
-        stmt = stmt.where(ReceiptException.state == state)
-    if customer_code:
-        stmt = stmt.where(Receipt.customer_id == masterdata.customer_id(customer_code))
-    if kind:
-        stmt = stmt.where(ReceiptException.kind == kind)
-    return [ReceiptExceptionOut.model_validate(row) for row in session.execute(stmt)]
 
 
 def load(session: Session, order_id: int) -> Receipt:

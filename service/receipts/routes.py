@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated
 
 from fastapi import APIRouter
 
-from service.http import Call, Limit, Offset, PathId, Reader, trigger
+from service.http import Call, PathId, Reader, trigger
 from service.receipts import posting, queries
-from service.receipts.schemas import ReceiptCreate, ReceiptExceptionOut, ReceiptOut
+from service.receipts.schemas import ReceiptCreate, ReceiptOut
 
 router = APIRouter(tags=["receipts"])
 
@@ -29,22 +29,3 @@ async def post_receipt(
 @router.get("/orders/{order_id}/receipt", summary="The order's signed receipt")
 async def get_receipt(order_id: PathId, read: Reader) -> ReceiptOut:
     return await read.run(queries.get, order_id=order_id)
-
-
-@router.get("/receipt-exceptions", summary="Shortages and substitutions found at receipt (R8)")
-async def list_receipt_exceptions(
-    read: Reader,
-    state: Literal["open", "resolved"] | None = "open",
-    kind: Literal["shortage", "substitution"] | None = None,
-    customer_code: str | None = None,
-    limit: Limit = 100,
-    offset: Offset = 0,
-) -> list[ReceiptExceptionOut]:
-    return await read.run(
-        queries.list_exceptions,
-        state=state,
-        customer_code=customer_code,
-        kind=kind,
-        limit=limit,
-        offset=offset,
-    )

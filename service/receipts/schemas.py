@@ -6,6 +6,7 @@ from datetime import date, datetime
 
 from pydantic import Field
 
+from service.receipts.exceptions.schemas import ReceiptExceptionOut
 from service.schemas import AttachmentRef, Code, Day, Id, Note, Quantity, Request, Response
 
 
@@ -43,21 +44,6 @@ class ReceiptLineOut(Response):
     ordered_item_code: str
     received_item_code: str
     received_qty: int
-
-
-class ReceiptExceptionOut(Response):
-    id: int
-    order_id: int
-    receipt_no: str
-    kind: str
-    line_no: int
-    expected_item_code: str
-    received_item_code: str | None
-    shipped_qty: int
-    received_qty: int
-    quantity: int
-    state: str
-    created_at: datetime
 
 
 class ReceiptOut(Response):

@@ -41,6 +41,10 @@ class ReturnCreate(Request):
     reason: Reason
     note: Note = ""
     lines: list[ReturnLineIn] = Field(min_length=1, max_length=MAX_RETURN_LINES)
+    receipt_exception_id: Id | None = Field(
+        default=None,
+        description="the substitution found at receipt (R8) this return sends back",
+    )
 
 
 class ApproveIn(Request):

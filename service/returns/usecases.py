@@ -14,14 +14,15 @@ from decimal import Decimal
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from service import money
+from service import evidence, money
 from service.context import Context
+from service.db import utcnow
 from service.errors import Conflict, Invalid
-from service.evidence import Attachment
 from service.invoices import queries as invoices
 from service.invoices.models import Invoice, InvoiceLine
 from service.numbering import document_number
 from service.orders.models import Order
+from service.receipts.models import Receipt, ReceiptException
 from service.returns.facts import credit_facts, proposal
 from service.returns.models import Return, ReturnLine
 from service.returns.queries import answer, claimed, load
@@ -45,11 +46,7 @@ def set_totals(ret: Return) -> None:
     ret.total = ret.amount + ret.tax
 
 
-def attachment(session: Session, attachment_id: int, field: str) -> int:
-    """An uploaded file the body names; refused naming the field when there is none."""
-    if session.get(Attachment, attachment_id) is None:
-        raise Invalid("evidence.not_found", field=field, attachment_id=attachment_id)
-    return attachment_id
+attachment = evidence.named
 
 
 def _blue_invoice(session: Session, ctx: Context, data: ReturnCreate) -> Invoice:
@@ -158,9 +155,35 @@ def request(session: Session, ctx: Context, *, data: ReturnCreate) -> ReturnOut:
             "reason": data.reason,
             "lines": [line.model_dump() for line in data.lines],
             "total": ret.total,
+            "receipt_exception_id": data.receipt_exception_id,
         },
     )
+    if data.receipt_exception_id is not None:
+        _send_back_substitution(session, ctx, ret, data.receipt_exception_id)
     return answer(session, ctx, ret.id)
+
+
+def _send_back_substitution(session: Session, ctx: Context, ret: Return, exception_id: int) -> None:
+    """R8: a substitution found at receipt goes back through this return; the exception's
+    lifecycle records it (`return_goods`), once."""
+    exc = session.scalar(
+        select(ReceiptException).where(ReceiptException.id == exception_id).with_for_update()
+    )
+    field = "receipt_exception_id"
+    if exc is None:
+        raise Invalid("return.receipt_exception_unknown", field=field, exception_id=exception_id)
+    order_id = session.scalar(select(Receipt.order_id).where(Receipt.id == exc.receipt_id))
+    if order_id != ret.order_id:
+        raise Invalid(
+            "return.receipt_exception_of_other_order", field=field, exception_id=exception_id
+        )
+    if not any(line.item_id == exc.received_item_id for line in ret.lines):
+        raise Invalid(
+            "return.receipt_exception_model_not_returned", field=field, exception_id=exception_id
+        )
+    ctx.fire(session, exc, "return_goods", payload={"return_no": ret.return_no})
+    exc.return_id, exc.path, exc.reason = ret.id, "return", ret.reason
+    exc.decided_by, exc.decided_at = ctx.actor.username, utcnow()
 
 
 def approve(session: Session, ctx: Context, *, return_id: int, data: ApproveIn) -> ReturnOut:

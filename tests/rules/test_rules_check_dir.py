@@ -22,6 +22,7 @@ def test_shipped_rule_sets_all_pass_the_check() -> None:
     assert [(r.file, r.ok) for r in reports] == [
         ("credit_release.yaml", True),
         ("invoice_exception.yaml", True),
+        ("receipt_exception.yaml", True),
         ("return_credit.yaml", True),
     ]
 
@@ -33,7 +34,12 @@ def test_loaded_rule_sets_carry_version_and_sha256_of_the_file() -> None:
         content = (DEFAULT_DIR / ruleset.source).read_bytes()
         assert ruleset.checksum == hashlib.sha256(content).hexdigest()
         assert ruleset.version == 1
-    assert book.names() == ("credit_release", "invoice_exception", "return_credit")
+    assert book.names() == (
+        "credit_release",
+        "invoice_exception",
+        "receipt_exception",
+        "return_credit",
+    )
 
 
 def test_check_reports_every_file_and_names_the_broken_one(tmp_path: Path) -> None:
@@ -48,6 +54,7 @@ def test_check_reports_every_file_and_names_the_broken_one(tmp_path: Path) -> No
     assert [(r.file, r.ok) for r in reports] == [
         ("credit_release.yaml", False),
         ("invoice_exception.yaml", True),
+        ("receipt_exception.yaml", True),
         ("return_credit.yaml", True),
     ]
     error = reports[0].error

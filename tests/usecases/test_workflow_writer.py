@@ -109,6 +109,7 @@ def test_every_documents_version_counts_its_journal_rows_after_a_reissue(steps: 
         "power_of_attorney": 0,
         "return": 0,
         "red_letter_form": 1,
+        "receipt_exception": 0,
     }
 
 

@@ -1,0 +1,1 @@
+"""Receipt exceptions (R8) worked to their end: re-delivery, carrier claim, acceptance, return."""
