@@ -1,5 +1,5 @@
 """Demo data: customers with contracts and prices, items, DCs, users, orders in every state,
-invoices, returns and a red-letter form.
+invoices, returns and a red-letter form, receipt exceptions (one claimed from the carrier).
 
 Loaded only in demo mode, through the same use cases users call, so the journal is real.
 Loading twice changes nothing. Demo tokens are well known and refused outside demo mode.
@@ -16,6 +16,7 @@ from service.auth.tokens import ROLES, Actor
 from service.context import Context
 from service.demo.documents import invoices_for_finance, orders_in_every_state
 from service.demo.masterdata import master_data
+from service.demo.receipt_exceptions import receipt_exceptions
 from service.demo.returns import returns_and_red_letter
 from service.runtime import Runtime
 
@@ -55,4 +56,5 @@ def load(runtime: Runtime) -> bool:
         orders_in_every_state(session, contexts)
         invoices_for_finance(session, contexts)
         returns_and_red_letter(session, contexts)
+        receipt_exceptions(session, contexts)
     return True

@@ -37,7 +37,7 @@ from service.returns.schemas import (
 MAX_BYTES = 10**6
 
 
-def _pdf(title: str) -> bytes:
+def pdf(title: str) -> bytes:
     """A tiny valid one-page PDF standing in for a scanned document."""
     objects = [
         b"<< /Type /Catalog /Pages 2 0 R >>",
@@ -85,7 +85,7 @@ def returns_and_red_letter(session: Session, ctx: dict[str, Context]) -> None:
         uploaded_by=hq.actor.username,
         filename="批复报告 approval report.pdf",
         content_type="application/pdf",
-        content=_pdf("approval report"),
+        content=pdf("approval report"),
         max_bytes=MAX_BYTES,
     )
     scan = evidence.store(
