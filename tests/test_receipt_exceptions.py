@@ -252,3 +252,37 @@ def test_r8_a_substitution_goes_back_through_the_return_flow(flows: Flows) -> No
         flows, invoice, [(line_no, 1)], reason="wrong_model", receipt_exception_id=found["id"]
     )
     assert again.status_code == 409
+
+
+def test_r8_r9_a_re_delivery_invoiced_on_its_own_is_never_invoiced_twice(flows: Flows) -> None:
+    order, exc = shortage(flows, 8)
+    # Nothing to invoice before the follow-up receipt is posted.
+    early = flows.finance.post("/invoices/follow-up", json={"receipt_exception_id": exc["id"]})
+    assert early.status_code == 409 and early.json()["code"] == "invoice.follow_up_not_redelivered"
+    assert act(flows, "logistics", exc, "redeliver").status_code == 200
+    posted = act(flows, "logistics", exc, "redelivery", redelivery_body(flows, 2)).json()
+    # The order's own invoice first: what arrived at first only once the follow-up is taken.
+    follow_up = flows.finance.post("/invoices/follow-up", json={"receipt_exception_id": exc["id"]})
+    assert follow_up.status_code == 201, follow_up.text
+    invoice = follow_up.json()
+    assert invoice["follow_up_of_id"] == exc["id"]
+    assert [(ln["source"], ln["item_code"], ln["quantity"]) for ln in invoice["lines"]] == [
+        ("carry_forward", flows.world.items[0], 2)
+    ]
+    # 2 x 1000.50, tax included.
+    assert Decimal(invoice["total"]) == Decimal("2001.00")
+    assert f"入库单号 receipt {posted['redelivery_receipt_no']}" in invoice["remark"]
+    # It does not move the order: the order's own invoice bills what arrived at first.
+    assert flows.order(order["id"])["state"] == "receipted"
+    own = flows.invoice(order["id"])
+    assert [(ln["source"], ln["quantity"]) for ln in own["lines"]] == [("goods", 8), ("goods", 5)]
+    again = flows.finance.post("/invoices/follow-up", json={"receipt_exception_id": exc["id"]})
+    assert again.status_code == 409
+    assert again.json()["code"] == "invoice.follow_up_already_invoiced"
+    assert exception(flows, exc["id"])["redelivery_invoice_no"] == invoice["invoice_no"]
+    # Discarding the follow-up draft releases the quantity; the order stays invoiced.
+    dropped = flows.finance.post(f"/invoices/{invoice['id']}/discard")
+    assert dropped.status_code == 200, dropped.text
+    assert flows.order(order["id"])["state"] == "invoiced"
+    later = flows.invoice(flows.receipted_order()["id"])
+    assert [ln["source"] for ln in later["lines"]] == ["goods", "goods", "carry_forward"]

@@ -54,6 +54,11 @@ class Invoice(Base):
     use_confirmed_on: Mapped[date | None] = mapped_column(Date)
     # A red invoice reverses `original_id`; a corrected blue invoice replaces `original_id`.
     original_id: Mapped[int | None] = mapped_column(ForeignKey("invoices.id"), index=True)
+    # A follow-up invoice bills only a re-delivered shortage (R8) on its own, outside its
+    # order's own invoice: it does not move the order. The receipt exception's id, without a
+    # foreign key (receipt exceptions already lead to invoices through returns; its
+    # carry-forward links both).
+    follow_up_of_id: Mapped[int | None] = mapped_column(index=True)
     reversed_by_id: Mapped[int | None] = mapped_column(ForeignKey("invoices.id"))
     replaced_by_id: Mapped[int | None] = mapped_column(ForeignKey("invoices.id"))
     created_by: Mapped[str] = mapped_column(String(64))

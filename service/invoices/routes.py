@@ -7,8 +7,9 @@ from typing import Annotated
 from fastapi import APIRouter, Depends
 
 from service.http import Call, Limit, Offset, PathId, QueryId, Reader, creating, trigger
-from service.invoices import queries, usecases
+from service.invoices import followups, queries, usecases
 from service.invoices.schemas import (
+    FollowUpCreate,
     InvoiceCreate,
     InvoiceIssue,
     InvoiceOut,
@@ -29,6 +30,17 @@ async def create_invoice(
     body: InvoiceCreate, call: Annotated[Call, Depends(creating("finance"))]
 ) -> InvoiceOut:
     return await call.run(usecases.create, data=body)
+
+
+@router.post(
+    "/follow-up",
+    status_code=201,
+    summary="Invoice a re-delivered shortage on its own, from its follow-up receipt (R8)",
+)
+async def create_follow_up_invoice(
+    body: FollowUpCreate, call: Annotated[Call, Depends(creating("finance"))]
+) -> InvoiceOut:
+    return await call.run(followups.create, data=body)
 
 
 @router.get("", summary="List invoices, newest first")

@@ -14,6 +14,12 @@ class InvoiceCreate(Request):
     order_id: Id = Field(description="a receipted order; the invoice uses what was received")
 
 
+class FollowUpCreate(Request):
+    receipt_exception_id: Id = Field(
+        description="a re-delivered shortage (R8): its follow-up receipt is invoiced on its own"
+    )
+
+
 class InvoiceIssue(Request):
     fapiao_no: str = Field(pattern=r"^\d{8,20}$", description="the number the tax system gave")
     fapiao_date: Day
@@ -78,6 +84,9 @@ class InvoiceOut(Response):
         "needs no confirmation"
     )
     original_id: int | None
+    follow_up_of_id: int | None = Field(
+        default=None, description="the re-delivered shortage (R8) a follow-up invoice bills"
+    )
     reversed_by_id: int | None
     replaced_by_id: int | None
     created_by: str

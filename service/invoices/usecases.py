@@ -12,7 +12,7 @@ from service import money
 from service.context import Context
 from service.errors import Conflict, Invalid
 from service.invoices.lines import ZERO, DraftLine, build_lines, set_totals
-from service.invoices.models import CarryForward, DiscountCredit, Invoice
+from service.invoices.models import CarryForward, DiscountCredit, Invoice, InvoiceLine
 from service.invoices.queries import answer, load
 from service.invoices.redletter import deductions
 from service.invoices.schemas import (
@@ -30,11 +30,33 @@ from service.receipts import queries as receipts
 from service.receipts.models import Receipt, ReceiptException
 
 
-def remark(order: Order, receipt: Receipt) -> str:
+def references(order: Order, receipt_no: str) -> str:
     """R10: the four references the customer's settlement centre matches invoices by."""
     return (
         f"客户订单号 PO {order.customer_po_no}; 公司订单号 order {order.company_order_no}; "
-        f"入库单号 receipt {receipt.receipt_no}; 仓库 DC {order.warehouse.code}"
+        f"入库单号 receipt {receipt_no}; 仓库 DC {order.warehouse.code}"
+    )
+
+
+def remark(order: Order, receipt: Receipt) -> str:
+    return references(order, receipt.receipt_no)
+
+
+def discount_credit(session: Session, invoice: Invoice, lines: list[InvoiceLine]) -> None:
+    """R12 outside the invoice: the goods' discount recorded as a credit to offset later."""
+    customer, contract = invoice.customer, invoice.order.contract
+    if customer.discount_mode == "on_invoice" or contract.discount_rate <= 0:
+        return
+    billed = ("goods", "carry_forward") if invoice.follow_up_of_id else ("goods",)
+    gross = sum((line.amount + line.tax for line in lines if line.source in billed), ZERO)
+    session.add(
+        DiscountCredit(
+            customer_id=customer.id,
+            invoice_id=invoice.id,
+            mode=customer.discount_mode,
+            amount=money.fen(gross * contract.discount_rate),
+            discount_order_no=invoice.order.discount_order_no,
+        )
     )
 
 
@@ -163,17 +185,7 @@ def create(session: Session, ctx: Context, *, data: InvoiceCreate) -> InvoiceOut
     )
     for cf in carried:
         cf.state, cf.invoice_id = "invoiced", invoice.id
-    if not on_invoice and contract.discount_rate > 0:
-        gross = sum((line.amount + line.tax for line in lines if line.source == "goods"), ZERO)
-        session.add(
-            DiscountCredit(
-                customer_id=customer.id,
-                invoice_id=invoice.id,
-                mode=customer.discount_mode,
-                amount=money.fen(gross * contract.discount_rate),
-                discount_order_no=order.discount_order_no,
-            )
-        )
+    discount_credit(session, invoice, lines)
     return answer(session, ctx, invoice.id)
 
 
@@ -283,6 +295,10 @@ def discard(session: Session, ctx: Context, *, invoice_id: int) -> InvoiceOut:
         select(DiscountCredit).where(DiscountCredit.invoice_id == invoice.id)
     ):
         credit.state = "cancelled"
-    order = orders.load(session, invoice.order_id)
-    ctx.fire(session, order, "reopen_invoicing", payload={"discarded_invoice": invoice.invoice_no})
+    if invoice.follow_up_of_id is None:
+        # A follow-up invoice never moved its order; the order's own invoice did.
+        order = orders.load(session, invoice.order_id)
+        ctx.fire(
+            session, order, "reopen_invoicing", payload={"discarded_invoice": invoice.invoice_no}
+        )
     return answer(session, ctx, invoice.id)
