@@ -25,6 +25,8 @@ from service.context import Context
 from service.errors import DomainError, FieldError, PayloadTooLarge
 from service.http import PathId
 from service.receipts import counting, posting, queries
+from service.receipts.exceptions import sheets
+from service.receipts.exceptions.pages import WORDS
 from service.receipts.schemas import ReceiptCreate, ReceiptLineIn
 from service.schemas import AttachmentRef, Request
 from service.web.documents import Panel
@@ -36,9 +38,9 @@ router = APIRouter(include_in_schema=False)
 # The role the order lifecycle gives `post_receipt` (the API's route checks the same).
 Logistics = Annotated[Page, page("logistics")]
 
-# Words of the exception kinds and states (literal codes: the catalog check reads them here).
+# Words of the exception kinds (literal codes: the catalog check reads them here); their states
+# are the receipt_exception lifecycle's.
 KINDS = {"shortage": "receipts.kind.shortage", "substitution": "receipts.kind.substitution"}
-STATES = {"open": "receipts.exception_state.open", "resolved": "receipts.exception_state.resolved"}
 # The scan's input, named as the attachments API names the uploaded file.
 SCAN = "file"
 CHECK, POST = "check", "post"
@@ -57,7 +59,7 @@ def order_panel(session: Session, ctx: Context, order_id: int) -> Mapping[str, A
     shown = queries.order_receipt(session, ctx, order_id=order_id)
     if shown is None or (shown.receipt is None and not shown.may_post):
         return None
-    return {"receiving": shown, "kinds": KINDS, "states": STATES}
+    return {"receiving": shown, "kinds": KINDS}
 
 
 PANEL = Panel(machine="order", template="receipts/order_panel.html", load=order_panel, place=20)
@@ -116,8 +118,9 @@ def _store_scan(
     return AttachmentRef.model_validate(attachment)
 
 
-async def _scan(view: Page, form: FormData) -> AttachmentRef | None:
-    """The scan sent with the form, stored; None when no file was chosen."""
+async def stored_scan(view: Page, form: FormData) -> AttachmentRef | None:
+    """The scan sent with the form, stored; None when no file was chosen (the receipt
+    exceptions' forms keep their files the same way)."""
     upload = form.get(SCAN)
     if not isinstance(upload, UploadFile) or not upload.filename:
         return None
@@ -183,7 +186,7 @@ async def receipt(order_id: PathId, view: Logistics) -> Response:
     step = POST if form.get("step") == POST else CHECK
     refused: DomainError | None = None
     try:
-        scan = await _scan(view, form)
+        scan = await stored_scan(view, form)
         if scan is not None:
             values["evidence[0]"] = str(scan.id)
     except DomainError as error:
@@ -205,6 +208,10 @@ async def receipt(order_id: PathId, view: Logistics) -> Response:
 
 @router.get("/web/receipts/{receipt_id}/print")
 async def printout(receipt_id: PathId, view: Anyone) -> HTMLResponse:
-    """The signed receipt on A4: its lines, its exceptions and the lines to sign."""
+    """The signed receipt on A4: its lines, its exceptions and how each ended, and the lines
+    to sign."""
     shown = await view.read(queries.printout, receipt_id=receipt_id)
-    return view.render("receipts/print.html", doc=shown, kinds=KINDS, states=STATES)
+    outcomes = await view.read(sheets.of_receipt, receipt_id=receipt_id)
+    return view.render(
+        "receipts/print.html", doc=shown, outcomes=outcomes, kinds=KINDS, words=WORDS
+    )

@@ -1,15 +1,17 @@
 """The receipts feature plugs in: posting signed receipts; receipt exceptions (R8) with their
-lifecycle and the receipt_exception rule set; the receipt form and printout, and the receipt
-panel of the order's page."""
+lifecycle and the receipt_exception rule set; the receipt form and printout, the receipt panel of
+the order's page, and the receipt exceptions' pages with their menu entry."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from service.plugins import Feature, RuleSetBinding
+from service.plugins import Feature, MenuEntry, RuleSetBinding
+from service.receipts.exceptions.actions import router as exception_actions
 from service.receipts.exceptions.facts import RULESET
 from service.receipts.exceptions.guards import GUARDS
 from service.receipts.exceptions.openitems import open_exceptions
+from service.receipts.exceptions.pages import router as exception_pages
 from service.receipts.exceptions.routes import router as exceptions_router
 from service.receipts.models import ReceiptException
 from service.receipts.pages import PANEL
@@ -26,7 +28,10 @@ FEATURE = Feature(
         RuleSetBinding(name=RULESET, item_kind="receipt_exception", open_items=open_exceptions),
     ),
     catalog=Path(__file__).parent / "locale",
-    pages=(pages,),
+    pages=(pages, exception_pages, exception_actions),
     templates=Path(__file__).parent / "templates",
+    # Any signed-in person reads receipt exceptions, as the API's GET routes; logistics and
+    # sales see theirs first.
+    menu=(MenuEntry("/web/receipt-exceptions", "receipts.menu.exceptions"),),
     panels=(PANEL,),
 )

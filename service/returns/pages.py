@@ -190,6 +190,7 @@ class _Asked(Request):
     reason: Reason
     note: Note = ""
     lines: list[_AskedLine] = Field(min_length=1, max_length=MAX_RETURN_LINES)
+    receipt_exception_id: Id | None = None
 
 
 def _asked(form: FormData) -> tuple[ReturnCreate, list[int]]:
@@ -208,6 +209,7 @@ def _asked(form: FormData) -> tuple[ReturnCreate, list[int]]:
             ReturnLineIn(line_no=asked.lines[i].line_no, quantity=asked.lines[i].quantity)
             for i in rows
         ],
+        receipt_exception_id=asked.receipt_exception_id,
     )
     return data, rows
 
@@ -237,9 +239,17 @@ async def _new_page(
 
 
 @router.get("/new")
-async def new(view: Sales, invoice: Annotated[int, Query(ge=1, le=MAX_ID)]) -> HTMLResponse:
-    """The request form, filled in with the blue invoice's goods lines (0: not returned)."""
-    return await _new_page(view, invoice)
+async def new(
+    view: Sales,
+    invoice: Annotated[int, Query(ge=1, le=MAX_ID)],
+    receipt_exception: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None,
+) -> HTMLResponse:
+    """The request form, filled in with the blue invoice's goods lines (0: not returned); from
+    a substitution found at receipt (R8), the return sends that model back."""
+    values: dict[str, str] = {}
+    if receipt_exception is not None:
+        values = {"receipt_exception_id": str(receipt_exception), "reason": "wrong_model"}
+    return await _new_page(view, invoice, values=values)
 
 
 @router.post("")

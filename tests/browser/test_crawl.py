@@ -34,6 +34,8 @@ MAIN = {
     "/web/orders/N": "order",
     "/web/orders/N/receipt": "receipt-form",
     "/web/receipts/N/print": "receipt-print",
+    "/web/receipt-exceptions": "receipt-exceptions",
+    "/web/receipt-exceptions/N": "receipt-exception",
     "/web/invoices": "invoices",
     "/web/invoices/N": "invoice",
     "/web/invoices/N/print": "invoice-print",

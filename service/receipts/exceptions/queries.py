@@ -169,8 +169,10 @@ def search(
     carrier: str | None = None,
     limit: int = 100,
     offset: int = 0,
+    after: int | None = None,
 ) -> list[ReceiptExceptionOut]:
-    """Shortages and substitutions found at receipt (R8), oldest first."""
+    """Shortages and substitutions found at receipt (R8), oldest first (the pages' next page
+    starts `after` the last one shown)."""
     stmt = _filtered(
         ctx.workflows,
         status=status,
@@ -180,6 +182,8 @@ def search(
         customer_code=customer_code,
         carrier=carrier,
     )
+    if after is not None:
+        stmt = stmt.where(ReceiptException.id > after)
     found = list(
         session.scalars(
             stmt.options(*_options()).order_by(ReceiptException.id).limit(limit).offset(offset)
