@@ -58,6 +58,7 @@ class Settings(BaseSettings):
     seller_name: str = Field(max_length=100)
     seller_tax_no: TaxNumber
     seller_address: str = Field(max_length=200)
+    receipt_exception_overdue_working_days: int = Field(ge=1, le=60)
 
     @classmethod
     def settings_customise_sources(

@@ -50,6 +50,19 @@ def test_a_deployment_file_that_is_not_toml_is_named(database: str, tmp_path: Pa
     assert line.startswith(f"o2c: {bad}: not a readable TOML settings file")
 
 
+def test_a_setting_out_of_its_bounds_in_a_deployment_file_stops_the_start(
+    database: str, tmp_path: Path
+) -> None:
+    deployment = tmp_path / "o2c.toml"
+    deployment.write_text("receipt_exception_overdue_working_days = 0\n", encoding="utf-8")
+    line = one_line(o2c("serve", O2C_DATABASE_URL=database, O2C_CONFIG_FILE=str(deployment)))
+    assert line.startswith(
+        "o2c: invalid setting O2C_RECEIPT_EXCEPTION_OVERDUE_WORKING_DAYS "
+        "(receipt_exception_overdue_working_days): "
+    )
+    assert "greater than or equal to 1" in line
+
+
 def test_a_rule_file_with_an_impossible_date_is_refused_naming_file_and_line(
     database: str, tmp_path: Path
 ) -> None:

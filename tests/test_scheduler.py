@@ -81,6 +81,7 @@ def run(flows: Flows, moment: str) -> list[jobs.JobResult]:
         workflows=runtime.workflows,
         as_of=at(moment),
         tz=runtime.settings.tz,
+        settings=runtime.settings,
     )
 
 
@@ -270,7 +271,9 @@ def test_r7_two_scheduler_processes_at_the_same_moment_raise_no_duplicate(
     ]
     outputs = [p.communicate(timeout=120) for p in processes]
     assert [p.returncode for p in processes] == [0, 0], outputs
-    raised = [int(out.split(": ")[1].split(" ")[0]) for out, _err in outputs]
+    raised = [
+        int(out.split(f"{CARRIER_RECEIPT_OVERDUE}: ")[1].split(" ")[0]) for out, _err in outputs
+    ]
     assert sum(raised) >= 120  # between them they raised all of ours (and maybe others')
     with backend.db.read() as session:
         ours = session.scalars(

@@ -18,6 +18,7 @@ from tests.support import Backend
 def test_defaults_come_from_config_defaults_toml() -> None:
     settings = load_settings()
     assert settings.order_max_lines == 5
+    assert settings.receipt_exception_overdue_working_days == 5
     assert settings.timezone == "Asia/Shanghai"
     assert settings.database_url.startswith("sqlite:///")
 
@@ -35,6 +36,8 @@ def test_environment_overrides_are_validated(monkeypatch: pytest.MonkeyPatch) ->
         ("O2C_PORT", "99999"),
         ("O2C_LOG_LEVEL", "loud"),
         ("O2C_SELLER_TAX_NO", "91310114MA1HDQ00IL"),  # checked as a customer's is
+        ("O2C_RECEIPT_EXCEPTION_OVERDUE_WORKING_DAYS", "0"),
+        ("O2C_RECEIPT_EXCEPTION_OVERDUE_WORKING_DAYS", "61"),
     ]:
         monkeypatch.setenv(name, value)
         with pytest.raises(SettingsError, match=f"invalid setting {name}"):

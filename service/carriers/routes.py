@@ -1,4 +1,4 @@
-"""How late each carrier reports signed receipts (R7)."""
+"""How late each carrier reports signed receipts (R7), and its claims (R8)."""
 
 from __future__ import annotations
 
@@ -14,7 +14,16 @@ from service.schemas import Day
 router = APIRouter(prefix="/carriers", tags=["carriers"])
 
 
-@router.get("/lateness", summary="Signed receipts reported after 2 working days, per carrier (R7)")
+@router.get(
+    "/lateness",
+    summary="Signed receipts reported after 2 working days, per carrier (R7), and its claims (R8)",
+    description=(
+        "Per carrier: the internal-warehouse receipts judged and those reported late (R7), and "
+        "the claims on shortages found on its receipts (R8): how many, the amounts claimed and "
+        "settled, how many it refused and how many await its answer. Both count the receipts "
+        "signed in the period."
+    ),
+)
 async def lateness(
     read: Reader,
     since: Annotated[Day | None, Query(description="receipts signed on or after")] = None,

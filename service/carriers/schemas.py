@@ -1,8 +1,11 @@
-"""Carrier lateness answers (R7)."""
+"""Carrier answers: lateness (R7) and the claims on shortages found at receipt (R8)."""
 
 from __future__ import annotations
 
 from datetime import date
+from decimal import Decimal
+
+from pydantic import Field
 
 from service.schemas import Response
 
@@ -21,3 +24,8 @@ class CarrierLateness(Response):
     receipts: int
     late: int
     late_receipts: list[LateReceipt]
+    claims: int = Field(description="shortages claimed from the carrier (R8)")
+    claimed_amount: Decimal = Field(description="what was claimed, in all")
+    settled_amount: Decimal = Field(description="what the carrier settled, in all")
+    refused_claims: int = Field(description="claims the carrier refused")
+    open_claims: int = Field(description="claims awaiting the carrier's answer")

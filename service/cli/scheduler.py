@@ -83,7 +83,14 @@ def scheduler_run_once(
         if moment.tzinfo is None:
             moment = moment.replace(tzinfo=settings.tz)
     db, workflows = _ready(settings)
-    results = run_due(db, jobs=bootstrap.jobs(), workflows=workflows, as_of=moment, tz=settings.tz)
+    results = run_due(
+        db,
+        jobs=bootstrap.jobs(),
+        workflows=workflows,
+        as_of=moment,
+        tz=settings.tz,
+        settings=settings,
+    )
     for result in results:
         typer.echo(result.summary())
     if any(result.problems for result in results):

@@ -26,6 +26,11 @@ from service.receipts.schemas import ReceiptOut
 from service.schemas import AttachmentRef
 from service.shipments.models import Shipment, ShipmentLine
 
+# The task R8's scheduled job raises for an exception left open too long (once per period of
+# working days, service/receipts/exceptions/jobs.py); a step that takes the exception out of its
+# open states resolves it.
+RECEIPT_EXCEPTION_OVERDUE = "receipt_exception_overdue"
+
 
 def receipt_out(
     head: Mapping[str, Any],

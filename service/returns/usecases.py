@@ -23,6 +23,7 @@ from service.invoices.models import Invoice, InvoiceLine
 from service.numbering import document_number
 from service.orders.models import Order
 from service.receipts.models import Receipt, ReceiptException
+from service.receipts.queries import RECEIPT_EXCEPTION_OVERDUE
 from service.returns.facts import credit_facts, proposal
 from service.returns.models import Return, ReturnLine
 from service.returns.queries import answer, claimed, load
@@ -34,6 +35,7 @@ from service.returns.schemas import (
     ReturnOut,
     ReturnReceiptIn,
 )
+from service.scheduler.tasks import resolve_for_subject
 
 ZERO = Decimal("0.00")
 # Blue invoice lines that bill goods (a discount line bills none).
@@ -184,6 +186,14 @@ def _send_back_substitution(session: Session, ctx: Context, ret: Return, excepti
     ctx.fire(session, exc, "return_goods", payload={"return_no": ret.return_no})
     exc.return_id, exc.path, exc.reason = ret.id, "return", ret.reason
     exc.decided_by, exc.decided_at = ctx.actor.username, utcnow()
+    resolve_for_subject(
+        session,
+        ctx,
+        kind=RECEIPT_EXCEPTION_OVERDUE,
+        subject_type="receipt_exception",
+        subject_id=exc.id,
+        note=f"returned through return {ret.return_no}",
+    )
 
 
 def approve(session: Session, ctx: Context, *, return_id: int, data: ApproveIn) -> ReturnOut:

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from service.clock import business_date
 from service.scheduler.tasks import NewTask
+from service.settings import Settings
 from service.workdays import CalendarGap
 from service.workflow import Workflows
 
@@ -27,11 +28,13 @@ CALENDAR_GAP = "working_calendar_gap"
 
 @dataclass(frozen=True)
 class JobRun:
-    """The moment a job runs for, and the machines it raises tasks through."""
+    """The moment a job runs for, the machines it raises tasks through, and the settings of the
+    process (the jobs that read a setting need them)."""
 
     as_of: datetime
     tz: ZoneInfo
     workflows: Workflows
+    settings: Settings | None = None
 
     @property
     def today(self) -> date:

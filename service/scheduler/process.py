@@ -49,6 +49,7 @@ def scan() -> None:
         workflows=process.workflows,
         as_of=utcnow(),
         tz=process.settings.tz,
+        settings=process.settings,
     )
 
 

@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 
 from service.db import Database
 from service.scheduler.jobs import Job, JobResult, JobRun
+from service.settings import Settings
 from service.workflow import Workflows
 
 log = logging.getLogger("o2c.scheduler")
@@ -21,9 +22,10 @@ def run_due(
     workflows: Workflows,
     as_of: datetime,
     tz: ZoneInfo,
+    settings: Settings | None = None,
 ) -> list[JobResult]:
     """Everything due as of `as_of`; safe to run again, late, or from two processes at once."""
-    run = JobRun(as_of=as_of, tz=tz, workflows=workflows)
+    run = JobRun(as_of=as_of, tz=tz, workflows=workflows, settings=settings)
     results = []
     for name, job in jobs.items():
         with db.write() as session:

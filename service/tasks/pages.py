@@ -46,6 +46,7 @@ KINDS = {
     "carrier_receipt_overdue": "tasks.kind.carrier_receipt_overdue",
     "working_calendar_gap": "tasks.kind.working_calendar_gap",
     "red_letter_form_expired": "tasks.kind.red_letter_form_expired",
+    "receipt_exception_overdue": "tasks.kind.receipt_exception_overdue",
 }
 
 # What a task is about (its subject), in words.
@@ -55,6 +56,7 @@ SUBJECTS = {
     "order": "tasks.subject.order",
     "invoice": "tasks.subject.invoice",
     "red_letter_form": "tasks.subject.red_letter_form",
+    "receipt_exception": "tasks.subject.receipt_exception",
 }
 
 # Where a subject's number is in a task's detail (else its id is shown).
@@ -70,6 +72,11 @@ NUMBERS = {
 DETAILS = {
     "customer_code": "tasks.detail.customer_code",
     "customer_po_no": "tasks.detail.customer_po_no",
+    "receipt_no": "tasks.detail.receipt_no",
+    "kind": "tasks.detail.kind",
+    "quantity": "tasks.detail.quantity",
+    "state": "tasks.detail.state",
+    "working_days_open": "tasks.detail.working_days_open",
     "waybill_no": "tasks.detail.waybill_no",
     "carrier": "tasks.detail.carrier",
     "delivered_on": "tasks.detail.delivered_on",

@@ -172,7 +172,12 @@ def search(
     after: int | None = None,
 ) -> list[ReceiptExceptionOut]:
     """Shortages and substitutions found at receipt (R8), oldest first (the pages' next page
-    starts `after` the last one shown)."""
+    starts `after` the last one shown).
+
+    The page's ids are found first on the exceptions' own rows (and the joins a filter needs),
+    then only those exceptions are read with everything they show: joining every matching row
+    to its receipt, order, customer, shipment and items before sorting and skipping would cost
+    as much as the whole list, however small the page."""
     stmt = _filtered(
         ctx.workflows,
         status=status,
@@ -184,9 +189,22 @@ def search(
     )
     if after is not None:
         stmt = stmt.where(ReceiptException.id > after)
+    page = list(
+        session.scalars(
+            stmt.with_only_columns(ReceiptException.id)
+            .order_by(ReceiptException.id)
+            .limit(limit)
+            .offset(offset)
+        )
+    )
+    if not page:
+        return []
     found = list(
         session.scalars(
-            stmt.options(*_options()).order_by(ReceiptException.id).limit(limit).offset(offset)
+            select(ReceiptException)
+            .where(ReceiptException.id.in_(page))
+            .options(*_options())
+            .order_by(ReceiptException.id)
         ).unique()
     )
     invoiced = _invoiced_by(session, [exc.id for exc in found])

@@ -31,6 +31,8 @@ from service.receipts.exceptions.schemas import (
     SettleIn,
 )
 from service.receipts.models import Receipt, ReceiptException
+from service.receipts.queries import RECEIPT_EXCEPTION_OVERDUE
+from service.scheduler.tasks import resolve_for_subject
 
 # The trigger that takes each path.
 TRIGGER_OF_PATH = {"redeliver": "redeliver", "claim": "claim", "accept": "accept"}
@@ -63,6 +65,19 @@ def _take(
         )
     exc.path, exc.reason = path, reason
     exc.decided_by, exc.decided_at = ctx.actor.username, utcnow()
+
+
+def _worked(session: Session, ctx: Context, exc: ReceiptException, note: str) -> None:
+    """Out of its open states, the exception's overdue task (R8's scheduled job) is resolved."""
+    if exc.state not in ctx.workflows.tagged(ReceiptException, "open"):
+        resolve_for_subject(
+            session,
+            ctx,
+            kind=RECEIPT_EXCEPTION_OVERDUE,
+            subject_type="receipt_exception",
+            subject_id=exc.id,
+            note=note,
+        )
 
 
 def _not_after_today(ctx: Context, day: date, field: str) -> None:
@@ -158,6 +173,7 @@ def post_redelivery(
             source_receipt_exception_id=exc.id,
         )
     )
+    _worked(session, ctx, exc, f"re-delivered: follow-up receipt {data.receipt_no} posted")
     return answer(session, ctx, exc.id)
 
 
@@ -217,6 +233,7 @@ def settle_claim(
             claimed=exc.claim_amount,
         )
     exc.claim_settled_amount, exc.claim_closed_on = data.amount, data.settled_on
+    _worked(session, ctx, exc, f"the carrier settled the claim: {data.amount}")
     return answer(session, ctx, exc.id)
 
 
@@ -250,4 +267,5 @@ def accept(
     invoice bills the received model)."""
     exc = load(session, exception_id)
     _take(session, ctx, exc, "accept", data.reason)
+    _worked(session, ctx, exc, "accepted by sales")
     return answer(session, ctx, exc.id)
