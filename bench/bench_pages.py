@@ -38,7 +38,7 @@ import tempfile
 import threading
 import time
 from collections.abc import Callable, Iterator
-from contextlib import AbstractContextManager, contextmanager, nullcontext
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from http.client import HTTPConnection
@@ -53,7 +53,7 @@ import uvicorn
 from sqlalchemy import event, select
 from sqlalchemy.engine import Engine, make_url
 
-from bench.bench_receipts_http import free_port, postgres, postgres_up
+from bench.bench_receipts_http import database_for, free_port
 from bench.seed import Seeded, seed
 from service import bootstrap
 from service.app import create_app
@@ -444,16 +444,9 @@ def main() -> int:
     if args.requests < 1:
         parser.error("--requests must be at least 1")
     with tempfile.TemporaryDirectory(prefix="o2c-bench-pages-") as tmp:
-        database: AbstractContextManager[str]
-        if args.database_url is None:
-            database = nullcontext(f"sqlite:///{Path(tmp) / 'pages.sqlite3'}")
-        elif make_url(args.database_url).get_backend_name() != "postgresql":
-            parser.error("--database-url must be a PostgreSQL server (SQLite is the default)")
-        elif not postgres_up(args.database_url):
-            print(f"no PostgreSQL server answers at {args.database_url}")
+        database = database_for(parser, args.database_url, tmp, "pages.sqlite3")
+        if database is None:
             return 1
-        else:
-            database = postgres(args.database_url)
         right = run(database, args)
     if not right:
         print("WRONG ANSWERS: see the failures above")

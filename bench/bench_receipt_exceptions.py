@@ -30,7 +30,7 @@ import argparse
 import sys
 import tempfile
 import time
-from contextlib import AbstractContextManager, nullcontext
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import date
 from http.client import HTTPConnection
@@ -42,7 +42,7 @@ from sqlalchemy import func, select
 from sqlalchemy.engine import make_url
 
 from bench.bench_pages import serving
-from bench.bench_receipts_http import postgres, postgres_up
+from bench.bench_receipts_http import database_for
 from bench.bench_returns import Client, Timing, Wrong, report, upload, want
 from bench.seed import CUSTOMER, Seeded, seed
 from service import bootstrap
@@ -304,16 +304,9 @@ def main() -> int:
     if args.exceptions < 2 * (PAGE + WARMUP + args.rounds):
         parser.error(f"--exceptions must be at least {2 * (PAGE + WARMUP + args.rounds)}")
     with tempfile.TemporaryDirectory(prefix="o2c-bench-exceptions-") as tmp:
-        database: AbstractContextManager[str]
-        if args.database_url is None:
-            database = nullcontext(f"sqlite:///{Path(tmp) / 'exceptions.sqlite3'}")
-        elif make_url(args.database_url).get_backend_name() != "postgresql":
-            parser.error("--database-url must be a PostgreSQL server (SQLite is the default)")
-        elif not postgres_up(args.database_url):
-            print(f"no PostgreSQL server answers at {args.database_url}")
+        database = database_for(parser, args.database_url, tmp, "exceptions.sqlite3")
+        if database is None:
             return 1
-        else:
-            database = postgres(args.database_url)
         right = run(database, args)
     if not right:
         print("WRONG ANSWERS: see above")

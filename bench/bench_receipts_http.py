@@ -307,6 +307,22 @@ def postgres_up(admin_url: str) -> bool:
         return False
 
 
+def database_for(
+    parser: argparse.ArgumentParser, url: str | None, folder: str, name: str
+) -> AbstractContextManager[str] | None:
+    """Where a benchmark runs: a SQLite file `name` in `folder` by default, or a temporary
+    database on the PostgreSQL server `url` (dropped afterwards); None, said aloud, when no
+    server answers there."""
+    if url is None:
+        return nullcontext(f"sqlite:///{Path(folder) / name}")
+    if make_url(url).get_backend_name() != "postgresql":
+        parser.error("--database-url must be a PostgreSQL server (SQLite is the default)")
+    if not postgres_up(url):
+        print(f"no PostgreSQL server answers at {url}")
+        return None
+    return postgres(url)
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))

@@ -38,7 +38,7 @@ import statistics
 import sys
 import tempfile
 import time
-from contextlib import AbstractContextManager, nullcontext
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
@@ -52,7 +52,7 @@ from sqlalchemy import func, select
 from sqlalchemy.engine import make_url
 
 from bench.bench_pages import serving
-from bench.bench_receipts_http import postgres, postgres_up
+from bench.bench_receipts_http import database_for
 from bench.seed import png, seed
 from bench.seed_returns import Numbers, add_customers, clone_invoices, clone_returns, spread
 from service.auth import tokens
@@ -581,16 +581,9 @@ def main() -> int:
     if args.rounds < 1 or WARMUP + args.rounds >= per:
         parser.error(f"--rounds must be from 1 to {per - WARMUP - 1}")
     with tempfile.TemporaryDirectory(prefix="o2c-bench-returns-") as tmp:
-        database: AbstractContextManager[str]
-        if args.database_url is None:
-            database = nullcontext(f"sqlite:///{Path(tmp) / 'returns.sqlite3'}")
-        elif make_url(args.database_url).get_backend_name() != "postgresql":
-            parser.error("--database-url must be a PostgreSQL server (SQLite is the default)")
-        elif not postgres_up(args.database_url):
-            print(f"no PostgreSQL server answers at {args.database_url}")
+        database = database_for(parser, args.database_url, tmp, "returns.sqlite3")
+        if database is None:
             return 1
-        else:
-            database = postgres(args.database_url)
         right = run(database, args)
     if not right:
         print("WRONG ANSWERS: see above")
