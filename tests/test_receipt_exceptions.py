@@ -286,3 +286,34 @@ def test_r8_r9_a_re_delivery_invoiced_on_its_own_is_never_invoiced_twice(flows: 
     assert flows.order(order["id"])["state"] == "invoiced"
     later = flows.invoice(flows.receipted_order()["id"])
     assert [ln["source"] for ln in later["lines"]] == ["goods", "goods", "carry_forward"]
+
+
+def test_r8_a_partial_re_delivery_leaves_the_rest_short(flows: Flows) -> None:
+    order, exc = shortage(flows, 6)
+    assert (exc["quantity"], exc["proposed_path"]) == (4, "redeliver")
+    assert act(flows, "logistics", exc, "redeliver").status_code == 200
+    posted = act(flows, "logistics", exc, "redelivery", redelivery_body(flows, 3))
+    assert posted.status_code == 200, posted.text
+    assert (posted.json()["state"], posted.json()["redelivered_qty"]) == ("redelivered", 3)
+    # The piece still missing is a new open shortage of the same line, decided again.
+    still = flows.logistics.get(
+        "/receipt-exceptions", params={"customer_code": flows.world.customer}
+    ).json()
+    [rest] = [e for e in still if e["order_id"] == order["id"]]
+    assert (rest["kind"], rest["line_no"], rest["quantity"], rest["state"]) == (
+        "shortage",
+        1,
+        1,
+        "open",
+    )
+    assert (rest["shipped_qty"], rest["received_qty"]) == (10, 9)
+    assert rest["proposed_path"] == "redeliver"
+    events = flows.finance.get(f"/receipt-exceptions/{rest['id']}/history").json()
+    assert events[0]["trigger"] == "raise"
+    assert events[0]["payload"]["remainder_of"] == exc["id"]
+    invoice = flows.invoice(order["id"])
+    assert [(ln["source"], ln["quantity"]) for ln in invoice["lines"]] == [
+        ("goods", 6),
+        ("goods", 5),
+        ("carry_forward", 3),
+    ]

@@ -20,6 +20,7 @@ from service.context import Context
 from service.db import utcnow
 from service.errors import Conflict, Invalid
 from service.invoices.models import CarryForward
+from service.receipts.exceptions.facts import Case, decide, value_of
 from service.receipts.exceptions.queries import answer, load
 from service.receipts.exceptions.schemas import (
     AcceptIn,
@@ -174,7 +175,51 @@ def post_redelivery(
         )
     )
     _worked(session, ctx, exc, f"re-delivered: follow-up receipt {data.receipt_no} posted")
+    if data.quantity < exc.quantity:
+        _remainder(session, ctx, exc, data.quantity)
     return answer(session, ctx, exc.id)
+
+
+def _remainder(
+    session: Session, ctx: Context, exc: ReceiptException, redelivered: int
+) -> ReceiptException:
+    """A follow-up that brought fewer pieces than were short leaves the rest short: a new
+    shortage of the remainder on the same receipt line, decided by the rules again, so the
+    missing goods are never lost from sight."""
+    receipt, line = exc.receipt, exc.order_line
+    rest = exc.quantity - redelivered
+    shipment = receipt.shipment
+    made = decide(
+        ctx.rules,
+        ctx.today,
+        Case(
+            kind="shortage",
+            quantity=rest,
+            value=value_of(rest, line.unit_price),
+            warehouse_kind=shipment.warehouse_kind,
+            carrier=shipment.carrier,
+            customer_grade=receipt.order.customer.grade,
+        ),
+    )
+    remainder = ReceiptException(
+        receipt_id=receipt.id,
+        order_line_id=line.id,
+        kind="shortage",
+        expected_item_id=exc.expected_item_id,
+        shipped_qty=exc.shipped_qty,
+        received_qty=exc.received_qty + (exc.redelivered_qty or 0),
+        quantity=rest,
+        owner_role=made["owner"],
+        decision=made,
+    )
+    ctx.create(
+        session,
+        remainder,
+        payload={"kind": "shortage", "quantity": rest, "remainder_of": exc.id},
+        decisions=[made] if made.get("ruleset") else None,
+        how="raise",
+    )
+    return remainder
 
 
 def claim(
