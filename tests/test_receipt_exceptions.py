@@ -257,12 +257,12 @@ def test_r8_a_substitution_goes_back_through_the_return_flow(flows: Flows) -> No
 def test_r8_r9_a_re_delivery_invoiced_on_its_own_is_never_invoiced_twice(flows: Flows) -> None:
     order, exc = shortage(flows, 8)
     # Nothing to invoice before the follow-up receipt is posted.
-    early = flows.finance.post("/invoices/follow-up", json={"receipt_exception_id": exc["id"]})
+    early = flows.finance.post("/follow-up-invoices", json={"receipt_exception_id": exc["id"]})
     assert early.status_code == 409 and early.json()["code"] == "invoice.follow_up_not_redelivered"
     assert act(flows, "logistics", exc, "redeliver").status_code == 200
     posted = act(flows, "logistics", exc, "redelivery", redelivery_body(flows, 2)).json()
     # The order's own invoice first: what arrived at first only once the follow-up is taken.
-    follow_up = flows.finance.post("/invoices/follow-up", json={"receipt_exception_id": exc["id"]})
+    follow_up = flows.finance.post("/follow-up-invoices", json={"receipt_exception_id": exc["id"]})
     assert follow_up.status_code == 201, follow_up.text
     invoice = follow_up.json()
     assert invoice["follow_up_of_id"] == exc["id"]
@@ -276,7 +276,7 @@ def test_r8_r9_a_re_delivery_invoiced_on_its_own_is_never_invoiced_twice(flows: 
     assert flows.order(order["id"])["state"] == "receipted"
     own = flows.invoice(order["id"])
     assert [(ln["source"], ln["quantity"]) for ln in own["lines"]] == [("goods", 8), ("goods", 5)]
-    again = flows.finance.post("/invoices/follow-up", json={"receipt_exception_id": exc["id"]})
+    again = flows.finance.post("/follow-up-invoices", json={"receipt_exception_id": exc["id"]})
     assert again.status_code == 409
     assert again.json()["code"] == "invoice.follow_up_already_invoiced"
     assert exception(flows, exc["id"])["redelivery_invoice_no"] == invoice["invoice_no"]

@@ -22,14 +22,14 @@ from service.invoices.redletter.pages import invoice_router as red_letter_invoic
 from service.invoices.redletter.pages import router as red_letter_pages
 from service.invoices.redletter.routes import router as red_letter_router
 from service.invoices.redletter.step_pages import router as red_letter_step_pages
-from service.invoices.routes import router
+from service.invoices.routes import follow_ups, router
 from service.plugins import Feature, MenuEntry, RuleSetBinding
 from service.web.documents import Panel
 from service.workflow import Machine
 
 FEATURE = Feature(
     name="invoices",
-    routers=(router, exceptions_router, red_letter_router),
+    routers=(router, follow_ups, exceptions_router, red_letter_router),
     machines=(
         Machine(Invoice, {}),
         Machine(InvoiceException, EXCEPTION_GUARDS),

@@ -19,6 +19,8 @@ from service.invoices.schemas import (
 from service.schemas import EventOut
 
 router = APIRouter(prefix="/invoices", tags=["invoices"])
+# Beside /invoices, not under it: /invoices/{invoice_id} would claim the literal path too.
+follow_ups = APIRouter()
 
 
 @router.post(
@@ -30,17 +32,6 @@ async def create_invoice(
     body: InvoiceCreate, call: Annotated[Call, Depends(creating("finance"))]
 ) -> InvoiceOut:
     return await call.run(usecases.create, data=body)
-
-
-@router.post(
-    "/follow-up",
-    status_code=201,
-    summary="Invoice a re-delivered shortage on its own, from its follow-up receipt (R8)",
-)
-async def create_follow_up_invoice(
-    body: FollowUpCreate, call: Annotated[Call, Depends(creating("finance"))]
-) -> InvoiceOut:
-    return await call.run(followups.create, data=body)
 
 
 @router.get("", summary="List invoices, newest first")
@@ -107,3 +98,15 @@ async def discard_invoice(
     invoice_id: PathId, call: Annotated[Call, trigger("invoice", "discard")]
 ) -> InvoiceOut:
     return await call.run(usecases.discard, invoice_id=invoice_id)
+
+
+@follow_ups.post(
+    "/follow-up-invoices",
+    tags=["invoices"],
+    status_code=201,
+    summary="Invoice a re-delivered shortage on its own, from its follow-up receipt (R8)",
+)
+async def create_follow_up_invoice(
+    body: FollowUpCreate, call: Annotated[Call, Depends(creating("finance"))]
+) -> InvoiceOut:
+    return await call.run(followups.create, data=body)
