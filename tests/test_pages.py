@@ -40,6 +40,18 @@ def test_pages_need_a_login_and_come_back_after_it(
         assert "Orders" in text_of(hq.page("/web/orders?q=PO-1"))
 
 
+def test_a_page_that_does_not_exist_is_a_404_page_also_before_logging_in(
+    backend: Backend, people: dict[str, str]
+) -> None:
+    with Person(backend.url, people["hq"]) as hq:
+        # Before logging in (a bare page) and after it (with the menu).
+        for _ in range(2):
+            missing = hq.http.get("/web/login", headers={"accept": "text/html"})
+            assert missing.status_code == 404
+            assert "nothing is served at /web/login" in text_of(missing.text)
+            hq.login()
+
+
 def test_the_session_cookie_is_secure_behind_tls(backend: Backend, people: dict[str, str]) -> None:
     with Person(backend.url, people["hq"]) as hq:
         hq.http.headers["x-forwarded-proto"] = "https"

@@ -166,6 +166,7 @@ def problem_page(request: Request, error: DomainError) -> HTMLResponse:
     values: dict[str, object] = {
         "title": i18n.text(error.title, locale, {}),
         "detail": error.message(locale),
+        "user": None,
     }
     signed_in = _signed_in(request)
     if signed_in is not None:
