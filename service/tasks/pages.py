@@ -25,6 +25,7 @@ from service.tasks.queries import BoardRow
 from service.tasks.schemas import TaskNote, TaskOut
 from service.web.forms import parse, refusal
 from service.web.pages import Anyone, Page
+from service.workflow import Workflows
 from workflows import WorkflowError
 
 router = APIRouter(prefix="/web/tasks", include_in_schema=False)
@@ -211,7 +212,7 @@ async def _task_page(
         "task": task,
         "kind": kind_words(task.kind),
         "about": _about(task.subject_type, task.subject_id, task.detail),
-        "details": _details(task),
+        "details": _details(task, view.runtime.workflows),
         "age": _age(view.runtime.clock.now() - task.created_at),
         "may": may,
         "keys": {trigger: secrets.token_urlsafe(16) for trigger in may},
@@ -222,15 +223,27 @@ async def _task_page(
     return view.show("tasks/page.html", error, **shown)
 
 
-def _details(task: TaskOut) -> list[tuple[str, str]]:
-    """The facts of the task's detail the page knows words for, as (code, value)."""
+# Values of a detail that have words of their own, per subject: its kinds by catalog prefix.
+KIND_WORDS = {"receipt_exception": "receipts.kind"}
+
+
+def _details(task: TaskOut, workflows: Workflows) -> list[tuple[str, str, str | None]]:
+    """The facts of the task's detail the page knows words for, as (code, value, the value's
+    own words when it has some: a document's state, a receipt exception's kind)."""
     shown = []
+    subject = task.subject_type
+    states = workflows[subject].states if subject in workflows.flows else ()
     for key, code in DETAILS.items():
         value = task.detail.get(key)
         if value in (None, "", []):
             continue
         text = ", ".join(map(str, value)) if isinstance(value, list) else str(value)
-        shown.append((code, text))
+        words = None
+        if key == "state" and text in states:
+            words = f"state.{subject}.{text}"
+        elif key == "kind" and subject in KIND_WORDS:
+            words = f"{KIND_WORDS[subject]}.{text}"
+        shown.append((code, text, words))
     return shown
 
 
