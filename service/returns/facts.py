@@ -5,12 +5,11 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from rules import FactError
 from rules.vocabularies.return_credit import METHODS
 from service.context import RuleSource
 from service.masterdata.models import Customer
 from service.returns.models import Return
-from service.rulesets.decisions import decision_record
+from service.rulesets.decisions import proposed
 
 RULESET = "return_credit"
 
@@ -38,16 +37,11 @@ def credit_facts(ret: Return, customer: Customer, use_confirmed: bool) -> dict[s
 def proposal(rules: RuleSource, day: date, facts: dict[str, Any]) -> dict[str, Any]:
     """The rules' proposal with its explanation; `method` is None when they propose nothing
     (no rule set in force, no rule matched, facts that do not fit): finance then chooses."""
-    try:
-        ruleset = rules.in_force(RULESET, day)
-    except LookupError:
-        return {"method": None, "explanation": f"no {RULESET} rule set in force on {day}"}
-    try:
-        decision = ruleset.decide(facts)
-    except FactError as error:
-        return {"method": None, "explanation": f"the {RULESET} rules cannot decide: {error}"}
-    proposed = next((a for a in decision.actions if a.name == "propose"), None)
-    return decision_record(decision) | {
-        "method": str(proposed.params["method"]) if proposed is not None else None,
-        "reason": str(proposed.params.get("reason", "")) if proposed is not None else "",
+    made = proposed(rules, RULESET, day, facts)
+    proposal = made.pop("proposal")
+    if "ruleset" not in made:  # nothing decided: only the explanation
+        return made | {"method": None}
+    return made | {
+        "method": str(proposal["method"]) if proposal is not None else None,
+        "reason": str(proposal.get("reason", "")) if proposal is not None else "",
     }
