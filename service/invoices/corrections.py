@@ -70,6 +70,8 @@ def reverse_and_correct(
             delivery_route=original.delivery_route,
             delivery_address=original.delivery_address,
             original_id=original.id,
+            term_start=original.term_start,
+            due_date=original.due_date,
             created_by=ctx.actor.username,
             amount=ZERO,
             tax=ZERO,

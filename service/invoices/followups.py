@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from service.context import Context
 from service.errors import Conflict, Invalid
+from service.invoices import terms
 from service.invoices.lines import DraftLine, build_lines, set_totals
 from service.invoices.models import CarryForward, Invoice
 from service.invoices.queries import answer
@@ -80,6 +81,9 @@ def create(session: Session, ctx: Context, *, data: FollowUpCreate) -> InvoiceOu
         lines=lines,
     )
     set_totals(invoice, lines, max_lines=ctx.settings.invoice_max_lines)
+    terms.start_term(
+        session, invoice, customer.id, exc.redelivery_receipt_date or receipt.receipt_date
+    )
     ctx.create(
         session,
         invoice,

@@ -45,6 +45,11 @@ class Invoice(Base):
     fapiao_date: Mapped[date | None] = mapped_column(Date)
     delivery_route: Mapped[str] = mapped_column(String(32))
     delivery_address: Mapped[str] = mapped_column(Text, default="")
+    # R19: the customer's receipt date its payment term counts from, and the due date the
+    # customer's terms gave (service/invoices/terms.py); empty while the working-day calendar
+    # does not know the year the due date falls in.
+    term_start: Mapped[date | None] = mapped_column(Date)
+    due_date: Mapped[date | None] = mapped_column(Date)
     sent_on: Mapped[date | None] = mapped_column(Date)
     tracking_no: Mapped[str | None] = mapped_column(String(64))
     signed_on: Mapped[date | None] = mapped_column(Date)

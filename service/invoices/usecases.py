@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from service import money
 from service.context import Context
 from service.errors import Conflict, Invalid
+from service.invoices import terms
 from service.invoices.lines import ZERO, DraftLine, build_lines, set_totals
 from service.invoices.models import CarryForward, DiscountCredit, Invoice, InvoiceLine
 from service.invoices.queries import answer, load
@@ -173,6 +174,7 @@ def create(session: Session, ctx: Context, *, data: InvoiceCreate) -> InvoiceOut
     )
     set_totals(invoice, lines, max_lines=ctx.settings.invoice_max_lines)
     deductions.refuse_negative(invoice, lines)
+    terms.start_term(session, invoice, customer.id, receipt.receipt_date)
     ctx.create(
         session,
         invoice,

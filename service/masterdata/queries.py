@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session, joinedload, selectinload
 
 from service import journal
 from service.context import Context
+from service.duedates import Terms
 from service.errors import Invalid, NotFound
 from service.masterdata.models import (
     Contract,
@@ -58,6 +59,15 @@ def warehouse_by_code(
 
 def items_by_code(session: Session, codes: set[str]) -> dict[str, Item]:
     return {i.code: i for i in session.scalars(select(Item).where(Item.code.in_(codes)))}
+
+
+def payment_terms(session: Session, customer_id: int, received_on: date) -> Terms:
+    """The customer's payment terms for goods received on `received_on` (R19)."""
+    customer = session.get(Customer, customer_id)
+    assert customer is not None  # read through a foreign key
+    if customer.settlement_kind == "monthly_day":
+        return Terms("monthly_day", customer.payment_term_days, customer.settlement_day)
+    return Terms("receipt", customer.payment_term_days)
 
 
 def contract_in_force(

@@ -136,6 +136,8 @@ def issue_red(session: Session, ctx: Context, *, form_id: int, data: InvoiceIssu
         delivery_route=blue.delivery_route,
         delivery_address=blue.delivery_address,
         original_id=blue.id,
+        term_start=blue.term_start,
+        due_date=blue.due_date,
         created_by=ctx.actor.username,
         lines=lines,
     )
