@@ -85,15 +85,18 @@ def nominal_due_date(terms: Terms, received_on: date) -> date:
 def due_date(
     terms: Terms,
     received_on: date,
-    is_working_day: Callable[[date], bool] = workdays.is_working_day,
+    is_working_day: Callable[[date], bool] | None = None,
 ) -> date:
     """The stored due date of an invoice whose goods the customer received on `received_on`.
 
-    Raises workdays.CalendarGap when the date must move and the calendar does not know it."""
+    `is_working_day` defaults to the service's calendar (read when called, so a calendar that
+    learns a year is used at once). Raises workdays.CalendarGap when the date must move and
+    the calendar does not know it."""
     day = nominal_due_date(terms, received_on)
     if terms.non_working == "keep":
         return day
+    working = is_working_day or workdays.is_working_day
     step = timedelta(days=1 if terms.non_working == "next" else -1)
-    while not is_working_day(day):
+    while not working(day):
         day += step
     return day

@@ -11,6 +11,7 @@ from sqlalchemy import select
 
 from service.db import Database
 from service.invoices.models import Invoice
+from service.invoices.terms import start_term
 from service.masterdata import usecases as masterdata
 from service.masterdata.schemas import ContractIn, CustomerIn
 from service.orders.models import Order
@@ -144,6 +145,9 @@ def _overdue_invoice(flows: Flows, *, total: str, receipt_days_ago: int) -> None
                 created_by="test",
             )
         )
+        # Dated as an invoice made from the receipt is (R19): due 45 days after receipt.
+        invoice = session.scalars(select(Invoice).where(Invoice.order_id == order.id)).one()
+        start_term(session, invoice, order.customer_id, date.fromisoformat(receipt_date))
 
 
 def test_credit_hold_when_overdue_beyond_grade_allowance(flows: Flows) -> None:

@@ -6,7 +6,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import ClassVar
 
-from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, String, Text
+from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from service.db import Base, Money, UTCDateTime, utcnow
@@ -24,6 +24,14 @@ class Invoice(Base):
     __table_args__ = (
         CheckConstraint("kind IN ('blue', 'red')", name="ck_invoices_kind"),
         Index("ix_invoices_customer_state", "customer_id", "state"),
+        # The due-date job's scan: invoices whose due date waits for the calendar (R19).
+        Index(
+            "ix_invoices_due_date_pending",
+            "customer_id",
+            "term_start",
+            sqlite_where=text("due_date IS NULL"),
+            postgresql_where=text("due_date IS NULL"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

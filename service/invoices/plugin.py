@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from service.invoices.duejobs import JOB as INVOICE_DUE_DATES
+from service.invoices.duejobs import invoice_due_dates
 from service.invoices.exceptions.facts import RULESET
 from service.invoices.exceptions.guards import EXCEPTION_GUARDS
 from service.invoices.exceptions.models import InvoiceException
@@ -43,7 +45,7 @@ FEATURE = Feature(
     rulesets=(
         RuleSetBinding(name=RULESET, item_kind="invoice_exception", open_items=open_exceptions),
     ),
-    jobs={RED_LETTER_FORM_EXPIRY: red_letter_form_expiry},
+    jobs={RED_LETTER_FORM_EXPIRY: red_letter_form_expiry, INVOICE_DUE_DATES: invoice_due_dates},
     catalog=Path(__file__).parent / "locale",
     # The red-letter forms' list and new form before the form's page (`/new` is not an id).
     pages=(

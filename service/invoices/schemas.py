@@ -83,6 +83,14 @@ class InvoiceOut(Response):
         description="the day the buyer confirmed use (用途确认); until then a red-letter form "
         "needs no confirmation"
     )
+    term_start: date | None = Field(
+        default=None, description="the customer's receipt date its payment term counts from (R19)"
+    )
+    due_date: date | None = Field(
+        default=None,
+        description="when it falls due by the customer's terms; empty while the working-day "
+        "calendar does not know the year it must move in",
+    )
     original_id: int | None
     follow_up_of_id: int | None = Field(
         default=None, description="the re-delivered shortage (R8) a follow-up invoice bills"

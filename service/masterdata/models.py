@@ -12,7 +12,6 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from service.db import Base, Money, ScaledDecimal, UTCDateTime, utcnow
 
 GRADES = ("A", "B", "C")
-SETTLEMENT_KINDS = ("monthly_day", "term_from_receipt")
 INVOICE_ROUTES = ("branch", "settlement_centre")
 DISCOUNT_MODES = ("on_invoice", "receipt_offset", "red_letter")
 RETURN_CREDIT_METHODS = ("red_letter", "customer_blue_invoice", "next_invoice_deduction")
@@ -27,7 +26,6 @@ class Customer(Base):
     __machine__: ClassVar[str] = "customer"
     __tablename__ = "customers"
     __table_args__ = (
-        CheckConstraint("payment_term_days >= 0", name="ck_customers_term"),
         CheckConstraint(
             "reconciliation_lead_days BETWEEN 1 AND 15", name="ck_customers_recon_lead"
         ),
@@ -41,9 +39,6 @@ class Customer(Base):
     branch: Mapped[str] = mapped_column(String(100), default="")
     grade: Mapped[str] = mapped_column(String(8))
     credit_limit: Mapped[Decimal] = mapped_column(Money)
-    payment_term_days: Mapped[int]
-    settlement_kind: Mapped[str] = mapped_column(String(32))
-    settlement_day: Mapped[int | None]
     reconciliation_lead_days: Mapped[int] = mapped_column(default=3)
     invoice_delivery: Mapped[str] = mapped_column(String(32), default="branch")
     settlement_centre_address: Mapped[str | None] = mapped_column(Text)
@@ -57,6 +52,48 @@ class Customer(Base):
         back_populates="customer", order_by="Warehouse.id", cascade="all, delete-orphan"
     )
     contracts: Mapped[list[Contract]] = relationship(back_populates="customer")
+    # Its payment terms, newest version first (R19): the one source of its terms.
+    payment_terms: Mapped[list[PaymentTerms]] = relationship(
+        back_populates="customer",
+        order_by="PaymentTerms.effective_from.desc()",
+        cascade="all, delete-orphan",
+    )
+
+
+class PaymentTerms(Base):
+    """One version of a customer's payment terms (账期, 结款日, R19): it applies to goods the
+    customer receives from `effective_from` until the next version's date (service/duedates.py
+    says what `basis`, `days`, `day_of_month` and `non_working` mean)."""
+
+    __tablename__ = "payment_terms"
+    __table_args__ = (
+        UniqueConstraint("customer_id", "effective_from", name="uq_payment_terms_effective"),
+        CheckConstraint(
+            "basis IN ('receipt', 'month_end', 'monthly_day')", name="ck_payment_terms_basis"
+        ),
+        CheckConstraint("days BETWEEN 0 AND 365", name="ck_payment_terms_days"),
+        CheckConstraint(
+            "(basis = 'monthly_day' AND day_of_month BETWEEN 1 AND 31) "
+            "OR (basis <> 'monthly_day' AND day_of_month IS NULL)",
+            name="ck_payment_terms_day_of_month",
+        ),
+        CheckConstraint(
+            "non_working IN ('keep', 'next', 'previous')", name="ck_payment_terms_non_working"
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id"))
+    effective_from: Mapped[date] = mapped_column(Date)
+    basis: Mapped[str] = mapped_column(String(16))
+    days: Mapped[int]
+    day_of_month: Mapped[int | None]
+    non_working: Mapped[str] = mapped_column(String(16), default="keep")
+    note: Mapped[str] = mapped_column(Text, default="")
+    created_by: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    customer: Mapped[Customer] = relationship(back_populates="payment_terms")
 
 
 class Warehouse(Base):

@@ -28,6 +28,9 @@ _ROW = re.compile(r"^([a-z_]+)\[(\d+)\](.*)$")
 # A refusal of the whole form that belongs to one input (a model's own check names no field).
 _INPUT_OF = {
     "customer.settlement_day_required": "settlement_day",
+    "customer.settlement_day_only_monthly": "settlement_day",
+    "terms.day_of_month_required": "day_of_month",
+    "terms.day_of_month_only_monthly": "day_of_month",
     "customer.settlement_centre_address_required": "settlement_centre_address",
     "contract.valid_from_after_valid_to": "valid_to",
     "attorney.identity_required": "id_number",
@@ -43,9 +46,21 @@ WORDS: dict[str, dict[str, str]] = {
         "B": "masterdata.grade.B",
         "C": "masterdata.grade.C",
     },
+    # A customer's settlement kind is the basis of its payment terms (R19).
     "settlement_kind": {
+        "receipt": "masterdata.settlement_kind.receipt",
+        "month_end": "masterdata.settlement_kind.month_end",
         "monthly_day": "masterdata.settlement_kind.monthly_day",
-        "term_from_receipt": "masterdata.settlement_kind.term_from_receipt",
+    },
+    "basis": {
+        "receipt": "masterdata.settlement_kind.receipt",
+        "month_end": "masterdata.settlement_kind.month_end",
+        "monthly_day": "masterdata.settlement_kind.monthly_day",
+    },
+    "non_working": {
+        "keep": "masterdata.non_working.keep",
+        "next": "masterdata.non_working.next",
+        "previous": "masterdata.non_working.previous",
     },
     "invoice_delivery": {
         "branch": "masterdata.invoice_delivery.branch",
@@ -79,6 +94,8 @@ WORDS: dict[str, dict[str, str]] = {
         "payment_term_days": "masterdata.field.payment_term_days",
         "settlement_kind": "masterdata.field.settlement_kind",
         "settlement_day": "masterdata.field.settlement_day",
+        "non_working": "masterdata.field.non_working",
+        "payment_terms": "masterdata.field.payment_terms",
         "reconciliation_lead_days": "masterdata.field.reconciliation_lead_days",
         "invoice_delivery": "masterdata.field.invoice_delivery",
         "settlement_centre_address": "masterdata.field.settlement_centre_address",

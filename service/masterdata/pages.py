@@ -15,7 +15,7 @@ from fastapi import APIRouter, Path, Query
 from fastapi.responses import HTMLResponse, Response
 
 from service.errors import DomainError
-from service.masterdata import customers, queries, usecases
+from service.masterdata import customers, queries, terms, usecases
 from service.masterdata.pageforms import (
     BLANK_LINES,
     WORDS,
@@ -38,6 +38,8 @@ router = APIRouter(prefix="/web/customers", include_in_schema=False)
 # triggers (workflows/definitions/customer.yaml gives them to hq and admin).
 KEEPERS = ("hq", "admin")
 Keeper = Annotated[Page, page(*KEEPERS)]
+# The roles of the customer lifecycle's `change_terms` (POST /customers/{code}/terms).
+TERMS_KEEPERS = ("finance", "hq", "admin")
 # The line shown once a change is done.
 DONE = {
     "create": "masterdata.done.customer_created",
@@ -61,6 +63,11 @@ ABSENT: dict[str, Any] = {
 def keeps(view: Page) -> bool:
     """Whether this person adds and changes master data (the forms are shown to them only)."""
     return bool(view.signed_in.actor.roles.intersection(KEEPERS))
+
+
+def keeps_terms(view: Page) -> bool:
+    """Whether this person adds versions of payment terms."""
+    return bool(view.signed_in.actor.roles.intersection(TERMS_KEEPERS))
 
 
 @router.get("")
@@ -87,6 +94,8 @@ def customer_values(customer: CustomerOut | None) -> dict[str, str]:
     defaults)."""
     if customer is None:
         return {
+            "settlement_kind": "receipt",
+            "non_working": "keep",
             "reconciliation_lead_days": "3",
             "invoice_delivery": "branch",
             "discount_mode": "on_invoice",
@@ -95,7 +104,15 @@ def customer_values(customer: CustomerOut | None) -> dict[str, str]:
     values = {
         name: "" if value is None else str(value)
         for name, value in customer.model_dump(
-            exclude={"id", "code", "state", "version", "warehouses", "allowed_triggers"}
+            exclude={
+                "id",
+                "code",
+                "state",
+                "version",
+                "warehouses",
+                "allowed_triggers",
+                "terms_effective_from",
+            }
         ).items()
         if name != "return_credit_methods"
     }
@@ -182,7 +199,11 @@ async def customer_page(
         "customer": customer,
         "contracts": contracts,
         "attorneys": await view.read(queries.attorneys, code=code),
+        "terms": await view.read(terms.versions, code=code),
+        "since_always": terms.SINCE_ALWAYS,
+        "today": view.ctx.today,
         "keeper": keeps(view),
+        "terms_keeper": keeps_terms(view),
         "refused_in": refused_in,
         "words": WORDS,
         "changes": changes(document["history"]),

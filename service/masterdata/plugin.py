@@ -12,6 +12,8 @@ from service.masterdata.contracts import PENDING_TAGS
 from service.masterdata.models import Contract, Customer, PowerOfAttorney
 from service.masterdata.pages import router as pages
 from service.masterdata.routes import router
+from service.masterdata.terms import TAGS as TERMS_TAGS
+from service.masterdata.terms_pages import router as terms_pages
 from service.plugins import Feature, MenuEntry
 from service.workflow import Machine
 
@@ -20,9 +22,10 @@ FEATURE = Feature(
     routers=(router,),
     machines=(Machine(Customer, {}), Machine(Contract, {}), Machine(PowerOfAttorney, {})),
     # A contract's period keeps the orders it priced that are still to be invoiced.
-    tags={"order": PENDING_TAGS},
+    # The invoices a new version of payment terms re-dates: drafts and receivables.
+    tags={"order": PENDING_TAGS, **TERMS_TAGS},
     catalog=Path(__file__).parent / "locale",
-    pages=(pages, contract_pages, attorney_pages),
+    pages=(pages, contract_pages, attorney_pages, terms_pages),
     templates=Path(__file__).parent / "templates",
     # Any signed-in person reads master data, as the API's GET routes; HQ and admin keep it.
     menu=(MenuEntry("/web/customers", "masterdata.menu.customers"),),

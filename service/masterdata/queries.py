@@ -4,7 +4,9 @@ Every feature reads customers, DCs, contracts, powers of attorney and items thro
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from datetime import date
+from typing import Any
 
 from sqlalchemy import ScalarSelect, func, or_, select
 from sqlalchemy.orm import Session, joinedload, selectinload
@@ -18,6 +20,7 @@ from service.masterdata.models import (
     ContractPrice,
     Customer,
     Item,
+    PaymentTerms,
     PowerOfAttorney,
     Warehouse,
 )
@@ -61,13 +64,41 @@ def items_by_code(session: Session, codes: set[str]) -> dict[str, Item]:
     return {i.code: i for i in session.scalars(select(Item).where(Item.code.in_(codes)))}
 
 
+def terms_of(version: PaymentTerms) -> Terms:
+    return Terms(version.basis, version.days, version.day_of_month, version.non_working)
+
+
+def in_force(versions: Sequence[PaymentTerms], day: date) -> PaymentTerms:
+    """The version in force on `day` of a customer's versions (any order): the latest that took
+    effect on or before it; the first one for a day before every version."""
+    ordered = sorted(versions, key=lambda v: v.effective_from)
+    found = [v for v in ordered if v.effective_from <= day]
+    return found[-1] if found else ordered[0]
+
+
 def payment_terms(session: Session, customer_id: int, received_on: date) -> Terms:
-    """The customer's payment terms for goods received on `received_on` (R19)."""
-    customer = session.get(Customer, customer_id)
-    assert customer is not None  # read through a foreign key
-    if customer.settlement_kind == "monthly_day":
-        return Terms("monthly_day", customer.payment_term_days, customer.settlement_day)
-    return Terms("receipt", customer.payment_term_days)
+    """The customer's payment terms for goods received on `received_on` (R19): the version in
+    force on that day."""
+    versions = session.scalars(
+        select(PaymentTerms).where(PaymentTerms.customer_id == customer_id)
+    ).all()
+    assert versions  # every customer is made with its first version
+    return terms_of(in_force(versions, received_on))
+
+
+def terms_by_customer(
+    session: Session, customer_ids: Iterable[int]
+) -> dict[int, list[PaymentTerms]]:
+    """The versions of the payment terms of many customers at once (the scheduler's scans)."""
+    found: dict[int, list[PaymentTerms]] = {}
+    ids = sorted(set(customer_ids))
+    for start in range(0, len(ids), 500):
+        rows = session.scalars(
+            select(PaymentTerms).where(PaymentTerms.customer_id.in_(ids[start : start + 500]))
+        )
+        for row in rows:
+            found.setdefault(row.customer_id, []).append(row)
+    return found
 
 
 def contract_in_force(
@@ -112,14 +143,31 @@ def attorney_valid(
 # --- the one way to show each document -----------------------------------------------------
 
 
+# What CustomerOut shows of the payment terms in force today (the rest are the customer's).
+_TERMS_FIELDS = {
+    "payment_term_days": "days",
+    "settlement_kind": "basis",
+    "settlement_day": "day_of_month",
+    "non_working": "non_working",
+    "terms_effective_from": "effective_from",
+}
 _CUSTOMER_COLUMNS = tuple(
-    name for name in CustomerOut.model_fields if name not in {"warehouses", "allowed_triggers"}
+    name
+    for name in CustomerOut.model_fields
+    if name not in {"warehouses", "allowed_triggers", *_TERMS_FIELDS}
 )
 
 
-def customer_out(customer: Customer, flow: Flow) -> CustomerOut:
+def terms_fields(customer: Customer, today: date) -> dict[str, Any]:
+    """The customer's terms in force `today` as CustomerOut (and its PUT) name them."""
+    version = in_force(customer.payment_terms, today)
+    return {name: getattr(version, column) for name, column in _TERMS_FIELDS.items()}
+
+
+def customer_out(customer: Customer, flow: Flow, today: date) -> CustomerOut:
     return CustomerOut(
         **{name: getattr(customer, name) for name in _CUSTOMER_COLUMNS},
+        **terms_fields(customer, today),
         warehouses=[WarehouseOut.model_validate(w) for w in customer.warehouses],
         allowed_triggers=flow.allowed_triggers(customer.state),
     )
@@ -207,10 +255,12 @@ def addressed_attorney(session: Session, attorney_id: int) -> PowerOfAttorney:
 
 def customers(session: Session, ctx: Context) -> list[CustomerOut]:
     found = session.scalars(
-        select(Customer).options(selectinload(Customer.warehouses)).order_by(Customer.code)
+        select(Customer)
+        .options(selectinload(Customer.warehouses), selectinload(Customer.payment_terms))
+        .order_by(Customer.code)
     )
     flow = ctx.workflows.flow(Customer)
-    return [customer_out(c, flow) for c in found]
+    return [customer_out(c, flow, ctx.today) for c in found]
 
 
 # Customers a page of the list shows.
@@ -230,7 +280,7 @@ def browse(
     follow."""
     stmt = (
         select(Customer)
-        .options(selectinload(Customer.warehouses))
+        .options(selectinload(Customer.warehouses), selectinload(Customer.payment_terms))
         .order_by(Customer.code)
         .limit(limit + 1)
     )
@@ -246,12 +296,13 @@ def browse(
         stmt = stmt.where(Customer.code > after)
     found = list(session.scalars(stmt))
     flow = ctx.workflows.flow(Customer)
-    shown = [customer_out(c, flow) for c in found[:limit]]
+    shown = [customer_out(c, flow, ctx.today) for c in found[:limit]]
     return shown, (shown[-1].code if len(found) > limit else None)
 
 
 def customer(session: Session, ctx: Context, *, code: str) -> CustomerOut:
-    return customer_out(addressed_customer(session, code), ctx.workflows.flow(Customer))
+    found = addressed_customer(session, code)
+    return customer_out(found, ctx.workflows.flow(Customer), ctx.today)
 
 
 def customer_history(session: Session, _ctx: Context, *, code: str) -> list[EventOut]:

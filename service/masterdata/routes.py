@@ -7,10 +7,10 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Depends, Query, Response
 
 from service.http import Call, PathId, Reader, creating, trigger
-from service.masterdata import attorneys, contracts, customers, queries, usecases
+from service.masterdata import attorneys, contracts, customers, queries, terms, usecases
 from service.masterdata.schemas import (
     AttorneyIn,
     AttorneyOut,
@@ -25,6 +25,9 @@ from service.masterdata.schemas import (
     CustomerUpdate,
     ItemIn,
     ItemOut,
+    TermsChangeOut,
+    TermsIn,
+    TermsOut,
 )
 from service.schemas import EventOut
 
@@ -74,6 +77,34 @@ async def reactivate_customer(
 @router.get("/customers/{code}/history", summary="Every change of the customer, from the journal")
 async def customer_history(code: str, read: Reader) -> list[EventOut]:
     return await read.run(queries.customer_history, code=code)
+
+
+@router.get(
+    "/customers/{code}/terms",
+    summary="The versions of a customer's payment terms (R19), newest first; in_force: today's",
+)
+async def list_terms(code: str, read: Reader) -> list[TermsOut]:
+    return await read.run(terms.versions, code=code)
+
+
+@router.post(
+    "/customers/{code}/terms",
+    status_code=201,
+    summary="Add a version of the payment terms, for goods received from its effective date "
+    "(R19; finance, HQ; journalled): answers how many open invoices it moves and the first 50",
+)
+async def add_terms(
+    code: str,
+    body: TermsIn,
+    call: Annotated[Call, trigger("customer", "change_terms", status_code=201)],
+    response: Response,
+    dry_run: Annotated[
+        bool, Query(description="only answer what the version would do; change nothing (200)")
+    ] = False,
+) -> TermsChangeOut:
+    if dry_run:
+        call.status_code = response.status_code = 200
+    return await call.run(terms.add_terms, code=code, data=body, dry_run=dry_run)
 
 
 @router.get("/customers/{code}/contracts", summary="A customer's purchase contracts")

@@ -6,7 +6,14 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, Field, StringConstraints, model_validator
+from pydantic import (
+    AfterValidator,
+    Field,
+    StringConstraints,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 from pydantic_core import PydanticCustomError
 
 from service.schemas import (
@@ -25,7 +32,28 @@ from service.schemas import (
 )
 
 Grade = Literal["A", "B", "C"]
-SettlementKind = Literal["monthly_day", "term_from_receipt"]
+# How a version of payment terms counts its due date (service/duedates.py, R19).
+# (monthly_day first: a body made of each field's first value is then valid.)
+Basis = Literal["monthly_day", "receipt", "month_end"]
+NonWorking = Literal["keep", "next", "previous"]
+# Where a customer is made or changed its terms' basis is its `settlement_kind`; the old code
+# `term_from_receipt` is still accepted and means `receipt`.
+OLD_RECEIPT_BASIS = "term_from_receipt"
+
+
+def _basis(kind: str) -> str:
+    return "receipt" if kind == OLD_RECEIPT_BASIS else kind
+
+
+SettlementKind = Annotated[
+    Literal["monthly_day", "receipt", "month_end", "term_from_receipt"],
+    AfterValidator(_basis),
+    Field(description="receipt, month_end (月结) or monthly_day; term_from_receipt = receipt"),
+]
+TermDays = Annotated[int, Field(ge=0, le=365, description="days of the payment term (账期)")]
+DayOfMonth = Annotated[
+    int, Field(ge=1, le=31, description="the settlement day; 31 = the last day of a short month")
+]
 InvoiceDelivery = Literal["branch", "settlement_centre"]
 DiscountMode = Literal["on_invoice", "receipt_offset", "red_letter"]
 ReturnCreditMethod = Literal["red_letter", "customer_blue_invoice", "next_invoice_deduction"]
@@ -63,6 +91,11 @@ def _consistent_terms(
             "customer.settlement_day_required",
             "settlement_day is required when settlement_kind is monthly_day",
         )
+    if settlement_kind != "monthly_day" and settlement_day is not None:
+        raise PydanticCustomError(
+            "customer.settlement_day_only_monthly",
+            "settlement_day is only for settlement_kind monthly_day",
+        )
     if delivery == "settlement_centre" and not address:
         raise PydanticCustomError(
             "customer.settlement_centre_address_required",
@@ -77,9 +110,14 @@ class CustomerIn(Request):
     branch: Branch = ""
     grade: Grade
     credit_limit: Money = Field(ge=0)
-    payment_term_days: int = Field(ge=0, le=365)
+    # The customer's first payment terms (R19), in force for everything it receives until a
+    # newer version (POST /customers/{code}/terms).
+    payment_term_days: TermDays
     settlement_kind: SettlementKind
-    settlement_day: int | None = Field(default=None, ge=1, le=28)
+    settlement_day: DayOfMonth | None = None
+    non_working: NonWorking = Field(
+        default="keep", description="a due date on a day off: keep it, next or previous working day"
+    )
     reconciliation_lead_days: int = Field(default=3, ge=1, le=15)
     invoice_delivery: InvoiceDelivery = "branch"
     settlement_centre_address: Text | None = None
@@ -108,9 +146,13 @@ class CustomerUpdate(Request):
     branch: Branch
     grade: Grade
     credit_limit: Money = Field(ge=0)
-    payment_term_days: int = Field(ge=0, le=365)
+    # The terms in force today: changed, they become a new version in force from today.
+    payment_term_days: TermDays
     settlement_kind: SettlementKind
-    settlement_day: int | None = Field(ge=1, le=28)
+    settlement_day: DayOfMonth | None
+    non_working: NonWorking | None = Field(
+        default=None, description="absent: as the terms in force today say"
+    )
     reconciliation_lead_days: int = Field(ge=1, le=15)
     invoice_delivery: InvoiceDelivery
     settlement_centre_address: Text | None
@@ -143,9 +185,11 @@ class CustomerOut(Response):
     branch: str
     grade: str
     credit_limit: Decimal
-    payment_term_days: int
-    settlement_kind: str
+    payment_term_days: int = Field(description="the payment terms in force today (R19)")
+    settlement_kind: str = Field(description="their basis: receipt, month_end or monthly_day")
     settlement_day: int | None
+    non_working: str
+    terms_effective_from: date = Field(description="the day the terms in force took effect")
     reconciliation_lead_days: int
     invoice_delivery: str
     settlement_centre_address: str | None
@@ -305,3 +349,69 @@ class AttorneyOut(Response):
     revocation_reason: str | None
     replaced_by_id: int | None
     allowed_triggers: list[str]
+
+
+# --- payment terms (R19) --------------------------------------------------------------------
+
+
+class TermsIn(Request):
+    """A new version of a customer's payment terms: it applies to goods the customer receives
+    from `effective_from` (until a later version's date)."""
+
+    effective_from: Day
+    basis: Basis
+    days: TermDays
+    day_of_month: DayOfMonth | None = Field(
+        default=None,
+        validate_default=True,
+        description="only with basis monthly_day (required then)",
+    )
+    non_working: NonWorking = "keep"
+    note: Annotated[Text, Field(max_length=500)] = ""
+
+    @field_validator("day_of_month", mode="after")
+    @classmethod
+    def _with_its_basis(cls, day: int | None, info: ValidationInfo) -> int | None:
+        """Refused as the field day_of_month (a wrong basis is refused as its own field)."""
+        basis = info.data.get("basis")
+        if basis == "monthly_day" and day is None:
+            raise PydanticCustomError(
+                "terms.day_of_month_required", "day_of_month is required with basis monthly_day"
+            )
+        if basis is not None and basis != "monthly_day" and day is not None:
+            raise PydanticCustomError(
+                "terms.day_of_month_only_monthly", "day_of_month is only for basis monthly_day"
+            )
+        return day
+
+
+class TermsOut(Response):
+    id: int | None = Field(description="none in a dry run")
+    effective_from: date
+    basis: str
+    days: int
+    day_of_month: int | None
+    non_working: str
+    note: str
+    created_by: str
+    created_at: datetime | None
+    in_force: bool = Field(description="the version in force today")
+
+
+class MovedInvoiceOut(Response):
+    id: int
+    invoice_no: str
+    kind: str
+    state: str
+    term_start: date
+    due_date_before: date | None
+    due_date_after: date | None = Field(description="none while the calendar lacks its year")
+
+
+class TermsChangeOut(Response):
+    """What a new version does to the customer's open invoices (draft or receivable)."""
+
+    dry_run: bool
+    terms: TermsOut
+    moved: int = Field(description="open invoices whose due date it changes")
+    invoices: list[MovedInvoiceOut] = Field(description="the first 50 of them")

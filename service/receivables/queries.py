@@ -1,7 +1,10 @@
 """A customer's exposure: what it owes or has committed to, and what is overdue (R19, R30).
 
 Payments arrive with the settlement capability; until then every issued invoice is open. The
-payment term starts on the customer's receipt date (R19). Which invoices are still receivable and
+payment term starts on the customer's receipt date (R19): an invoice is overdue once its stored
+due date (its customer's terms as they were on that receipt date) has passed; a red invoice falls
+due with the blue one it takes back (its dates are copied), and an invoice whose due date waits
+for the working-day calendar is not overdue yet. Which invoices are still receivable and
 which orders are committed but not yet invoiced is read from their lifecycles' tags.
 
 Returns credited by the customer's blue invoice (R24 b) reduce the open invoices: that credit is
@@ -13,7 +16,7 @@ reversed in full is voided, and then neither counts).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 from decimal import Decimal
 
 from sqlalchemy import case, func, or_, select
@@ -23,7 +26,6 @@ from service.db import Money
 from service.invoices.models import Invoice
 from service.masterdata.models import Customer
 from service.orders.models import Order, OrderLine
-from service.receipts.models import Receipt
 from service.returns.models import Return
 from service.workflow import Workflows
 
@@ -50,7 +52,6 @@ class Exposure:
 
 def exposure(session: Session, workflows: Workflows, customer: Customer, today: date) -> Exposure:
     """Set-based: three aggregate queries, whatever the number of invoices, orders, returns."""
-    due_before = today - timedelta(days=customer.payment_term_days)
     receivable = workflows.tagged(Invoice, "receivable")
     Original = aliased(Invoice)
     invoices = session.execute(
@@ -58,14 +59,13 @@ def exposure(session: Session, workflows: Workflows, customer: Customer, today: 
             func.coalesce(func.sum(Invoice.total, type_=Money), ZERO),
             func.coalesce(
                 func.sum(
-                    case((Receipt.receipt_date < due_before, Invoice.total), else_=ZERO),
+                    case((Invoice.due_date < today, Invoice.total), else_=ZERO),
                     type_=Money,
                 ),
                 ZERO,
             ),
-            func.min(case((Receipt.receipt_date < due_before, Receipt.receipt_date))),
+            func.min(case((Invoice.due_date < today, Invoice.due_date))),
         )
-        .join(Receipt, Receipt.order_id == Invoice.order_id)
         .outerjoin(Original, Original.id == Invoice.original_id)
         .where(
             Invoice.customer_id == customer.id,
@@ -92,7 +92,7 @@ def exposure(session: Session, workflows: Workflows, customer: Customer, today: 
         )
     )
     oldest: date | None = invoices[2]
-    days = (due_before - oldest).days if oldest is not None else 0
+    days = (today - oldest).days if oldest is not None else 0
     return Exposure(
         open_invoices=Decimal(invoices[0]) - Decimal(returned or ZERO),
         uninvoiced_orders=Decimal(uninvoiced or ZERO),
