@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from datetime import timedelta
 from decimal import Decimal
 from typing import Any
 from urllib.parse import quote
@@ -20,6 +21,7 @@ from service.journal import Event
 from tests.flows import Flows
 from tests.pages import Person, forms_of, text_of
 from tests.support import Backend, unique
+from tests.test_payment_terms import receipted_invoice
 
 People = Callable[..., Person]
 # A message code on a page means its words are missing.
@@ -408,3 +410,60 @@ def test_an_unknown_or_unbounded_address_is_a_page_never_a_server_error(
     hq = person("hq")
     assert hq.get(f"/web/customers/{unique('C')}/edit").status_code == 404
     assert hq.get(f"/web/contracts/{unique('HT')}/edit").status_code == 404
+
+
+def test_r19_finance_previews_and_adds_payment_terms_on_the_customer_page(
+    flows: Flows, person: People
+) -> None:
+    code = flows.world.customer
+    page = f"/web/customers/{quote(code, safe='')}"
+    received = flows.today - timedelta(days=2)
+    invoice = receipted_invoice(flows, received)
+    finance = person("finance")
+    shown = finance.page(page)
+    section = text_of(shown.split('id="terms"', 1)[1].split("</section>", 1)[0])
+    assert "Payment terms" in text_of(shown) and "from the start" in section
+    assert "Receipt date + days" in section and "In force today" in section
+
+    # A refusal is shown next to its input, with what was typed kept.
+    action = f"{page}/terms/preview"
+    refused = finance.submit(page, action, {"basis": "receipt", "days": "30", "day_of_month": "32"})
+    assert refused.status_code == 422
+    assert error_next_to(refused.text, "day_of_month")
+    assert value_of(refused.text, "day_of_month") == "32"
+
+    # The preview says what would move and changes nothing.
+    fill = {"effective_from": str(received), "basis": "month_end", "days": "30", "note": "月结"}
+    preview = finance.submit(page, action, fill)
+    assert preview.status_code == 200, text_of(preview.text)[:600]
+    moved = text_of(preview.text.split('id="moved"', 1)[1].split("</p>", 1)[0])
+    assert "1" in moved, moved
+    assert invoice["invoice_no"] in preview.text
+    assert api(flows.finance.get(f"/invoices/{invoice['id']}"))["due_date"] == invoice["due_date"]
+    assert len(api_list(flows.sales.get(f"/customers/{code}/terms"))) == 1
+
+    # Confirming adds the version; the invoice is re-dated; the change is in the table.
+    [confirm] = [f for f in forms_of(preview.text) if f.action == f"{page}/terms"]
+    added = finance.send(confirm)
+    assert added.status_code == 303, text_of(added.text)[:600]
+    after = finance.page(added.headers["location"])
+    assert "open invoices were re-dated" in text_of(after)
+    assert any("Payment terms" in r and "month_end" in r for r in change_rows(after)), change_rows(
+        after
+    )
+    versions = api_list(flows.sales.get(f"/customers/{code}/terms"))
+    assert (versions[0]["basis"], versions[0]["note"]) == ("month_end", "月结")
+    assert api(flows.finance.get(f"/invoices/{invoice['id']}"))["due_date"] != invoice["due_date"]
+    assert UNTRANSLATED.findall(text_of(after)) == []
+    # In Chinese, and the invoice page shows its dates.
+    chinese = person("finance", locale="zh")
+    assert "账期条款" in text_of(chinese.page(page))
+    invoice_page = text_of(chinese.page(f"/web/invoices/{invoice['id']}"))
+    assert "账期起算日" in invoice_page and str(received) in invoice_page
+    # Sales reads the terms and gets no form.
+    assert f'action="{action}"' not in person("sales").page(page)
+
+
+def api_list(response: Any) -> list[Any]:
+    assert response.status_code == 200, response.text
+    return list(response.json())

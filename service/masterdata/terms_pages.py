@@ -62,4 +62,4 @@ async def add(code: CustomerCode, view: TermsKeeper) -> Response:
         await view.act(terms.add_terms, form=form, data=data, code=code)
     except (DomainError, WorkflowError) as error:
         return await customer_page(view, code, at_inputs(refusal(error)), typed(form), "terms")
-    return view.go(f"/web/customers/{quote(code, safe='')}#terms", "masterdata.done.terms_added")
+    return view.go(f"/web/customers/{quote(code, safe='')}", "masterdata.done.terms_added")
