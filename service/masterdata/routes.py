@@ -92,6 +92,9 @@ async def list_terms(code: str, read: Reader) -> list[TermsOut]:
     status_code=201,
     summary="Add a version of the payment terms, for goods received from its effective date "
     "(R19; finance, HQ; journalled): answers how many open invoices it moves and the first 50",
+    responses={
+        200: {"model": TermsChangeOut, "description": "dry_run: what it would do; nothing changed"}
+    },
 )
 async def add_terms(
     code: str,
