@@ -237,3 +237,24 @@ def test_only_finance_releases_credit(flows: Flows) -> None:
     assert refused.status_code == 403
     assert refused.json()["required_roles"] == ["hq"]
     assert flows.history(draft["id"])[-1]["trigger"] == "create"
+
+
+def test_r19_overdue_counts_from_the_stored_due_date(flows: Flows) -> None:
+    # Received 75 days ago on 45-day terms: 30 days overdue, held (grade B allows 15). Terms of 90
+    # days from that receipt date re-date the open invoice: due in 15 days, nothing overdue.
+    _overdue_invoice(flows, total="5000.00", receipt_days_ago=75)
+    received = flows.today - timedelta(days=75)
+    version = {"effective_from": str(received), "basis": "receipt", "days": 90}
+    response = flows.finance.post(f"/customers/{flows.world.customer}/terms", json=version)
+    assert response.status_code == 201, response.text
+    assert response.json()["moved"] == 1
+    [moved] = response.json()["invoices"]
+    assert (moved["due_date_before"], moved["due_date_after"]) == (
+        str(received + timedelta(days=45)),
+        str(received + timedelta(days=90)),
+    )
+    order = flows.create_order(lines=[(0, 1)])
+    approved = flows.hq.post(f"/orders/{order['id']}/approve").json()
+    assert approved["state"] == "approved", approved
+    values = approved["credit_decision"]["decision"]["values"]
+    assert (values["overdue_amount"], values["max_days_overdue"]) == ("0.00", "0")
