@@ -32,6 +32,7 @@ from service.runtime import Runtime
 from service.scheduler.jobs import Job
 from service.settings import Settings
 from service.shipments.plugin import FEATURE as SHIPMENTS
+from service.statements.plugin import FEATURE as STATEMENTS
 from service.tasks.plugin import FEATURE as TASKS
 from service.web.documents import Panel
 from service.web.templating import Renderer
@@ -50,6 +51,7 @@ FEATURES: tuple[Feature, ...] = (
     TASKS,
     ATTACHMENTS,
     MASTERDATA,
+    STATEMENTS,
 )
 
 SHARED_CATALOG = Path(__file__).resolve().parent / "locale"

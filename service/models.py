@@ -27,6 +27,14 @@ from service.receipts.models import Receipt, ReceiptAttachment, ReceiptException
 from service.returns.models import CustomerBlueInvoice, Return, ReturnLine
 from service.scheduler.models import SchedulerLease, Task, apscheduler_jobs
 from service.shipments.models import Shipment, ShipmentLine
+from service.statements.models import (
+    Statement,
+    StatementAdjustment,
+    StatementDispute,
+    StatementEntry,
+    StatementLine,
+    StatementVersion,
+)
 
 __all__ = [
     "ApiToken",
@@ -62,6 +70,12 @@ __all__ = [
     "SchedulerLease",
     "Shipment",
     "ShipmentLine",
+    "Statement",
+    "StatementAdjustment",
+    "StatementDispute",
+    "StatementEntry",
+    "StatementLine",
+    "StatementVersion",
     "Task",
     "User",
     "Warehouse",

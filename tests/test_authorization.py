@@ -72,6 +72,7 @@ def _request(
 ) -> httpx.Response:
     url = re.sub(r"\{[a-z_]+_id\}", str(MISSING), path)
     url = url.replace("{code}", "NOBODY").replace("{machine}", "order").replace("{trigger}", "take")
+    url = url.replace("{number}", "1")
     body = operation.get("requestBody", {}).get("content", {})
     if "multipart/form-data" in body:
         files = {"file": ("scan.png", b"\x89PNG\r\n\x1a\nx", "image/png")}

@@ -8,12 +8,19 @@ from types import MappingProxyType
 from rules.vocabularies.credit_release import CREDIT_RELEASE
 from rules.vocabularies.invoice_exception import INVOICE_EXCEPTION
 from rules.vocabularies.receipt_exception import RECEIPT_EXCEPTION
+from rules.vocabularies.reconciliation_timing import RECONCILIATION_TIMING
 from rules.vocabularies.return_credit import RETURN_CREDIT
 from rules.vocabulary import Vocabulary
 
 VOCABULARIES: Mapping[str, Vocabulary] = MappingProxyType(
     {
         vocabulary.name: vocabulary
-        for vocabulary in (INVOICE_EXCEPTION, CREDIT_RELEASE, RETURN_CREDIT, RECEIPT_EXCEPTION)
+        for vocabulary in (
+            INVOICE_EXCEPTION,
+            CREDIT_RELEASE,
+            RETURN_CREDIT,
+            RECEIPT_EXCEPTION,
+            RECONCILIATION_TIMING,
+        )
     }
 )

@@ -32,6 +32,14 @@ class Invoice(Base):
             sqlite_where=text("due_date IS NULL"),
             postgresql_where=text("due_date IS NULL"),
         ),
+        # The statements' daily scan (R20): invoices with a due date not yet on a statement.
+        Index(
+            "ix_invoices_statement_scan",
+            "customer_id",
+            "due_date",
+            sqlite_where=text("statement_id IS NULL AND due_date IS NOT NULL"),
+            postgresql_where=text("statement_id IS NULL AND due_date IS NOT NULL"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -58,6 +66,9 @@ class Invoice(Base):
     # does not know the year the due date falls in.
     term_start: Mapped[date | None] = mapped_column(Date)
     due_date: Mapped[date | None] = mapped_column(Date)
+    # The reconciliation statement (R21) that lists it; no foreign key (the statements feature
+    # owns that table and claims invoices by a set-based UPDATE).
+    statement_id: Mapped[int | None]
     sent_on: Mapped[date | None] = mapped_column(Date)
     tracking_no: Mapped[str | None] = mapped_column(String(64))
     signed_on: Mapped[date | None] = mapped_column(Date)

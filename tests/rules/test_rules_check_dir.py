@@ -23,6 +23,7 @@ def test_shipped_rule_sets_all_pass_the_check() -> None:
         ("credit_release.yaml", True),
         ("invoice_exception.yaml", True),
         ("receipt_exception.yaml", True),
+        ("reconciliation_timing.yaml", True),
         ("return_credit.yaml", True),
     ]
 
@@ -38,6 +39,7 @@ def test_loaded_rule_sets_carry_version_and_sha256_of_the_file() -> None:
         "credit_release",
         "invoice_exception",
         "receipt_exception",
+        "reconciliation_timing",
         "return_credit",
     )
 
@@ -55,6 +57,7 @@ def test_check_reports_every_file_and_names_the_broken_one(tmp_path: Path) -> No
         ("credit_release.yaml", False),
         ("invoice_exception.yaml", True),
         ("receipt_exception.yaml", True),
+        ("reconciliation_timing.yaml", True),
         ("return_credit.yaml", True),
     ]
     error = reports[0].error

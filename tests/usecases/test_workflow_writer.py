@@ -110,6 +110,9 @@ def test_every_documents_version_counts_its_journal_rows_after_a_reissue(steps: 
         "return": 0,
         "red_letter_form": 1,
         "receipt_exception": 0,
+        "statement": 0,
+        "statement_dispute": 0,
+        "statement_adjustment": 0,
     }
 
 

@@ -1,0 +1,62 @@
+"""When a statement is drafted (R20): the reconciliation_timing rules decide how many working
+days before the settlement date, per customer, once per distinct combination of facts."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import Decimal
+from typing import Any
+
+from rules import FactError
+from service.context import RuleSource
+from service.rulesets.decisions import decision_record
+from service.workdays import is_working_day
+
+RULESET = "reconciliation_timing"
+# R20's range, and what applies when no rule decides (no rule set in force, facts that do not
+# fit): the shortest lead time R20 allows.
+FEWEST, MOST = 3, 5
+
+
+def working_days_before(day: date, count: int) -> date:
+    """The `count`-th working day before `day` (day itself does not count); CalendarGap when
+    the calendar does not know a day it passes."""
+    remaining = count
+    while remaining:
+        day -= timedelta(days=1)
+        if is_working_day(day):
+            remaining -= 1
+    return day
+
+
+@dataclass(frozen=True)
+class Timing:
+    working_days: int
+    decision: dict[str, Any]
+
+
+def facts(grade: str, amount_due: Decimal, invoices_due: int, lead_days: int) -> dict[str, Any]:
+    return {
+        "grade": grade,
+        "amount_due": amount_due,
+        "invoices_due": invoices_due,
+        "reconciliation_lead_days": lead_days,
+    }
+
+
+def decide(rules: RuleSource, day: date, seen: dict[str, Any]) -> Timing:
+    """The rules' `draft_ahead` for these facts, with the decision record (R18); R20's fewest
+    working days, with the reason, when they decide nothing."""
+    try:
+        decision = rules.in_force(RULESET, day).decide(seen)
+    except LookupError:
+        return Timing(FEWEST, {"explanation": f"no {RULESET} rule set in force on {day}"})
+    except FactError as error:
+        return Timing(FEWEST, {"explanation": f"the {RULESET} rules cannot decide: {error}"})
+    record = decision_record(decision)
+    action = next((a for a in decision.actions if a.name == "draft_ahead"), None)
+    if action is None:
+        return Timing(FEWEST, record | {"working_days": FEWEST})
+    days = min(max(int(str(action.params["working_days"])), FEWEST), MOST)
+    return Timing(days, record | {"working_days": days})
