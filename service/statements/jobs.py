@@ -17,7 +17,7 @@ from decimal import Decimal
 from functools import cache
 from typing import Any
 
-from sqlalchemy import bindparam, func, select
+from sqlalchemy import Select, bindparam, func, select
 from sqlalchemy.orm import Session
 
 from service.auth.tokens import Actor
@@ -62,10 +62,10 @@ def horizon(today: date) -> date:
         return today + timedelta(days=UNKNOWN_HORIZON_DAYS)
 
 
-def scan(session: Session, workflows: Workflows, until: date) -> Sequence[Any]:
+def scan_query(workflows: Workflows, until: date) -> Select[int, date | None, int, Decimal]:
     """Per customer and due date: the receivable blue invoices on no statement yet, counted and
-    added up (one aggregate query over the partial index)."""
-    found = session.execute(
+    added up (one aggregate query over the partial index `ix_invoices_statement_scan`)."""
+    return (
         select(
             Invoice.customer_id,
             Invoice.due_date,
@@ -81,8 +81,12 @@ def scan(session: Session, workflows: Workflows, until: date) -> Sequence[Any]:
         )
         .group_by(Invoice.customer_id, Invoice.due_date)
         .order_by(Invoice.customer_id, Invoice.due_date)
-    ).all()
-    return found
+    )
+
+
+def scan(session: Session, workflows: Workflows, until: date) -> Sequence[Any]:
+    """What falls due by `until` and is on no statement yet (customer, due date, count, sum)."""
+    return session.execute(scan_query(workflows, until)).all()
 
 
 _CUSTOMERS = select(
