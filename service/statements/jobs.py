@@ -132,7 +132,6 @@ def reconciliation_statements(session: Session, run: JobRun) -> JobResult:
         try:
             draft_day = working_days_before(settlement, timing.working_days)
         except CalendarGap as gap:
-            result.problems.append(f"statement of {customer.code} for {settlement}: {gap}")
             gaps.setdefault(gap.day.year, (gap, []))[1].append(settlement)
             continue
         if draft_day > run.today:
@@ -153,9 +152,14 @@ def reconciliation_statements(session: Session, run: JobRun) -> JobResult:
         )
         if opened.created:
             tasks.extend(_tasks(run, opened.statement_id, customer.code, settlement))
-    tasks.extend(
-        calendar_gap_task(run, gap, days, "reconciliation statements' draft days (R20)")
-        for gap, days in gaps.values()
-    )
+    for beyond, days in gaps.values():
+        waiting = sorted(set(days))
+        shown = ", ".join(str(d) for d in waiting[:5]) + (", ..." if len(waiting) > 5 else "")
+        result.problems.append(
+            f"{len(days)} statement(s) for settlement dates {shown} wait for the calendar: {beyond}"
+        )
+        tasks.append(
+            calendar_gap_task(run, beyond, waiting, "reconciliation statements' draft days (R20)")
+        )
     result.raised = raise_tasks(session, run.workflows, tasks, actor=SCHEDULER_ACTOR)
     return result
