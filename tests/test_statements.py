@@ -509,5 +509,5 @@ def test_r20_two_schedulers_at_once_on_postgresql_draft_each_statement_and_task_
     for s in drafted:
         assert len(sf.tasks_of(backend, s["id"])) == 2
         history = flows.finance.get(f"/statements/{s['statement_no']}/history").json()
-        assert [e["trigger"] for e in history] == ["create"]
+        assert [e["trigger"] for e in history] == ["create"], history
         assert sf.statement(flows, s["statement_no"])["versions"] == 1

@@ -1,5 +1,6 @@
 """Demo data: customers with contracts and prices, items, DCs, users, orders in every state,
-invoices, returns and a red-letter form, receipt exceptions (one claimed from the carrier).
+invoices, returns and a red-letter form, receipt exceptions (one claimed from the carrier), a
+reconciliation statement.
 
 Loaded only in demo mode, through the same use cases users call, so the journal is real.
 Loading twice changes nothing. Demo tokens are well known and refused outside demo mode.
@@ -18,6 +19,7 @@ from service.demo.documents import invoices_for_finance, orders_in_every_state
 from service.demo.masterdata import master_data
 from service.demo.receipt_exceptions import receipt_exceptions
 from service.demo.returns import returns_and_red_letter
+from service.demo.statements import statements
 from service.runtime import Runtime
 
 DEMO_TOKENS = {role: f"demo-{role}" for role in ROLES}
@@ -57,4 +59,5 @@ def load(runtime: Runtime) -> bool:
         invoices_for_finance(session, contexts)
         returns_and_red_letter(session, contexts)
         receipt_exceptions(session, contexts)
+        statements(session, contexts)
     return True

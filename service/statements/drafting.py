@@ -171,7 +171,10 @@ def claim(
     ]
     entries = 0
     for source in sources:
-        entries += _count(session, _insert_entries(session).from_select(columns, source))
+        # RETURNING counts what was inserted: the driver's rowcount of an INSERT ... SELECT ...
+        # ON CONFLICT DO NOTHING is not always known (-1) on PostgreSQL.
+        insert_new = _insert_entries(session).from_select(columns, source)
+        entries += len(session.execute(insert_new.returning(StatementEntry.id)).all())
     claimed = Claimed(invoices=blue + red, entries=entries)
     if claimed.invoices > ANALYZE_AFTER:
         analyze(session, "invoices")

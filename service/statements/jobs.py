@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 from service.auth.tokens import Actor
 from service.context import RuleSource
 from service.db import Money
+from service.errors import Conflict
 from service.invoices.models import Invoice
 from service.masterdata.models import Customer
 from service.rulesets.registry import RuleRegistry
@@ -137,19 +138,23 @@ def reconciliation_statements(session: Session, run: JobRun) -> JobResult:
         if draft_day > run.today:
             continue
         result.candidates += 1
-        opened = open_statement(
-            session,
-            run.workflows,
-            actor=SCHEDULER,
-            today=run.today,
-            customer_id=customer_id,
-            settlement_date=settlement,
-            kind="scheduled",
-            lead_working_days=timing.working_days,
-            draft_day=draft_day,
-            decision=timing.decision,
-            reason=f"drafted {timing.working_days} working days before {settlement} (R20)",
-        )
+        try:
+            with session.begin_nested():
+                opened = open_statement(
+                    session,
+                    run.workflows,
+                    actor=SCHEDULER,
+                    today=run.today,
+                    customer_id=customer_id,
+                    settlement_date=settlement,
+                    kind="scheduled",
+                    lead_working_days=timing.working_days,
+                    draft_day=draft_day,
+                    decision=timing.decision,
+                    reason=f"drafted {timing.working_days} working days before {settlement} (R20)",
+                )
+        except Conflict:
+            continue  # a person moved the statement a moment ago; the next run looks again
         if opened.created:
             tasks.extend(_tasks(run, opened.statement_id, customer.code, settlement))
     for beyond, days in gaps.values():

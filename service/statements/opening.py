@@ -105,7 +105,7 @@ def open_statement(
             "amount_due": ZERO,
             "created_by": actor.username,
         }
-        new_id = _insert_new(session, workflows, values, settlement_date.year)
+        new_id = _insert_new(session, workflows, values, today.year)
         if new_id is not None:
             workflows.created(
                 session,
