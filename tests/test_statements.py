@@ -16,6 +16,7 @@ from sqlalchemy import select
 from service.clock import business_date
 from service.scheduler.jobs import CALENDAR_GAP
 from service.scheduler.models import Task
+from service.statements import drafting
 from service.statements.jobs import RECONCILE_FINANCE, RECONCILE_SALES, scan_query
 from tests import returns_flows as rf
 from tests import statements_flows as sf
@@ -511,3 +512,67 @@ def test_r20_two_schedulers_at_once_on_postgresql_draft_each_statement_and_task_
         history = flows.finance.get(f"/statements/{s['statement_no']}/history").json()
         assert [e["trigger"] for e in history] == ["create"], history
         assert sf.statement(flows, s["statement_no"])["versions"] == 1
+
+
+def test_r20_a_large_claim_refreshes_the_planner_statistics_on_both_databases(
+    backend: Backend, flows: Flows, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Any claim counts as large here: ANALYZE runs inside the job's transaction on both.
+    monkeypatch.setattr(drafting, "ANALYZE_AFTER", 0)
+    claimed = sf.invoice_due(flows, date(2026, 12, 16))
+    result = sf.run(backend, date(2026, 12, 11))
+    assert result.problems == [] or all("calendar" in p for p in result.problems)
+    [drafted] = sf.statements(flows)
+    assert sf.statement_of(backend, claimed["id"]) == drafted["id"]
+
+
+def test_r22_finance_rejects_a_disputed_line_with_its_reason_once(
+    backend: Backend, flows: Flows
+) -> None:
+    sf.invoice_due(flows, date(2026, 12, 16))
+    sf.run(backend, date(2026, 12, 11))
+    [drafted] = sf.statements(flows)
+    no = drafted["statement_no"]
+    line = sf.statement(flows, no)["current"]["lines"]["invoice"][0]
+    body = {"sent_on": "2026-12-06", "to": "AP", "channel": "portal"}
+    assert flows.finance.post(f"/statements/{no}/send", json=body).status_code == 200
+    twice = flows.sales.post(
+        f"/statements/{no}/dispute",
+        json={
+            "lines": [
+                {"line_id": line["id"], "reason": "a"},
+                {"line_id": line["id"], "reason": "b"},
+            ]
+        },
+    )
+    problem(twice, 422, "statement.line_disputed_twice")
+    disputed = flows.sales.post(
+        f"/statements/{no}/dispute",
+        json={"lines": [{"line_id": line["id"], "reason": "price differs from the contract"}]},
+    )
+    assert disputed.status_code == 200, disputed.text
+    [opened] = disputed.json()["disputes"]
+    by_sales = flows.sales.post(
+        f"/statement-disputes/{opened['id']}/reject", json={"note": "not mine to decide"}
+    )
+    assert by_sales.status_code == 403, by_sales.text
+    rejected = flows.finance.post(
+        f"/statement-disputes/{opened['id']}/reject",
+        json={"note": "the contract price of the order date applies"},
+        headers={"If-Match": str(opened["version"])},
+    )
+    assert rejected.status_code == 200, rejected.text
+    assert (rejected.json()["state"], rejected.json()["resolution"]) == (
+        "rejected",
+        "the contract price of the order date applies",
+    )
+    again = flows.finance.post(f"/statement-disputes/{opened['id']}/accept", json={"note": "x"})
+    problem(again, 409, "workflow.trigger_not_allowed")
+    assert opened["id"] not in [d["id"] for d in flows.finance.get("/statement-disputes").json()]
+    with backend.db.read() as session:
+        [task] = session.scalars(
+            select(Task).where(
+                Task.subject_type == "statement_dispute", Task.subject_id == opened["id"]
+            )
+        ).all()
+    assert task.state == "done"
