@@ -29,6 +29,7 @@ from service.masterdata.models import Customer
 from service.rulesets.registry import RuleRegistry
 from service.scheduler.jobs import SCHEDULER_ACTOR, JobResult, JobRun, calendar_gap_task
 from service.scheduler.tasks import NewTask, raise_tasks
+from service.statements.models import Statement
 from service.statements.opening import open_statement
 from service.statements.timing import MOST, Timing, decide, facts, working_days_before
 from service.workdays import CalendarGap, add_working_days
@@ -95,9 +96,17 @@ _CUSTOMERS = select(
 ).where(Customer.id.in_(bindparam("ids", expanding=True)))
 
 
-def _tasks(run: JobRun, statement_id: int, code: str, settlement: date) -> list[NewTask]:
+def _tasks(
+    session: Session, run: JobRun, statement_id: int, code: str, settlement: date
+) -> list[NewTask]:
     due_at = run.end_of_working_day(settlement - timedelta(days=1))
-    detail = {"statement_id": statement_id, "customer_code": code, "settlement_date": settlement}
+    number = session.scalar(select(Statement.statement_no).where(Statement.id == statement_id))
+    detail = {
+        "statement_id": statement_id,
+        "statement_no": number,
+        "customer_code": code,
+        "settlement_date": settlement,
+    }
     return [
         NewTask(
             kind=kind,
@@ -156,7 +165,7 @@ def reconciliation_statements(session: Session, run: JobRun) -> JobResult:
         except Conflict:
             continue  # a person moved the statement a moment ago; the next run looks again
         if opened.created:
-            tasks.extend(_tasks(run, opened.statement_id, customer.code, settlement))
+            tasks.extend(_tasks(session, run, opened.statement_id, customer.code, settlement))
     for beyond, days in gaps.values():
         waiting = sorted(set(days))
         shown = ", ".join(str(d) for d in waiting[:5]) + (", ..." if len(waiting) > 5 else "")

@@ -48,6 +48,9 @@ KINDS = {
     "working_calendar_gap": "tasks.kind.working_calendar_gap",
     "red_letter_form_expired": "tasks.kind.red_letter_form_expired",
     "receipt_exception_overdue": "tasks.kind.receipt_exception_overdue",
+    "statement_reconcile_sales": "tasks.kind.statement_reconcile_sales",
+    "statement_reconcile_finance": "tasks.kind.statement_reconcile_finance",
+    "statement_dispute_open": "tasks.kind.statement_dispute_open",
 }
 
 # What a task is about (its subject), in words.
@@ -58,6 +61,8 @@ SUBJECTS = {
     "invoice": "tasks.subject.invoice",
     "red_letter_form": "tasks.subject.red_letter_form",
     "receipt_exception": "tasks.subject.receipt_exception",
+    "statement": "tasks.subject.statement",
+    "statement_dispute": "tasks.subject.statement_dispute",
 }
 
 # Where a subject's number is in a task's detail (else its id is shown).
@@ -66,6 +71,7 @@ NUMBERS = {
     "order": "company_order_no",
     "invoice": "invoice_no",
     "red_letter_form": "form_no",
+    "statement": "statement_no",
 }
 
 # The facts a task's detail may carry that its page shows, in the order shown (the numbers of
