@@ -35,6 +35,7 @@ from service.statements.models import (
     StatementLine,
     StatementVersion,
 )
+from service.workcalendar import WorkingCalendarDay, WorkingCalendarYear
 
 __all__ = [
     "ApiToken",
@@ -80,5 +81,7 @@ __all__ = [
     "User",
     "Warehouse",
     "WebSession",
+    "WorkingCalendarDay",
+    "WorkingCalendarYear",
     "apscheduler_jobs",
 ]

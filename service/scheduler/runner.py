@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+from service import workdays
 from service.db import Database
 from service.scheduler.jobs import Job, JobResult, JobRun
 from service.settings import Settings
@@ -26,6 +27,9 @@ def run_due(
 ) -> list[JobResult]:
     """Everything due as of `as_of`; safe to run again, late, or from two processes at once."""
     run = JobRun(as_of=as_of, tz=tz, workflows=workflows, settings=settings)
+    # Years loaded by another process since the last run count from this run on.
+    with db.lookup() as connection:
+        workdays.refresh(connection)
     results = []
     for name, job in jobs.items():
         with db.write() as session:
