@@ -32,6 +32,7 @@ def create_app(
     database = db or Database(settings.database_url)
     assert_current(database)
     ctx = runtime or bootstrap.runtime(settings, database)
+    bootstrap.calendar(ctx)
     scheduler = (
         SchedulerProcess(settings, database, jobs=bootstrap.jobs(), workflows=ctx.workflows)
         if settings.scheduler_enabled

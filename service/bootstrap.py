@@ -16,6 +16,8 @@ from fastapi import APIRouter
 from rules import RuleSetError
 from service import i18n
 from service.attachments.plugin import FEATURE as ATTACHMENTS
+from service.calendar_years import startup as calendar_files
+from service.calendar_years.plugin import FEATURE as CALENDAR
 from service.carriers.plugin import FEATURE as CARRIERS
 from service.context import Clock
 from service.db import Database
@@ -52,6 +54,7 @@ FEATURES: tuple[Feature, ...] = (
     ATTACHMENTS,
     MASTERDATA,
     STATEMENTS,
+    CALENDAR,
 )
 
 SHARED_CATALOG = Path(__file__).resolve().parent / "locale"
@@ -130,6 +133,7 @@ def runtime(settings: Settings, db: Database) -> Runtime:
     file, the place in it and the reason: the process does not start."""
     try:
         messages()
+        calendar_files.read(settings.calendar_path)
         return Runtime(
             settings=settings,
             db=db,
@@ -142,3 +146,15 @@ def runtime(settings: Settings, db: Database) -> Runtime:
         raise ConfigurationError(str(error)) from None
     except RuleSetError as error:
         raise ConfigurationError(f"rule file refused: {error}") from None
+    except calendar_files.CalendarFileRefused as error:
+        raise ConfigurationError(f"calendar file refused: {error}") from None
+
+
+def calendar(runtime: Runtime) -> None:
+    """Load the deployment's calendar years not yet loaded, say loudly where the calendar
+    package now disagrees with a loaded year, and tell this process's working days where the
+    loaded years are. Needs the migrated database; a refused file stops the start in one line."""
+    try:
+        calendar_files.sync(runtime)
+    except calendar_files.CalendarFileRefused as error:
+        raise ConfigurationError(f"calendar file refused: {error}") from None

@@ -59,6 +59,7 @@ class Settings(BaseSettings):
     seller_tax_no: TaxNumber
     seller_address: str = Field(max_length=200)
     receipt_exception_overdue_working_days: int = Field(ge=1, le=60)
+    calendar_dir: str = Field(min_length=1, max_length=1000)
 
     @classmethod
     def settings_customise_sources(
@@ -103,6 +104,12 @@ class Settings(BaseSettings):
     @cached_property
     def tz(self) -> ZoneInfo:
         return ZoneInfo(self.timezone)
+
+    @cached_property
+    def calendar_path(self) -> Path:
+        """The deployment's directory of working-day calendar years (relative: to the project)."""
+        path = Path(self.calendar_dir)
+        return path if path.is_absolute() else PROJECT_ROOT / path
 
 
 def _unknown_variables() -> list[str]:

@@ -1,5 +1,5 @@
 """The `o2c` command: serve, migrate, demo data; users, tokens, workflows, rules, scheduler,
-imports (each group in its own module of this package)."""
+calendar, imports (each group in its own module of this package)."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ import typer
 from sqlalchemy.engine import make_url
 
 from service.cli.admin import rules_app, tokens_app, users_app, workflows_app
+from service.cli.calendar import calendar_app
 from service.cli.common import configured, database_problem, fail
 from service.cli.imports import import_app
 from service.cli.scheduler import scheduler_app
@@ -23,6 +24,7 @@ app.add_typer(workflows_app, name="workflows")
 app.add_typer(rules_app, name="rules")
 app.add_typer(import_app, name="import")
 app.add_typer(scheduler_app, name="scheduler")
+app.add_typer(calendar_app, name="calendar")
 
 
 @app.command()

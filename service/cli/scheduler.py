@@ -29,8 +29,11 @@ def _ready(settings: Settings) -> tuple[Database, Workflows]:
     db = Database(settings.database_url)
     try:
         assert_current(db)
-        return db, bootstrap.workflows(settings.workflows_dir)
-    except (SchemaOutdated, WorkflowDefinitionError) as exc:
+        runtime = bootstrap.runtime(settings, db)
+        # The deployment's calendar years, and where this process reads the loaded ones.
+        bootstrap.calendar(runtime)
+        return db, runtime.workflows
+    except (SchemaOutdated, WorkflowDefinitionError, bootstrap.ConfigurationError) as exc:
         raise fail(str(exc)) from None
 
 

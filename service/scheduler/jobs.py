@@ -61,7 +61,8 @@ Job = Callable[[Session, JobRun], JobResult]
 
 
 def calendar_gap_task(run: JobRun, gap: CalendarGap, waiting: list[date], what: str) -> NewTask:
-    """Someone must upgrade the working-day calendar: until then `what` cannot be judged."""
+    """Someone must load the year or upgrade the working-day calendar: until then `what` cannot
+    be judged. Loading the year resolves the task."""
     year = gap.day.year
     return NewTask(
         kind=CALENDAR_GAP,
@@ -71,7 +72,8 @@ def calendar_gap_task(run: JobRun, gap: CalendarGap, waiting: list[date], what: 
         owner_role="admin",
         title=(
             f"The working-day calendar does not know {year}: {what} cannot be computed; "
-            "upgrade chinesecalendar"
+            f"load the State Council's holidays of {year} (o2c calendar load, /web/calendar) "
+            "or upgrade chinesecalendar"
         ),
         due_at=run.end_of_working_day(run.today + timedelta(days=1)),
         detail={"year": year, "waiting": waiting, "error": str(gap)},
