@@ -124,3 +124,41 @@ def test_an_unreachable_database_is_one_line(tmp_path: Path) -> None:
     url = "postgresql+psycopg://nobody@127.0.0.1:1/none"
     line = one_line(o2c("serve", O2C_DATABASE_URL=url))
     assert line.startswith("o2c: database postgresql+psycopg://nobody@127.0.0.1:1/none:")
+
+
+def test_a_broken_calendar_file_stops_the_start_in_one_line(database: str, tmp_path: Path) -> None:
+    directory = tmp_path / "calendar"
+    directory.mkdir()
+    (directory / "2031.yaml").write_text(
+        "year: 2031\nsource: TEST DATA\nholidays:\n  - {name: 国庆节, from: 2031-10-07, "
+        "to: 2031-10-01}\n",
+        encoding="utf-8",
+    )
+    line = one_line(o2c("serve", O2C_DATABASE_URL=database, O2C_CALENDAR_DIR=str(directory)))
+    assert line == (
+        f"o2c: calendar file refused: {directory}/2031.yaml: holidays[0].to: line 4: the range "
+        "ends (2031-10-01) before it starts (2031-10-07)"
+    )
+    line = one_line(
+        o2c("scheduler", "run-once", O2C_DATABASE_URL=database, O2C_CALENDAR_DIR=str(directory))
+    )
+    assert "2031.yaml: holidays[0].to: line 4" in line
+    missing = one_line(
+        o2c("serve", O2C_DATABASE_URL=database, O2C_CALENDAR_DIR=str(tmp_path / "nowhere"))
+    )
+    assert missing.startswith("o2c: calendar file refused: calendar_dir: no such directory")
+
+
+def test_a_calendar_file_the_package_contradicts_stops_the_start(
+    database: str, tmp_path: Path
+) -> None:
+    directory = tmp_path / "calendar"
+    directory.mkdir()
+    # 2026-10-09 is a working Friday in the calendar package's 2026.
+    (directory / "2026.yaml").write_text(
+        "year: 2026\nsource: TEST DATA\nholidays:\n  - {name: x, date: 2026-10-09}\n",
+        encoding="utf-8",
+    )
+    line = one_line(o2c("serve", O2C_DATABASE_URL=database, O2C_CALENDAR_DIR=str(directory)))
+    assert line.startswith(f"o2c: calendar file refused: {directory}/2026.yaml: The calendar ")
+    assert "2026-10-09" in line
