@@ -228,6 +228,7 @@ def test_a_calendar_file_is_refused_naming_each_field_and_line(cal: Backend) -> 
     [
         ("year: 2031\nyear: 2032\n", "year", "calendar.duplicate_key"),
         ("year: [\n", "file", "calendar.not_yaml"),
+        ("[" * 3000, "file", "calendar.not_yaml"),
         ("- 2031\n", "file", "calendar.not_a_mapping"),
         ("year: 1999\nsource: x\nholidays: []\n", "year", "calendar.year_invalid"),
         ("year: 2031\nsource: x\n", "holidays", "calendar.no_holidays"),

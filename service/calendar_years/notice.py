@@ -106,7 +106,7 @@ class _Reader:
             return None
         found: dict[str, Node] = {}
         for key_node, value_node in node.value:
-            key = str(key_node.value)
+            key = str(key_node.value)[:40] if isinstance(key_node, ScalarNode) else "?"
             where = f"{field}.{key}" if field else key
             if key in found:
                 self.refuse(where, "calendar.duplicate_key", key_node, key=key)
@@ -233,6 +233,9 @@ def _document(text: str, file: str) -> tuple[yaml.SafeLoader, Node | None]:
     loader = yaml.SafeLoader(text)
     try:
         return loader, loader.get_single_node()
+    except RecursionError:
+        problem = FieldError("file", "calendar.not_yaml", {"line": 1, "reason": "nested too deep"})
+        raise Invalid("calendar.file_refused", errors=[problem], file=file, count=1) from None
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         line = mark.line + 1 if mark is not None else 1

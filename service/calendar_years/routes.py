@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import hashlib
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, UploadFile
 
@@ -18,9 +18,13 @@ from service.calendar_years.schemas import (
 from service.calendar_years.usecases import load, load_upload
 from service.errors import PayloadTooLarge
 from service.http import Call, Reader, creating
+from service.problems import Problem
 
 router = APIRouter(prefix="/calendar/years", tags=["calendar"])
 AdminLoad = Annotated[Call, Depends(creating("admin"))]
+TOO_LARGE: dict[int | str, dict[str, Any]] = {
+    413: {"model": Problem, "description": "The file is larger than a calendar file may be"}
+}
 
 
 @router.get("", summary="The years the working-day calendar knows: the package's and the loaded")
@@ -40,6 +44,7 @@ async def load_year(body: CalendarFileIn, call: AdminLoad) -> CalendarLoadOut:
 @router.post(
     "/file",
     status_code=201,
+    responses=TOO_LARGE,
     summary="Load a year's State Council holidays and make-up working days (file upload)",
 )
 async def load_year_file(
