@@ -14,7 +14,7 @@ from pathlib import Path
 from fastapi import APIRouter
 
 from rules import RuleSetError
-from service import i18n
+from service import i18n, workdays
 from service.attachments.plugin import FEATURE as ATTACHMENTS
 from service.calendar_years import startup as calendar_files
 from service.calendar_years.plugin import FEATURE as CALENDAR
@@ -134,6 +134,8 @@ def runtime(settings: Settings, db: Database) -> Runtime:
     try:
         messages()
         calendar_files.read(settings.calendar_path)
+        # Every process (server, scheduler, imports) reads the loaded years from its database.
+        workdays.follow(db.lookup)
         return Runtime(
             settings=settings,
             db=db,

@@ -100,13 +100,17 @@ def refresh(connection: Connection | None = None) -> bool:
         try:
             with _source() as fresh:
                 return refresh(fresh)
-        except SQLAlchemyError as error:  # not migrated yet, or briefly unreachable
+        except SQLAlchemyError as error:  # briefly unreachable
             log.warning("loaded working-day calendar years not read: %s", error)
             return False
-    count = workcalendar.loaded_count(connection)
-    if count == _overlay.version:
+    try:
+        count = workcalendar.loaded_count(connection)
+        if count == _overlay.version:
+            return False
+        years, days = workcalendar.loaded_days(connection)
+    except SQLAlchemyError as error:  # not migrated yet: nothing loaded to see
+        log.warning("loaded working-day calendar years not read: %s", error)
         return False
-    years, days = workcalendar.loaded_days(connection)
     with _lock:
         _overlay = _Overlay(version=len(years), years=years, days=days)
     return True

@@ -21,8 +21,10 @@ import pytest
 from sqlalchemy import select
 
 from service import bootstrap, duedates, workdays
+from service.calendar_years import notice as notices
 from service.calendar_years.startup import DISAGREEMENT
 from service.db import utcnow
+from service.errors import Invalid
 from service.scheduler.jobs import CALENDAR_GAP, JobRun, calendar_gap_task
 from service.scheduler.models import Task
 from service.scheduler.tasks import raise_tasks
@@ -229,6 +231,8 @@ def test_a_calendar_file_is_refused_naming_each_field_and_line(cal: Backend) -> 
         ("year: 2031\nyear: 2032\n", "year", "calendar.duplicate_key"),
         ("year: [\n", "file", "calendar.not_yaml"),
         ("[" * 3000, "file", "calendar.not_yaml"),
+        ("year: 2031\nsource: \x9c\n", "file", "calendar.not_yaml"),
+        ('year: 2031\n"\\ud800": 1\n', "?", "calendar.field_unknown"),
         ("- 2031\n", "file", "calendar.not_a_mapping"),
         ("year: 1999\nsource: x\nholidays: []\n", "year", "calendar.year_invalid"),
         ("year: 2031\nsource: x\n", "holidays", "calendar.no_holidays"),
@@ -257,6 +261,15 @@ def test_typos_in_a_calendar_file_are_refused(
         answer = load(admin, text)
     assert answer.status_code == 422, answer.text
     assert (field, code) in {(e["field"], e["code"]) for e in answer.json()["errors"]}
+
+
+def test_text_that_is_not_a_file_and_odd_file_names_are_refused_or_cleaned() -> None:
+    with pytest.raises(Invalid) as refused:
+        notices.parse("year: \ud800\n", file="x.yaml")
+    assert refused.value.code == "calendar.file_not_text"
+    assert notices.file_name("C:\\notices\\2031.yaml") == "2031.yaml"
+    assert notices.file_name("a\udcff.yaml") == "a?.yaml"
+    assert notices.file_name(None) == "calendar.yaml"
 
 
 def test_the_package_wins_a_changed_2026_is_refused_naming_the_dates(cal: Backend) -> None:

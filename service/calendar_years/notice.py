@@ -106,7 +106,7 @@ class _Reader:
             return None
         found: dict[str, Node] = {}
         for key_node, value_node in node.value:
-            key = str(key_node.value)[:40] if isinstance(key_node, ScalarNode) else "?"
+            key = _clean(str(key_node.value))[:40] if isinstance(key_node, ScalarNode) else "?"
             where = f"{field}.{key}" if field else key
             if key in found:
                 self.refuse(where, "calendar.duplicate_key", key_node, key=key)
@@ -122,9 +122,10 @@ class _Reader:
         if not isinstance(node, ScalarNode):
             return node
         try:
-            return self.loader.construct_object(node, deep=True)
+            value = self.loader.construct_object(node, deep=True)
         except (ValueError, OverflowError, yaml.YAMLError):
-            return str(node.value)  # e.g. 2027-02-30: YAML's date, but no day of the calendar
+            value = str(node.value)  # e.g. 2027-02-30: YAML's date, but no day of the calendar
+        return _clean(value) if isinstance(value, str) else value
 
     def text(self, node: Node | None, field: str, code: str, owner: Node, limit: int) -> str:
         if node is None:
@@ -147,8 +148,8 @@ class _Reader:
             with contextlib.suppress(ValueError):
                 value = date.fromisoformat(value.strip())
         if not isinstance(value, date) or hasattr(value, "hour"):
-            shown = node.value if isinstance(node, ScalarNode) else "?"
-            self.refuse(field, "calendar.date_invalid", node, value=str(shown)[:40])
+            shown = _clean(str(node.value)) if isinstance(node, ScalarNode) else "?"
+            self.refuse(field, "calendar.date_invalid", node, value=shown[:40])
             return None
         if year is not None and value.year != year:
             self.refuse(field, "calendar.date_outside_year", node, day=value, year=year)
@@ -229,26 +230,50 @@ class _Reader:
         return [start + timedelta(days=n) for n in range(length)]
 
 
+def _clean(text: str) -> str:
+    """Text as UTF-8 can hold it: a lone surrogate ("\\ud800" in a double-quoted YAML string)
+    becomes "?"."""
+    return text.encode("utf-8", "replace").decode("utf-8")
+
+
+def file_name(name: str | None) -> str:
+    """An uploaded file's own name, as text a problem document can carry (no folders, no
+    character that is not UTF-8, at most 200 characters)."""
+    bare = (name or "").replace("\\", "/").rsplit("/", 1)[-1].replace("\x00", "")
+    return bare.encode("utf-8", "replace").decode("utf-8")[:200] or "calendar.yaml"
+
+
+def _unreadable(file: str, line: int, reason: str) -> Invalid:
+    problem = FieldError("file", "calendar.not_yaml", {"line": line, "reason": reason[:200]})
+    return Invalid("calendar.file_refused", errors=[problem], file=file, count=1)
+
+
 def _document(text: str, file: str) -> tuple[yaml.SafeLoader, Node | None]:
-    loader = yaml.SafeLoader(text)
+    try:
+        loader = yaml.SafeLoader(text)
+    except yaml.reader.ReaderError as error:  # a character YAML does not allow
+        line = text.count("\n", 0, error.position) + 1
+        raise _unreadable(file, line, f"character #x{error.character:04x} is not allowed") from None
     try:
         return loader, loader.get_single_node()
     except RecursionError:
-        problem = FieldError("file", "calendar.not_yaml", {"line": 1, "reason": "nested too deep"})
-        raise Invalid("calendar.file_refused", errors=[problem], file=file, count=1) from None
+        raise _unreadable(file, 1, "nested too deep") from None
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         line = mark.line + 1 if mark is not None else 1
-        reason = str(getattr(error, "problem", None) or error).strip()[:200]
-        problem = FieldError("file", "calendar.not_yaml", {"line": line, "reason": reason})
-        raise Invalid("calendar.file_refused", errors=[problem], file=file, count=1) from None
+        reason = str(getattr(error, "problem", None) or error).strip().splitlines()[0]
+        raise _unreadable(file, line, reason) from None
     finally:
         loader.dispose()
 
 
 def parse(text: str, *, file: str) -> Notice:
     """A validated notice, or Invalid `calendar.file_refused` with every problem by field."""
-    if len(text.encode("utf-8")) > MAX_FILE_BYTES:
+    try:
+        size = len(text.encode("utf-8"))
+    except UnicodeEncodeError:  # a lone surrogate: not text a file can hold
+        raise Invalid("calendar.file_not_text", field="file") from None
+    if size > MAX_FILE_BYTES:
         raise Invalid("calendar.file_too_large", field="file", file=file, max=MAX_FILE_BYTES)
     loader, root = _document(text, file)
     reader = _Reader(loader)

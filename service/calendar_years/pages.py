@@ -11,7 +11,7 @@ from fastapi.responses import HTMLResponse
 from pydantic import ValidationError
 from starlette.datastructures import FormData, UploadFile
 
-from service.calendar_years.notice import MAX_FILE_BYTES
+from service.calendar_years.notice import MAX_FILE_BYTES, file_name
 from service.calendar_years.queries import calendar_years
 from service.calendar_years.schemas import CalendarFileIn, CalendarLoadOut
 from service.calendar_years.usecases import load
@@ -70,7 +70,7 @@ async def _file(form: FormData) -> CalendarFileIn:
             text = content.decode("utf-8")
         except UnicodeDecodeError:
             raise Invalid("calendar.file_not_text", field="yaml") from None
-        name = Path(upload.filename.replace("\\", "/")).name[:200] or name
+        name = file_name(upload.filename)
     if not text.strip():
         raise Invalid("calendar.file_missing", field="yaml")
     try:

@@ -7,7 +7,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, UploadFile
 
-from service.calendar_years.notice import MAX_FILE_BYTES
+from service.calendar_years.notice import MAX_FILE_BYTES, file_name
 from service.calendar_years.queries import calendar_years
 from service.calendar_years.schemas import (
     CalendarFileIn,
@@ -53,9 +53,8 @@ async def load_year_file(
     content = await file.read(MAX_FILE_BYTES + 1)
     if len(content) > MAX_FILE_BYTES:
         raise PayloadTooLarge("calendar.file_too_large", field="file", file="", max=MAX_FILE_BYTES)
-    name = (file.filename or "").replace("\\", "/").rsplit("/", 1)[-1][:200]
     data = CalendarUpload(
-        file=name.replace("\x00", "") or "calendar.yaml",
+        file=file_name(file.filename),
         sha256=hashlib.sha256(content).hexdigest(),
         dry_run=dry_run,
     )
