@@ -46,6 +46,7 @@ DONE = {
 KINDS = {
     "carrier_receipt_overdue": "tasks.kind.carrier_receipt_overdue",
     "working_calendar_gap": "tasks.kind.working_calendar_gap",
+    "working_calendar_disagreement": "tasks.kind.working_calendar_disagreement",
     "red_letter_form_expired": "tasks.kind.red_letter_form_expired",
     "receipt_exception_overdue": "tasks.kind.receipt_exception_overdue",
     "statement_reconcile_sales": "tasks.kind.statement_reconcile_sales",
