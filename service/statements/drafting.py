@@ -58,6 +58,9 @@ from service.workflow import Workflows
 ANALYZE_AFTER = 10_000
 CREDIT_KINDS = ("red_invoice", "customer_blue_invoice", "discount_offset")
 OPEN_RETURN_REASONS = ("defective", "slow_moving")
+# The blue invoice a red one reverses; made once, so that the statements using it keep one
+# cache key (a new alias per call compiles every statement again).
+ORIGINAL = aliased(Invoice, name="original")
 LINE_COLUMNS = [
     "version_id",
     "kind",
@@ -131,7 +134,7 @@ def claim(
         .values(statement_id=statement_id)
         .execution_options(synchronize_session=False),
     )
-    original = aliased(Invoice)
+    original = ORIGINAL
     red = _count(
         session,
         update(Invoice)
@@ -190,7 +193,7 @@ def _line_sources(
     session: Session, workflows: Workflows, statement: Statement, version_id: int
 ) -> list[Select[Any]]:
     receivable = workflows.tagged(Invoice, "receivable")
-    original = aliased(Invoice)
+    original = ORIGINAL
     v = literal(version_id)
     invoices = (
         select(
@@ -210,6 +213,9 @@ def _line_sources(
         .join(Warehouse, Warehouse.id == Order.warehouse_id)
         .outerjoin(Receipt, Receipt.order_id == Invoice.order_id)
         .where(
+            # The customer's invoices first (ix_invoices_customer_state): no index leads to
+            # statement_id, so alone it would read every invoice, once per line kind.
+            Invoice.customer_id == statement.customer_id,
             Invoice.statement_id == statement.id,
             Invoice.kind == "blue",
             Invoice.state.in_(receivable),
@@ -231,6 +237,7 @@ def _line_sources(
         )
         .join(original, original.id == Invoice.original_id)
         .where(
+            Invoice.customer_id == statement.customer_id,
             Invoice.statement_id == statement.id,
             Invoice.kind == "red",
             Invoice.state.in_(receivable),
