@@ -12,9 +12,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from service.masterdata.models import Customer
-from service.plugins import Feature, OpenItem, RuleSetBinding
+from service.plugins import Feature, MenuEntry, OpenItem, RuleSetBinding
+from service.statements.actions import router as actions
 from service.statements.jobs import JOB, reconciliation_statements, scan
 from service.statements.models import Statement, StatementAdjustment, StatementDispute
+from service.statements.pages import router as pages
 from service.statements.routes import router
 from service.statements.timing import RULESET, facts
 from service.workflow import Machine, Workflows
@@ -59,4 +61,13 @@ FEATURE = Feature(
         RuleSetBinding(name=RULESET, item_kind="settlement_date", open_items=settlement_dates),
     ),
     catalog=Path(__file__).parent / "locale",
+    pages=(pages, actions),
+    templates=Path(__file__).parent / "templates",
+    # Any signed-in person reads statements, as the API's GET routes; the menu shows them to
+    # the people who work them.
+    menu=(
+        MenuEntry("/web/statements", "statements.menu.statements", roles=("sales", "finance")),
+        MenuEntry("/web/statement-disputes", "statements.menu.disputes", roles=("finance",)),
+        MenuEntry("/web/statement-adjustments", "statements.menu.adjustments", roles=("finance",)),
+    ),
 )
