@@ -188,6 +188,15 @@ def test_r22_a_refusal_is_shown_in_chinese_and_english_next_to_its_field(
         assert error_next_to(no_one.text, "to")
         _words_only(refused.text)
     assert sf.statement(flows, no)["state"] == "draft"
+    # A form shown before someone else changed the statement is refused, in words.
+    sales = person("sales")
+    shown = sales.form(page, f"{page}/send")
+    redrafted = person("finance").submit(page, f"{page}/redraft", {"reason": "a late credit"})
+    assert redrafted.status_code == 303, text_of(redrafted.text)[:400]
+    stale = sales.send(shown, {"to": "AP", "channel": "email"})
+    assert stale.status_code == 409, text_of(stale.text)[:400]
+    assert "was changed by someone else" in text_of(stale.text)
+    assert sf.statement(flows, no)["state"] == "draft"
     # Chinese words of the page itself.
     zh = text_of(person("sales", locale="zh").page(page))
     assert "对账单" in zh and "到期发票" in zh and "应付金额" in zh and "草稿" in zh
@@ -249,6 +258,9 @@ def test_r22_disputed_lines_go_to_finances_queue_and_a_redraft_keeps_every_versi
     assert accepted.status_code == 303, text_of(accepted.text)[:400]
     assert "The dispute is accepted." in text_of(finance.page(accepted.headers["location"]))
     assert api_disputes and sf.statement(flows, no)["disputes"][0]["state"] == "accepted"
+    assert no not in text_of(finance.page("/web/statement-disputes"))  # decided: not open
+    decided = text_of(finance.page("/web/statement-disputes?state=all"))
+    assert "void the invoice and re-draft" in decided and "Accepted" in decided
     # Re-draft: a reason is needed; a new version, the first one kept with what changed.
     no_reason = finance.submit(page, f"{page}/redraft", {"reason": " "})
     assert no_reason.status_code == 422

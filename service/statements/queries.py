@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import case, select
 from sqlalchemy.orm import Session
 
 from service import journal
@@ -197,6 +197,7 @@ def disputes_of(
     state: str | None = None,
     limit: int = 500,
     offset: int = 0,
+    open_first: bool = False,
 ) -> list[DisputeOut]:
     query = (
         select(StatementDispute, Statement.statement_no, StatementLine)
@@ -207,7 +208,9 @@ def disputes_of(
         query = query.where(StatementDispute.statement_id.in_(statement_ids))
     if state is not None:
         query = query.where(StatementDispute.state == state)
-    rows = session.execute(query.order_by(StatementDispute.id).limit(limit).offset(offset)).all()
+    first = [case((StatementDispute.state == "open", 0), else_=1)] if open_first else []
+    ordered = query.order_by(*first, StatementDispute.id)
+    rows = session.execute(ordered.limit(limit).offset(offset)).all()
     return [
         DisputeOut(
             id=d.id,
@@ -240,6 +243,14 @@ def search_disputes(
 ) -> list[DisputeOut]:
     """Finance's queue of disputed statement lines (open ones by default)."""
     return disputes_of(session, state=state, limit=limit, offset=offset)
+
+
+def dispute_queue(
+    session: Session, _ctx: Context, *, state: str | None, limit: int, offset: int
+) -> list[DisputeOut]:
+    """Finance's queue as its page shows it: the open disputed lines first, then the decided
+    ones (oldest first within each)."""
+    return disputes_of(session, state=state, limit=limit, offset=offset, open_first=True)
 
 
 def load_dispute(session: Session, dispute_id: int) -> StatementDispute:

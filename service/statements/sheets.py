@@ -185,9 +185,8 @@ def disputes(
     session: Session, ctx: Context, *, state: str | None, offset: int
 ) -> tuple[list[DisputeOut], bool]:
     """Finance's queue: the open disputed lines first, then the decided ones."""
-    found = queries.search_disputes(session, ctx, state=state, limit=PAGE + 1, offset=offset)
-    ordered = sorted(found[:PAGE], key=lambda d: (d.state != "open", d.id))
-    return ordered, len(found) > PAGE
+    found = queries.dispute_queue(session, ctx, state=state, limit=PAGE + 1, offset=offset)
+    return found[:PAGE], len(found) > PAGE
 
 
 def adjustments(
