@@ -395,3 +395,24 @@ def test_r22_the_printout_shows_the_groups_the_totals_and_both_confirmation_bloc
     zh = text_of(person("finance", locale="zh").page(f"{page}/print"))
     assert "对账单" in zh and "对账确认" in zh and "我方" in zh and "客户方" in zh
     assert zh.count("签字/盖章") == 2 and "15,562.50" in zh
+
+
+def test_r20_the_reconciliation_tasks_say_what_they_are_and_lead_to_the_statement(
+    backend: Backend, flows: Flows, person: People
+) -> None:
+    no = drafted(backend, flows)
+    finance = person("finance")
+    mine = {"subject_id": sf.statement(flows, no)["id"]}
+    [task] = flows.finance.get(
+        "/tasks", params={"kind": "statement_reconcile_finance", **mine}
+    ).json()
+    assert task["detail"]["statement_no"] == no
+    page = finance.page(f"/web/tasks/{task['id']}")
+    words = text_of(page)
+    assert "Reconcile the statement with the customer (finance, R20)" in words
+    assert f"Statement {no}" in words and f'href="/web/statements/{no}"' in page
+    zh = text_of(person("finance", locale="zh").page(f"/web/tasks/{task['id']}"))
+    assert "与客户对账（财务，R20）" in zh and f"对账单 {no}" in zh
+    # Sales has its own task for the same statement.
+    [own] = flows.sales.get("/tasks", params={"kind": "statement_reconcile_sales", **mine}).json()
+    assert own["detail"]["statement_no"] == no

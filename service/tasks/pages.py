@@ -106,7 +106,7 @@ def kind_words(kind: str) -> tuple[str, dict[str, Any]]:
 
 def _about(subject_type: str, subject_id: int, detail: dict[str, Any]) -> dict[str, Any]:
     """What a task is about, in words, and the pages of the documents it refers to: the order or
-    invoice it is raised on, or the order or invoice its detail names."""
+    invoice it is raised on, or the order, invoice or statement its detail names."""
     number = detail.get(NUMBERS.get(subject_type, "")) or subject_id
     subject = {
         "code": SUBJECTS.get(subject_type, "tasks.subject.other"),
@@ -131,6 +131,15 @@ def _about(subject_type: str, subject_id: int, detail: dict[str, Any]) -> dict[s
                 "href": f"/web/invoices/{invoice_id}",
                 "code": "tasks.about.invoice",
                 "params": {"number": shown},
+            }
+        )
+    statement_no = detail.get("statement_no")
+    if isinstance(statement_no, str) and statement_no:
+        links.append(
+            {
+                "href": f"/web/statements/{statement_no}",
+                "code": "tasks.about.statement",
+                "params": {"number": statement_no},
             }
         )
     return {"subject": subject, "links": links}
