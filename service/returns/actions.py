@@ -10,7 +10,6 @@ so that a refused receipt keeps it (a file input cannot keep what was chosen).
 
 from __future__ import annotations
 
-import hashlib
 from typing import Annotated
 
 from fastapi import APIRouter
@@ -20,7 +19,7 @@ from starlette.datastructures import FormData, UploadFile
 
 from service import evidence
 from service.context import Context
-from service.errors import DomainError, Invalid, PayloadTooLarge
+from service.errors import DomainError
 from service.http import PathId
 from service.returns import crediting, sheets, usecases
 from service.returns.pages import return_page
@@ -34,9 +33,10 @@ from service.returns.schemas import (
     ReturnOut,
     ReturnReceiptIn,
 )
-from service.schemas import AttachmentRef, Note, Request
+from service.schemas import AttachmentRef
 from service.web.forms import CONTROL, parse, refusal, typed
 from service.web.pages import Page, page
+from service.web.uploads import FILE, Upload, read_upload
 from workflows import WorkflowError
 
 router = APIRouter(prefix="/web/returns", include_in_schema=False)
@@ -45,35 +45,6 @@ Deciders = Annotated[Page, page("hq", "finance")]
 Cancellers = Annotated[Page, page("sales", "hq")]
 Logistics = Annotated[Page, page("logistics")]
 Finance = Annotated[Page, page("finance")]
-FILE = "file"
-
-
-class Upload(Request):
-    """What identifies an uploaded file for the form's key (its content by its checksum)."""
-
-    filename: str
-    sha256: str
-    content_type: str
-    note: Note = ""
-
-
-async def _upload(view: Page, form: FormData) -> tuple[Upload, bytes]:
-    """The file sent with the form, refused as `POST /attachments` refuses it."""
-    file = form.get(FILE)
-    if not isinstance(file, UploadFile) or not file.filename:
-        raise Invalid("evidence.empty", field=FILE)
-    limit = view.runtime.settings.max_attachment_bytes
-    content = await file.read(limit + 1)
-    if len(content) > limit:
-        raise PayloadTooLarge("evidence.too_large", field=FILE, size=len(content), max=limit)
-    note = str(form.get("note") or "")
-    data = Upload(
-        filename=file.filename,
-        sha256=hashlib.sha256(content).hexdigest(),
-        content_type=file.content_type or "",
-        note=note,
-    )
-    return data, content
 
 
 def _store(session: Session, ctx: Context, *, data: Upload, content: bytes) -> int:
@@ -116,7 +87,7 @@ def consent_with_file(
 async def approve(return_id: PathId, view: Deciders) -> Response:
     form = await view.form()
     try:
-        data, content = await _upload(view, form)
+        data, content = await read_upload(view, form)
         await view.act(
             approve_with_report, form=form, data=data, return_id=return_id, content=content
         )
@@ -162,7 +133,7 @@ async def receipt(return_id: PathId, view: Logistics) -> Response:
     try:
         upload = form.get(FILE)
         if isinstance(upload, UploadFile) and upload.filename:
-            data, content = await _upload(view, form)
+            data, content = await read_upload(view, form)
             # Its own transaction, no form key (the same file is stored once): kept when the
             # receipt is refused.
             stored = await view.act(_store_scan, form=FormData(), data=data, content=content)
@@ -183,7 +154,7 @@ async def receipt(return_id: PathId, view: Logistics) -> Response:
 async def consent(return_id: PathId, view: Finance) -> Response:
     form = await view.form()
     try:
-        data, content = await _upload(view, form)
+        data, content = await read_upload(view, form)
         await view.act(
             consent_with_file, form=form, data=data, return_id=return_id, content=content
         )

@@ -12,7 +12,6 @@ evidence with the adjustment, in one transaction (a refusal leaves no file behin
 from __future__ import annotations
 
 import dataclasses
-import hashlib
 from collections.abc import Callable
 from typing import Annotated, Any
 
@@ -24,10 +23,10 @@ from starlette.datastructures import FormData, UploadFile
 
 from service import evidence
 from service.context import Context
-from service.errors import DomainError, Invalid, PayloadTooLarge
+from service.errors import DomainError, Invalid
 from service.http import PathId
 from service.problems import input_error
-from service.schemas import AttachmentRef, Id, Note, Request
+from service.schemas import AttachmentRef, Id, Request
 from service.statements import sheets, usecases
 from service.statements.pages import WORDS, adjustments_page, on_rows, statement_page
 from service.statements.routes import StatementNo
@@ -43,13 +42,13 @@ from service.statements.schemas import (
 )
 from service.web.forms import CONTROL, FormRefused, parse, refusal, typed
 from service.web.pages import Page, page
+from service.web.uploads import FILE, Upload, read_upload
 from workflows import WorkflowError
 
 router = APIRouter(prefix="/web", include_in_schema=False)
 # The roles the statement lifecycles give their triggers.
 People = Annotated[Page, page("sales", "finance")]
 Finance = Annotated[Page, page("finance")]
-FILE = "file"
 
 
 class Shown(Request):
@@ -74,32 +73,6 @@ def _version(form: FormData) -> int:
 
 def _without(form: FormData, *names: str) -> FormData:
     return FormData([(k, v) for k, v in form.multi_items() if k not in names])
-
-
-class Upload(Request):
-    """What identifies an uploaded file for the form's key (its content by its checksum)."""
-
-    filename: str
-    sha256: str
-    content_type: str
-    note: Note = ""
-
-
-async def _upload(view: Page, form: FormData) -> tuple[Upload, bytes]:
-    """The file sent with the form, refused as `POST /attachments` refuses it."""
-    file = form.get(FILE)
-    if not isinstance(file, UploadFile) or not file.filename:
-        raise Invalid("evidence.empty", field=FILE)
-    limit = view.runtime.settings.max_attachment_bytes
-    content = await file.read(limit + 1)
-    if len(content) > limit:
-        raise PayloadTooLarge("evidence.too_large", field=FILE, size=len(content), max=limit)
-    data = Upload(
-        filename=file.filename,
-        sha256=hashlib.sha256(content).hexdigest(),
-        content_type=file.content_type or "",
-    )
-    return data, content
 
 
 def _store(session: Session, ctx: Context, *, data: Upload, content: bytes) -> AttachmentRef:
@@ -150,7 +123,7 @@ async def confirm(statement_no: StatementNo, view: People) -> Response:
     try:
         upload = form.get(FILE)
         if isinstance(upload, UploadFile) and upload.filename:
-            data, content = await _upload(view, form)
+            data, content = await read_upload(view, form)
             # Its own transaction, no form key (the same file is stored once): kept when the
             # confirmation is refused.
             stored = await view.act(_store, form=FormData(), data=data, content=content)
@@ -302,7 +275,7 @@ def enter_with_file(
 async def enter(view: Finance) -> Response:
     form = await view.form()
     try:
-        upload, content = await _upload(view, form)
+        upload, content = await read_upload(view, form)
         # The evidence is the file sent with the form; its id is given once it is stored.
         typed_in = FormData([*_without(form, FILE).multi_items(), ("evidence[0]", "1")])
         data = parse(AdjustmentIn, typed_in)
