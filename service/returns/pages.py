@@ -17,13 +17,13 @@ from pydantic import Field
 from starlette.datastructures import FormData
 
 from rules.vocabularies.return_credit import METHODS, Reason
-from service.errors import DomainError, FieldError, Invalid
+from service.errors import DomainError, Invalid
 from service.http import PathId
 from service.returns import queries, sheets, usecases
 from service.returns.schemas import MAX_RETURN_LINES, ReturnCreate, ReturnLineIn
 from service.schemas import MAX_ID, MAX_QUANTITY, Id, Note, Request
 from service.web.documents import Panel
-from service.web.forms import FormRefused, parse, refusal, typed
+from service.web.forms import FormRefused, on_rows, parse, refusal, typed
 from service.web.pages import Anyone, Page, page
 from workflows import WorkflowError
 
@@ -214,20 +214,6 @@ def _asked(form: FormData) -> tuple[ReturnCreate, list[int]]:
     return data, rows
 
 
-def _on_rows(error: DomainError, rows: list[int]) -> DomainError:
-    """A refusal of the use case's `lines[k]` named by the form's row."""
-    moved = []
-    for e in error.errors:
-        field = e.field
-        if field.startswith("lines["):
-            index, _, rest = field[len("lines[") :].partition("]")
-            if index.isdigit() and int(index) < len(rows):
-                field = f"lines[{rows[int(index)]}]{rest}"
-        moved.append(FieldError(field, e.code, e.params))
-    error.errors = moved
-    return error
-
-
 async def _new_page(
     view: Page,
     invoice_id: int,
@@ -265,7 +251,7 @@ async def create(view: Sales) -> Response:
             raise refusal(error) from None
         shown = refusal(error)
         if not isinstance(shown, FormRefused):
-            shown = _on_rows(shown, rows)
+            shown = on_rows(shown, rows)
         return await _new_page(view, int(invoice), shown, typed(form))
     return view.go(f"/web/returns/{made['id']}", "returns.done.request")
 

@@ -28,7 +28,7 @@ from service.http import PathId
 from service.problems import input_error
 from service.schemas import AttachmentRef, Id, Request
 from service.statements import sheets, usecases
-from service.statements.pages import WORDS, adjustments_page, on_rows, statement_page
+from service.statements.pages import WORDS, adjustments_page, statement_page
 from service.statements.routes import StatementNo
 from service.statements.schemas import (
     AdjustmentIn,
@@ -40,7 +40,7 @@ from service.statements.schemas import (
     RedraftIn,
     SendIn,
 )
-from service.web.forms import CONTROL, FormRefused, parse, refusal, typed
+from service.web.forms import CONTROL, FormRefused, on_rows, parse, refusal, typed
 from service.web.pages import Page, page
 from service.web.uploads import FILE, Upload, read_upload
 from workflows import WorkflowError

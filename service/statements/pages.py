@@ -16,7 +16,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query
 from fastapi.responses import HTMLResponse, Response
 
-from service.errors import DomainError, FieldError, Invalid
+from service.errors import DomainError, Invalid
 from service.statements import sheets, usecases
 from service.statements.routes import StatementNo, VersionNo
 from service.statements.schemas import StatementIn
@@ -295,17 +295,3 @@ async def adjustments(
     """Statement adjustments, newest first; finance enters and cancels them here."""
     filters = {"customer": (customer or "").strip(), "state": state or "", "kind": kind or ""}
     return await adjustments_page(view, filters, offset)
-
-
-def on_rows(error: DomainError, rows: list[int]) -> DomainError:
-    """A refusal of the use case's `lines[k]` named by the form's row."""
-    moved = []
-    for e in error.errors:
-        field = e.field
-        if field.startswith("lines["):
-            index, _, rest = field[len("lines[") :].partition("]")
-            if index.isdigit() and int(index) < len(rows):
-                field = f"lines[{rows[int(index)]}]{rest}"
-        moved.append(FieldError(field, e.code, e.params))
-    error.errors = moved
-    return error

@@ -53,12 +53,13 @@ def upgrade() -> None:
         )
     ).all()
     update = sa.text('UPDATE invoices SET term_start = :start, due_date = :due WHERE id = :id')
+    dated = []
     for invoice_id, received, kind, days, day_of_month in rows:
         received = received if isinstance(received, date) else date.fromisoformat(received)
-        bind.execute(
-            update,
-            {'id': invoice_id, 'start': received, 'due': _due(kind, days, day_of_month, received)},
-        )
+        due = _due(kind, days, day_of_month, received)
+        dated.append({'id': invoice_id, 'start': received, 'due': due})
+    if dated:
+        bind.execute(update, dated)  # one executemany
     # Red and corrected invoices fall due with the invoice they take back or replace (a chain
     # of corrections is at most a few long).
     for _ in range(5):
