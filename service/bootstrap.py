@@ -33,6 +33,7 @@ from service.rulesets.registry import RuleRegistry
 from service.runtime import Runtime
 from service.scheduler.jobs import Job
 from service.settings import Settings
+from service.settlement.plugin import FEATURE as SETTLEMENT
 from service.shipments.plugin import FEATURE as SHIPMENTS
 from service.statements.plugin import FEATURE as STATEMENTS
 from service.tasks.plugin import FEATURE as TASKS
@@ -54,6 +55,7 @@ FEATURES: tuple[Feature, ...] = (
     ATTACHMENTS,
     MASTERDATA,
     STATEMENTS,
+    SETTLEMENT,
     CALENDAR,
 )
 

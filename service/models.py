@@ -26,6 +26,7 @@ from service.orders.models import Order, OrderLine
 from service.receipts.models import Receipt, ReceiptAttachment, ReceiptException, ReceiptLine
 from service.returns.models import CustomerBlueInvoice, Return, ReturnLine
 from service.scheduler.models import SchedulerLease, Task, apscheduler_jobs
+from service.settlement.models import SettledInvoice, Settlement
 from service.shipments.models import Shipment, ShipmentLine
 from service.statements.models import (
     Statement,
@@ -69,6 +70,8 @@ __all__ = [
     "Return",
     "ReturnLine",
     "SchedulerLease",
+    "SettledInvoice",
+    "Settlement",
     "Shipment",
     "ShipmentLine",
     "Statement",

@@ -6,17 +6,18 @@ read a page of invoices, one invoice as its page and printout show it, and an or
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Select, select
 from sqlalchemy.orm import Session, joinedload, selectinload
 
 from service import journal
 from service.context import Context
 from service.errors import NotFound
-from service.invoices.exceptions.models import Booking
+from service.invoices.exceptions.models import Booking, InvoiceException
 from service.invoices.models import Invoice, InvoiceLine
 from service.invoices.schemas import InvoiceLineOut, InvoiceOut
 from service.masterdata import queries as masterdata
@@ -24,6 +25,7 @@ from service.masterdata.models import Warehouse
 from service.orders.models import Order
 from service.receipts.models import Receipt
 from service.schemas import EventOut
+from service.workflow import Workflows
 from workflows import Flow
 
 
@@ -294,3 +296,28 @@ def of_order(session: Session, ctx: Context, order_id: int) -> dict[str, Any] | 
         "invoices": invoices,
         "may_create": invoiceable and bool(flow.roles_for("invoice") & ctx.actor.roles),
     }
+
+
+@dataclass(frozen=True)
+class OpenException:
+    """An invoice exception still open: the invoice is disputed for it (R14-R17)."""
+
+    invoice_id: int
+    exception_id: int
+    kind: str
+
+
+def open_exceptions_of(
+    session: Session, workflows: Workflows, invoice_ids: Select[int] | Sequence[int]
+) -> list[OpenException]:
+    """The open invoice exceptions of many invoices in one query (`invoice_ids`: ids, or a
+    subquery selecting them); the settlement gate reads them (R29)."""
+    found = session.execute(
+        select(InvoiceException.invoice_id, InvoiceException.id, InvoiceException.kind)
+        .where(
+            InvoiceException.invoice_id.in_(invoice_ids),
+            InvoiceException.state.in_(workflows.tagged(InvoiceException, "open")),
+        )
+        .order_by(InvoiceException.id)
+    )
+    return [OpenException(*row) for row in found]

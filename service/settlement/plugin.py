@@ -1,0 +1,23 @@
+"""The settlement gate plugs in (R23, R27-R29): checking whether invoices may be settled, and
+settling a confirmed statement's invoices or one of them; its pages and the panels it adds to the
+invoice's and the statement's pages."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from service.plugins import Feature
+from service.settlement.routes import router
+
+FEATURE = Feature(
+    name="settlement",
+    routers=(router,),
+    # The lifecycle groups the gate reads (their `settle` steps are read from the YAML).
+    tags={
+        "invoice_exception": ("open",),
+        "return": ("open",),
+        "statement_dispute": ("open",),
+    },
+    catalog=Path(__file__).parent / "locale",
+    templates=Path(__file__).parent / "templates",
+)
