@@ -18,15 +18,12 @@ from service.masterdata import attorneys, queries
 from service.masterdata.pageforms import (
     WORDS,
     at_inputs,
-    at_version,
     changes,
     parse_with,
-    shown_version,
-    without,
 )
 from service.masterdata.pages import CustomerCode, Keeper, customer_page, keeps
 from service.masterdata.schemas import AttorneyIn, AttorneyOut, AttorneyReplace, AttorneyRevoke
-from service.web.forms import parse, refusal, typed
+from service.web.forms import at_version, parse, refusal, shown_version, typed, without
 from service.web.pages import Anyone, Page
 from workflows import WorkflowError
 

@@ -20,17 +20,14 @@ from service.masterdata.pageforms import (
     BLANK_LINES,
     WORDS,
     at_inputs,
-    at_version,
     changes,
     compact,
     lines,
     parse_with,
-    shown_version,
-    without,
 )
 from service.masterdata.pages import CustomerCode, Keeper, keeps
 from service.masterdata.schemas import ContractIn, ContractOut, ContractUpdate
-from service.web.forms import refusal, typed
+from service.web.forms import at_version, refusal, shown_version, typed, without
 from service.web.pages import Anyone, Page
 from workflows import WorkflowError
 

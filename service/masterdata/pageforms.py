@@ -10,18 +10,15 @@ from __future__ import annotations
 
 import dataclasses
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
-from sqlalchemy.orm import Session
 from starlette.datastructures import FormData
 
-from service.context import Context
 from service.errors import DomainError
 from service.problems import input_error
-from service.schemas import Id, Request
-from service.web.forms import FormRefused, nested, parse
+from service.web.forms import FormRefused, nested
 
 M = TypeVar("M", bound=BaseModel)
 _ROW = re.compile(r"^([a-z_]+)\[(\d+)\](.*)$")
@@ -110,30 +107,6 @@ WORDS: dict[str, dict[str, str]] = {
         "reason": "masterdata.field.reason",
     },
 }
-
-
-class Shown(Request):
-    """The version of the document the form was shown at (sent back as If-Match)."""
-
-    version: Id
-
-
-def at_version(usecase: Callable[..., Any]) -> Callable[..., Any]:
-    """`usecase` with the version the form was shown at as its If-Match: the API's check."""
-
-    def run(session: Session, ctx: Context, *, version: int, **kwargs: Any) -> Any:
-        return usecase(session, dataclasses.replace(ctx, expected_version=version), **kwargs)
-
-    return run
-
-
-def shown_version(form: FormData) -> int:
-    """The version the form carries; refused (as the field `version`) when it carries none."""
-    return parse(Shown, FormData([(k, v) for k, v in form.multi_items() if k == "version"])).version
-
-
-def without(form: FormData, *names: str) -> FormData:
-    return FormData([(k, v) for k, v in form.multi_items() if k not in names])
 
 
 def compact(form: FormData, *lists: str) -> tuple[FormData, dict[str, str]]:

@@ -20,16 +20,13 @@ from service.masterdata.pageforms import (
     BLANK_LINES,
     WORDS,
     at_inputs,
-    at_version,
     changes,
     compact,
     lines,
     parse_with,
-    shown_version,
-    without,
 )
 from service.masterdata.schemas import CustomerIn, CustomerOut, CustomerReason, CustomerUpdate
-from service.web.forms import parse, refusal, typed
+from service.web.forms import at_version, parse, refusal, shown_version, typed, without
 from service.web.pages import Anyone, Page, page
 from workflows import WorkflowError
 

@@ -11,7 +11,6 @@ evidence with the adjustment, in one transaction (a refusal leaves no file behin
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Callable
 from typing import Annotated, Any
 
@@ -26,7 +25,7 @@ from service.context import Context
 from service.errors import DomainError, Invalid
 from service.http import PathId
 from service.problems import input_error
-from service.schemas import AttachmentRef, Id, Request
+from service.schemas import AttachmentRef
 from service.statements import sheets, usecases
 from service.statements.pages import WORDS, adjustments_page, statement_page
 from service.statements.routes import StatementNo
@@ -40,7 +39,17 @@ from service.statements.schemas import (
     RedraftIn,
     SendIn,
 )
-from service.web.forms import CONTROL, FormRefused, on_rows, parse, refusal, typed
+from service.web.forms import (
+    CONTROL,
+    FormRefused,
+    at_version,
+    on_rows,
+    parse,
+    refusal,
+    shown_version,
+    typed,
+    without,
+)
 from service.web.pages import Page, page
 from service.web.uploads import FILE, Upload, read_upload
 from workflows import WorkflowError
@@ -49,30 +58,6 @@ router = APIRouter(prefix="/web", include_in_schema=False)
 # The roles the statement lifecycles give their triggers.
 People = Annotated[Page, page("sales", "finance")]
 Finance = Annotated[Page, page("finance")]
-
-
-class Shown(Request):
-    """The version of the document the form was shown at (sent back as If-Match)."""
-
-    version: Id
-
-
-def at_version(usecase: Callable[..., Any]) -> Callable[..., Any]:
-    """`usecase` with the version the form was shown at as its If-Match: the API's check."""
-
-    def run(session: Session, ctx: Context, *, version: int, **kwargs: Any) -> Any:
-        return usecase(session, dataclasses.replace(ctx, expected_version=version), **kwargs)
-
-    return run
-
-
-def _version(form: FormData) -> int:
-    """The version the form carries; refused (as the field `version`) when it carries none."""
-    return parse(Shown, FormData([(k, v) for k, v in form.multi_items() if k == "version"])).version
-
-
-def _without(form: FormData, *names: str) -> FormData:
-    return FormData([(k, v) for k, v in form.multi_items() if k not in names])
 
 
 def _store(session: Session, ctx: Context, *, data: Upload, content: bytes) -> AttachmentRef:
@@ -99,8 +84,8 @@ def _back(statement_no: str) -> str:
 async def send(statement_no: StatementNo, view: People) -> Response:
     form = await view.form()
     try:
-        version = _version(form)
-        data = parse(SendIn, _without(form, "version"))
+        version = shown_version(form)
+        data = parse(SendIn, without(form, "version"))
         await view.act(
             at_version(usecases.send),
             form=form,
@@ -133,7 +118,7 @@ async def confirm(statement_no: StatementNo, view: People) -> Response:
             scan = await view.read(sheets.attachment, attachment_id=int(values["evidence_id"]))
         if scan is None:
             raise Invalid("evidence.empty", field=FILE)
-        version = _version(form)
+        version = shown_version(form)
         shown = FormData([(k, v) for k, v in values.items() if k != "version"])
         confirm_in = parse(ConfirmIn, shown)
         await view.act(
@@ -182,7 +167,7 @@ async def dispute(statement_no: StatementNo, view: People) -> Response:
     form = await view.form()
     rows: list[int] = []
     try:
-        version = _version(form)
+        version = shown_version(form)
         data, rows = _disputed(form)
         await view.act(
             at_version(usecases.dispute),
@@ -203,8 +188,8 @@ async def dispute(statement_no: StatementNo, view: People) -> Response:
 async def redraft(statement_no: StatementNo, view: People) -> Response:
     form = await view.form()
     try:
-        version = _version(form)
-        data = parse(RedraftIn, _without(form, "version"))
+        version = shown_version(form)
+        data = parse(RedraftIn, without(form, "version"))
         await view.act(
             at_version(usecases.redraft),
             form=form,
@@ -226,8 +211,8 @@ async def _decide(view: Page, dispute_id: int, usecase: Callable[..., Any], done
     form = await view.form()
     back = str(form.get("next") or "")
     try:
-        version = _version(form)
-        data = parse(DecideIn, _without(form, "version", "next"))
+        version = shown_version(form)
+        data = parse(DecideIn, without(form, "version", "next"))
         await view.act(
             at_version(usecase), form=form, data=data, dispute_id=dispute_id, version=version
         )
@@ -277,7 +262,7 @@ async def enter(view: Finance) -> Response:
     try:
         upload, content = await read_upload(view, form)
         # The evidence is the file sent with the form; its id is given once it is stored.
-        typed_in = FormData([*_without(form, FILE).multi_items(), ("evidence[0]", "1")])
+        typed_in = FormData([*without(form, FILE).multi_items(), ("evidence[0]", "1")])
         data = parse(AdjustmentIn, typed_in)
         await view.act(enter_with_file, form=form, data=data, upload=upload, content=content)
     except (DomainError, WorkflowError) as error:
@@ -291,8 +276,8 @@ async def enter(view: Finance) -> Response:
 async def cancel(adjustment_id: PathId, view: Finance) -> Response:
     form = await view.form()
     try:
-        version = _version(form)
-        data = parse(CancelIn, _without(form, "version"))
+        version = shown_version(form)
+        data = parse(CancelIn, without(form, "version"))
         await view.act(
             at_version(usecases.cancel_adjustment),
             form=form,

@@ -1,20 +1,26 @@
 """HTML forms to the use cases' models: nested names, empty fields, and refusals by field.
 
 A form names nested fields as the API's problems do (`lines[0].received_qty`), so a refusal's
-field is the name of the input it belongs to and the page shows it there.
+field is the name of the input it belongs to and the page shows it there. A form that changes a
+document carries the version it was shown at; the use case gets it as the API's If-Match, so a
+change made by someone else meanwhile is refused (`document.version_mismatch`).
 """
 
 from __future__ import annotations
 
+import dataclasses
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
+from sqlalchemy.orm import Session
 from starlette.datastructures import FormData
 
+from service.context import Context
 from service.errors import DomainError, FieldError, from_workflow
 from service.problems import input_error
+from service.schemas import Id, Request
 from workflows import WorkflowError
 
 M = TypeVar("M", bound=BaseModel)
@@ -105,3 +111,28 @@ def on_rows(error: DomainError, rows: list[int]) -> DomainError:
         moved.append(FieldError(field, e.code, e.params))
     error.errors = moved
     return error
+
+
+class Shown(Request):
+    """The version of the document the form was shown at (sent back as If-Match)."""
+
+    version: Id
+
+
+def at_version(usecase: Callable[..., Any]) -> Callable[..., Any]:
+    """`usecase` with the version the form was shown at as its If-Match: the API's check."""
+
+    def run(session: Session, ctx: Context, *, version: int, **kwargs: Any) -> Any:
+        return usecase(session, dataclasses.replace(ctx, expected_version=version), **kwargs)
+
+    return run
+
+
+def shown_version(form: FormData) -> int:
+    """The version the form carries; refused (as the field `version`) when it carries none."""
+    return parse(Shown, FormData([(k, v) for k, v in form.multi_items() if k == "version"])).version
+
+
+def without(form: FormData, *names: str) -> FormData:
+    """The form without the inputs `names` (the page's own, not the use case's)."""
+    return FormData([(k, v) for k, v in form.multi_items() if k not in names])
