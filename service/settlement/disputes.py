@@ -100,7 +100,12 @@ def statement_blockers(
 
 def _open_returns() -> Select[*tuple[Any, ...]]:
     return select(
-        Return.id, Return.return_no, Return.reason, Return.state, Invoice.invoice_no
+        Return.id,
+        Return.return_no,
+        Return.reason,
+        Return.state,
+        Return.invoice_id,
+        Invoice.invoice_no,
     ).where(Return.reason.in_(R29_REASONS))
 
 
@@ -110,6 +115,7 @@ def _return_facts(row: Any) -> dict[str, Any]:
         "return_no": row.return_no,
         "return_reason": row.reason,
         "return_state": row.state,
+        "invoice_id": row.invoice_id,
         "invoice_no": row.invoice_no,
     }
 
@@ -125,6 +131,7 @@ def invoice_blockers(
     found: dict[int, list[Blocker]] = {}
     for open_exception in invoices.open_exceptions_of(session, workflows, invoice_ids):
         facts = {
+            "invoice_id": open_exception.invoice_id,
             "invoice_no": numbers[open_exception.invoice_id],
             "exception_id": open_exception.exception_id,
             "exception_kind": open_exception.kind,
@@ -132,7 +139,6 @@ def invoice_blockers(
         found.setdefault(open_exception.invoice_id, []).append(Blocker(b.EXCEPTION_OPEN, facts))
     returns = session.execute(
         _open_returns()
-        .add_columns(Return.invoice_id)
         .join(Invoice, Invoice.id == Return.invoice_id)
         .where(
             Return.invoice_id.in_(invoice_ids),
@@ -160,6 +166,7 @@ def invoice_blockers(
     )
     for row in disputes:
         facts = {
+            "invoice_id": row.source_id,
             "invoice_no": numbers[row.source_id],
             "dispute_id": row.id,
             "statement_no": row.statement_no,

@@ -220,12 +220,13 @@ def _statement_state(workflows: Workflows, statement: OnStatement) -> list[Block
 
 
 def _not_on_statement(row: Any) -> Blocker:
-    return Blocker(b.NOT_ON_STATEMENT, {"invoice_no": row.invoice_no, "due_date": row.due_date})
+    facts = {"invoice_id": row.id, "invoice_no": row.invoice_no, "due_date": row.due_date}
+    return Blocker(b.NOT_ON_STATEMENT, facts)
 
 
 def _invoice_state(flow: Flow, row: Any) -> list[Blocker]:
     """R23: a blue invoice delivered to and signed by the customer, not disputed, not settled."""
-    facts = {"invoice_no": row.invoice_no, "invoice_state": row.state}
+    facts = {"invoice_id": row.id, "invoice_no": row.invoice_no, "invoice_state": row.state}
     if row.kind != "blue":
         return [Blocker(b.RED_INVOICE, facts)]
     if row.state in settled_states(flow):

@@ -7,7 +7,10 @@ from __future__ import annotations
 from pathlib import Path
 
 from service.plugins import Feature
+from service.settlement.pages import router as pages
 from service.settlement.routes import router
+from service.settlement.sheets import invoice_panel, statement_panel
+from service.web.documents import Panel
 
 FEATURE = Feature(
     name="settlement",
@@ -19,5 +22,12 @@ FEATURE = Feature(
         "statement_dispute": ("open",),
     },
     catalog=Path(__file__).parent / "locale",
+    pages=(pages,),
     templates=Path(__file__).parent / "templates",
+    panels=(
+        Panel(machine="invoice", template="settlement/invoice_panel.html", load=invoice_panel),
+        Panel(
+            machine="statement", template="settlement/statement_panel.html", load=statement_panel
+        ),
+    ),
 )

@@ -58,7 +58,7 @@ def settled(session: Session, invoice_ids: Sequence[int]) -> dict[int, str]:
         .join(Settlement, Settlement.id == SettledInvoice.settlement_id)
         .where(SettledInvoice.invoice_id.in_(invoice_ids))
     )
-    return {invoice_id: number for invoice_id, number in rows}
+    return dict(rows.all())
 
 
 def _attorney(found: Attorney | None) -> AttorneyRef | None:

@@ -27,7 +27,7 @@ from workflows import WorkflowError
 router = APIRouter(prefix="/web", include_in_schema=False)
 # POST /statements is sales' and finance's.
 Drafters = Annotated[Page, page("sales", "finance")]
-States = ("draft", "sent", "disputed", "confirmed")
+States = ("draft", "sent", "disputed", "confirmed", "settled")
 
 # Words of the values a statement carries (literal codes, so the catalogs' check sees them).
 WORDS: dict[str, dict[str, str]] = {
@@ -68,7 +68,7 @@ WORDS: dict[str, dict[str, str]] = {
     },
 }
 DAY_PATTERN = r"^(\d{4}-\d{2}-\d{2})?$"
-STATE_PATTERN = r"^(draft|sent|disputed|confirmed)?$"
+STATE_PATTERN = r"^(draft|sent|disputed|confirmed|settled)?$"
 Offset = Annotated[int, Query(ge=0, le=1_000_000)]
 CustomerQuery = Annotated[str | None, Query(max_length=64)]
 
