@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import Select, and_, select
 from sqlalchemy.orm import Session
@@ -116,6 +117,7 @@ def check(
     statement_ids: Sequence[int] = (),
     attorney_id: int | None = None,
     attorney_field: str = "attorney",
+    tz: ZoneInfo,
 ) -> Gate:
     """Every condition that blocks each of `invoice_ids` (ids, or a subquery selecting them)
     on `day`, and those of `statement_ids` even when they list no invoice."""
@@ -148,7 +150,7 @@ def check(
             )
         )
     }
-    parties = customer_blockers(session, customers, day, attorney_id, attorney_field)
+    parties = customer_blockers(session, customers, day, attorney_id, attorney_field, tz)
     listed = statement_blockers(session, workflows, statements)
     gate = Gate(
         day=day,

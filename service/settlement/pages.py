@@ -9,12 +9,12 @@ The same use cases and roles as the API (`POST /statements/{no}/settle`,
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query
 from fastapi.responses import HTMLResponse, Response
-from starlette.datastructures import FormData
 
 from service.errors import DomainError, Invalid
 from service.http import PathId
@@ -82,26 +82,27 @@ async def settlement(
     return await settlement_page(view, statement_no, on=on, attorney=attorney)
 
 
-def _settle_in(form: FormData) -> SettleIn:
-    return parse(SettleIn, without(form, "version"))
+async def _settled(
+    view: Page, usecase: Callable[..., Any], **kwargs: Any
+) -> tuple[DomainError | None, dict[str, str]]:
+    """Send the settle form to `usecase` at the version it was shown at, once per shown form;
+    the refusal, if any, and what was typed."""
+    form = await view.form()
+    try:
+        version = shown_version(form)
+        data = parse(SettleIn, without(form, "version"))
+        await view.act(at_version(usecase), form=form, data=data, version=version, **kwargs)
+    except (DomainError, WorkflowError) as error:
+        return refusal(error), typed(form)
+    return None, {}
 
 
 @router.post("/statements/{statement_no}/settle")
 async def settle(statement_no: StatementNo, view: Finance) -> Response:
     """Every invoice of the confirmed statement passes the gate, or none does."""
-    form = await view.form()
-    try:
-        version = shown_version(form)
-        data = _settle_in(form)
-        await view.act(
-            at_version(usecases.settle_statement),
-            form=form,
-            data=data,
-            statement_no=statement_no,
-            version=version,
-        )
-    except (DomainError, WorkflowError) as error:
-        return await settlement_page(view, statement_no, refusal(error), typed(form))
+    error, typed_in = await _settled(view, usecases.settle_statement, statement_no=statement_no)
+    if error is not None:
+        return await settlement_page(view, statement_no, error, typed_in)
     return view.go(f"/web/statements/{statement_no}/settlement", "settlement.done.statement")
 
 
@@ -109,20 +110,10 @@ async def settle(statement_no: StatementNo, view: Finance) -> Response:
 async def settle_invoice(invoice_id: PathId, view: Finance) -> Response:
     """One invoice of a confirmed statement passes the gate alone; a refusal is shown on its
     statement's settlement check."""
-    form = await view.form()
-    try:
-        version = shown_version(form)
-        data = _settle_in(form)
-        await view.act(
-            at_version(usecases.settle_invoice),
-            form=form,
-            data=data,
-            invoice_id=invoice_id,
-            version=version,
-        )
-    except (DomainError, WorkflowError) as error:
-        statement_no = await view.read(sheets.statement_of, invoice_id=invoice_id)
-        if statement_no is None:
-            raise refusal(error) from None
-        return await settlement_page(view, statement_no, refusal(error), typed(form))
-    return view.go(f"/web/invoices/{invoice_id}", "settlement.done.invoice")
+    error, typed_in = await _settled(view, usecases.settle_invoice, invoice_id=invoice_id)
+    if error is None:
+        return view.go(f"/web/invoices/{invoice_id}", "settlement.done.invoice")
+    statement_no = await view.read(sheets.statement_of, invoice_id=invoice_id)
+    if statement_no is None:
+        raise error
+    return await settlement_page(view, statement_no, error, typed_in)

@@ -5,12 +5,14 @@ every customer of the invoices at once."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from service.clock import business_date
 from service.errors import Invalid
 from service.masterdata.models import Contract, Customer, PowerOfAttorney
 from service.settlement import blockers as b
@@ -29,7 +31,8 @@ class Attorney:
     scope: tuple[str, ...]
     valid_from: date
     valid_to: date
-    revoked_at: datetime | None
+    # The business day it was revoked or replaced on.
+    revoked_on: date | None
     revocation_reason: str | None
     contract_no: str | None
     contract_from: date | None
@@ -41,11 +44,11 @@ class Attorney:
         found = []
         if self.customer_id != customer.id:
             found.append(Blocker(b.ATTORNEY_OTHER_CUSTOMER, who | {"customer_code": customer.code}))
-        if self.revoked_at is not None:
+        if self.revoked_on is not None:
             found.append(
                 Blocker(
                     b.ATTORNEY_REVOKED,
-                    who | {"revoked_on": self.revoked_at.date(), "reason": self.revocation_reason},
+                    who | {"revoked_on": self.revoked_on, "reason": self.revocation_reason},
                 )
             )
         if not self.valid_from <= day <= self.valid_to:
@@ -85,6 +88,7 @@ def customer_blockers(
     day: date,
     attorney_id: int | None,
     attorney_field: str,
+    tz: ZoneInfo,
 ) -> Parties:
     """The customer's own conditions: active, a contract in force on the day (R27), and the
     power of attorney of the person collecting (R28)."""
@@ -96,8 +100,8 @@ def customer_blockers(
         .order_by(Contract.valid_to, Contract.id)
     ):
         contracts.setdefault(row.customer_id, []).append(row)
-    named = _named(session, attorney_id, attorney_field) if attorney_id is not None else None
-    found = _collecting(session, customers, day) if attorney_id is None else {}
+    named = _named(session, tz, attorney_id, attorney_field) if attorney_id is not None else None
+    found = _collecting(session, tz, customers, day) if attorney_id is None else {}
     for customer in customers.values():
         blocked = parties.blockers.setdefault(customer.id, [])
         if customer.state != "active":
@@ -120,7 +124,7 @@ def customer_blockers(
     return parties
 
 
-def _attorneys(session: Session, *criteria: Any) -> list[Attorney]:
+def _attorneys(session: Session, tz: ZoneInfo, *criteria: Any) -> list[Attorney]:
     rows = session.execute(
         select(
             PowerOfAttorney.id,
@@ -139,21 +143,37 @@ def _attorneys(session: Session, *criteria: Any) -> list[Attorney]:
         .where(*criteria)
         .order_by(PowerOfAttorney.id.desc())
     )
-    return [Attorney(r[0], r[1], r[2], tuple(r[3] or ()), *r[4:]) for r in rows]
+    return [
+        Attorney(
+            *r[:3],
+            scope=tuple(r[3] or ()),
+            valid_from=r[4],
+            valid_to=r[5],
+            revoked_on=business_date(tz, r[6]) if r[6] is not None else None,
+            revocation_reason=r[7],
+            contract_no=r[8],
+            contract_from=r[9],
+            contract_to=r[10],
+        )
+        for r in rows
+    ]
 
 
-def _named(session: Session, attorney_id: int, attorney_field: str) -> Attorney:
-    found = _attorneys(session, PowerOfAttorney.id == attorney_id)
+def _named(session: Session, tz: ZoneInfo, attorney_id: int, attorney_field: str) -> Attorney:
+    found = _attorneys(session, tz, PowerOfAttorney.id == attorney_id)
     if not found:
         raise Invalid("settlement.attorney_unknown", field=attorney_field, attorney_id=attorney_id)
     return found[0]
 
 
-def _collecting(session: Session, customers: dict[int, Customer], day: date) -> dict[int, Attorney]:
+def _collecting(
+    session: Session, tz: ZoneInfo, customers: dict[int, Customer], day: date
+) -> dict[int, Attorney]:
     """Per customer, the newest power of attorney that lets its holder collect on `day`."""
     chosen: dict[int, Attorney] = {}
     candidates = _attorneys(
         session,
+        tz,
         PowerOfAttorney.customer_id.in_(customers),
         PowerOfAttorney.revoked_at.is_(None),
         PowerOfAttorney.valid_from <= day,

@@ -113,7 +113,14 @@ def invoice(
     if customer is None:
         raise NotFound("settlement.invoice_not_found", field="invoice_id", invoice_id=invoice_id)
     day = on or ctx.today
-    gate = check(session, ctx.workflows, invoice_ids=[invoice_id], day=day, attorney_id=attorney)
+    gate = check(
+        session,
+        ctx.workflows,
+        invoice_ids=[invoice_id],
+        day=day,
+        attorney_id=attorney,
+        tz=ctx.settings.tz,
+    )
     [found] = gate.invoices
     return InvoiceSettlementOut.model_validate(
         _invoice_out(found, settled(session, [invoice_id]), locale)
@@ -157,6 +164,7 @@ def check_of(
         day=on or ctx.today,
         attorney_id=attorney,
         attorney_field=attorney_field,
+        tz=ctx.settings.tz,
     )
 
 

@@ -156,7 +156,9 @@ def statement_of(session: Session, _ctx: Context, *, invoice_id: int) -> str | N
 def invoice_panel(session: Session, ctx: Context, invoice_id: int) -> dict[str, Any] | None:
     """The invoice's page: may it be settled today, or what blocks it; settled by which
     settlement; and for finance, settling it alone."""
-    gate: Gate = check(session, ctx.workflows, invoice_ids=[invoice_id], day=ctx.today)
+    gate: Gate = check(
+        session, ctx.workflows, invoice_ids=[invoice_id], day=ctx.today, tz=ctx.settings.tz
+    )
     if not gate.invoices or gate.invoices[0].kind != "blue":
         return None
     [found] = gate.invoices

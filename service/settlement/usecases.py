@@ -91,6 +91,7 @@ def settle_invoice(
         day=day,
         attorney_id=data.attorney_id,
         attorney_field="attorney_id",
+        tz=ctx.settings.tz,
     )
     [found] = gate.invoices
     if found.blockers or statement is None:
