@@ -4,6 +4,7 @@ blocks is named with its facts, in words, never just "no"."""
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
@@ -20,6 +21,7 @@ from tests import statements_flows as sf
 from tests.flows import Flows
 from tests.support import Backend, make_world, unique
 from tests.test_invoice_exceptions import attach, book, booked_line, confirm
+from tests.test_red_letter import red_invoice, usable_form
 
 
 def triggers(backend: Backend, machine: str, entity_id: int) -> list[str]:
@@ -479,3 +481,43 @@ def test_checking_a_statement_takes_the_same_queries_for_two_invoices_or_six(
         assert answer.settleable is False  # nobody may collect yet
         counted.append(len(seen))
     assert 0 < counted[0] == counted[1] < 20
+
+
+def test_r23_a_statement_and_its_invoice_settled_at_the_same_moment_are_settled_once(
+    backend: Backend, flows: Flows
+) -> None:
+    statement_no, (first, _second) = st.confirmed(flows, 2)
+    st.attorney(flows)
+    finance = [backend.client("finance") for _ in range(2)]
+    calls = [
+        (finance[0], f"/statements/{statement_no}/settle"),
+        (finance[1], f"/invoices/{first['id']}/settle"),
+    ]
+    try:
+        with ThreadPoolExecutor(max_workers=2) as pool:
+            answers = list(pool.map(lambda call: call[0].post(call[1], json={}), calls))
+    finally:
+        for client in finance:
+            client.close()
+    assert sorted(a.status_code for a in answers)[0] == 200, [a.text for a in answers]
+    assert all(a.status_code in {200, 409} for a in answers), [a.text for a in answers]
+    found = st.check(flows, statement_no)
+    assert found["state"] == "settled"
+    numbers = [i["settlement_no"] for i in found["invoices"]]
+    made = {s["settlement_no"]: s["invoices"] for s in found["settlements"]}
+    assert all(numbers) and set(numbers) == set(made)
+    assert sorted(n for invoices in made.values() for n in invoices) == sorted(
+        i["invoice_no"] for i in found["invoices"]
+    )
+
+
+def test_r23_a_settled_invoice_taken_back_in_full_by_a_red_invoice_is_voided(
+    flows: Flows,
+) -> None:
+    statement_no, [invoice] = st.confirmed(flows, 1)
+    st.attorney(flows)
+    st.ok(st.settle(flows, statement_no))
+    assert state(flows, f"/invoices/{invoice['id']}") == "settled"
+    form = usable_form(flows, invoice, [(0, 2), (1, 1)])
+    assert red_invoice(flows, form["id"]).status_code == 201
+    assert state(flows, f"/invoices/{invoice['id']}") == "voided"
