@@ -521,3 +521,20 @@ def test_r23_a_settled_invoice_taken_back_in_full_by_a_red_invoice_is_voided(
     form = usable_form(flows, invoice, [(0, 2), (1, 1)])
     assert red_invoice(flows, form["id"]).status_code == 201
     assert state(flows, f"/invoices/{invoice['id']}") == "voided"
+
+
+def test_r23_an_invoice_voided_after_confirmation_owes_nothing_and_holds_up_nothing(
+    flows: Flows,
+) -> None:
+    statement_no, (voided, kept) = st.confirmed(flows, 2)
+    st.attorney(flows)
+    form = usable_form(flows, voided, [(0, 2), (1, 1)])
+    assert red_invoice(flows, form["id"]).status_code == 201
+    found = st.check(flows, statement_no)
+    rows = {i["invoice_no"]: i for i in found["invoices"]}
+    assert st.codes(rows[voided["invoice_no"]]["blockers"]) == ["settlement.invoice_gone"]
+    assert (found["settleable"], Decimal(found["amount"])) == (True, Decimal(kept["total"]))
+    made = st.ok(st.settle(flows, statement_no))
+    assert made["invoices"] == [kept["invoice_no"]]
+    assert state(flows, f"/invoices/{voided['id']}") == "voided"
+    assert state(flows, f"/statements/{statement_no}") == "settled"

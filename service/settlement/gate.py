@@ -36,10 +36,15 @@ from workflows import Flow
 SETTLE = "settle"
 
 
-def _reach(flow: Flow, starts: Iterable[str], *, backwards: bool = False) -> frozenset[str]:
-    """The states reachable from `starts` by the flow's transitions (or that reach them)."""
+def _reach(
+    flow: Flow, starts: Iterable[str], *, backwards: bool = False, skip: str = ""
+) -> frozenset[str]:
+    """The states reachable from `starts` by the flow's transitions (or that reach them),
+    without the trigger `skip`."""
     edges: dict[str, set[str]] = {}
     for spec in flow.transitions:
+        if spec.trigger == skip:
+            continue
         for source in spec.sources:
             a, z = (spec.dest, source) if backwards else (source, spec.dest)
             edges.setdefault(a, set()).add(z)
@@ -58,8 +63,10 @@ def settleable_states(flow: Flow) -> frozenset[str]:
 
 
 def settled_states(flow: Flow) -> frozenset[str]:
-    """The states past the gate: where `settle` leads, and everything after it (paid ...)."""
-    return _reach(flow, {t.dest for t in flow.transitions if t.trigger == SETTLE})
+    """The states past the gate: where `settle` leads and what follows only from there (paid
+    ...), not what is reached without it as well (voided)."""
+    after = _reach(flow, {t.dest for t in flow.transitions if t.trigger == SETTLE})
+    return after - _reach(flow, {flow.initial}, skip=SETTLE)
 
 
 def pending_states(flow: Flow) -> frozenset[str]:
@@ -70,7 +77,8 @@ def pending_states(flow: Flow) -> frozenset[str]:
 @dataclass
 class InvoiceCheck:
     """One invoice at the gate: what blocks it (its own conditions, its statement's and its
-    customer's); `settled` when it has passed the gate already."""
+    customer's); `settled` when it has passed the gate already, `waiting` while it is still on
+    its way there (not settled, voided nor thrown away)."""
 
     id: int
     invoice_no: str
@@ -83,6 +91,7 @@ class InvoiceCheck:
     statement_id: int | None
     statement_no: str | None
     settled: bool = False
+    waiting: bool = False
     blockers: list[Blocker] = field(default_factory=list)
 
     @property
@@ -178,6 +187,7 @@ def check(
             statement_id=row.statement_id,
             statement_no=on.statement_no if on else None,
             settled=row.state in settled_states(flow),
+            waiting=row.state in pending_states(flow),
         )
         # A return its statement lists is named once, as the statement's.
         named = listed.returns.get(row.statement_id, set()) if on else set()

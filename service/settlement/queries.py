@@ -170,12 +170,13 @@ def check_of(
 
 def blocking(gate: Gate, found: Statement) -> list[tuple[str | None, Blocker]]:
     """What stops the statement's settlement, all or nothing: its own and its customer's
-    conditions, and those of every invoice on it not yet settled (by invoice number)."""
+    conditions, and those of every invoice on it still waiting (by invoice number); a voided
+    invoice owes nothing and is not settled."""
     shared = gate.common(found.customer_id, found.id)
     own = [
         (invoice.invoice_no, blocker)
         for invoice in gate.invoices
-        if not invoice.settled
+        if invoice.waiting
         for blocker in invoice.blockers
         if blocker not in shared
     ]
@@ -187,7 +188,7 @@ def statement_out(
 ) -> StatementSettlementOut:
     customer = session.get_one(Customer, found.customer_id)
     settlements = settled(session, [i.id for i in gate.invoices])
-    open_ = [i for i in gate.invoices if not i.settled]
+    open_ = [i for i in gate.invoices if i.waiting]
     done = found.state in settled_states(ctx.workflows.flow(Statement))
     return StatementSettlementOut(
         statement_no=found.statement_no,

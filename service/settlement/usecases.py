@@ -25,7 +25,6 @@ from service.settlement.models import SettledInvoice, Settlement
 from service.settlement.queries import (
     blocking,
     check_of,
-    settled_states,
     settlements_of,
     statement_invoices,
 )
@@ -65,7 +64,7 @@ def settle_statement(
     blocked = blocking(gate, statement)
     if blocked:
         raise SettlementBlocked(STATEMENT_BLOCKED, blocked, statement_no=statement.statement_no)
-    due = [i for i in gate.invoices if not i.settled]
+    due = [i for i in gate.invoices if i.waiting]
     made = _record(session, ctx, statement, gate, due, data)
     ctx.fire(session, statement, SETTLE, payload=_payload(made, due), if_match=True)
     _settle(session, ctx, made, due)
@@ -104,7 +103,7 @@ def settle_invoice(
         .select_from(Invoice)
         .where(
             Invoice.id.in_(statement_invoices(statement)),
-            Invoice.state.not_in(settled_states(ctx.workflows.flow(Invoice))),
+            Invoice.state.in_(pending_states(ctx.workflows.flow(Invoice))),
         )
     )
     if not still:
