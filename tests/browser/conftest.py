@@ -71,6 +71,14 @@ def flows(site: Site) -> Iterator[Flows]:
         yield made
 
 
+@pytest.fixture
+def own(site: Site) -> Iterator[Flows]:
+    """A customer of the test's own (a world of its own): its lists show its documents only."""
+    world = make_world(site.backend.db, today=business_date(site.backend.settings.tz))
+    with Flows(site.backend, world) as made:
+        yield made
+
+
 @pytest.fixture(scope="session")
 def chromium() -> Iterator[Browser]:
     executable = chromium_path()

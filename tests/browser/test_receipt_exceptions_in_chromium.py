@@ -9,26 +9,17 @@ the shared site's master data stays as the other tests expect it.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import timedelta
 
-import pytest
 from playwright.sync_api import FilePayload, expect
 
-from service.clock import business_date
-from tests.browser.conftest import SCREENSHOTS, Site, Visit
+from tests.browser.conftest import SCREENSHOTS, Visit
 from tests.flows import Flows
-from tests.support import make_world, png_bytes, unique
+from tests.support import png_bytes, unique
 from tests.test_receipt_exceptions import shortage
 
 Open = Callable[..., Visit]
-
-
-@pytest.fixture
-def own(site: Site) -> Iterator[Flows]:
-    world = make_world(site.backend.db, today=business_date(site.backend.settings.tz))
-    with Flows(site.backend, world) as made:
-        yield made
 
 
 def _file(name: str) -> FilePayload:

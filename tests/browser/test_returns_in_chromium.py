@@ -9,26 +9,17 @@ are changed, and the shared site's master data stays as the other tests expect i
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import timedelta
 
-import pytest
 from playwright.sync_api import FilePayload, expect
 
-from service.clock import business_date
 from tests import returns_flows as rf
-from tests.browser.conftest import SCREENSHOTS, Site, Visit
+from tests.browser.conftest import SCREENSHOTS, Visit
 from tests.flows import Flows
-from tests.support import make_world, png_bytes, unique, unique_fapiao
+from tests.support import png_bytes, unique, unique_fapiao
 
 Open = Callable[..., Visit]
-
-
-@pytest.fixture
-def own(site: Site) -> Iterator[Flows]:
-    world = make_world(site.backend.db, today=business_date(site.backend.settings.tz))
-    with Flows(site.backend, world) as made:
-        yield made
 
 
 def _file(name: str) -> FilePayload:

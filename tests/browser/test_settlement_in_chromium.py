@@ -9,25 +9,15 @@ The test makes its own customer (a world of its own), so the statement is its ow
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 
-import pytest
 from playwright.sync_api import expect
 
-from service.clock import business_date
 from tests import settlement_flows as st
-from tests.browser.conftest import SCREENSHOTS, Site, Visit
+from tests.browser.conftest import SCREENSHOTS, Visit
 from tests.flows import Flows
-from tests.support import make_world
 
 Open = Callable[..., Visit]
-
-
-@pytest.fixture
-def own(site: Site) -> Iterator[Flows]:
-    world = make_world(site.backend.db, today=business_date(site.backend.settings.tz))
-    with Flows(site.backend, world) as made:
-        yield made
 
 
 def test_r23_finance_checks_a_confirmed_statement_and_settles_it(visit: Open, own: Flows) -> None:

@@ -8,26 +8,17 @@ The test makes its own customer (a world of its own), so that the list shows its
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import date
 
-import pytest
 from playwright.sync_api import FilePayload, expect
 
-from service.clock import business_date
 from tests import statements_flows as sf
-from tests.browser.conftest import SCREENSHOTS, Site, Visit
+from tests.browser.conftest import SCREENSHOTS, Visit
 from tests.flows import Flows
-from tests.support import make_world, png_bytes, unique
+from tests.support import png_bytes, unique
 
 Open = Callable[..., Visit]
-
-
-@pytest.fixture
-def own(site: Site) -> Iterator[Flows]:
-    world = make_world(site.backend.db, today=business_date(site.backend.settings.tz))
-    with Flows(site.backend, world) as made:
-        yield made
 
 
 def _file(name: str) -> FilePayload:
