@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from sqlalchemy import String, update
+from sqlalchemy.sql.dml import ReturningUpdate
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
@@ -18,26 +19,56 @@ class NumberSequence(Base):
     last_value: Mapped[int] = mapped_column(default=0)
 
 
-def next_number(session: Session, name: str) -> int:
-    """Increment and return the counter `name`; concurrent callers queue on its row lock."""
-    stmt = (
+def _move(name: str, by: int) -> ReturningUpdate[int]:
+    return (
         update(NumberSequence)
         .where(NumberSequence.name == name)
-        .values(last_value=NumberSequence.last_value + 1)
+        .values(last_value=NumberSequence.last_value + by)
         .returning(NumberSequence.last_value)
     )
-    value = session.execute(stmt).scalar_one_or_none()
+
+
+def reserve(session: Session, name: str, count: int = 1) -> int:
+    """Take the next `count` values of the counter `name` and return the last of them; the
+    counter's row stays locked until the transaction ends (concurrent callers queue on it)."""
+    value = session.execute(_move(name, count)).scalar_one_or_none()
     if value is not None:
         return value
     try:
         with session.begin_nested():
-            session.add(NumberSequence(name=name, last_value=1))
-        return 1
+            session.add(NumberSequence(name=name, last_value=count))
+        return count
     except IntegrityError:
         # Someone created the counter at the same moment; now the update finds it.
-        return session.execute(stmt).scalar_one()
+        return session.execute(_move(name, count)).scalar_one()
+
+
+def give_back(session: Session, name: str, count: int) -> None:
+    """Return the last `count` values this transaction reserved and did not use (numbers stay
+    gap-free); only right while the transaction still holds the counter from `reserve`."""
+    if count:
+        session.execute(_move(name, -count))
+
+
+def next_number(session: Session, name: str) -> int:
+    """Increment and return the counter `name`; concurrent callers queue on its row lock."""
+    return reserve(session, name)
+
+
+def counter(prefix: str, year: int) -> str:
+    return f"{prefix}-{year}"
+
+
+def formatted(prefix: str, year: int, value: int) -> str:
+    return f"{prefix}{year}{value:06d}"
 
 
 def document_number(session: Session, prefix: str, year: int) -> str:
     """A number like SO2026000123: prefix, year, and a per-year counter."""
-    return f"{prefix}{year}{next_number(session, f'{prefix}-{year}'):06d}"
+    return formatted(prefix, year, next_number(session, counter(prefix, year)))
+
+
+def document_numbers(session: Session, prefix: str, year: int, count: int) -> list[str]:
+    """`count` consecutive numbers in one step (see `document_number`)."""
+    last = reserve(session, counter(prefix, year), count)
+    return [formatted(prefix, year, value) for value in range(last - count + 1, last + 1)]
