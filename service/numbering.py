@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from sqlalchemy import String, update
-from sqlalchemy.sql.dml import ReturningUpdate
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, Session, mapped_column
+from sqlalchemy.sql.dml import ReturningUpdate
 
 from service.db import Base
 

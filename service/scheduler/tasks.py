@@ -9,7 +9,7 @@ journalled. The people's side (take, release, close) is the tasks feature.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass, fields
 from datetime import datetime
 from typing import Any
 
@@ -23,8 +23,6 @@ from service.journal import jsonable
 from service.scheduler.models import Task
 from service.workflow import Workflows
 from workflows import Firing, Flow
-
-CHUNK = 500
 
 
 @dataclass(frozen=True)
@@ -53,28 +51,30 @@ def raise_tasks(
     session: Session, workflows: Workflows, tasks: Sequence[NewTask], *, actor: str
 ) -> list[int]:
     """Insert the tasks that do not exist yet and journal each one created; their ids."""
-    created: list[int] = []
+    if not tasks:
+        return []
     now = utcnow()
     initial = workflows.initial(Task)
-    for start in range(0, len(tasks), CHUNK):
-        rows = [
-            {
-                **asdict(t),
-                **initial,
-                "detail": jsonable(t.detail),
-                "resolution": "",
-                "created_at": now,
-                "updated_at": now,
-            }
-            for t in tasks[start : start + CHUNK]
-        ]
-        stmt = _insert_ignoring_duplicates(session).values(rows).returning(Task.id, Task.kind)
-        inserted = session.execute(stmt).all()
-        workflows.created(
-            session, Task, [(i, {"kind": kind}) for i, kind in inserted], actor=actor, how="raise"
-        )
-        created.extend(task_id for task_id, _kind in inserted)
-    return created
+    # Shallow (dataclasses.asdict deep-copies every detail): the detail is made JSON-safe anyway.
+    rows = [
+        {
+            **{f.name: getattr(t, f.name) for f in fields(NewTask)},
+            **initial,
+            "detail": jsonable(t.detail),
+            "resolution": "",
+            "created_at": now,
+            "updated_at": now,
+        }
+        for t in tasks
+    ]
+    # One compiled statement run with many rows (the driver gets them in batches); only the
+    # rows really inserted come back.
+    stmt = _insert_ignoring_duplicates(session).returning(Task.id, Task.kind)
+    inserted = session.connection().execute(stmt, rows).all()
+    workflows.created(
+        session, Task, [(i, {"kind": kind}) for i, kind in inserted], actor=actor, how="raise"
+    )
+    return [task_id for task_id, _kind in inserted]
 
 
 def settle(task: Task, firing: Firing, *, actor: str, note: str, flow: Flow) -> None:

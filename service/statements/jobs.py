@@ -5,7 +5,10 @@ One set-based scan reads what falls due and is on no statement yet (the partial 
 `ix_invoices_statement_scan`), grouped by customer and due date (the settlement date); the
 reconciliation_timing rules decide per distinct combination of facts; a statement whose draft
 day has come (or passed: a catch-up drafts what it missed, once) is opened by its unique key.
-A settlement date in a year the working-day calendar does not know waits, with one task for
+The statements new to the run are drafted all at once (`batch`); a customer with a statement
+already there for one of its dates (a draft to extend, a statement sent) is drafted statement by
+statement in date order (`opening.open_statement`). The tasks are raised in one step. A
+settlement date in a year the working-day calendar does not know waits, with one task for
 admins per year.
 """
 
@@ -29,8 +32,9 @@ from service.masterdata.models import Customer
 from service.rulesets.registry import RuleRegistry
 from service.scheduler.jobs import SCHEDULER_ACTOR, JobResult, JobRun, calendar_gap_task
 from service.scheduler.tasks import NewTask, raise_tasks
+from service.statements.batch import draft_new
 from service.statements.models import Statement
-from service.statements.opening import open_statement
+from service.statements.opening import Due, open_statement
 from service.statements.timing import MOST, Timing, decide, facts, working_days_before
 from service.workdays import CalendarGap, add_working_days
 from service.workflow import Workflows
@@ -96,11 +100,17 @@ _CUSTOMERS = select(
 ).where(Customer.id.in_(bindparam("ids", expanding=True)))
 
 
+_SCHEDULED = select(Statement.customer_id, Statement.settlement_date).where(
+    Statement.customer_id.in_(bindparam("ids", expanding=True)),
+    Statement.kind == "scheduled",
+    Statement.settlement_date.between(bindparam("first"), bindparam("last")),
+)
+
+
 def _tasks(
-    session: Session, run: JobRun, statement_id: int, code: str, settlement: date
+    run: JobRun, statement_id: int, number: str, code: str, settlement: date
 ) -> list[NewTask]:
     due_at = run.end_of_working_day(settlement - timedelta(days=1))
-    number = session.scalar(select(Statement.statement_no).where(Statement.id == statement_id))
     detail = {
         "statement_id": statement_id,
         "statement_no": number,
@@ -122,16 +132,62 @@ def _tasks(
     ]
 
 
-def reconciliation_statements(session: Session, run: JobRun) -> JobResult:
-    """R20: every statement whose draft day has come is drafted once, with its two tasks."""
-    result = JobResult(JOB, run.as_of)
-    found = scan(session, run.workflows, horizon(run.today))
-    ids = sorted({row[0] for row in found})
-    customers = {c.id: c for c in session.execute(_CUSTOMERS, {"ids": ids})} if ids else {}
+def _with_statements(session: Session, dues: list[Due]) -> set[int]:
+    """The customers that already have a scheduled statement for one of the dates due."""
+    if not dues:
+        return set()
+    keys = {(d.customer_id, d.settlement_date) for d in dues}
+    found = session.execute(
+        _SCHEDULED,
+        {
+            "ids": sorted({customer for customer, _ in keys}),
+            "first": min(day for _, day in keys),
+            "last": max(day for _, day in keys),
+        },
+    )
+    return {customer for customer, day in found if (customer, day) in keys}
+
+
+def _draft_day(settlement: date, working_days: int) -> date | CalendarGap:
+    try:
+        return working_days_before(settlement, working_days)
+    except CalendarGap as gap:
+        return gap
+
+
+def _one_by_one(session: Session, run: JobRun, due: Due) -> tuple[int, str] | None:
+    """Draft or extend the statement of `due` on its own; its id and number if new."""
+    try:
+        with session.begin_nested():
+            opened = open_statement(
+                session,
+                run.workflows,
+                actor=SCHEDULER,
+                today=run.today,
+                customer_id=due.customer_id,
+                settlement_date=due.settlement_date,
+                kind="scheduled",
+                lead_working_days=due.lead_working_days,
+                draft_day=due.draft_day,
+                decision=due.decision,
+                reason=due.reason,
+            )
+    except Conflict:
+        return None  # a person moved the statement a moment ago; the next run looks again
+    return (opened.statement_id, opened.statement_no) if opened.created else None
+
+
+def _dues(
+    run: JobRun, found: Sequence[Any], customers: dict[int, Any]
+) -> tuple[list[Due], dict[int, tuple[CalendarGap, list[date]]]]:
+    """The statements whose draft day has come, and the settlement dates that wait for the
+    calendar (by year)."""
     rules = rules_of(run)
     decided: dict[tuple[Any, ...], Timing] = {}
+    # Once per run (the calendar may learn a year between runs).
+    draft_day = cache(_draft_day)
     gaps: dict[int, tuple[CalendarGap, list[date]]] = {}
-    tasks: list[NewTask] = []
+    dues: list[Due] = []
     for customer_id, settlement, count, amount in found:
         customer = customers[customer_id]
         seen = facts(customer.grade, Decimal(amount), int(count), customer.reconciliation_lead_days)
@@ -139,33 +195,42 @@ def reconciliation_statements(session: Session, run: JobRun) -> JobResult:
         if key not in decided:
             decided[key] = decide(rules, run.today, seen)
         timing = decided[key]
-        try:
-            draft_day = working_days_before(settlement, timing.working_days)
-        except CalendarGap as gap:
-            gaps.setdefault(gap.day.year, (gap, []))[1].append(settlement)
-            continue
-        if draft_day > run.today:
-            continue
-        result.candidates += 1
-        try:
-            with session.begin_nested():
-                opened = open_statement(
-                    session,
-                    run.workflows,
-                    actor=SCHEDULER,
-                    today=run.today,
-                    customer_id=customer_id,
-                    settlement_date=settlement,
-                    kind="scheduled",
-                    lead_working_days=timing.working_days,
-                    draft_day=draft_day,
-                    decision=timing.decision,
-                    reason=f"drafted {timing.working_days} working days before {settlement} (R20)",
-                )
-        except Conflict:
-            continue  # a person moved the statement a moment ago; the next run looks again
-        if opened.created:
-            tasks.extend(_tasks(session, run, opened.statement_id, customer.code, settlement))
+        day = draft_day(settlement, timing.working_days)
+        if isinstance(day, CalendarGap):
+            gaps.setdefault(day.day.year, (day, []))[1].append(settlement)
+        elif day <= run.today:
+            dues.append(Due(customer_id, settlement, timing.working_days, day, timing.decision))
+    return dues, gaps
+
+
+def _drafted(session: Session, run: JobRun, dues: list[Due]) -> list[tuple[int, str, Due]]:
+    """Draft the statements due; the new ones (id, number, what was due)."""
+    known = _with_statements(session, dues)
+    drafted = [
+        (*made, due)
+        for due in dues
+        if due.customer_id in known and (made := _one_by_one(session, run, due))
+    ]
+    new = [d for d in dues if d.customer_id not in known]
+    opened = draft_new(session, run.workflows, new, actor=SCHEDULER, today=run.today)
+    return drafted + [(n.statement_id, n.statement_no, n.due) for n in opened]
+
+
+def reconciliation_statements(session: Session, run: JobRun) -> JobResult:
+    """R20: every statement whose draft day has come is drafted once, with its two tasks."""
+    result = JobResult(JOB, run.as_of)
+    found = scan(session, run.workflows, horizon(run.today))
+    ids = sorted({row[0] for row in found})
+    customers = {c.id: c for c in session.execute(_CUSTOMERS, {"ids": ids})} if ids else {}
+    dues, gaps = _dues(run, found, customers)
+    result.candidates = len(dues)
+    tasks = [
+        task
+        for statement_id, number, due in _drafted(session, run, dues)
+        for task in _tasks(
+            run, statement_id, number, customers[due.customer_id].code, due.settlement_date
+        )
+    ]
     for beyond, days in gaps.values():
         waiting = sorted(set(days))
         shown = ", ".join(str(d) for d in waiting[:5]) + (", ..." if len(waiting) > 5 else "")

@@ -5,21 +5,27 @@ that is rolled back when the key was taken meanwhile (numbers stay gap-free): a 
 catch-up or a second scheduler at the same moment finds the statement and claims only what is
 still unclaimed. A draft that finds new items falling due on its settlement date gets a new
 version (journalled `extend`); a statement already sent leaves them for the next one.
+
+The scheduler opens a run's new statements together (`open_many`): their numbers reserved in
+one step (the counter stays locked until the commit, so a second scheduler queues there), one
+INSERT ... ON CONFLICT DO NOTHING for all, every creation journalled with its rule decision. Keys
+taken meanwhile give their numbers back: the statements inserted are numbered without a gap.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Insert, select
+from sqlalchemy import Insert, bindparam, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from service.auth.tokens import Actor
-from service.db import utcnow
-from service.numbering import document_number
+from service.db import table_of, utcnow
+from service.numbering import counter, document_number, document_numbers, give_back
 from service.statements.drafting import claim, keep_version
 from service.statements.models import ZERO, Statement
 from service.workflow import Workflows
@@ -30,8 +36,33 @@ PREFIX = "DZ"
 @dataclass(frozen=True)
 class Opened:
     statement_id: int
+    statement_no: str
     created: bool
     extended: bool
+
+
+@dataclass(frozen=True)
+class Due:
+    """A scheduled statement whose draft day has come, with the R20 timing decided for it."""
+
+    customer_id: int
+    settlement_date: date
+    lead_working_days: int
+    draft_day: date
+    decision: dict[str, Any]
+
+    @property
+    def reason(self) -> str:
+        return f"drafted {self.lead_working_days} working days before {self.settlement_date} (R20)"
+
+
+@dataclass(frozen=True)
+class New:
+    """A statement `open_many` opened."""
+
+    due: Due
+    statement_id: int
+    statement_no: str
 
 
 class _KeyTaken(Exception):
@@ -56,20 +87,69 @@ def find(session: Session, customer_id: int, settlement_date: date, kind: str) -
     ).one_or_none()
 
 
-def _insert_new(
-    session: Session, workflows: Workflows, values: dict[str, Any], year: int
-) -> int | None:
+def _row(
+    workflows: Workflows,
+    *,
+    customer_id: int,
+    settlement_date: date,
+    kind: str,
+    created_by: str,
+    lead_working_days: int | None = None,
+    draft_day: date | None = None,
+    decision: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """A new statement's row, before its number: empty until its first version."""
+    now = utcnow()
+    return {
+        "customer_id": customer_id,
+        "settlement_date": settlement_date,
+        "kind": kind,
+        "versions": 0,
+        "lead_working_days": lead_working_days,
+        "draft_day": draft_day,
+        "decision": decision,
+        "goods_total": ZERO,
+        "credits_total": ZERO,
+        "adjustments_total": ZERO,
+        "amount_due": ZERO,
+        "created_by": created_by,
+        "created_at": now,
+        "updated_at": now,
+    } | workflows.initial(Statement)
+
+
+def _journal(
+    session: Session,
+    workflows: Workflows,
+    created: Sequence[tuple[int, dict[str, Any], str]],
+    *,
+    actor: str,
+) -> None:
+    """Journal the creation of each (id, row, reason) with its rule decision."""
+    workflows.created(
+        session,
+        Statement,
+        [
+            (i, {"settlement_date": row["settlement_date"], "kind": row["kind"], "reason": why})
+            for i, row, why in created
+        ],
+        actor=actor,
+        how="create",
+        decisions={i: [row["decision"]] for i, row, _ in created if row["decision"]},
+    )
+
+
+def _insert_new(session: Session, row: dict[str, Any], year: int) -> tuple[int, str] | None:
     try:
         with session.begin_nested():
             number = document_number(session, PREFIX, year)
-            now = utcnow()
-            row = values | workflows.initial(Statement)
-            row |= {"statement_no": number, "created_at": now, "updated_at": now}
-            found = session.execute(_insert(session).values(row).returning(Statement.id))
+            found = session.execute(
+                _insert(session).values(row | {"statement_no": number}).returning(Statement.id)
+            )
             new_id = found.scalar_one_or_none()
             if new_id is None:
                 raise _KeyTaken
-            return int(new_id)
+            return int(new_id), number
     except _KeyTaken:
         return None
 
@@ -91,30 +171,20 @@ def open_statement(
     """Draft the statement of the key, or extend its draft with what fell due since."""
     existing = find(session, customer_id, settlement_date, kind)
     if existing is None:
-        values = {
-            "customer_id": customer_id,
-            "settlement_date": settlement_date,
-            "kind": kind,
-            "versions": 0,
-            "lead_working_days": lead_working_days,
-            "draft_day": draft_day,
-            "decision": decision,
-            "goods_total": ZERO,
-            "credits_total": ZERO,
-            "adjustments_total": ZERO,
-            "amount_due": ZERO,
-            "created_by": actor.username,
-        }
-        new_id = _insert_new(session, workflows, values, today.year)
-        if new_id is not None:
-            workflows.created(
-                session,
-                Statement,
-                [(new_id, {"settlement_date": settlement_date, "kind": kind, "reason": reason})],
-                actor=actor.username,
-                how="create",
-                decisions={new_id: [decision]} if decision else None,
-            )
+        row = _row(
+            workflows,
+            customer_id=customer_id,
+            settlement_date=settlement_date,
+            kind=kind,
+            created_by=actor.username,
+            lead_working_days=lead_working_days,
+            draft_day=draft_day,
+            decision=decision,
+        )
+        inserted = _insert_new(session, row, today.year)
+        if inserted is not None:
+            new_id, number = inserted
+            _journal(session, workflows, [(new_id, row, reason)], actor=actor.username)
             statement = session.get_one(Statement, new_id)
             claim(
                 session,
@@ -124,11 +194,12 @@ def open_statement(
                 settlement_date=settlement_date,
             )
             keep_version(session, workflows, statement, actor=actor.username, reason=reason)
-            return Opened(new_id, created=True, extended=False)
+            return Opened(new_id, number, created=True, extended=False)
         existing = find(session, customer_id, settlement_date, kind)
         assert existing is not None  # the key was taken: the row is there
+    unchanged = Opened(existing.id, existing.statement_no, created=False, extended=False)
     if existing.state not in workflows.tagged(Statement, "editable"):
-        return Opened(existing.id, created=False, extended=False)
+        return unchanged
     claimed = claim(
         session,
         workflows,
@@ -137,7 +208,7 @@ def open_statement(
         settlement_date=settlement_date,
     )
     if not claimed.anything:
-        return Opened(existing.id, created=False, extended=False)
+        return unchanged
     why = "items falling due on its settlement date joined the draft"
     workflows.fire(
         session,
@@ -148,4 +219,62 @@ def open_statement(
         payload={"invoices": claimed.invoices, "entries": claimed.entries, "reason": why},
     )
     keep_version(session, workflows, existing, actor=actor.username, reason=why)
-    return Opened(existing.id, created=False, extended=True)
+    return Opened(existing.id, existing.statement_no, created=False, extended=True)
+
+
+_STATEMENTS = table_of(Statement)
+# The parameter `statement_no` sets the column of that name.
+_RENUMBER = update(_STATEMENTS).where(_STATEMENTS.c.id == bindparam("the_id"))
+
+
+def open_many(
+    session: Session, workflows: Workflows, dues: Sequence[Due], *, actor: Actor, today: date
+) -> list[New]:
+    """Open the scheduled statements of `dues` with one step each for their numbers, rows and
+    journal; those whose key someone took meanwhile are left out."""
+    if not dues:
+        return []
+    numbers = document_numbers(session, PREFIX, today.year, len(dues))
+    rows = [
+        _row(
+            workflows,
+            customer_id=d.customer_id,
+            settlement_date=d.settlement_date,
+            kind="scheduled",
+            created_by=actor.username,
+            lead_working_days=d.lead_working_days,
+            draft_day=d.draft_day,
+            decision=d.decision,
+        )
+        | {"statement_no": number}
+        for d, number in zip(dues, numbers, strict=True)
+    ]
+    connection = session.connection()
+    stmt = _insert(session).returning(Statement.id, Statement.statement_no)
+    ids = {number: i for i, number in connection.execute(stmt, rows)}
+    kept = [(d, row) for d, row in zip(dues, rows, strict=True) if row["statement_no"] in ids]
+    opened = [
+        New(d, ids[row["statement_no"]], number)
+        for (d, row), number in zip(kept, numbers[: len(kept)], strict=True)
+    ]
+    if len(kept) < len(dues):
+        # Keys taken meanwhile: the statements inserted take the first numbers, in order (each
+        # moves down to a number nobody holds), and the rest go back to the counter.
+        moves = [
+            {"the_id": new.statement_id, "statement_no": new.statement_no}
+            for new, (_, row) in zip(opened, kept, strict=True)
+            if row["statement_no"] != new.statement_no
+        ]
+        if moves:
+            connection.execute(_RENUMBER, moves)
+        give_back(session, counter(PREFIX, today.year), len(dues) - len(kept))
+    _journal(
+        session,
+        workflows,
+        [
+            (new.statement_id, row, new.due.reason)
+            for new, (_, row) in zip(opened, kept, strict=True)
+        ],
+        actor=actor.username,
+    )
+    return opened

@@ -3,12 +3,13 @@ days before the settlement date, per customer, once per distinct combination of 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
+from functools import cached_property
 from typing import Any
 
-from rules import FactError
+from rules import Decision, FactError
 from service.context import RuleSource
 from service.rulesets.decisions import decision_record
 from service.workdays import is_working_day
@@ -32,8 +33,19 @@ def working_days_before(day: date, count: int) -> date:
 
 @dataclass(frozen=True)
 class Timing:
+    """The working days ahead, and the decision that gave them (its record is made when first
+    asked: a run decides for every settlement date it sees and keeps the record of those it
+    drafts)."""
+
     working_days: int
-    decision: dict[str, Any]
+    made: Decision | None = None
+    why: dict[str, Any] = field(default_factory=dict)
+
+    @cached_property
+    def decision(self) -> dict[str, Any]:
+        if self.made is None:
+            return self.why
+        return decision_record(self.made) | {"working_days": self.working_days}
 
 
 def facts(grade: str, amount_due: Decimal, invoices_due: int, lead_days: int) -> dict[str, Any]:
@@ -51,12 +63,11 @@ def decide(rules: RuleSource, day: date, seen: dict[str, Any]) -> Timing:
     try:
         decision = rules.in_force(RULESET, day).decide(seen)
     except LookupError:
-        return Timing(FEWEST, {"explanation": f"no {RULESET} rule set in force on {day}"})
+        return Timing(FEWEST, why={"explanation": f"no {RULESET} rule set in force on {day}"})
     except FactError as error:
-        return Timing(FEWEST, {"explanation": f"the {RULESET} rules cannot decide: {error}"})
-    record = decision_record(decision)
+        return Timing(FEWEST, why={"explanation": f"the {RULESET} rules cannot decide: {error}"})
     action = next((a for a in decision.actions if a.name == "draft_ahead"), None)
     if action is None:
-        return Timing(FEWEST, record | {"working_days": FEWEST})
+        return Timing(FEWEST, decision)
     days = min(max(int(str(action.params["working_days"])), FEWEST), MOST)
-    return Timing(days, record | {"working_days": days})
+    return Timing(days, decision)
