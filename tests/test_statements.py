@@ -11,13 +11,17 @@ from datetime import date
 from typing import Any
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from service.clock import business_date
+from service.invoices.models import Invoice
+from service.masterdata.models import Customer
+from service.numbering import document_number
 from service.scheduler.jobs import CALENDAR_GAP
 from service.scheduler.models import Task
-from service.statements import drafting
-from service.statements.jobs import RECONCILE_FINANCE, RECONCILE_SALES, scan_query
+from service.statements import batch, drafting
+from service.statements.jobs import RECONCILE_FINANCE, RECONCILE_SALES, SCHEDULER, scan_query
+from service.statements.opening import PREFIX, Due, open_many
 from tests import returns_flows as rf
 from tests import statements_flows as sf
 from tests.flows import Flows
@@ -524,6 +528,74 @@ def test_r20_a_large_claim_refreshes_the_planner_statistics_on_both_databases(
     assert result.problems == [] or all("calendar" in p for p in result.problems)
     [drafted] = sf.statements(flows)
     assert sf.statement_of(backend, claimed["id"]) == drafted["id"]
+
+
+def _customer_id(backend: Backend, flows: Flows) -> int:
+    with backend.db.read() as session:
+        return int(
+            session.scalars(select(Customer.id).where(Customer.code == flows.world.customer)).one()
+        )
+
+
+def test_r20_statements_opened_together_skip_a_key_taken_meanwhile_and_leave_no_gap_in_numbers(
+    backend: Backend, flows: Flows
+) -> None:
+    customer = _customer_id(backend, flows)
+    days = [date(2026, 12, 14), date(2026, 12, 15), date(2026, 12, 16)]
+    dues = [Due(customer, day, 3, day, {"explanation": "test"}) for day in days]
+    today = date(2026, 12, 10)
+    workflows = backend.runtime.workflows
+    with backend.db.write() as session:
+        [taken] = open_many(session, workflows, dues[1:2], actor=SCHEDULER, today=today)
+    with backend.db.write() as session:
+        opened = open_many(session, workflows, dues, actor=SCHEDULER, today=today)
+        following = document_number(session, PREFIX, today.year)
+    assert [o.due.settlement_date for o in opened] == [days[0], days[2]]
+    numbers = [int(o.statement_no[-6:]) for o in opened]
+    assert numbers[1] == numbers[0] + 1
+    assert int(following[-6:]) == numbers[1] + 1  # the number left over went back
+    drafted = sf.statements(flows)
+    assert [(s["settlement_date"], s["statement_no"]) for s in drafted] == [
+        (str(days[0]), opened[0].statement_no),
+        (str(days[1]), taken.statement_no),
+        (str(days[2]), opened[1].statement_no),
+    ]
+    for o in opened:
+        history = flows.finance.get(f"/statements/{o.statement_no}/history").json()
+        assert [(e["trigger"], e["actor"]) for e in history] == [("create", "scheduler")]
+
+
+def test_r21_an_invoice_another_statement_takes_while_a_run_drafts_is_listed_only_there(
+    backend: Backend, flows: Flows, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    day = date(2026, 12, 16)
+    sf.invoice_due(flows, day)
+    made = flows.sales.post(
+        "/statements", json={"customer_code": flows.world.customer, "settlement_date": str(day)}
+    )
+    assert made.status_code == 201, made.text
+    requested = made.json()
+    raced = sf.invoice_due(flows, day)
+    kept = sf.invoice_due(flows, day)
+    copy = batch._list
+
+    def meanwhile(session: Any, *args: Any) -> int:
+        # The run copied the lines; a re-draft of the requested statement takes one of the
+        # invoices before the run claims them (PostgreSQL, READ COMMITTED).
+        listed = copy(session, *args)
+        session.execute(
+            update(Invoice).where(Invoice.id == raced["id"]).values(statement_id=requested["id"])
+        )
+        return listed
+
+    monkeypatch.setattr(batch, "_list", meanwhile)
+    sf.run(backend, date(2026, 12, 11))
+    [scheduled] = [s for s in sf.statements(flows) if s["kind"] == "scheduled"]
+    drafted = sf.statement(flows, scheduled["statement_no"])
+    assert [ln["source_id"] for ln in drafted["current"]["lines"]["invoice"]] == [kept["id"]]
+    assert drafted["totals"]["goods_total"] == kept["total"]
+    assert sf.statement_of(backend, raced["id"]) == requested["id"]
+    assert sf.statement_of(backend, kept["id"]) == scheduled["id"]
 
 
 def test_r22_finance_rejects_a_disputed_line_with_its_reason_once(
