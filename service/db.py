@@ -17,19 +17,23 @@ from typing import Any
 
 from sqlalchemy import (
     BigInteger,
+    ColumnElement,
     Connection,
     DateTime,
     Dialect,
     Engine,
     Numeric,
     Table,
+    any_,
+    bindparam,
     create_engine,
     event,
 )
 from sqlalchemy.dialects import registry
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.dialects.sqlite.pysqlite import SQLiteDialect_pysqlite
 from sqlalchemy.engine import make_url
-from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
+from sqlalchemy.orm import DeclarativeBase, QueryableAttribute, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
 
@@ -225,3 +229,14 @@ def table_of(model: type[Base]) -> Table:
     table = model.__table__
     assert isinstance(table, Table)
     return table
+
+
+def among(
+    session: Session, column: ColumnElement[Any] | QueryableAttribute[Any], values: list[Any]
+) -> ColumnElement[bool]:
+    """`column IN values` for a long list (ids of a bulk step): one array parameter on
+    PostgreSQL, where a list of thousands of parameters is otherwise rendered, sent and parsed
+    again by the driver and the server for every statement that names it."""
+    if session.get_bind().dialect.name == "postgresql":
+        return column == any_(bindparam(None, values, type_=ARRAY(column.type)))
+    return column.in_(values)

@@ -36,7 +36,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Session
 
 from service.auth.tokens import Actor
-from service.db import table_of, utcnow
+from service.db import among, table_of, utcnow
 from service.invoices.models import Invoice
 from service.returns.models import Return
 from service.statements import lines
@@ -63,12 +63,6 @@ _SET_VERSION = (
     update(_VERSIONS)
     .where(_VERSIONS.c.id == bindparam("the_version"))
     .values({c: bindparam(f"new_{c}") for c in (*_TOTALS, "changes")})
-)
-_STATEMENTS = table_of(Statement)
-_SET_STATEMENT = (
-    update(_STATEMENTS)
-    .where(_STATEMENTS.c.id == bindparam("the_statement"))
-    .values({"versions": 1} | {c: bindparam(f"new_{c}") for c in _TOTALS})
 )
 
 
@@ -100,7 +94,7 @@ def _rounds(dues: Sequence[Due]) -> Iterator[list[Due]]:
         yield part
 
 
-def _targets(statement_ids: list[int]) -> Subquery:
+def _targets(session: Session, statement_ids: list[int]) -> Subquery:
     """The new statements with their first version and the settlement date of the customer's
     new statement before them (`after`: none for the first)."""
     s, v = Statement, StatementVersion
@@ -116,7 +110,7 @@ def _targets(statement_ids: list[int]) -> Subquery:
             v.id.label("version_id"),
         )
         .join(v, and_(v.statement_id == s.id, v.number == 1))
-        .where(s.id.in_(statement_ids))
+        .where(among(session, s.id, statement_ids))
         .subquery("targets")
     )
 
@@ -138,9 +132,15 @@ def _draft(session: Session, workflows: Workflows, opened: list[New], *, actor: 
         }
         for o in opened
     ]
-    made = insert(_VERSIONS).returning(_VERSIONS.c.statement_id, _VERSIONS.c.id)
-    versions: dict[int, int] = dict(session.connection().execute(made, rows).all())
-    t = _targets(list(versions))
+    connection = session.connection()
+    connection.execute(insert(_VERSIONS), rows)  # no RETURNING: see opening.open_many
+    statement_ids = [o.statement_id for o in opened]
+    v = StatementVersion
+    first_versions = select(v.statement_id, v.id).where(
+        among(session, v.statement_id, statement_ids), v.number == 1
+    )
+    versions: dict[int, int] = dict(connection.execute(first_versions).all())
+    t = _targets(session, statement_ids)
     first = t.c.after.is_(None)
     take_entries(
         session,
@@ -149,7 +149,7 @@ def _draft(session: Session, workflows: Workflows, opened: list[New], *, actor: 
     listed = _list(session, workflows, t)
     claimed = _claim(session, list(versions.values()), listed)
     refresh_statistics(session, claimed)
-    _settle(session, versions)
+    _settle(session, list(versions.values()))
 
 
 def _list(session: Session, workflows: Workflows, t: Subquery) -> int:
@@ -204,7 +204,7 @@ def _claim(session: Session, version_ids: list[int], listed: int) -> int:
             Invoice.id == line.source_id,
             line.kind.in_(("invoice", "red_invoice")),
             line.version_id == version.id,
-            version.id.in_(version_ids),
+            among(session, version.id, version_ids),
             Invoice.statement_id.is_(None),
         )
         .values(statement_id=version.statement_id)
@@ -215,7 +215,7 @@ def _claim(session: Session, version_ids: list[int], listed: int) -> int:
         # re-draft at that moment on PostgreSQL): the line goes, the invoice is theirs.
         session.execute(
             delete(line).where(
-                line.version_id.in_(version_ids),
+                among(session, line.version_id, version_ids),
                 line.kind.in_(("invoice", "red_invoice")),
                 ~exists().where(
                     Invoice.id == line.source_id,
@@ -227,19 +227,20 @@ def _claim(session: Session, version_ids: list[int], listed: int) -> int:
     return claimed
 
 
-def _settle(session: Session, versions: dict[int, int]) -> None:
+def _settle(session: Session, version_ids: list[int]) -> None:
     """Each new version's totals and what it lists (all added), and its statement's totals."""
-    version_ids = list(versions.values())
     totals = lines.totals_of(session, version_ids)
     keyed = lines.keyed_lines(session, version_ids)
     rows: list[dict[str, Any]] = []
-    for statement_id, version_id in versions.items():
+    for version_id in version_ids:
         summed = totals[version_id]
         values = summed.columns() | {"changes": lines.changes({}, keyed[version_id], summed)}
-        rows.append(
-            {"the_statement": statement_id, "the_version": version_id}
-            | {f"new_{c}": value for c, value in values.items()}
-        )
-    connection = session.connection()
-    connection.execute(_SET_VERSION, rows)
-    connection.execute(_SET_STATEMENT, rows)
+        rows.append({"the_version": version_id} | {f"new_{c}": v for c, v in values.items()})
+    session.connection().execute(_SET_VERSION, rows)
+    v = StatementVersion
+    session.execute(
+        update(Statement)
+        .where(Statement.id == v.statement_id, among(session, v.id, version_ids))
+        .values({"versions": v.number} | {c: getattr(v, c) for c in _TOTALS})
+        .execution_options(synchronize_session=False)
+    )

@@ -60,8 +60,9 @@ def insert_entries(session: Session) -> Insert:
 
 
 def count(session: Session, statement: Executable) -> int:
-    """Rows a bulk UPDATE or INSERT ... SELECT changed."""
-    result = session.execute(statement)
+    """Rows a bulk UPDATE or INSERT ... SELECT changed (SQLAlchemy keeps an INSERT's row count
+    only when asked)."""
+    result = session.execute(statement, execution_options={"preserve_rowcount": True})
     return int(cast(CursorResult[Any], result).rowcount)
 
 

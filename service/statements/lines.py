@@ -22,7 +22,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, Select, and_, exists, func, literal, null, select, true
 from sqlalchemy.orm import Session, aliased
 
-from service.db import Money
+from service.db import Money, among
 from service.invoices.models import DiscountCredit, Invoice
 from service.masterdata.models import Warehouse
 from service.orders.models import Order
@@ -265,7 +265,10 @@ def totals_of(session: Session, version_ids: Collection[int]) -> dict[int, Total
             StatementLine.kind,
             func.sum(StatementLine.amount, type_=Money),
         )
-        .where(StatementLine.version_id.in_(version_ids), StatementLine.counted.is_(True))
+        .where(
+            among(session, StatementLine.version_id, list(version_ids)),
+            StatementLine.counted.is_(True),
+        )
         .group_by(StatementLine.version_id, StatementLine.kind)
     )
     for version_id, kind, amount in found:
@@ -289,7 +292,7 @@ def keyed_lines(session: Session, version_ids: Collection[int]) -> dict[int, Key
                 StatementLine.kind,
                 StatementLine.source_id,
                 StatementLine.amount,
-            ).where(StatementLine.version_id.in_(version_ids))
+            ).where(among(session, StatementLine.version_id, list(version_ids)))
         )
         for version_id, kind, source, amount in found:
             keyed[version_id][(kind, source)] = Decimal(amount)
