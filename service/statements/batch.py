@@ -9,8 +9,8 @@ before its own settlement date; red invoices, credits and adjustments go to the 
 new statement, as drafting them one after the other in date order would. Lines are copied per
 kind by one INSERT ... SELECT for every statement, the invoices read through the partial index
 of invoices on no statement (`ix_invoices_statement_scan`); the invoices listed are then claimed
-by one UPDATE per kind driven by those lines, so a statement owns exactly what it lists. Totals
-and what changed are computed for all versions at once.
+by one UPDATE driven by those lines, so a statement owns exactly what it lists. Totals and what
+changed are computed for all versions at once.
 """
 
 from __future__ import annotations
@@ -187,10 +187,9 @@ def _list(session: Session, workflows: Workflows, t: Subquery) -> int:
     ]
     goods = lines.open_returns(v, workflows).join(t, Return.customer_id == t.c.customer_id)
     into = insert(table_of(StatementLine))
-    invoices = 0
-    for n, source in enumerate([due, reds, *taken, goods]):
-        copied = count(session, into.from_select(lines.LINE_COLUMNS, source))
-        invoices += copied if n < 2 else 0
+    invoices = sum(count(session, into.from_select(lines.LINE_COLUMNS, s)) for s in (due, reds))
+    for source in [*taken, goods]:
+        session.execute(into.from_select(lines.LINE_COLUMNS, source))
     return invoices
 
 

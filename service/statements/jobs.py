@@ -167,9 +167,7 @@ def _one_by_one(session: Session, run: JobRun, due: Due) -> tuple[int, str] | No
                 customer_id=due.customer_id,
                 settlement_date=due.settlement_date,
                 kind="scheduled",
-                lead_working_days=due.lead_working_days,
-                draft_day=due.draft_day,
-                decision=due.decision,
+                due=due,
                 reason=due.reason,
             )
     except Conflict:

@@ -94,20 +94,19 @@ def _row(
     settlement_date: date,
     kind: str,
     created_by: str,
-    lead_working_days: int | None = None,
-    draft_day: date | None = None,
-    decision: dict[str, Any] | None = None,
+    due: Due | None = None,
 ) -> dict[str, Any]:
-    """A new statement's row, before its number: empty until its first version."""
+    """A new statement's row, before its number: empty until its first version; a scheduled one
+    with the R20 timing it was drafted by."""
     now = utcnow()
     return {
         "customer_id": customer_id,
         "settlement_date": settlement_date,
         "kind": kind,
         "versions": 0,
-        "lead_working_days": lead_working_days,
-        "draft_day": draft_day,
-        "decision": decision,
+        "lead_working_days": due.lead_working_days if due else None,
+        "draft_day": due.draft_day if due else None,
+        "decision": due.decision if due else None,
         "goods_total": ZERO,
         "credits_total": ZERO,
         "adjustments_total": ZERO,
@@ -163,12 +162,11 @@ def open_statement(
     customer_id: int,
     settlement_date: date,
     kind: str,
-    lead_working_days: int | None = None,
-    draft_day: date | None = None,
-    decision: dict[str, Any] | None = None,
+    due: Due | None = None,
     reason: str = "drafted",
 ) -> Opened:
-    """Draft the statement of the key, or extend its draft with what fell due since."""
+    """Draft the statement of the key (scheduled: with the timing `due` says), or extend its
+    draft with what fell due since."""
     existing = find(session, customer_id, settlement_date, kind)
     if existing is None:
         row = _row(
@@ -177,9 +175,7 @@ def open_statement(
             settlement_date=settlement_date,
             kind=kind,
             created_by=actor.username,
-            lead_working_days=lead_working_days,
-            draft_day=draft_day,
-            decision=decision,
+            due=due,
         )
         inserted = _insert_new(session, row, today.year)
         if inserted is not None:
@@ -242,9 +238,7 @@ def open_many(
             settlement_date=d.settlement_date,
             kind="scheduled",
             created_by=actor.username,
-            lead_working_days=d.lead_working_days,
-            draft_day=d.draft_day,
-            decision=d.decision,
+            due=d,
         )
         | {"statement_no": number}
         for d, number in zip(dues, numbers, strict=True)
