@@ -523,11 +523,21 @@ def test_r20_a_large_claim_refreshes_the_planner_statistics_on_both_databases(
 ) -> None:
     # Any claim counts as large here: ANALYZE runs inside the job's transaction on both.
     monkeypatch.setattr(drafting, "ANALYZE_AFTER", 0)
+    monkeypatch.setattr(drafting, "ANALYZE_SHARE", 0)
+    analysed: list[str] = []
+    analyze = drafting.analyze
+
+    def spied(session: Any, table: str) -> None:
+        analysed.append(table)
+        analyze(session, table)
+
+    monkeypatch.setattr(drafting, "analyze", spied)
     claimed = sf.invoice_due(flows, date(2026, 12, 16))
     result = sf.run(backend, date(2026, 12, 11))
     assert result.problems == [] or all("calendar" in p for p in result.problems)
     [drafted] = sf.statements(flows)
     assert sf.statement_of(backend, claimed["id"]) == drafted["id"]
+    assert "invoices" in analysed
 
 
 def _customer_id(backend: Backend, flows: Flows) -> int:

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any, cast
 
-from sqlalchemy import CursorResult, Executable, Insert, insert, literal, select, update
+from sqlalchemy import CursorResult, Executable, Insert, func, insert, literal, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -32,8 +32,12 @@ from service.statements.models import (
 )
 from service.workflow import Workflows
 
-# A run claiming more invoices than this refreshes the planner's statistics of the invoices.
+# A claim of more invoices than this, and more than this share of all invoices, refreshes the
+# planner's statistics of the invoices: a day's claims of a large book are a sliver of it, the
+# first run after a go-live or a long catch-up is not (PostgreSQL's autovacuum also waits for
+# a tenth of a table to change).
 ANALYZE_AFTER = 10_000
+ANALYZE_SHARE = 0.1
 
 
 @dataclass(frozen=True)
@@ -123,8 +127,12 @@ def claim(
 
 
 def refresh_statistics(session: Session, claimed: int) -> None:
-    """After a claim of more than ANALYZE_AFTER invoices, fresh planner statistics."""
-    if claimed > ANALYZE_AFTER:
+    """After a large claim (ANALYZE_AFTER, ANALYZE_SHARE), fresh planner statistics."""
+    if claimed <= ANALYZE_AFTER:
+        return
+    # The highest id stands for the number of invoices (read from the primary key at once).
+    invoices = session.scalar(select(func.max(Invoice.id))) or 0
+    if claimed > ANALYZE_SHARE * invoices:
         analyze(session, "invoices")
 
 
