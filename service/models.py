@@ -13,6 +13,7 @@ from service.invoices.exceptions.models import (
 from service.invoices.models import CarryForward, DiscountCredit, Invoice, InvoiceLine
 from service.invoices.redletter.models import RedLetterForm, RedLetterFormLine
 from service.journal import Event
+from service.ledger import Allocation, Balance, LedgerEntry
 from service.masterdata.models import (
     Contract,
     ContractPrice,
@@ -39,8 +40,10 @@ from service.statements.models import (
 from service.workcalendar import WorkingCalendarDay, WorkingCalendarYear
 
 __all__ = [
+    "Allocation",
     "ApiToken",
     "Attachment",
+    "Balance",
     "Base",
     "Booking",
     "BookingLine",
@@ -57,6 +60,7 @@ __all__ = [
     "InvoiceException",
     "InvoiceLine",
     "Item",
+    "LedgerEntry",
     "NumberSequence",
     "Order",
     "OrderLine",

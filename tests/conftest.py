@@ -8,6 +8,7 @@ from contextlib import ExitStack
 import pytest
 
 from service.clock import business_date
+from service.receivables.check import check
 from tests.flows import Flows
 from tests.pages import Person, make_people
 from tests.support import (
@@ -44,6 +45,20 @@ def backend(
             runtime=server.app.state.ctx,
             tokens=make_users(db),
         )
+
+
+@pytest.fixture(autouse=True)
+def ledger_identity(request: pytest.FixtureRequest) -> Iterator[None]:
+    """After every test on a database, the ledger identity holds over all of it (what
+    `o2c ar check` checks): a test that breaks it fails, naming the customers and invoices."""
+    if "backend" not in request.fixturenames:
+        yield
+        return
+    backend: Backend = request.getfixturevalue("backend")
+    yield
+    with backend.db.read() as session:
+        report = check(session)
+    assert report.ok, "ledger identity broken:\n" + "\n".join(map(str, report.failures))
 
 
 @pytest.fixture

@@ -9,6 +9,7 @@ from typing import Any
 import httpx
 from sqlalchemy import select
 
+from service import ledger
 from service.db import Database
 from service.invoices.models import Invoice
 from service.invoices.terms import start_term
@@ -137,6 +138,8 @@ def _overdue_invoice(flows: Flows, *, total: str, receipt_days_ago: int) -> None
                 order_id=order.id,
                 state="issued",
                 remark="overdue test invoice",
+                fapiao_no=unique("FP"),
+                fapiao_date=date.fromisoformat(receipt_date),
                 prices_include_tax=True,
                 amount=Decimal(total),
                 tax=Decimal("0.00"),
@@ -148,6 +151,22 @@ def _overdue_invoice(flows: Flows, *, total: str, receipt_days_ago: int) -> None
         # Dated as an invoice made from the receipt is (R19): due 45 days after receipt.
         invoice = session.scalars(select(Invoice).where(Invoice.order_id == order.id)).one()
         start_term(session, invoice, order.customer_id, date.fromisoformat(receipt_date))
+        # Issued: the customer owes it (the receivables ledger).
+        ledger.post(
+            session,
+            ledger.Posting(
+                customer_id=order.customer_id,
+                kind="invoice",
+                source_type="invoice",
+                source_id=invoice.id,
+                amount=invoice.total,
+                day=date.fromisoformat(receipt_date),
+                reference=invoice.invoice_no,
+                invoice_id=invoice.id,
+                charges={invoice.id: invoice.total},
+            ),
+            actor="test",
+        )
 
 
 def test_credit_hold_when_overdue_beyond_grade_allowance(flows: Flows) -> None:

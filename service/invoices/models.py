@@ -40,6 +40,14 @@ class Invoice(Base):
             sqlite_where=text("statement_id IS NULL AND due_date IS NOT NULL"),
             postgresql_where=text("statement_id IS NULL AND due_date IS NOT NULL"),
         ),
+        # What customers still owe, by due date: ageing, collection and the credit check.
+        Index(
+            "ix_invoices_open",
+            "customer_id",
+            "due_date",
+            sqlite_where=text("outstanding <> 0"),
+            postgresql_where=text("outstanding <> 0"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -56,6 +64,10 @@ class Invoice(Base):
     tax: Mapped[Decimal] = mapped_column(Money)
     total: Mapped[Decimal] = mapped_column(Money)
     discount_total: Mapped[Decimal] = mapped_column(Money, default=Decimal("0.00"))
+    # What the customer still owes on this blue invoice: its total once issued, less its red
+    # invoices and what was applied to it; kept by the receivables ledger (service/ledger.py).
+    # A red invoice's own stays 0.
+    outstanding: Mapped[Decimal] = mapped_column(Money, default=Decimal("0.00"))
     sales_list: Mapped[bool] = mapped_column(default=False)
     fapiao_no: Mapped[str | None] = mapped_column(String(32), unique=True)
     fapiao_date: Mapped[date | None] = mapped_column(Date)

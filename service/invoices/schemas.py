@@ -70,6 +70,12 @@ class InvoiceOut(Response):
     tax: Decimal
     total: Decimal
     discount_total: Decimal
+    outstanding: Decimal = Field(
+        default=Decimal("0.00"),
+        description="what the customer still owes on this blue invoice: its total once issued, "
+        "less its red invoices and what was applied to it (payments, deductions, credits); 0 on "
+        "a red invoice",
+    )
     sales_list: bool = Field(description="more lines than one VAT invoice holds: 销货清单 attached")
     fapiao_no: str | None
     fapiao_date: date | None

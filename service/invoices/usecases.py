@@ -8,7 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from service import money
+from service import ledger, money
 from service.context import Context
 from service.errors import Conflict, Invalid
 from service.invoices import terms
@@ -230,6 +230,22 @@ def issue(session: Session, ctx: Context, *, invoice_id: int, data: InvoiceIssue
         raise Conflict(
             "invoice.fapiao_recorded_concurrently", field="fapiao_no", fapiao_no=data.fapiao_no
         ) from None
+    # From now on the customer owes its total (the receivables ledger).
+    ledger.post(
+        session,
+        ledger.Posting(
+            customer_id=invoice.customer_id,
+            kind="invoice",
+            source_type="invoice",
+            source_id=invoice.id,
+            amount=invoice.total,
+            day=data.fapiao_date,
+            reference=invoice.invoice_no,
+            invoice_id=invoice.id,
+            charges={invoice.id: invoice.total},
+        ),
+        actor=ctx.actor.username,
+    )
     return answer(session, ctx, invoice.id)
 
 

@@ -1,16 +1,11 @@
 """A customer's exposure: what it owes or has committed to, and what is overdue (R19, R30).
 
-Payments arrive with the settlement capability; until then every issued invoice is open. The
-payment term starts on the customer's receipt date (R19): an invoice is overdue once its stored
-due date (its customer's terms as they were on that receipt date) has passed; a red invoice falls
-due with the blue one it takes back (its dates are copied), and an invoice whose due date waits
-for the working-day calendar is not overdue yet. Which invoices are still receivable and
-which orders are committed but not yet invoiced is read from their lifecycles' tags.
-
-Returns credited by the customer's blue invoice (R24 b) reduce the open invoices: that credit is
-no invoice of ours. Red invoices (a) and deductions on the next invoice (c) are invoices already;
-a red invoice counts while the blue invoice it takes back from is still owed (a blue invoice
-reversed in full is voided, and then neither counts).
+What is owed is read from the receivables ledger as stored (`service/ledger.py`): each invoice's
+outstanding amount and the customer's unapplied credit, kept by the transactions that issue
+invoices, credit returns and record payments. The payment term starts on the customer's receipt
+date (R19): an invoice is overdue once its stored due date has passed while something is still
+outstanding on it; an invoice whose due date waits for the working-day calendar is not overdue
+yet. Which orders are committed but not yet invoiced is read from their lifecycle's tags.
 """
 
 from __future__ import annotations
@@ -19,26 +14,25 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from sqlalchemy import case, func, or_, select
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
+from service import ledger
 from service.db import Money
 from service.invoices.models import Invoice
 from service.masterdata.models import Customer
 from service.orders.models import Order, OrderLine
-from service.returns.models import Return
 from service.workflow import Workflows
 
 # The lifecycle tags this query reads.
-TAGS = {"invoice": ("receivable",), "order": ("committed",), "return": ("credited",)}
+TAGS = {"order": ("committed",)}
 ZERO = Decimal("0.00")
-# The credit method that books no invoice of ours.
-CUSTOMER_BLUE_INVOICE = "customer_blue_invoice"
 
 
 @dataclass(frozen=True)
 class Exposure:
-    """Open receivables (open invoices plus approved orders not yet invoiced) and overdue."""
+    """Open receivables (what is owed less unapplied credit, plus approved orders not yet
+    invoiced) and overdue."""
 
     open_invoices: Decimal
     uninvoiced_orders: Decimal
@@ -51,28 +45,17 @@ class Exposure:
 
 
 def exposure(session: Session, workflows: Workflows, customer: Customer, today: date) -> Exposure:
-    """Set-based: three aggregate queries, whatever the number of invoices, orders, returns."""
-    receivable = workflows.tagged(Invoice, "receivable")
-    Original = aliased(Invoice)
-    invoices = session.execute(
+    """Set-based: the stored balance, one aggregate over the customer's open invoices (the
+    partial index of what is outstanding) and one over its committed orders."""
+    owed = ledger.balance(session, customer.id)
+    overdue, oldest = session.execute(
         select(
-            func.coalesce(func.sum(Invoice.total, type_=Money), ZERO),
-            func.coalesce(
-                func.sum(
-                    case((Invoice.due_date < today, Invoice.total), else_=ZERO),
-                    type_=Money,
-                ),
-                ZERO,
-            ),
-            func.min(case((Invoice.due_date < today, Invoice.due_date))),
-        )
-        .outerjoin(Original, Original.id == Invoice.original_id)
-        .where(
+            func.coalesce(func.sum(Invoice.outstanding, type_=Money), ZERO),
+            func.min(Invoice.due_date),
+        ).where(
             Invoice.customer_id == customer.id,
-            Invoice.state.in_(receivable),
-            # A red invoice takes back part of a blue one still owed; once the blue one is
-            # voided (reversed in full, or reissued) neither counts: never twice.
-            or_(Invoice.kind != "red", Original.state.in_(receivable)),
+            Invoice.outstanding != 0,
+            Invoice.due_date < today,
         )
     ).one()
     uninvoiced = session.scalar(
@@ -84,18 +67,10 @@ def exposure(session: Session, workflows: Workflows, customer: Customer, today: 
             Order.customer_id == customer.id, Order.state.in_(workflows.tagged(Order, "committed"))
         )
     )
-    returned = session.scalar(
-        select(func.coalesce(func.sum(Return.total, type_=Money), ZERO)).where(
-            Return.customer_id == customer.id,
-            Return.credit_method == CUSTOMER_BLUE_INVOICE,
-            Return.state.in_(workflows.tagged(Return, "credited")),
-        )
-    )
-    oldest: date | None = invoices[2]
     days = (today - oldest).days if oldest is not None else 0
     return Exposure(
-        open_invoices=Decimal(invoices[0]) - Decimal(returned or ZERO),
+        open_invoices=owed.outstanding - owed.unapplied,
         uninvoiced_orders=Decimal(uninvoiced or ZERO),
-        overdue_amount=Decimal(invoices[1]),
+        overdue_amount=Decimal(overdue),
         max_days_overdue=days,
     )

@@ -16,6 +16,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from rules.vocabularies.return_credit import DOCUMENTS
+from service import ledger
 from service.context import Context
 from service.errors import Conflict, Invalid
 from service.invoices.models import Invoice, InvoiceLine
@@ -220,4 +221,29 @@ def record_blue_invoice(
             field="invoice_number",
             invoice_number=data.invoice_number,
         ) from None
+    _post_credit(session, ctx, ret)
     return answer(session, ctx, ret.id)
+
+
+def _post_credit(session: Session, ctx: Context, ret: Return) -> None:
+    """The credit lowers what is owed on the returned goods' invoice as far as it is still
+    owed (its row held); the rest is the customer's unapplied credit, for the next invoices."""
+    owed = session.scalar(
+        select(Invoice.outstanding).where(Invoice.id == ret.invoice_id).with_for_update()
+    )
+    applied = min(ret.total, owed or ZERO)
+    ledger.post(
+        session,
+        ledger.Posting(
+            customer_id=ret.customer_id,
+            kind="return_credit",
+            source_type="return",
+            source_id=ret.id,
+            amount=-ret.total,
+            day=ret.credited_on or ctx.today,
+            reference=ret.return_no,
+            invoice_id=ret.invoice_id,
+            allocations={ret.invoice_id: applied} if applied > ZERO else {},
+        ),
+        actor=ctx.actor.username,
+    )

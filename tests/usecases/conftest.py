@@ -21,6 +21,7 @@ from service.db import Database
 from service.masterdata import usecases as masterdata
 from service.masterdata.schemas import ContractIn, CustomerIn, ItemIn
 from service.migrate import upgrade
+from service.receivables.check import check
 from service.runtime import Runtime
 from service.settings import Settings, load_settings
 from tests.usecases.steps import NOW, TZ, WORLD, Steps, World
@@ -107,6 +108,19 @@ def db(template: Path, tmp_path: Path) -> Iterator[Database]:
     database = Database(_url(path))
     yield database
     database.dispose()
+
+
+@pytest.fixture(autouse=True)
+def ledger_identity(request: pytest.FixtureRequest) -> Iterator[None]:
+    """After every use-case test, the ledger identity holds over its database."""
+    if "db" not in request.fixturenames:
+        yield
+        return
+    db: Database = request.getfixturevalue("db")
+    yield
+    with db.read() as session:
+        report = check(session)
+    assert report.ok, "ledger identity broken:\n" + "\n".join(map(str, report.failures))
 
 
 @pytest.fixture

@@ -9,6 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from service import ledger
 from service.context import Context
 from service.errors import Conflict, Invalid
 from service.invoices import queries as invoices
@@ -161,6 +162,7 @@ def issue_red(session: Session, ctx: Context, *, form_id: int, data: InvoiceIssu
         raise Conflict(
             "invoice.fapiao_recorded_concurrently", field="fapiao_no", fapiao_no=data.fapiao_no
         ) from None
+    _post(session, ctx, blue, red)
     if capacity.fully_taken(capacity.remaining(session, ctx.workflows, blue, promised=False)):
         ctx.fire(
             session,
@@ -172,6 +174,29 @@ def issue_red(session: Session, ctx: Context, *, form_id: int, data: InvoiceIssu
     if form.return_id is not None:
         _credit_return(session, ctx, form, red)
     return invoices.answer(session, ctx, red.id)
+
+
+def _post(session: Session, ctx: Context, blue: Invoice, red: Invoice) -> None:
+    """The red invoice takes its amount off what is owed on the blue one; what the blue one
+    no longer holds (it was paid already) becomes the customer's unapplied credit."""
+    taken_back = -red.total
+    excess = max(taken_back - blue.outstanding, ZERO) if taken_back > ZERO else ZERO
+    ledger.post(
+        session,
+        ledger.Posting(
+            customer_id=blue.customer_id,
+            kind="red_invoice",
+            source_type="invoice",
+            source_id=red.id,
+            amount=red.total,
+            day=red.fapiao_date or ctx.today,
+            reference=red.invoice_no,
+            invoice_id=blue.id,
+            charges={blue.id: red.total},
+            allocations={blue.id: -excess} if excess else {},
+        ),
+        actor=ctx.actor.username,
+    )
 
 
 def _credit_return(session: Session, ctx: Context, form: RedLetterForm, red: Invoice) -> None:
