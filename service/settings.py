@@ -7,11 +7,13 @@ naming the setting (see `load_settings`).
 from __future__ import annotations
 
 import difflib
+import itertools
 import os
+import re
 import tomllib
 from functools import cached_property
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, ValidationError, field_validator
@@ -21,6 +23,7 @@ from pydantic_settings import (
     SettingsConfigDict,
     TomlConfigSettingsSource,
 )
+from pydantic_settings import SettingsError as SourceError
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
@@ -28,6 +31,10 @@ from service.schemas import TaxNumber
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULTS_FILE = PROJECT_ROOT / "config" / "defaults.toml"
+
+
+# An upper bound of a receivables ageing bucket, in days (a whole number, not 30.5 nor "30").
+AgeingDays = Annotated[int, Field(strict=True, ge=1, le=3650)]
 
 
 class SettingsError(Exception):
@@ -60,6 +67,8 @@ class Settings(BaseSettings):
     seller_address: str = Field(max_length=200)
     receipt_exception_overdue_working_days: int = Field(ge=1, le=60)
     calendar_dir: str = Field(min_length=1, max_length=1000)
+    # The receivables ageing's buckets: the upper bound in days of each but the last.
+    ageing_buckets: tuple[AgeingDays, ...] = Field(min_length=1, max_length=10)
 
     @classmethod
     def settings_customise_sources(
@@ -101,6 +110,14 @@ class Settings(BaseSettings):
             raise ValueError(f"unknown time zone {value!r}") from None
         return value
 
+    @field_validator("ageing_buckets")
+    @classmethod
+    def _ascending(cls, value: tuple[int, ...]) -> tuple[int, ...]:
+        for before, after in itertools.pairwise(value):
+            if after <= before:
+                raise ValueError(f"must ascend: {after} follows {before}")
+        return value
+
     @cached_property
     def tz(self) -> ZoneInfo:
         return ZoneInfo(self.timezone)
@@ -124,8 +141,24 @@ def _unknown_variables() -> list[str]:
     return found
 
 
+def _source_of(name: str) -> str:
+    """Where a setting's value comes from: its variable, the deployment file or the defaults."""
+    env = f"O2C_{name.upper()}"
+    if env in os.environ:
+        return f"environment variable {env}"
+    deployment = os.environ.get("O2C_CONFIG_FILE")
+    if deployment:
+        try:
+            if name in tomllib.loads(Path(deployment).read_text(encoding="utf-8")):
+                return deployment
+        except (tomllib.TOMLDecodeError, UnicodeDecodeError, OSError):
+            pass
+    return str(DEFAULTS_FILE)
+
+
 def load_settings(**overrides: object) -> Settings:
-    """Build the settings, turning validation errors into one message naming each bad setting."""
+    """Build the settings, turning validation errors into one message naming each bad setting
+    and where its value comes from."""
     unknown = _unknown_variables()
     if unknown:
         raise SettingsError(f"unknown setting variable(s): {', '.join(unknown)}")
@@ -138,10 +171,21 @@ def load_settings(**overrides: object) -> Settings:
             raise SettingsError(f"{path}: not a readable TOML settings file: {exc}") from None
     try:
         return Settings(**overrides)  # type: ignore[arg-type]
+    except SourceError as exc:  # a variable that is not the JSON a list setting needs
+        found = re.search(r'field "(\w+)"', str(exc))
+        name = found.group(1) if found else "settings"
+        raise SettingsError(
+            f"invalid setting O2C_{name.upper()} ({name}): not JSON, write a list as "
+            f"[30, 60, 90] (in {_source_of(name)})"
+        ) from None
     except ValidationError as exc:
-        problems = []
+        problems: dict[str, str] = {}
         for error in exc.errors():
-            name = ".".join(str(part) for part in error["loc"]) or "settings"
-            env = f"O2C_{name.upper()}"
-            problems.append(f"invalid setting {env} ({name}): {error['msg']}")
-        raise SettingsError("; ".join(problems)) from None
+            name = str(error["loc"][0]) if error["loc"] else "settings"
+            where = "" if name in overrides else f" (in {_source_of(name)})"
+            shown = ".".join(str(part) for part in error["loc"]) or name
+            # The first reason per setting: a bad list item also fails the list's own bounds.
+            problems.setdefault(
+                name, f"invalid setting O2C_{name.upper()} ({shown}): {error['msg']}{where}"
+            )
+        raise SettingsError("; ".join(problems.values())) from None

@@ -162,3 +162,22 @@ def test_a_calendar_file_the_package_contradicts_stops_the_start(
     line = one_line(o2c("serve", O2C_DATABASE_URL=database, O2C_CALENDAR_DIR=str(directory)))
     assert line.startswith(f"o2c: calendar file refused: {directory}/2026.yaml: The calendar ")
     assert "2026-10-09" in line
+
+
+def test_r30_broken_ageing_buckets_stop_the_start_naming_file_and_reason(
+    database: str, tmp_path: Path
+) -> None:
+    deployment = tmp_path / "o2c.toml"
+    for value, reason in (
+        ("[30, 60, 45]", "Value error, must ascend: 45 follows 60"),
+        ('[0, "30"]', "greater than or equal to 1"),
+    ):
+        deployment.write_text(f"ageing_buckets = {value}\n", encoding="utf-8")
+        line = one_line(o2c("serve", O2C_DATABASE_URL=database, O2C_CONFIG_FILE=str(deployment)))
+        assert line.startswith("o2c: invalid setting O2C_AGEING_BUCKETS (ageing_buckets"), line
+        assert reason in line and line.endswith(f"(in {deployment})"), line
+    line = one_line(o2c("serve", O2C_DATABASE_URL=database, O2C_AGEING_BUCKETS="30,60"))
+    assert line == (
+        "o2c: invalid setting O2C_AGEING_BUCKETS (ageing_buckets): not JSON, write a list as "
+        "[30, 60, 90] (in environment variable O2C_AGEING_BUCKETS)"
+    )
