@@ -11,6 +11,7 @@ import itertools
 import os
 import re
 import tomllib
+from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 from typing import Annotated, Literal
@@ -35,6 +36,16 @@ DEFAULTS_FILE = PROJECT_ROOT / "config" / "defaults.toml"
 
 # An upper bound of a receivables ageing bucket, in days (a whole number, not 30.5 nor "30").
 AgeingDays = Annotated[int, Field(strict=True, ge=1, le=3650)]
+
+
+@dataclass(frozen=True)
+class Seller:
+    """Our company as its printouts name it (invoices, statements, statements of account): the
+    settings a deployment gives, empty until it does (the printouts then leave them blank)."""
+
+    name: str
+    tax_no: str
+    address: str
 
 
 class SettingsError(Exception):
@@ -117,6 +128,10 @@ class Settings(BaseSettings):
             if after <= before:
                 raise ValueError(f"must ascend: {after} follows {before}")
         return value
+
+    @cached_property
+    def seller(self) -> Seller:
+        return Seller(self.seller_name, self.seller_tax_no, self.seller_address)
 
     @cached_property
     def tz(self) -> ZoneInfo:

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from service.cli.common import configured, database_problem, fail
+from service.cli.common import configured, database_problem, fail, read_database
 
 calendar_app = typer.Typer(
     help="Working days beyond the calendar package: the years an admin loads.",
@@ -77,24 +77,9 @@ def calendar_load(
 @calendar_app.command("years")
 def calendar_years_list() -> None:
     """The years the working-day calendar knows: the package's range and each loaded year."""
-    from sqlalchemy.exc import SQLAlchemyError
-
     from service.calendar_years.queries import calendar_years
-    from service.db import Database
-    from service.migrate import SchemaOutdated, assert_current
 
-    settings = configured()
-    db = Database(settings.database_url)
-    try:
-        assert_current(db)
-        with db.read() as session:
-            years = calendar_years(session)
-    except SchemaOutdated as exc:
-        raise fail(str(exc)) from None
-    except SQLAlchemyError as exc:
-        raise fail(database_problem(settings.database_url, exc)) from None
-    finally:
-        db.dispose()
+    years = read_database(configured(), calendar_years)
     package = years.package
     typer.echo(
         f"{package.first_year}-{package.last_year}  {package.name} {package.version} (package)"

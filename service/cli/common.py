@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import typer
 
 from service.settings import Settings, SettingsError, load_settings
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+Answer = TypeVar("Answer")
 
 
 def configured(**overrides: Any) -> Settings:
@@ -37,3 +43,24 @@ def database_problem(url: str, error: Exception) -> str:
     cause = str(getattr(error, "orig", None) or error).strip().splitlines()
     shown = make_url(url).render_as_string(hide_password=True)
     return f"database {shown}: {cause[0] if cause else type(error).__name__}"
+
+
+def read_database(settings: Settings, query: Callable[[Session], Answer]) -> Answer:
+    """`query` on a read session of the configured database; a database that cannot be reached
+    or is not migrated stops the command in one line."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from service.db import Database
+    from service.migrate import SchemaOutdated, assert_current
+
+    db = Database(settings.database_url)
+    try:
+        assert_current(db)
+        with db.read() as session:
+            return query(session)
+    except SchemaOutdated as exc:
+        raise fail(str(exc)) from None
+    except SQLAlchemyError as exc:
+        raise fail(database_problem(settings.database_url, exc)) from None
+    finally:
+        db.dispose()

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Annotated, Literal
 
 import typer
 
-from service.cli.common import configured, database_problem, fail
+from service.cli.common import configured, database_problem, fail, read_database
 
 if TYPE_CHECKING:
     from service.receivables.schemas import AgeingOut, AgeingRow, AgeingTotals
@@ -89,12 +89,8 @@ def ar_ageing(
 ) -> None:
     """What each customer owes in the ageing's buckets (the ageing_buckets setting), with
     unapplied credit and totals, as a table or a CSV file for Excel."""
-    from sqlalchemy.exc import SQLAlchemyError
-
     from service import bootstrap
     from service.clock import business_date
-    from service.db import Database
-    from service.migrate import SchemaOutdated, assert_current
     from service.receivables import ageing, words
 
     settings = configured()
@@ -107,23 +103,13 @@ def ar_ageing(
     except ValueError:
         raise fail(f"--as-of: {as_of!r} is not a date (YYYY-MM-DD)") from None
     chosen: Literal["due", "receipt"] = "due" if basis == "due" else "receipt"
-    db = Database(settings.database_url)
-    try:
-        assert_current(db)
-        with db.read() as session:
-            report = ageing.ageing(
-                session,
-                ageing.Buckets.of(chosen, day, settings.ageing_buckets),
-                customer=customer,
-                grade=grade,
-                branch=branch,
-            )
-    except SchemaOutdated as exc:
-        raise fail(str(exc)) from None
-    except SQLAlchemyError as exc:
-        raise fail(database_problem(settings.database_url, exc)) from None
-    finally:
-        db.dispose()
+    buckets = ageing.Buckets.of(chosen, day, settings.ageing_buckets)
+    report = read_database(
+        settings,
+        lambda session: ageing.ageing(
+            session, buckets, customer=customer, grade=grade, branch=branch
+        ),
+    )
     summary = f"{report.totals.customers} customer(s), by {basis} date as of {day}"
     if csv is not None:
         if lang:

@@ -9,7 +9,6 @@ The same use cases and roles as the API routes (`service/invoices/routes.py`,
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from decimal import Decimal
 from typing import Annotated, Any
 
@@ -35,7 +34,6 @@ from service.invoices.schemas import (
 )
 from service.orders import queries as orders
 from service.schemas import MAX_ID
-from service.settings import Settings
 from service.web.forms import parse, refusal, typed
 from service.web.pages import Anyone, Page, page
 from workflows import WorkflowError
@@ -163,25 +161,6 @@ def booked_as_invoiced(invoice: InvoiceOut) -> dict[str, str]:
     return values
 
 
-@dataclass(frozen=True)
-class Seller:
-    """The seller printed on the invoice, as the deployment's settings name it."""
-
-    name: str
-    tax_no: str
-    address: str
-
-
-def seller(settings: Settings) -> Seller:
-    """The seller's name, tax number and address: settings a deployment gives (empty until it
-    does; the printout then leaves the lines blank)."""
-    return Seller(
-        name=settings.seller_name,
-        tax_no=settings.seller_tax_no,
-        address=settings.seller_address,
-    )
-
-
 async def invoice_page(
     view: Page,
     invoice_id: int,
@@ -234,7 +213,7 @@ async def printout(invoice_id: PathId, view: Anyone) -> HTMLResponse:
         "invoices/print.html",
         doc=doc,
         invoice=doc.invoice,
-        seller=seller(view.runtime.settings),
+        seller=view.runtime.settings.seller,
         words=INVOICE_WORDS,
     )
 

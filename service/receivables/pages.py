@@ -205,16 +205,10 @@ async def statement_of_account(code: CustomerCode, view: Readers) -> HTMLRespons
         found = await view.read(accounts.account, code=code, start=chosen.start, end=chosen.end)
     except (Invalid, FormRefused) as refused:  # shown at the period's fields on the customer's page
         return await customer_page(view, code, Period(), refused)
-    settings = view.runtime.settings
-    supplier = {
-        "name": settings.seller_name,
-        "tax_no": settings.seller_tax_no,
-        "address": settings.seller_address,
-    }
     return view.render(
         "receivables/account.html",
         account=found,
-        supplier=supplier,
+        supplier=view.runtime.settings.seller,
         kinds=KINDS,
         back=f"/web/customers/{quote(code, safe='')}/receivables",
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict, dataclass
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Path, Query
@@ -35,21 +36,26 @@ CSV: dict[int | str, dict[str, Any]] = {
 }
 
 
+@dataclass
+class AgeingQuery:
+    """The ageing's parameters, the same for its JSON and its CSV."""
+
+    basis: BasisQuery = "due"
+    as_of: AsOf = None
+    customer: CustomerQuery = None
+    grade: GradeQuery = None
+    branch: BranchQuery = None
+
+
+Chosen = Annotated[AgeingQuery, Depends()]
+
+
 @router.get(
     "/receivables/ageing",
     summary="What each customer owes in buckets of days past due or since receipt, with totals",
 )
-async def receivables_ageing(
-    read: Readers,
-    basis: BasisQuery = "due",
-    as_of: AsOf = None,
-    customer: CustomerQuery = None,
-    grade: GradeQuery = None,
-    branch: BranchQuery = None,
-) -> AgeingOut:
-    return await read.run(
-        ageing.report, basis=basis, as_of=as_of, customer=customer, grade=grade, branch=branch
-    )
+async def receivables_ageing(read: Readers, chosen: Chosen) -> AgeingOut:
+    return await read.run(ageing.report, **asdict(chosen))
 
 
 def _csv(session: Session, ctx: Context, *, lang: str | None, **filters: Any) -> Response:
@@ -69,25 +75,13 @@ def _csv(session: Session, ctx: Context, *, lang: str | None, **filters: Any) ->
 )
 async def receivables_ageing_csv(
     read: Readers,
-    basis: BasisQuery = "due",
-    as_of: AsOf = None,
-    customer: CustomerQuery = None,
-    grade: GradeQuery = None,
-    branch: BranchQuery = None,
+    chosen: Chosen,
     lang: Annotated[
         Literal["en", "zh"] | None,
         Query(description="the header's words in this language (default: stable English codes)"),
     ] = None,
 ) -> Response:
-    return await read.run(
-        _csv,
-        lang=lang,
-        basis=basis,
-        as_of=as_of,
-        customer=customer,
-        grade=grade,
-        branch=branch,
-    )
+    return await read.run(_csv, lang=lang, **asdict(chosen))
 
 
 @router.get(

@@ -204,17 +204,11 @@ async def printout(statement_no: StatementNo, view: Anyone) -> HTMLResponse:
     """The statement on A4: supplier and customer, every line group, the totals and both
     parties' confirmation blocks (对账确认)."""
     sheet = await view.read(sheets.sheet, statement_no=statement_no)
-    settings = view.runtime.settings
-    supplier = {
-        "name": settings.seller_name,
-        "tax_no": settings.seller_tax_no,
-        "address": settings.seller_address,
-    }
     return view.render(
         "statements/print.html",
         sheet=sheet,
         st=sheet.statement,
-        supplier=supplier,
+        supplier=view.runtime.settings.seller,
         words=WORDS,
     )
 

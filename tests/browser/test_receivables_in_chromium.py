@@ -3,32 +3,22 @@ the customer, opens its receivables page with the ageing drawn as bars (inline S
 the internet), sees its open invoices and prints its statement of account with both parties'
 blocks; the same page in Chinese. No console errors on the way.
 
-The test makes its own customer (a world of its own), so that the list shows its row only.
+Each test makes its own customer (the `own` fixture), so that the list shows its row only.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import timedelta
 from decimal import Decimal
 
-import pytest
 from playwright.sync_api import expect
 
-from service.clock import business_date
 from tests import receivables_flows as rf
-from tests.browser.conftest import SCREENSHOTS, Site, Visit
+from tests.browser.conftest import SCREENSHOTS, Visit
 from tests.flows import Flows
-from tests.support import make_world
 
 Open = Callable[..., Visit]
-
-
-@pytest.fixture
-def own(site: Site) -> Iterator[Flows]:
-    world = make_world(site.backend.db, today=business_date(site.backend.settings.tz))
-    with Flows(site.backend, world) as made:
-        yield made
 
 
 def _money(amount: Decimal) -> str:

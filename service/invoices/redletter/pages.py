@@ -20,7 +20,7 @@ from starlette.datastructures import FormData
 from service import i18n
 from service.errors import DomainError
 from service.http import PathId
-from service.invoices.pages import INVOICE_WORDS, invoice_page, seller
+from service.invoices.pages import INVOICE_WORDS, invoice_page
 from service.invoices.redletter import queries, usecases
 from service.invoices.redletter.schemas import (
     FormCreate,
@@ -191,7 +191,7 @@ async def printout(form_id: PathId, view: Anyone) -> HTMLResponse:
         "redletter/print.html",
         sheet=shown,
         form=shown.form,
-        seller=seller(view.runtime.settings),
+        seller=view.runtime.settings.seller,
         words=INVOICE_WORDS,
         reason_zh=i18n.text(reason, "zh", {}) if reason else shown.form.reason,
     )
