@@ -123,13 +123,15 @@ def _customers(customer: str | None, grade: str | None, branch: str | None) -> l
 
 
 def grouped(buckets: Buckets, filters: Sequence[Any] = ()) -> Any:
-    """(customer id, bucket position, outstanding, invoices, overdue by due date) of every
-    customer's open invoices: the one GROUP BY."""
+    """(customer id, bucket position, overdue by due date or not, outstanding, invoices) of
+    every customer's open invoices: the one GROUP BY. By due date, being overdue follows from
+    the bucket, so the groups are those of customer and bucket; grouping by it rather than
+    summing it apart keeps PostgreSQL's hash of groups small enough for memory."""
     position = buckets.sql().label("bucket")
-    overdue = case((Invoice.due_date < buckets.as_of, Invoice.outstanding), else_=ZERO)
-    open_invoices = select(
-        Invoice.customer_id, position, Invoice.outstanding, overdue.label("overdue")
-    ).where(Invoice.outstanding != 0)
+    overdue = case((Invoice.due_date < buckets.as_of, 1), else_=0).label("overdue")
+    open_invoices = select(Invoice.customer_id, position, overdue, Invoice.outstanding).where(
+        Invoice.outstanding != 0
+    )
     if filters:
         open_invoices = open_invoices.where(
             Invoice.customer_id.in_(select(Customer.id).where(*filters))
@@ -138,10 +140,10 @@ def grouped(buckets: Buckets, filters: Sequence[Any] = ()) -> Any:
     return select(
         rows.c.customer_id,
         rows.c.bucket,
+        rows.c.overdue,
         func.sum(rows.c.outstanding, type_=Money),
         func.count(),
-        func.sum(rows.c.overdue, type_=Money),
-    ).group_by(rows.c.customer_id, rows.c.bucket)
+    ).group_by(rows.c.customer_id, rows.c.bucket, rows.c.overdue)
 
 
 @dataclass
@@ -204,15 +206,16 @@ def ageing(
     width = len(buckets.all)
     # Core rows on the session's connection: no ORM loading for a report of plain figures.
     connection = session.connection()
-    for customer_id, position, amount, count, overdue in connection.execute(
+    for customer_id, position, overdue, amount, count in connection.execute(
         grouped(buckets, filters)
     ):
         figures = owed.get(customer_id)
         if figures is None:
             figures = owed[customer_id] = _Owed([ZERO] * width)
-        figures.amounts[position] = amount
+        figures.amounts[position] += amount
         figures.invoices += count
-        figures.overdue += overdue
+        if overdue:
+            figures.overdue += amount
     named = (Customer.id, Customer.code, Customer.name, Customer.grade, Customer.branch)
     who = select(*named, Balance.unapplied).outerjoin(Balance, Balance.customer_id == Customer.id)
     infos = {
