@@ -24,6 +24,7 @@ from service.db import Database
 from service.invoices.plugin import FEATURE as INVOICES
 from service.masterdata.plugin import FEATURE as MASTERDATA
 from service.orders.plugin import FEATURE as ORDERS
+from service.payments.plugin import FEATURE as PAYMENTS
 from service.plugins import Feature, RuleSetBinding
 from service.receipts.plugin import FEATURE as RECEIPTS
 from service.receivables.plugin import FEATURE as RECEIVABLES
@@ -56,6 +57,7 @@ FEATURES: tuple[Feature, ...] = (
     MASTERDATA,
     STATEMENTS,
     SETTLEMENT,
+    PAYMENTS,
     CALENDAR,
 )
 

@@ -7,7 +7,7 @@ order_id=8)`. Tests build it with a fixed clock.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from functools import cached_property
@@ -81,6 +81,19 @@ class Context:
             payload=payload,
             decisions=decisions,
             expected_version=self.expected_version if if_match else None,
+        )
+
+    def fire_many(
+        self,
+        session: Session,
+        documents: Sequence[RowRef],
+        trigger: str,
+        *,
+        payload: dict[str, Any] | None = None,
+    ) -> list[Firing]:
+        """Fire `trigger` as this actor on many documents of one table at once."""
+        return self.workflows.fire_many(
+            session, documents, trigger, actor=self.actor, today=self.today, payload=payload
         )
 
     def create(

@@ -157,8 +157,25 @@ class Posting:
         return self.outstanding_change - self.amount
 
 
+def issued(
+    *, customer_id: int, invoice_id: int, invoice_no: str, total: Decimal, day: date
+) -> Posting:
+    """An issued blue invoice: from now on the customer owes its total."""
+    return Posting(
+        customer_id=customer_id,
+        kind="invoice",
+        source_type="invoice",
+        source_id=invoice_id,
+        amount=total,
+        day=day,
+        reference=invoice_no,
+        invoice_id=invoice_id,
+        charges={invoice_id: total},
+    )
+
+
 # The invoice row's read model, written by name: the ledger is plumbing and names no feature.
-_INVOICES = table("invoices", column("id"), column("outstanding", Money))
+_INVOICES = table("invoices", column("id"), column("outstanding", Money), column("invoice_no"))
 _OUTSTANDING = (
     update(_INVOICES)
     .where(_INVOICES.c.id == bindparam("invoice"))
@@ -291,3 +308,36 @@ def entries_of(session: Session, source_type: str, source_id: int) -> list[Ledge
             .order_by(LedgerEntry.id)
         )
     )
+
+
+@dataclass(frozen=True)
+class Applied:
+    """An amount an entry applied to an invoice, as documents show it."""
+
+    entry_id: int
+    invoice_id: int
+    invoice_no: str
+    kind: str
+    reference: str
+    amount: Decimal
+    day: date
+
+
+def applied(session: Session, *where: Any) -> list[Applied]:
+    """The allocations matching `where` (on Allocation and LedgerEntry), oldest first."""
+    rows = session.execute(
+        select(
+            Allocation.entry_id,
+            Allocation.invoice_id,
+            _INVOICES.c.invoice_no,
+            LedgerEntry.kind,
+            LedgerEntry.reference,
+            Allocation.amount,
+            LedgerEntry.business_date,
+        )
+        .join(LedgerEntry, LedgerEntry.id == Allocation.entry_id)
+        .join(_INVOICES, _INVOICES.c.id == Allocation.invoice_id)
+        .where(*where)
+        .order_by(Allocation.id)
+    )
+    return [Applied(*row) for row in rows]

@@ -24,6 +24,7 @@ from service.masterdata.models import (
 )
 from service.numbering import NumberSequence
 from service.orders.models import Order, OrderLine
+from service.payments.models import CreditApplication, Deduction, Payment
 from service.receipts.models import Receipt, ReceiptAttachment, ReceiptException, ReceiptLine
 from service.returns.models import CustomerBlueInvoice, Return, ReturnLine
 from service.scheduler.models import SchedulerLease, Task, apscheduler_jobs
@@ -50,8 +51,10 @@ __all__ = [
     "CarryForward",
     "Contract",
     "ContractPrice",
+    "CreditApplication",
     "Customer",
     "CustomerBlueInvoice",
+    "Deduction",
     "DiscountCredit",
     "Event",
     "ExceptionEvidence",
@@ -64,6 +67,7 @@ __all__ = [
     "NumberSequence",
     "Order",
     "OrderLine",
+    "Payment",
     "PowerOfAttorney",
     "Receipt",
     "ReceiptAttachment",

@@ -159,6 +159,17 @@ class EventOut(Response):
     decisions: list[dict[str, Any]]
 
 
+class AllocationOut(Response):
+    """An amount applied to an invoice by a payment, deduction, credit or their reversal
+    (negative: given back), from the receivables ledger."""
+
+    invoice_no: str
+    kind: str = Field(description="what applied it: payment, deduction, credit_application, ...")
+    reference: str = Field(description="the document that applied it (payment number, ...)")
+    amount: Decimal
+    day: date = Field(description="its business date")
+
+
 class AttachmentRef(Response):
     """An uploaded evidence file as documents refer to it."""
 

@@ -112,6 +112,7 @@ class Workflows:
                 except UnknownTag as error:
                     raise WorkflowDefinitionError(f"{error} (the service needs it)") from None
         self._updates: dict[type[Base], Update] = {}
+        self._bulk_updates: dict[type[Base], Update] = {}
 
     def __getitem__(self, machine: str) -> Flow:
         return self.flows[machine]
@@ -123,9 +124,11 @@ class Workflows:
         """The states of `model`'s lifecycle tagged `tag` (open, billable, ...)."""
         return self.flow(model).tagged(tag)
 
-    def _update(self, model: type[Base]) -> Update:
-        """The versioned state UPDATE of a table, built once per table."""
-        stmt = self._updates.get(model)
+    def _update(self, model: type[Base], *, many: bool = False) -> Update:
+        """The versioned state UPDATE of a table, built once per table: returning the row for
+        one document, counting rows (executemany) for `many`."""
+        built = self._bulk_updates if many else self._updates
+        stmt = built.get(model)
         if stmt is None:
             table = table_of(model)
             values: dict[str, Any] = {"state": bindparam("dest"), "version": bindparam("next")}
@@ -135,9 +138,10 @@ class Workflows:
                 update(table)
                 .where(table.c.id == bindparam("entity_id"), table.c.version == bindparam("seen"))
                 .values(values)
-                .returning(table.c.id)
             )
-            self._updates[model] = stmt
+            if not many:
+                stmt = stmt.returning(table.c.id)
+            built[model] = stmt
         return stmt
 
     def fire(
@@ -187,6 +191,63 @@ class Workflows:
             ],
         )
         return firing
+
+    def fire_many(
+        self,
+        session: Session,
+        documents: Sequence[RowRef],
+        trigger: str,
+        *,
+        actor: Actor,
+        today: date,
+        payload: dict[str, Any] | None = None,
+    ) -> list[Firing]:
+        """Move many documents of one table by `trigger` (one journal row each): each checked as
+        `fire` checks it, then one versioned UPDATE and one journal INSERT for all (executemany).
+        A document changed concurrently refuses the whole batch (409)."""
+        if not documents:
+            return []
+        model = documents[0].model
+        machine = machine_of(model)
+        flow = self.flows[machine]
+        firings = []
+        for document in documents:
+            context = None
+            if flow.guards_for(document.state, trigger):
+                loaded = session.get(document.model, document.id)
+                context = GuardContext(document=loaded, actor=actor, today=today)
+            firings.append(flow.fire(document.state, trigger, roles=actor.roles, context=context))
+        now = utcnow()
+        changed = session.connection().execute(
+            self._update(model, many=True),
+            [
+                {
+                    "entity_id": d.id,
+                    "seen": d.version,
+                    "dest": f.dest,
+                    "next": d.version + 1,
+                    "at": now,
+                }
+                for d, f in zip(documents, firings, strict=True)
+            ],
+        )
+        if changed.rowcount != len(documents):
+            raise Conflict(
+                "document.changed_concurrently", machine=machine, document_id=documents[0].id
+            )
+        for document, firing in zip(documents, firings, strict=True):
+            held = session.identity_map.get(session.identity_key(model, document.id))
+            if held is not None:  # the session holds the row: keep it as stored
+                set_committed_value(held, "state", firing.dest)
+                set_committed_value(held, "version", document.version + 1)
+        self._journal(
+            session,
+            [
+                self._event(machine, d.id, trigger, f.source, f.dest, actor.username, payload, None)
+                for d, f in zip(documents, firings, strict=True)
+            ],
+        )
+        return firings
 
     def _store(
         self, session: Session, model: type[Base], document: Document | RowRef, firing: Firing

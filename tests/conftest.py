@@ -57,7 +57,7 @@ def ledger_identity(request: pytest.FixtureRequest) -> Iterator[None]:
     backend: Backend = request.getfixturevalue("backend")
     yield
     with backend.db.read() as session:
-        report = check(session)
+        report = check(session, backend.runtime.workflows)
     assert report.ok, "ledger identity broken:\n" + "\n".join(map(str, report.failures))
 
 

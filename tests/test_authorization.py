@@ -23,7 +23,8 @@ MISSING = 999_999  # an id that names nothing: allowed callers get past the role
 
 
 def _schema(backend: Backend) -> dict[str, Any]:
-    schema: dict[str, Any] = httpx.get(f"{backend.url}/openapi.json").json()
+    # Built on the first call: on a busy machine that takes more than httpx's 5 seconds.
+    schema: dict[str, Any] = httpx.get(f"{backend.url}/openapi.json", timeout=60).json()
     return schema
 
 

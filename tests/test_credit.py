@@ -154,16 +154,12 @@ def _overdue_invoice(flows: Flows, *, total: str, receipt_days_ago: int) -> None
         # Issued: the customer owes it (the receivables ledger).
         ledger.post(
             session,
-            ledger.Posting(
+            ledger.issued(
                 customer_id=order.customer_id,
-                kind="invoice",
-                source_type="invoice",
-                source_id=invoice.id,
-                amount=invoice.total,
-                day=date.fromisoformat(receipt_date),
-                reference=invoice.invoice_no,
                 invoice_id=invoice.id,
-                charges={invoice.id: invoice.total},
+                invoice_no=invoice.invoice_no,
+                total=invoice.total,
+                day=date.fromisoformat(receipt_date),
             ),
             actor="test",
         )

@@ -89,7 +89,7 @@ def _ledger(db: Database) -> dict[str, Any]:
                 )
             ).all()
         )
-        assert check(session).ok
+        assert check(session, bootstrap.workflows()).ok
     return {"balances": balances, "outstanding": outstanding, "applied": applied}
 
 

@@ -22,17 +22,20 @@ def ar_check() -> None:
     customer and invoice where it fails (exit 1 if any)."""
     from sqlalchemy.exc import SQLAlchemyError
 
+    from service import bootstrap
     from service.db import Database
     from service.migrate import SchemaOutdated, assert_current
     from service.receivables.check import check
+    from workflows import WorkflowDefinitionError
 
     settings = configured()
     db = Database(settings.database_url)
     try:
         assert_current(db)
+        workflows = bootstrap.workflows(settings.workflows_dir)
         with db.read() as session:
-            report = check(session)
-    except SchemaOutdated as exc:
+            report = check(session, workflows)
+    except (SchemaOutdated, WorkflowDefinitionError) as exc:
         raise fail(str(exc)) from None
     except SQLAlchemyError as exc:
         raise fail(database_problem(settings.database_url, exc)) from None

@@ -23,7 +23,6 @@ from service.invoices.exceptions import booking
 from service.invoices.exceptions import queries as exceptions
 from service.invoices.exceptions.pages import WORDS
 from service.invoices.exceptions.schemas import BookingCreate
-from service.invoices.models import Invoice
 from service.invoices.redletter import queries as red_letter
 from service.invoices.schemas import (
     InvoiceCreate,
@@ -178,7 +177,7 @@ async def invoice_page(
     defaults = booked_as_invoiced(invoice) if bookable else {}
     creditable = (
         invoice.kind == "blue"
-        and invoice.state in view.runtime.workflows.tagged(Invoice, "receivable")
+        and invoice.state in queries.creditable(view.runtime.workflows)
         and bool(view.signed_in.actor.roles & CREDITORS)
     )
     shown = {

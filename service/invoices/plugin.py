@@ -38,7 +38,7 @@ FEATURE = Feature(
         Machine(RedLetterForm, FORM_GUARDS),
     ),
     tags={
-        "invoice": ("editable",),
+        "invoice": ("editable", "receivable", "paid"),
         "invoice_exception": ("open",),
         "red_letter_form": ("open", "awaiting", "usable"),
     },

@@ -14,19 +14,26 @@ from typing import Any
 from sqlalchemy import Select, select
 from sqlalchemy.orm import Session, joinedload, selectinload
 
-from service import journal
+from service import journal, ledger
 from service.context import Context
 from service.errors import NotFound
 from service.invoices.exceptions.models import Booking, InvoiceException
 from service.invoices.models import Invoice, InvoiceLine
 from service.invoices.schemas import InvoiceLineOut, InvoiceOut
+from service.ledger import Allocation
 from service.masterdata import queries as masterdata
 from service.masterdata.models import Warehouse
 from service.orders.models import Order
 from service.receipts.models import Receipt
-from service.schemas import EventOut
+from service.schemas import AllocationOut, EventOut
 from service.workflow import Workflows
 from workflows import Flow
+
+
+def creditable(workflows: Workflows) -> tuple[str, ...]:
+    """Issued and not voided, owed or paid: the states of a blue invoice that returns and
+    red-letter forms may take back from (a return after payment is credited all the same)."""
+    return workflows.tagged(Invoice, "receivable") + workflows.tagged(Invoice, "paid")
 
 
 def load(session: Session, invoice_id: int, *, for_update: bool = False) -> Invoice:
@@ -77,15 +84,29 @@ def invoice_out(invoice: Invoice, flow: Flow) -> InvoiceOut:
     )
 
 
+def with_allocations(session: Session, out: InvoiceOut) -> InvoiceOut:
+    """The invoice as read, with what was applied to it (the receivables ledger)."""
+    applied = ledger.applied(session, Allocation.invoice_id == out.id)
+    out.allocations = [
+        AllocationOut(
+            invoice_no=a.invoice_no, kind=a.kind, reference=a.reference, amount=a.amount, day=a.day
+        )
+        for a in applied
+    ]
+    return out
+
+
 def answer(session: Session, ctx: Context, invoice_id: int) -> InvoiceOut:
     """The invoice as stored now (after a change that may have replaced its lines)."""
     session.flush()
     session.expire_all()
-    return invoice_out(load(session, invoice_id), ctx.workflows.flow(Invoice))
+    out = invoice_out(load(session, invoice_id), ctx.workflows.flow(Invoice))
+    return with_allocations(session, out)
 
 
 def get(session: Session, ctx: Context, *, invoice_id: int) -> InvoiceOut:
-    return invoice_out(load(session, invoice_id), ctx.workflows.flow(Invoice))
+    out = invoice_out(load(session, invoice_id), ctx.workflows.flow(Invoice))
+    return with_allocations(session, out)
 
 
 def search(

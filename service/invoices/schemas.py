@@ -7,7 +7,7 @@ from decimal import Decimal
 
 from pydantic import Field
 
-from service.schemas import Code, Day, Id, Name, Request, Response
+from service.schemas import AllocationOut, Code, Day, Id, Name, Request, Response
 
 
 class InvoiceCreate(Request):
@@ -106,4 +106,9 @@ class InvoiceOut(Response):
     created_by: str
     created_at: datetime
     lines: list[InvoiceLineOut]
+    allocations: list[AllocationOut] = Field(
+        default_factory=list,
+        description="what payments, deductions and credits applied to it (negative: taken back), "
+        "and what of a red invoice its payments no longer covered",
+    )
     allowed_triggers: list[str]

@@ -233,16 +233,12 @@ def issue(session: Session, ctx: Context, *, invoice_id: int, data: InvoiceIssue
     # From now on the customer owes its total (the receivables ledger).
     ledger.post(
         session,
-        ledger.Posting(
+        ledger.issued(
             customer_id=invoice.customer_id,
-            kind="invoice",
-            source_type="invoice",
-            source_id=invoice.id,
-            amount=invoice.total,
-            day=data.fapiao_date,
-            reference=invoice.invoice_no,
             invoice_id=invoice.id,
-            charges={invoice.id: invoice.total},
+            invoice_no=invoice.invoice_no,
+            total=invoice.total,
+            day=data.fapiao_date,
         ),
         actor=ctx.actor.username,
     )

@@ -27,7 +27,9 @@ from service.db import Money
 from service.invoices.models import Invoice
 from service.ledger import FIGURES, KINDS, Allocation, Balance, LedgerEntry
 from service.masterdata.models import Customer
+from service.payments.models import Deduction, Payment
 from service.returns.models import CustomerBlueInvoice
+from service.workflow import Workflows
 
 ZERO = Decimal("0.00")
 STORED = (*FIGURES, "outstanding", "unapplied")
@@ -69,9 +71,10 @@ def _issued_blue() -> Any:
     return (Invoice.kind == "blue") & Invoice.fapiao_no.is_not(None)
 
 
-def source_figures() -> list[Select[Any]]:
+def source_figures(workflows: Workflows) -> list[Select[Any]]:
     """(customer id, figure, amount) from the source documents, one query per figure."""
     red = (Invoice.kind == "red") & Invoice.fapiao_no.is_not(None)
+    counted = workflows.tagged(Payment, "counted")
     return [
         select(Invoice.customer_id, literal("invoiced"), _sum(Invoice.total))
         .where(_issued_blue())
@@ -82,6 +85,12 @@ def source_figures() -> list[Select[Any]]:
         select(
             CustomerBlueInvoice.customer_id, literal("credited"), _sum(CustomerBlueInvoice.total)
         ).group_by(CustomerBlueInvoice.customer_id),
+        select(Payment.customer_id, literal("paid"), _sum(Payment.amount))
+        .where(Payment.state.in_(counted))
+        .group_by(Payment.customer_id),
+        select(Deduction.customer_id, literal("deducted"), _sum(Deduction.amount))
+        .where(Deduction.reversed_on.is_(None))
+        .group_by(Deduction.customer_id),
     ]
 
 
@@ -107,9 +116,11 @@ def _ledger_figures(session: Session) -> dict[int, dict[str, Decimal]]:
     return found
 
 
-def _compare_customers(session: Session) -> tuple[int, list[tuple[int, str, Decimal, Decimal]]]:
+def _compare_customers(
+    session: Session, workflows: Workflows
+) -> tuple[int, list[tuple[int, str, Decimal, Decimal]]]:
     sources: dict[int, dict[str, Decimal]] = defaultdict(dict)
-    for query in source_figures():
+    for query in source_figures(workflows):
         for customer_id, figure, amount in session.execute(query):
             sources[customer_id][figure] = sources[customer_id].get(figure, ZERO) + amount
     for customer_id, owed in session.execute(
@@ -185,9 +196,9 @@ def _compare_invoices(session: Session) -> tuple[int, list[tuple[int, str, Decim
     return count, [(c, number, Decimal(e), o) for c, number, e, o in rows]
 
 
-def check(session: Session) -> Report:
+def check(session: Session, workflows: Workflows) -> Report:
     """Every customer and invoice whose stored receivables do not add up, named."""
-    customers, wrong = _compare_customers(session)
+    customers, wrong = _compare_customers(session, workflows)
     invoices, wrong_invoices = _compare_invoices(session)
     ids = {row[0] for row in wrong} | {row[0] for row in wrong_invoices}
     named = select(Customer.id, Customer.code).where(Customer.id.in_(ids))

@@ -16,7 +16,7 @@ from service.receivables.routes import router
 FEATURE = Feature(
     name="receivables",
     routers=(router, reports),
-    tags=TAGS,
+    tags={**TAGS, "payment": ("counted",)},
     catalog=Path(__file__).parent / "locale",
     pages=(pages,),
     templates=Path(__file__).parent / "templates",

@@ -16,7 +16,7 @@ router = APIRouter(tags=["receivables"])
 
 
 def _check(session: Session, ctx: Context) -> CheckOut:
-    report = check(session)
+    report = check(session, ctx.workflows)
     return CheckOut(
         ok=report.ok,
         customers=report.customers,

@@ -19,7 +19,7 @@ FEATURE = Feature(
     name="returns",
     routers=(router,),
     machines=(Machine(Return, {}),),
-    tags={"return": ("open", "awaiting_credit", "claims"), "invoice": ("receivable",)},
+    tags={"return": ("open", "awaiting_credit", "claims"), "invoice": ("receivable", "paid")},
     rulesets=(RuleSetBinding(name=RULESET, item_kind="return", open_items=awaiting_credit),),
     catalog=Path(__file__).parent / "locale",
     pages=(pages, actions),

@@ -77,9 +77,7 @@ def request_sheet(session: Session, ctx: Context, *, invoice_id: int) -> Request
         for line in invoice.lines
         if line.source in GOODS_SOURCES
     ]
-    receivable = invoice.kind == "blue" and invoice.state in ctx.workflows.tagged(
-        Invoice, "receivable"
-    )
+    receivable = invoice.kind == "blue" and invoice.state in invoices.creditable(ctx.workflows)
     return RequestSheet(
         invoice_id=invoice.id,
         invoice_no=invoice.invoice_no,
@@ -230,7 +228,7 @@ def of_order(session: Session, ctx: Context, order_id: int) -> dict[str, Any] | 
     """The order page's panel: its returns, and its issued blue invoices a return may be asked
     against (for sales)."""
     returns = _rows(session, Return.order_id == order_id)
-    receivable = ctx.workflows.tagged(Invoice, "receivable")
+    receivable = invoices.creditable(ctx.workflows)
     blue = [
         i
         for i in invoices.search(session, ctx, order_id=order_id, kind="blue")
@@ -249,7 +247,7 @@ def of_invoice(session: Session, ctx: Context, invoice_id: int) -> dict[str, Any
     if row is None or row.kind != "blue":
         return None
     returns = _rows(session, Return.invoice_id == invoice_id)
-    receivable = row.state in ctx.workflows.tagged(Invoice, "receivable")
+    receivable = row.state in invoices.creditable(ctx.workflows)
     if not returns and not receivable:
         return None
     return {

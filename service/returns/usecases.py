@@ -65,7 +65,7 @@ def _blue_invoice(session: Session, ctx: Context, data: ReturnCreate) -> Invoice
             invoice_no=invoice.invoice_no,
             order_id=data.order_id,
         )
-    if invoice.kind != "blue" or invoice.state not in ctx.workflows.tagged(Invoice, "receivable"):
+    if invoice.kind != "blue" or invoice.state not in invoices.creditable(ctx.workflows):
         raise Conflict(
             "return.invoice_not_receivable",
             field="invoice_id",

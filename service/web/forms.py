@@ -98,16 +98,19 @@ def typed(form: FormData, leave: Iterable[str] = CONTROL) -> dict[str, str]:
     return {k: v for k, v in form.multi_items() if isinstance(v, str) and k not in skip}
 
 
-def on_rows(error: DomainError, rows: list[int]) -> DomainError:
-    """A refusal of a use case's `lines[k]` named by the form's row `rows[k]` (the form lists
-    more rows than it sends: only the ticked ones go to the use case)."""
+def on_rows(
+    error: DomainError, rows: list[int], *, sent: str = "lines", shown: str = "lines"
+) -> DomainError:
+    """A refusal of a use case's `lines[k]` (`sent`) named by the form's row `rows[k]` (its
+    inputs named `shown`): the form lists more rows than it sends, only the ticked or filled
+    ones go to the use case."""
     moved = []
     for e in error.errors:
         field = e.field
-        if field.startswith("lines["):
-            index, _, rest = field[len("lines[") :].partition("]")
+        if field.startswith(f"{sent}["):
+            index, _, rest = field[len(sent) + 1 :].partition("]")
             if index.isdigit() and int(index) < len(rows):
-                field = f"lines[{rows[int(index)]}]{rest}"
+                field = f"{shown}[{rows[int(index)]}]{rest}"
         moved.append(FieldError(field, e.code, e.params))
     error.errors = moved
     return error

@@ -18,6 +18,7 @@ from playwright.sync_api import Browser, BrowserContext, ConsoleMessage, Page, s
 
 from service import demo
 from service.clock import business_date
+from service.receivables.check import check
 from tests.flows import Flows
 from tests.pages import PASSWORD, make_people
 from tests.support import (
@@ -63,6 +64,19 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
         backend = Backend("sqlite", db, settings, server.url, runtime, make_users(db))
         yield Site(server.url, backend, make_people(db), world)
     db.dispose()
+
+
+@pytest.fixture(autouse=True)
+def ledger_identity(request: pytest.FixtureRequest) -> Iterator[None]:
+    """After every browser test, the ledger identity holds over the site's database."""
+    if "site" not in request.fixturenames:
+        yield
+        return
+    site: Site = request.getfixturevalue("site")
+    yield
+    with site.backend.db.read() as session:
+        report = check(session, site.backend.runtime.workflows)
+    assert report.ok, "ledger identity broken:\n" + "\n".join(map(str, report.failures))
 
 
 @pytest.fixture

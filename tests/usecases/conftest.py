@@ -119,7 +119,7 @@ def ledger_identity(request: pytest.FixtureRequest) -> Iterator[None]:
     db: Database = request.getfixturevalue("db")
     yield
     with db.read() as session:
-        report = check(session)
+        report = check(session, bootstrap.workflows())
     assert report.ok, "ledger identity broken:\n" + "\n".join(map(str, report.failures))
 
 

@@ -113,6 +113,7 @@ def test_every_documents_version_counts_its_journal_rows_after_a_reissue(steps: 
         "statement": 0,
         "statement_dispute": 0,
         "statement_adjustment": 0,
+        "payment": 0,
     }
 
 

@@ -252,8 +252,7 @@ def _blue(ctx: Context, invoice: Invoice) -> Blue:
         fapiao_date=invoice.fapiao_date,
         use_confirmed_on=invoice.use_confirmed_on,
         total=invoice.total,
-        creditable=invoice.kind == "blue"
-        and invoice.state in ctx.workflows.tagged(Invoice, "receivable"),
+        creditable=invoice.kind == "blue" and invoice.state in invoices.creditable(ctx.workflows),
     )
 
 

@@ -52,7 +52,7 @@ def record_use(
             current_version=invoice.version,
             sent_version=ctx.expected_version,
         )
-    if invoice.kind != "blue" or invoice.state not in ctx.workflows.tagged(Invoice, "receivable"):
+    if invoice.kind != "blue" or invoice.state not in invoices.creditable(ctx.workflows):
         raise Conflict(
             "invoice.use_not_confirmable",
             field="invoice_id",
@@ -140,7 +140,7 @@ def _blue(session: Session, ctx: Context, invoice_id: int) -> Invoice:
         raise Invalid(
             "red_letter_form.invoice_unknown", field="invoice_id", invoice_id=invoice_id
         ) from None
-    if blue.kind != "blue" or blue.state not in ctx.workflows.tagged(Invoice, "receivable"):
+    if blue.kind != "blue" or blue.state not in invoices.creditable(ctx.workflows):
         raise Conflict(
             "red_letter_form.invoice_not_creditable",
             field="invoice_id",

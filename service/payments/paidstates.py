@@ -1,0 +1,188 @@
+"""Invoices, their statements and orders follow the money: partly paid, paid, closed, reopened.
+
+After money was applied to invoices or taken back from them, each invoice touched moves by its
+lifecycle (internal triggers, journalled, through the one state writer) to where its figures
+put it: paid when nothing is owed on it and payments, deductions or credit were applied to it;
+partly paid while something is still owed; and, once a reversal left nothing applied to it,
+back to the state it had before its first payment (read from its journal). A statement moves
+the same way with its invoices (all paid: paid; some paid or partly paid: partly paid), and so
+does an order (every invoice of it paid: closed). Documents in states the money does not move
+(a disputed invoice, a statement not yet confirmed) stay where they are. Which states the money
+leads to is read from the lifecycles: the destinations of `pay`, `pay_part` and `close`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from decimal import Decimal
+from functools import cache
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from service.context import Context
+from service.db import Base, Money, table_of
+from service.invoices.models import Invoice
+from service.journal import Event
+from service.ledger import Allocation, LedgerEntry
+from service.orders.models import Order
+from service.statements.models import Statement
+from service.workflow import RowRef, machine_of
+from workflows import Flow
+
+ZERO = Decimal("0.00")
+# The entries that pay an invoice (a red invoice or a return's credit lowers what is owed, but
+# pays nothing).
+PAYING = ("payment", "payment_reversal", "deduction", "deduction_reversal", "credit_application")
+# Per lifecycle: the trigger to "paid" and the one to "partly paid" (none for orders).
+TRIGGERS: dict[type[Base], tuple[str, str | None]] = {
+    Invoice: ("pay", "pay_part"),
+    Statement: ("pay", "pay_part"),
+    Order: ("close", None),
+}
+PAID, PART, NONE = "paid", "part", "none"
+
+
+@cache
+def _dest(flow: Flow, trigger: str | None) -> str | None:
+    return next((t.dest for t in flow.transitions if t.trigger == trigger), None)
+
+
+def _before_payment(
+    session: Session, model: type[Base], entity_id: int, family: Collection[str]
+) -> str | None:
+    """The state a document was in when the money last moved it in (its journal says)."""
+    found = session.scalar(
+        select(Event.from_state)
+        .where(
+            Event.entity_type == machine_of(model),
+            Event.entity_id == entity_id,
+            Event.to_state.in_(family),
+            Event.from_state.not_in(family),
+        )
+        .order_by(Event.id.desc())
+        .limit(1)
+    )
+    return found
+
+
+def _trigger(
+    session: Session, ctx: Context, model: type[Base], row: Any, standing: str
+) -> str | None:
+    """What takes the document where its standing puts it (None: it is there, or the money
+    does not move it from its state)."""
+    flow = ctx.workflows.flow(model)
+    to_paid, to_part = TRIGGERS[model]
+    paid, part = _dest(flow, to_paid), _dest(flow, to_part)
+    family = {s for s in (paid, part) if s is not None}
+    trigger: str | None = None
+    if standing == PAID and row.state != paid:
+        trigger = to_paid
+    elif standing == PART and part is not None and row.state != part:
+        trigger = f"reopen_{part}" if row.state == paid else to_part
+    elif standing != PAID and row.state in family and (standing == NONE or part is None):
+        trigger = f"reopen_{_before_payment(session, model, row.id, family)}"
+    if trigger is None or not flow.allows(row.state, trigger):
+        return None
+    return trigger
+
+
+def _move(
+    session: Session,
+    ctx: Context,
+    model: type[Base],
+    standings: Collection[tuple[Any, str]],
+    payload: dict[str, Any],
+) -> None:
+    """Fire what each document's standing asks for, the documents of one trigger at once."""
+    batches: dict[str, list[RowRef]] = {}
+    for row, standing in standings:
+        trigger = _trigger(session, ctx, model, row, standing)
+        if trigger is not None:
+            batches.setdefault(trigger, []).append(RowRef(model, row.id, row.state, row.version))
+    for trigger, documents in batches.items():
+        ctx.fire_many(session, documents, trigger, payload=payload)
+
+
+def _paid_by_payments(session: Session, invoice_ids: Collection[int]) -> dict[int, Decimal]:
+    rows = session.execute(
+        select(Allocation.invoice_id, func.sum(Allocation.amount, type_=Money))
+        .join(LedgerEntry, LedgerEntry.id == Allocation.entry_id)
+        .where(Allocation.invoice_id.in_(invoice_ids), LedgerEntry.kind.in_(PAYING))
+        .group_by(Allocation.invoice_id)
+    )
+    return {invoice_id: Decimal(amount) for invoice_id, amount in rows}
+
+
+def follow_the_money(
+    session: Session, ctx: Context, invoice_ids: Collection[int], payload: dict[str, Any]
+) -> None:
+    """Move the invoices touched, then their statements and orders."""
+    if not invoice_ids:
+        return
+    paid_by = _paid_by_payments(session, invoice_ids)
+    rows = session.execute(
+        select(
+            Invoice.id,
+            Invoice.state,
+            Invoice.version,
+            Invoice.outstanding,
+            Invoice.statement_id,
+            Invoice.order_id,
+        )
+        .where(Invoice.id.in_(invoice_ids))
+        .order_by(Invoice.id)
+    ).all()
+    standings = []
+    for row in rows:
+        paid = paid_by.get(row.id, ZERO)
+        standings.append((row, NONE if paid <= ZERO else PAID if row.outstanding == ZERO else PART))
+    _move(session, ctx, Invoice, standings, payload)
+    statements = {row.statement_id for row in rows if row.statement_id is not None}
+    orders = {row.order_id for row in rows}
+    _follow_invoices(session, ctx, Statement, Invoice.statement_id, statements, payload)
+    _follow_invoices(session, ctx, Order, Invoice.order_id, orders, payload)
+
+
+def _follow_invoices(
+    session: Session,
+    ctx: Context,
+    model: type[Base],
+    link: Any,
+    ids: Collection[int],
+    payload: dict[str, Any],
+) -> None:
+    """A statement or an order: paid when every invoice of it is, partly paid when some are
+    paid or partly paid. Its invoices: blue ones, drafts included, not voided or discarded."""
+    if not ids:
+        return
+    flow = ctx.workflows.flow(Invoice)
+    paid, part = _dest(flow, "pay"), _dest(flow, "pay_part")
+    counted = (
+        *ctx.workflows.tagged(Invoice, "editable"),
+        *ctx.workflows.tagged(Invoice, "receivable"),
+        *ctx.workflows.tagged(Invoice, "paid"),
+    )
+    states: dict[int, list[str]] = {}
+    for owner, state in session.execute(
+        select(link, Invoice.state).where(
+            link.in_(ids), Invoice.kind == "blue", Invoice.state.in_(counted)
+        )
+    ):
+        states.setdefault(owner, []).append(state)
+    table = table_of(model)
+    standings = []
+    for row in session.execute(
+        select(table.c.id, table.c.state, table.c.version).where(table.c.id.in_(ids))
+    ):
+        mine = states.get(row.id, [])
+        standing = (
+            PAID
+            if mine and all(s == paid for s in mine)
+            else PART
+            if any(s in (paid, part) for s in mine)
+            else NONE
+        )
+        standings.append((row, standing))
+    _move(session, ctx, model, standings, payload)

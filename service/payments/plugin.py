@@ -1,0 +1,27 @@
+"""The payments feature plugs in: payments received with their lifecycle, deductions, unapplied
+credit applied to open invoices, and the paid states they move invoices, statements and orders
+to."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from service.payments.models import Payment
+from service.payments.pages import router as pages
+from service.payments.routes import router
+from service.plugins import Feature, MenuEntry
+from service.workflow import Machine
+
+FEATURE = Feature(
+    name="payments",
+    routers=(router,),
+    machines=(Machine(Payment, {}),),
+    tags={
+        "payment": ("counted",),
+        "invoice": ("editable", "receivable", "paid"),
+    },
+    catalog=Path(__file__).parent / "locale",
+    pages=(pages,),
+    templates=Path(__file__).parent / "templates",
+    menu=(MenuEntry("/web/payments", "payments.menu.payments", roles=("finance",)),),
+)

@@ -1,0 +1,152 @@
+"""Recording a payment received: booked once per bank reference, with the deductions the customer
+made, allocated to its open invoices, the rest kept as its unapplied credit.
+
+`record_payment` is the one path every payment takes (the API, the pages, and a bank-statement
+import calling it line by line in its own transaction): it refuses what is wrong before it books
+anything, so a caller may loop over many and keep going past a refusal.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from service import ledger
+from service.context import Context
+from service.errors import Conflict, Invalid
+from service.masterdata.queries import customer_by_code
+from service.numbering import document_number
+from service.payments import allocation, deductions
+from service.payments.models import Payment
+from service.payments.paidstates import follow_the_money
+from service.payments.queries import answer
+from service.payments.schemas import PaymentIn, PaymentOut
+from service.statements.models import Statement
+
+ZERO = Decimal("0.00")
+
+
+def _bank_reference_free(session: Session, reference: str) -> None:
+    used = session.scalar(select(Payment.payment_no).where(Payment.bank_reference == reference))
+    if used is not None:
+        raise Conflict(
+            "payment.bank_reference_used",
+            field="bank_reference",
+            bank_reference=reference,
+            payment_no=used,
+        )
+
+
+def _statement(session: Session, ctx: Context, customer_id: int, number: str) -> Statement:
+    statement = session.scalar(select(Statement).where(Statement.statement_no == number))
+    if statement is None or statement.customer_id != customer_id:
+        raise Invalid("payment.statement_unknown", field="statement_no", statement_no=number)
+    if statement.state not in deductions.paying_states(ctx.workflows):
+        raise Conflict(
+            "payment.statement_not_confirmed",
+            field="statement_no",
+            statement_no=number,
+            state=statement.state,
+        )
+    return statement
+
+
+def record_payment(session: Session, ctx: Context, *, data: PaymentIn) -> Payment:
+    """Book the payment and its deductions and allocate them; the stored payment."""
+    customer = customer_by_code(session, data.customer_code)
+    if data.value_date > ctx.today:
+        raise Invalid("payment.value_date_in_future", field="value_date", day=data.value_date)
+    _bank_reference_free(session, data.bank_reference)
+    statement = (
+        _statement(session, ctx, customer.id, data.statement_no) if data.statement_no else None
+    )
+    refs = list(data.deductions)
+    if statement is not None:
+        refs += [
+            r
+            for r in deductions.of_statement(session, statement)
+            if not any(n.kind == r.kind and n.id == r.id for n in refs)
+        ]
+    sources = deductions.resolve(session, ctx, customer.id, refs, field="deductions")
+    # The customer's open invoices are held first: its payments and credits queue here.
+    invoices = allocation.open_invoices(
+        session, ctx, customer.id, statement_id=statement.id if statement else None
+    )
+    payment = Payment(
+        payment_no=document_number(session, "SK", ctx.today.year),
+        customer_id=customer.id,
+        amount=data.amount,
+        value_date=data.value_date,
+        payer=data.payer,
+        bank_reference=data.bank_reference,
+        statement_id=statement.id if statement else None,
+        note=data.note,
+        recorded_by=ctx.actor.username,
+    )
+    try:
+        ctx.create(
+            session,
+            payment,
+            payload={
+                "amount": data.amount,
+                "bank_reference": data.bank_reference,
+                "value_date": data.value_date,
+            },
+        )
+    except IntegrityError:
+        # Another request booked the same bank reference a moment ago: the database decided.
+        raise Conflict(
+            "payment.bank_reference_used",
+            field="bank_reference",
+            bank_reference=data.bank_reference,
+            payment_no="-",
+        ) from None
+    taken: dict[int, Decimal] = {}
+    booked = deductions.book(
+        session,
+        ctx,
+        customer_id=customer.id,
+        sources=sources,
+        day=data.value_date,
+        invoices=invoices,
+        taken=taken,
+        payment=payment,
+    )
+    plan = (
+        allocation.as_remitted(invoices, data.remittance, data.amount, taken, field="remittance")
+        if data.remittance
+        else allocation.oldest_first(invoices, data.amount, taken)
+    )
+    allocation.add(taken, plan)
+    ledger.post(
+        session,
+        ledger.Posting(
+            customer_id=customer.id,
+            kind="payment",
+            source_type="payment",
+            source_id=payment.id,
+            amount=-data.amount,
+            day=data.value_date,
+            reference=payment.payment_no,
+            allocations=plan,
+        ),
+        actor=ctx.actor.username,
+    )
+    payment.allocated = sum(plan.values(), ZERO)
+    payment.unapplied = data.amount - payment.allocated
+    follow_the_money(
+        session,
+        ctx,
+        set(taken),
+        {"payment": payment.payment_no, "deductions": [d.reference for d in booked]},
+    )
+    return payment
+
+
+def record(session: Session, ctx: Context, *, data: PaymentIn) -> PaymentOut:
+    """POST /payments."""
+    payment = record_payment(session, ctx, data=data)
+    return answer(session, ctx, payment.id)
