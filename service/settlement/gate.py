@@ -13,7 +13,7 @@ passed the gate; what can still reach a source is on its way.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -34,27 +34,9 @@ from service.workflow import Workflows
 from workflows import Flow
 
 SETTLE = "settle"
-
-
-def _reach(
-    flow: Flow, starts: Iterable[str], *, backwards: bool = False, skip: str = ""
-) -> frozenset[str]:
-    """The states reachable from `starts` by the flow's transitions (or that reach them),
-    without the trigger `skip`."""
-    edges: dict[str, set[str]] = {}
-    for spec in flow.transitions:
-        if spec.trigger == skip:
-            continue
-        for source in spec.sources:
-            a, z = (spec.dest, source) if backwards else (source, spec.dest)
-            edges.setdefault(a, set()).add(z)
-    seen, todo = set(starts), list(starts)
-    while todo:
-        for state in edges.get(todo.pop(), ()):
-            if state not in seen:
-                seen.add(state)
-                todo.append(state)
-    return frozenset(seen)
+# The lifecycle groups of the gate (YAML tags): on the way to it, and past it.
+BEFORE = "before_settlement"
+PAST = "past_settlement"
 
 
 def settleable_states(flow: Flow) -> frozenset[str]:
@@ -63,15 +45,14 @@ def settleable_states(flow: Flow) -> frozenset[str]:
 
 
 def settled_states(flow: Flow) -> frozenset[str]:
-    """The states past the gate: where `settle` leads and what follows only from there (paid
-    ...), not what is reached without it as well (voided)."""
-    after = _reach(flow, {t.dest for t in flow.transitions if t.trigger == SETTLE})
-    return after - _reach(flow, {flow.initial}, skip=SETTLE)
+    """The states past the gate (settled, then partly paid or paid: the YAML tag
+    `past_settlement`), not voided."""
+    return frozenset(flow.tagged(PAST))
 
 
 def pending_states(flow: Flow) -> frozenset[str]:
-    """The states still on their way to the gate: those from which `settle` can be reached."""
-    return _reach(flow, flow.sources_of(SETTLE), backwards=True) - settled_states(flow)
+    """The states still on their way to the gate (the YAML tag `before_settlement`)."""
+    return frozenset(flow.tagged(BEFORE))
 
 
 @dataclass

@@ -17,6 +17,8 @@ FEATURE = Feature(
     routers=(router,),
     # The lifecycle groups the gate reads (their `settle` steps are read from the YAML).
     tags={
+        "invoice": ("before_settlement", "past_settlement"),
+        "statement": ("past_settlement",),
         "invoice_exception": ("open",),
         "return": ("open",),
         "statement_dispute": ("open",),
