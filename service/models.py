@@ -24,7 +24,7 @@ from service.masterdata.models import (
 )
 from service.numbering import NumberSequence
 from service.orders.models import Order, OrderLine
-from service.payments.models import CreditApplication, Deduction, Payment
+from service.payments.models import BankImport, BankLine, CreditApplication, Deduction, Payment
 from service.receipts.models import Receipt, ReceiptAttachment, ReceiptException, ReceiptLine
 from service.returns.models import CustomerBlueInvoice, Return, ReturnLine
 from service.scheduler.models import SchedulerLease, Task, apscheduler_jobs
@@ -45,6 +45,8 @@ __all__ = [
     "ApiToken",
     "Attachment",
     "Balance",
+    "BankImport",
+    "BankLine",
     "Base",
     "Booking",
     "BookingLine",

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
-from typing import ClassVar
+from typing import Any, ClassVar
 
-from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, String, Text, text
+from sqlalchemy import JSON, CheckConstraint, Date, ForeignKey, Index, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from service.db import Base, Money, UTCDateTime, utcnow
@@ -99,3 +99,57 @@ class CreditApplication(Base):
     note: Mapped[str] = mapped_column(Text, default="")
     recorded_by: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class BankImport(Base):
+    """One import of a bank statement file: who imported which file, and what came of it."""
+
+    __tablename__ = "bank_imports"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    file_name: Mapped[str] = mapped_column(String(200))
+    sha256: Mapped[str] = mapped_column(String(64))
+    lines_read: Mapped[int] = mapped_column(default=0)
+    new: Mapped[int] = mapped_column(default=0)
+    already: Mapped[int] = mapped_column(default=0)
+    matched: Mapped[int] = mapped_column(default=0)
+    waiting: Mapped[int] = mapped_column(default=0)
+    skipped: Mapped[int] = mapped_column(default=0)
+    errors: Mapped[int] = mapped_column(default=0)
+    imported_by: Mapped[str] = mapped_column(String(64))
+    imported_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class BankLine(Base):
+    """A credit line of a bank statement (银行流水), stored once per bank reference: matched to
+    the payment booked from it, waiting for a person, or ignored as no customer payment."""
+
+    __machine__: ClassVar[str] = "bank_line"
+    __tablename__ = "bank_lines"
+    __table_args__ = (
+        CheckConstraint("amount > 0", name="ck_bank_lines_amount"),
+        Index("ix_bank_lines_state", "state", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    import_id: Mapped[int] = mapped_column(ForeignKey("bank_imports.id"), index=True)
+    line_no: Mapped[int]
+    value_date: Mapped[date] = mapped_column(Date)
+    amount: Mapped[Decimal] = mapped_column(Money)
+    payer: Mapped[str] = mapped_column(String(200))
+    # Normalised as a payment's (see schemas.bank_reference): a line once, whatever the file.
+    bank_reference: Mapped[str] = mapped_column(String(64), unique=True)
+    remittance_text: Mapped[str] = mapped_column(Text, default="")
+    # The row as the file had it, by the file's own column names.
+    raw: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)
+    # The customer found for it (when one only), and the payment it is matched to.
+    customer_id: Mapped[int | None] = mapped_column(ForeignKey("customers.id"), index=True)
+    payment_id: Mapped[int | None] = mapped_column(ForeignKey("payments.id"), index=True)
+    # Why it waits (a catalog code) while unmatched, and why a person ignored it.
+    waiting_reason: Mapped[str | None] = mapped_column(String(64))
+    waiting_params: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    ignore_reason: Mapped[str | None] = mapped_column(Text)
+    state: Mapped[str] = mapped_column(String(16))
+    version: Mapped[int] = mapped_column(default=1)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)

@@ -6,7 +6,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from service.payments.models import Payment
+from service.payments.bankroutes import router as bank_router
+from service.payments.models import BankLine, Payment
 from service.payments.pages import router as pages
 from service.payments.routes import router
 from service.plugins import Feature, MenuEntry
@@ -14,10 +15,11 @@ from service.workflow import Machine
 
 FEATURE = Feature(
     name="payments",
-    routers=(router,),
-    machines=(Machine(Payment, {}),),
+    routers=(router, bank_router),
+    machines=(Machine(Payment, {}), Machine(BankLine, {})),
     tags={
         "payment": ("counted",),
+        "bank_line": ("waiting",),
         "invoice": ("editable", "receivable", "paid"),
     },
     catalog=Path(__file__).parent / "locale",
