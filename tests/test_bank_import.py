@@ -7,8 +7,12 @@ ones go through; GBK files with Chinese headers. The ledger identity is checked 
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 import threading
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -338,3 +342,57 @@ def test_r23_two_imports_of_one_file_at_the_same_moment_book_it_once(
     assert len(payments_of(flows)) == 3
     for invoice in invoices:
         assert pf.read(flows, invoice["id"])["state"] == "paid"
+
+
+def _finance_user(flows: Flows) -> str:
+    from service.auth import tokens
+
+    username = unique("bank-importer")
+    with flows.backend.db.write() as session:
+        tokens.create_user(session, username=username, roles=["finance"])
+    return username
+
+
+def test_r23_the_import_command_dry_runs_imports_in_chunks_and_reruns_without_booking_twice(
+    flows: Flows, tmp_path: Path
+) -> None:
+    invoices = [pf.invoice(flows, [(i, 1)]) for i in range(2)]
+    refs = [ref("HSBC") for _ in range(4)]
+    path = tmp_path / "statement.csv"
+    path.write_bytes(
+        csv_of(
+            *(
+                f"{flows.today},{inv['outstanding']},Mall,{r},{inv['invoice_no']}"
+                for inv, r in zip(invoices, refs, strict=False)
+            ),
+            f"{flows.today},77.00,Mall,{refs[2]},",
+            f"{flows.today},abc,Mall,{refs[3]},",
+        )
+    )
+    user = _finance_user(flows)
+    env = {k: v for k, v in os.environ.items() if not k.startswith("O2C_")}
+    env["O2C_DATABASE_URL"] = flows.backend.settings.database_url
+
+    def o2c(*args: str) -> subprocess.CompletedProcess[str]:
+        command = [sys.executable, "-m", "service", "import", "bank-statement", *args]
+        return subprocess.run(command, env=env, capture_output=True, text=True, check=False)
+
+    trial = o2c(str(path), "--user", user, "--dry-run", "--no-progress")
+    assert trial.returncode == 1, trial.stderr
+    assert "dry run, nothing stored: lines read: 4; new: 3, matched: 2" in trial.stdout
+    assert "line 5: amount: abc is not an amount" in trial.stdout
+    assert payments_of(flows) == []
+
+    first = o2c(str(path), "--user", user, "--no-progress", "--chunk-size", "1")
+    assert first.returncode == 1, first.stderr
+    assert "new: 3, matched: 2 (2 payments booked), waiting: 1, already imported: 0" in first.stdout
+    assert f"line 4: {refs[2]} waits (bank.waiting.no_customer)" in first.stdout
+    assert len(payments_of(flows)) == 2
+
+    again = o2c(str(path), "--user", user, "--no-progress")
+    assert "new: 0, matched: 0 (0 payments booked), waiting: 0, already imported: 3" in again.stdout
+    assert len(payments_of(flows)) == 2
+
+    refused = o2c(str(path), "--user", "nobody")
+    assert refused.returncode == 2
+    assert "no active user nobody" in refused.stderr

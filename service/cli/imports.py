@@ -166,3 +166,94 @@ def bookings(
     )
     if report.refused:
         raise typer.Exit(1)
+
+
+BANK_HELP = """Import a bank statement's credit lines (R23) from the bank's CSV file and match them.
+
+Columns (Chinese or English names): value_date (交易日期), amount (贷方金额/金额), payer
+(对方户名), bank_reference (流水号), remittance (附言, optional); other columns are kept as
+read. UTF-8 (a BOM is fine) or GBK/GB18030. Amounts like 1,234.50; debits (negative) are
+skipped and counted.
+
+Each line is stored once by its bank reference and booked as a payment when its remittance
+text names without doubt what it pays (a statement, invoices or fapiao whose amount it equals);
+the rest waits for finance (/web/bank-lines). A bad line is reported as `line N: field: reason`
+and nothing of it is stored; a rerun of the same file books nothing twice. Exit status: 0 every
+line imported, already imported or skipped, 1 some lines refused, 2 nothing imported (unknown
+user, bad file, database not migrated).
+"""
+
+
+@import_app.command("bank-statement", help=BANK_HELP)
+def bank_statement(
+    file: Annotated[
+        Path, typer.Argument(exists=True, dir_okay=False, readable=True, help="the CSV file")
+    ],
+    user: Annotated[
+        str, typer.Option("--user", "-u", help="who imports: an active user with the finance role")
+    ],
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="say what the import would do; store nothing")
+    ] = False,
+    progress: Annotated[
+        bool, typer.Option("--progress/--no-progress", help="progress bar (only on a terminal)")
+    ] = True,
+    chunk_size: Annotated[
+        int, typer.Option(min=1, max=1000, help="lines per write transaction")
+    ] = 200,
+) -> None:
+    from tqdm import tqdm
+
+    from service import bootstrap
+    from service.db import Database
+    from service.errors import DomainError
+    from service.migrate import SchemaOutdated, assert_current
+    from service.payments.bankimport import import_file
+    from service.settings import SettingsError, load_settings
+
+    try:
+        settings = load_settings()
+    except SettingsError as exc:
+        raise _fail(str(exc), 2) from None
+    db = Database(settings.database_url)
+    bars: list[tqdm[NoReturn]] = []
+
+    def advance(done: int, total: int) -> None:
+        if not bars:
+            shown = progress and sys.stderr.isatty()
+            bars.append(tqdm(total=total, unit="line", disable=not shown))
+        bars[0].update(done - bars[0].n)
+
+    try:
+        assert_current(db)
+        result = import_file(
+            bootstrap.runtime(settings, db),
+            path=file,
+            username=user,
+            dry_run=dry_run,
+            chunk_size=chunk_size,
+            progress=advance,
+        )
+    except (DomainError, SchemaOutdated, bootstrap.ConfigurationError) as exc:
+        raise _fail(str(exc), 2) from None
+    except KeyboardInterrupt:
+        raise _fail(
+            "interrupted; what was imported stays; rerun the same file to go on", 130
+        ) from None
+    finally:
+        for bar in bars:
+            bar.close()
+        db.dispose()
+    for problem in result.problems:
+        typer.echo(f"line {problem.line}: {problem.field}: {problem.reason}")
+    for line in result.lines:
+        if line.outcome == "waiting":
+            typer.echo(f"line {line.line}: {line.bank_reference} waits ({line.reason})")
+    typer.echo(
+        f"{'dry run, nothing stored: ' if dry_run else ''}lines read: {result.lines_read}; "
+        f"new: {result.new}, matched: {result.matched} ({result.booked} payments booked), "
+        f"waiting: {result.waiting}, already imported: {result.already}, "
+        f"skipped: {result.skipped}, refused: {result.errors}"
+    )
+    if result.errors:
+        raise typer.Exit(1)

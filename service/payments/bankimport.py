@@ -13,19 +13,24 @@ a SAVEPOINT that is rolled back: the answer says what the import would do; nothi
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable, Sequence
+from pathlib import Path
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from service import i18n
+from service.auth.models import User
+from service.auth.tokens import Actor
 from service.context import Context
-from service.errors import Invalid, PayloadTooLarge
+from service.errors import Forbidden, Invalid, NotFound, PayloadTooLarge
 from service.payments import bankfile, banklines
 from service.payments.bankfile import BankRow
 from service.payments.bankschemas import BankImportOut, BankUpload, LineOutcome, LineProblem
 from service.payments.models import BankImport, BankLine, Payment
+from service.runtime import Runtime
 
 # The largest file the HTTP route takes, and the most lines in it (the command line has no
 # limit: it imports in chunks).
@@ -209,3 +214,68 @@ def upload(session: Session, ctx: Context, *, data: BankUpload, content: bytes) 
 
 def too_large(size: int) -> PayloadTooLarge:
     return PayloadTooLarge("bank.file.too_large", field="file", size=size, max=MAX_FILE_BYTES)
+
+
+def importing_actor(session: Session, runtime: Runtime, username: str) -> Actor:
+    """The active user who may match bank lines (the roles of the bank_line lifecycle)."""
+    user = session.scalar(select(User).where(User.username == username))
+    if user is None or not user.active:
+        raise NotFound("bank.import_user_unknown", field="--user", username=username)
+    needed = runtime.workflows.flow(BankLine).roles_for("match")
+    if not needed.intersection(user.roles):
+        raise Forbidden(
+            "bank.import_role_required",
+            field="--user",
+            username=username,
+            required_roles=sorted(needed),
+        )
+    return Actor(user_id=user.id, username=user.username, roles=frozenset(user.roles))
+
+
+def import_file(
+    runtime: Runtime,
+    *,
+    path: Path,
+    username: str,
+    dry_run: bool = False,
+    chunk_size: int = 200,
+    progress: Progress | None = None,
+) -> BankImportOut:
+    """`o2c import bank-statement FILE`: the file's lines in chunks, one write transaction each
+    (a crash loses the chunk in flight only; the rerun books it); a dry run in one transaction
+    rolled back."""
+    db = runtime.db
+    with db.read() as session:
+        ctx = runtime.for_actor(importing_actor(session, runtime, username))
+    try:
+        content = path.read_bytes()
+    except OSError as exc:
+        raise Invalid(
+            "bank.file.unreadable", field="file", file=str(path), error=exc.strerror or str(exc)
+        ) from None
+    file, digest = bankfile.file_name(path.name), hashlib.sha256(content).hexdigest()
+    rows = rows_of(content, file, ctx)
+    count = [0]
+
+    def advance(step: int) -> None:
+        count[0] += step
+        if progress is not None:
+            progress(count[0], len(rows))
+
+    if dry_run:
+        with db.write() as session:
+            return run(
+                session, ctx, rows=rows, file=file, sha256=digest, dry_run=True, progress=advance
+            )
+    with db.write() as session:
+        import_id = start(session, ctx, file=file, sha256=digest).id
+    lines: list[LineOutcome] = []
+    for first in range(0, len(rows), chunk_size):
+        with db.write() as session:
+            imported = session.get(BankImport, import_id)
+            assert imported is not None
+            lines += take(session, ctx, imported, rows[first : first + chunk_size], advance)
+    with db.read() as session:
+        imported = session.get(BankImport, import_id)
+        assert imported is not None
+        return report(imported, lines, rows, dry_run=False)
