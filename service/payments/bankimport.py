@@ -118,6 +118,7 @@ def _one(session: Session, ctx: Context, imported: BankImport, row: BankRow) -> 
         bank_line_id=line.id,
         payment_no=payment_no,
         reason=line.waiting_reason,
+        reason_params=line.waiting_params,
     )
 
 
@@ -149,7 +150,11 @@ def take(
 def problems(rows: Sequence[BankRow], locale: str = i18n.DEFAULT_LOCALE) -> list[LineProblem]:
     return [
         LineProblem(
-            line=row.line, field=p.field, code=p.code, reason=i18n.text(p.code, locale, p.params)
+            line=row.line,
+            field=p.field,
+            code=p.code,
+            reason=i18n.text(p.code, locale, p.params),
+            params={k: str(v) for k, v in p.params.items()},
         )
         for row in rows
         if not row.skipped

@@ -147,7 +147,6 @@ def line_out(session: Session, ctx: Context, line_id: int) -> BankLineOut:
             "version": line.version,
             "raw": line.raw,
             "file": file or "",
-            "waiting_params": line.waiting_params,
             "ignore_reason": line.ignore_reason,
             "created_at": line.created_at,
             "allowed_triggers": ctx.workflows.flow(BankLine).allowed_triggers(line.state),

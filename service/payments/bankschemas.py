@@ -30,6 +30,7 @@ class LineProblem(Response):
     field: str
     code: str
     reason: str
+    params: dict[str, Any] = Field(description="the values the reason names")
 
 
 class LineOutcome(Response):
@@ -45,6 +46,7 @@ class LineOutcome(Response):
     bank_line_id: int | None = None
     payment_no: str | None = None
     reason: str | None = Field(default=None, description="why it waits (a code)")
+    reason_params: dict[str, Any] | None = None
 
 
 class BankImportOut(Response):
@@ -78,6 +80,7 @@ class BankLineSummary(Response):
     customer_code: str | None
     payment_no: str | None
     waiting_reason: str | None = Field(description="why it waits (a code), while unmatched")
+    waiting_params: dict[str, Any] | None
 
 
 class CandidateCustomer(Response):
@@ -118,7 +121,6 @@ class BankLineOut(BankLineSummary):
     version: int
     raw: dict[str, str] = Field(description="the row as the file had it")
     file: str
-    waiting_params: dict[str, Any] | None
     ignore_reason: str | None
     created_at: datetime
     allowed_triggers: list[str]

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from service.payments.bankpages import router as bank_pages
 from service.payments.bankroutes import router as bank_router
 from service.payments.models import BankLine, Payment
 from service.payments.pages import router as pages
@@ -23,7 +24,10 @@ FEATURE = Feature(
         "invoice": ("editable", "receivable", "paid"),
     },
     catalog=Path(__file__).parent / "locale",
-    pages=(pages,),
+    pages=(pages, bank_pages),
     templates=Path(__file__).parent / "templates",
-    menu=(MenuEntry("/web/payments", "payments.menu.payments", roles=("finance",)),),
+    menu=(
+        MenuEntry("/web/payments", "payments.menu.payments", roles=("finance",)),
+        MenuEntry("/web/bank-lines", "bank.menu.lines", roles=("finance",)),
+    ),
 )
