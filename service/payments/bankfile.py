@@ -88,6 +88,7 @@ MAX_REFERENCE = 64
 MAX_REMITTANCE = 500
 MAX_AMOUNT = Decimal("10000000000.00")
 MAX_FIELD = 2000
+MAX_COLUMNS = 50
 
 
 @dataclass(frozen=True)
@@ -219,6 +220,10 @@ def read_rows(text: str, file: str, today: date) -> list[BankRow]:
         header = next(reader, None)
         if header is None or not any(h.strip() for h in header):
             raise Invalid("bank.file.empty", field="file", file=file)
+        if len(header) > MAX_COLUMNS:
+            raise Invalid(
+                "bank.file.too_many_columns", field="file", columns=len(header), max=MAX_COLUMNS
+            )
         columns = _columns(header, file)
         previous = reader.line_num
         rows: list[BankRow] = []
@@ -228,7 +233,7 @@ def read_rows(text: str, file: str, today: date) -> list[BankRow]:
                 continue
             raw = {
                 (header[i].strip() if i < len(header) else f"#{i + 1}")[:100]: v.strip()[:MAX_FIELD]
-                for i, v in enumerate(fields)
+                for i, v in enumerate(fields[:MAX_COLUMNS])
             }
             row = BankRow(line, raw)
             values = {name: fields[i].strip() for i, name in columns.items() if i < len(fields)}

@@ -27,7 +27,9 @@ from service.statements.models import Statement
 
 ZERO = Decimal("0.00")
 _TOKEN = re.compile(r"[A-Z0-9][A-Z0-9\-_/.]*[A-Z0-9]|[A-Z0-9]")
-_DIGITS = re.compile(r"\d{8,}")
+_DIGITS = re.compile(r"\d+")
+# The lengths of fapiao numbers: 8 (the paper invoice's) and 20 (数电票).
+FAPIAO_DIGITS = (8, 20)
 MAX_TOKENS = 40
 NEAR = 10  # candidates of each kind the page shows per customer
 
@@ -86,7 +88,12 @@ def tokens(text: str) -> list[str]:
     """The words of the text that could be document numbers or codes (capitals, half-width)."""
     found = _TOKEN.findall(unicodedata.normalize("NFKC", text).upper())
     # A fapiao number written with something before it ("FP26440000000000000002").
-    found += [run for word in found for run in _DIGITS.findall(word) if run != word]
+    found += [
+        run
+        for word in found
+        for run in _DIGITS.findall(word)
+        if run != word and len(run) in FAPIAO_DIGITS
+    ]
     return list(dict.fromkeys(t for t in found if len(t) <= 64))[:MAX_TOKENS]
 
 
