@@ -396,3 +396,22 @@ def test_r23_the_import_command_dry_runs_imports_in_chunks_and_reruns_without_bo
     refused = o2c(str(path), "--user", "nobody")
     assert refused.returncode == 2
     assert "no active user nobody" in refused.stderr
+
+
+def test_r23_a_waiting_line_recorded_by_hand_meanwhile_is_matched_to_that_payment(
+    flows: Flows,
+) -> None:
+    pf.invoice(flows, [(0, 1)])
+    reference = ref("CITIC")
+    report = imported(flows, csv_of(f"{flows.today},321.00,Mall,{reference},"))
+    line_id = report["lines"][0]["bank_line_id"]
+    by_hand = pf.paid(flows, "321.00", bank_reference=reference)
+    matched = flows.finance.post(
+        f"/bank-lines/{line_id}/match", json={"customer_code": flows.world.customer}
+    )
+    assert matched.status_code == 200, matched.text
+    assert (matched.json()["state"], matched.json()["payment_no"]) == (
+        "matched",
+        by_hand["payment_no"],
+    )
+    assert len(payments_of(flows)) == 1

@@ -99,9 +99,21 @@ def auto_match(session: Session, ctx: Context, line: BankLine) -> tuple[str, str
     return "booked", payment.payment_no
 
 
+def _recorded_before(session: Session, line: BankLine, customer_code: str) -> Payment | None:
+    """The payment recorded by hand with the line's bank reference since it was imported, when
+    it is the named customer's (for another customer `record_payment` refuses the reference)."""
+    return session.scalar(
+        select(Payment)
+        .join(Customer, Customer.id == Payment.customer_id)
+        .where(Payment.bank_reference == line.bank_reference, Customer.code == customer_code)
+    )
+
+
 def match(session: Session, ctx: Context, *, line_id: int, data: BankMatchIn) -> BankLineOut:
     """A person books the payment of a waiting line (If-Match): the line's amount, value date,
-    payer and bank reference, for the customer and the statement or invoices they name."""
+    payer and bank reference, for the customer and the statement or invoices they name; or, when
+    that customer's payment with the line's bank reference was recorded by hand meanwhile, the
+    line is matched to it and nothing is booked again."""
     line = load(session, line_id, for_update=True)
     body = data.model_dump() | {
         "amount": line.amount,
@@ -119,7 +131,9 @@ def match(session: Session, ctx: Context, *, line_id: int, data: BankMatchIn) ->
         payload={"customer_code": data.customer_code, "statement_no": data.statement_no},
         if_match=True,
     )
-    payment = record_payment(session, ctx, data=PaymentIn.model_validate(body))
+    payment = _recorded_before(session, line, data.customer_code) or record_payment(
+        session, ctx, data=PaymentIn.model_validate(body)
+    )
     line.payment_id = payment.id
     line.customer_id = payment.customer_id
     line.waiting_reason = line.waiting_params = None
