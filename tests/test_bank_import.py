@@ -11,6 +11,7 @@ import os
 import subprocess
 import sys
 import threading
+from collections.abc import Callable
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -19,6 +20,7 @@ import httpx
 
 from tests import payments_flows as pf
 from tests.flows import Flows
+from tests.pages import Person
 from tests.support import Backend, unique
 
 HEADER = "value_date,amount,payer,bank_reference,remittance"
@@ -121,7 +123,7 @@ def test_r23_bank_lines_naming_an_invoice_or_its_fapiao_are_booked_once_the_rest
 
 
 def test_r23_a_bank_line_naming_a_confirmed_statement_pays_it_with_its_deductions(
-    backend: Backend,
+    backend: Backend, person: Callable[..., Person]
 ) -> None:
     from datetime import date
 
@@ -139,7 +141,7 @@ def test_r23_a_bank_line_naming_a_confirmed_statement_pays_it_with_its_deduction
     )
     with Flows(backend, world) as flows:
         invoice = sf.invoice_due(flows, date(2026, 12, 16))
-        adjustment(flows, "rebate", "500.00")
+        rebate = adjustment(flows, "rebate", "500.00")
         sf.run(backend, date(2026, 12, 11))
         [drafted] = sf.statements(flows)
         no = drafted["statement_no"]
@@ -158,6 +160,37 @@ def test_r23_a_bank_line_naming_a_confirmed_statement_pays_it_with_its_deduction
         )
         assert confirmed.status_code == 200, confirmed.text
         due = confirmed.json()["totals"]["amount_due"]
+        # The rebate deducted on its own meanwhile: the payment is refused, the line waits.
+        alone = flows.finance.post(
+            "/deductions",
+            json={
+                "customer_code": world.customer,
+                "kind": "statement_adjustment",
+                "id": rebate["id"],
+                "day": str(flows.today),
+            },
+        )
+        assert alone.status_code == 201, alone.text
+        early = imported(flows, csv_of(f"{flows.today},{due},Mall,{ref('CMB')},{no}"))
+        [waiting] = early["lines"]
+        assert (waiting["outcome"], waiting["reason"]) == ("waiting", "bank.waiting.refused")
+        assert waiting["reason_params"]["refusal"] == "payment.deduction_already_booked"
+        with person("finance", locale="zh") as chinese:
+            shown = chinese.page(f"/web/bank-lines/{waiting['bank_line_id']}")
+            assert "回款被拒绝" in shown
+        reversed_ = flows.finance.post(
+            f"/deductions/{alone.json()['id']}/reverse", json={"reason": "paid with the statement"}
+        )
+        assert reversed_.status_code == 200, reversed_.text
+        again = flows.finance.post(
+            f"/bank-lines/{waiting['bank_line_id']}/match",
+            json={"customer_code": world.customer, "statement_no": no},
+        )
+        assert again.status_code == 200, again.text
+        assert sf.statement(flows, no)["state"] == "paid"
+        pf.reverse(flows, again.json()["payment_no"])
+        assert sf.statement(flows, no)["state"] == "confirmed"
+
         reference = ref("CMB")
         report = imported(
             flows, csv_of(f"{flows.today},{due},Mall,{reference},对账单 {no.lower()} 付款")

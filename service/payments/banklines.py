@@ -94,7 +94,7 @@ def auto_match(session: Session, ctx: Context, line: BankLine) -> tuple[str, str
             _matched(session, ctx, line, payment, "import", if_match=False)
     except (DomainError, WorkflowError, ValidationError) as refused:
         code = getattr(refused, "code", "input.invalid")
-        _waits(line, "bank.waiting.refused", {"code": code, "detail": str(refused)[:500]})
+        _waits(line, "bank.waiting.refused", {"refusal": code, "detail": str(refused)[:500]})
         return "waiting", None
     return "booked", payment.payment_no
 
