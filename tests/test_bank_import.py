@@ -18,6 +18,7 @@ from typing import Any
 
 import httpx
 
+from service.payments.bankimport import MAX_LINES
 from tests import payments_flows as pf
 from tests.flows import Flows
 from tests.pages import Person
@@ -332,6 +333,8 @@ def test_bank_import_refuses_a_file_without_the_needed_columns_naming_them(flows
     found = pf.problem(response, 422, "bank.file.columns_missing")
     assert found["errors"][0]["field"] == "file"
     assert found["missing"] == ["payer", "bank_reference"]
+    many = csv_of(*(f"{flows.today},1.00,Mall,R{n}," for n in range(MAX_LINES + 1)))
+    pf.problem(upload(flows.finance, many), 422, "bank.file.too_many_lines")
     empty = flows.finance.post(
         "/bank-statements", content=b"", headers={"content-type": "text/csv"}
     )

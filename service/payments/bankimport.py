@@ -35,7 +35,7 @@ from service.runtime import Runtime
 # The largest file the HTTP route takes, and the most lines in it (the command line has no
 # limit: it imports in chunks).
 MAX_FILE_BYTES = 5 * 1024 * 1024
-MAX_LINES = 20_000
+MAX_LINES = 5_000
 Progress = Callable[[int, int], None]
 
 
