@@ -111,7 +111,10 @@ def _one(session: Session, ctx: Context, imported: BankImport, row: BankRow) -> 
             session.flush()
     except IntegrityError:
         # Another import stored this reference a moment ago: the unique key decided.
-        return _already(session, row) or _outcome(row, "already")
+        stored = _already(session, row)
+        if stored is None:
+            raise
+        return stored
     return _outcome(
         row,
         outcome,
