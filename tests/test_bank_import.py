@@ -422,7 +422,7 @@ def test_r23_the_import_command_dry_runs_imports_in_chunks_and_reruns_without_bo
     first = o2c(str(path), "--user", user, "--no-progress", "--chunk-size", "1")
     assert first.returncode == 1, first.stderr
     assert "new: 3, matched: 2 (2 payments booked), waiting: 1, already imported: 0" in first.stdout
-    assert f"line 4: {refs[2]} waits (bank.waiting.no_customer)" in first.stdout
+    assert f"line 4: {refs[2]} waits: No customer found" in first.stdout
     assert len(payments_of(flows)) == 2
 
     again = o2c(str(path), "--user", user, "--no-progress")

@@ -204,7 +204,7 @@ def bank_statement(
 ) -> None:
     from tqdm import tqdm
 
-    from service import bootstrap
+    from service import bootstrap, i18n
     from service.db import Database
     from service.errors import DomainError
     from service.migrate import SchemaOutdated, assert_current
@@ -247,8 +247,9 @@ def bank_statement(
     for problem in result.problems:
         typer.echo(f"line {problem.line}: {problem.field}: {problem.reason}")
     for line in result.lines:
-        if line.outcome == "waiting":
-            typer.echo(f"line {line.line}: {line.bank_reference} waits ({line.reason})")
+        if line.outcome == "waiting" and line.reason:
+            why = i18n.text(line.reason, i18n.DEFAULT_LOCALE, line.reason_params or {})
+            typer.echo(f"line {line.line}: {line.bank_reference} waits: {why}")
     typer.echo(
         f"{'dry run, nothing stored: ' if dry_run else ''}lines read: {result.lines_read}; "
         f"new: {result.new}, matched: {result.matched} ({result.booked} payments booked), "
