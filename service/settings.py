@@ -77,6 +77,9 @@ class Settings(BaseSettings):
     seller_tax_no: TaxNumber
     seller_address: str = Field(max_length=200)
     receipt_exception_overdue_working_days: int = Field(ge=1, le=60)
+    # R27/R28: how many days ahead of its end a contract or a power of attorney raises a task.
+    contract_expiry_alert_days: int = Field(ge=1, le=365)
+    attorney_expiry_alert_days: int = Field(ge=1, le=365)
     calendar_dir: str = Field(min_length=1, max_length=1000)
     # The receivables ageing's buckets: the upper bound in days of each but the last.
     ageing_buckets: tuple[AgeingDays, ...] = Field(min_length=1, max_length=10)

@@ -1,7 +1,8 @@
 """Powers of attorney (授权委托书, R28): HQ records who may reconcile and collect at a customer,
 under which contract and for how long (never longer than the contract), revokes one, and
 replaces one when the person changes: the old one revoked and the new one made in one
-transaction (workflows/definitions/power_of_attorney.yaml)."""
+transaction (workflows/definitions/power_of_attorney.yaml). Sales or HQ records that the person
+named has left the customer. Each change settles the customer's deadline alerts (`alerts`)."""
 
 from __future__ import annotations
 
@@ -11,10 +12,16 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from service.context import Context
-from service.errors import Invalid
-from service.masterdata import queries
+from service.errors import Conflict, Invalid
+from service.masterdata import alerts, queries
 from service.masterdata.models import Contract, Customer, PowerOfAttorney
-from service.masterdata.schemas import AttorneyIn, AttorneyOut, AttorneyReplace, AttorneyRevoke
+from service.masterdata.schemas import (
+    AttorneyIn,
+    AttorneyOut,
+    AttorneyPersonLeft,
+    AttorneyReplace,
+    AttorneyRevoke,
+)
 
 
 def _contract(session: Session, customer: Customer, data: AttorneyIn, valid_from: date) -> Contract:
@@ -86,7 +93,9 @@ def _out(ctx: Context, attorney: PowerOfAttorney) -> AttorneyOut:
 
 def create_attorney(session: Session, ctx: Context, *, code: str, data: AttorneyIn) -> AttorneyOut:
     customer = queries.addressed_customer(session, code)
-    return _out(ctx, _made(session, ctx, customer, data))
+    attorney = _made(session, ctx, customer, data)
+    alerts.refresh(session, ctx, customer.id)
+    return _out(ctx, attorney)
 
 
 def revoke_attorney(
@@ -96,7 +105,7 @@ def revoke_attorney(
     attorney = queries.addressed_attorney(session, attorney_id)
     ctx.fire(session, attorney, "revoke", payload={"reason": data.reason}, if_match=True)
     attorney.revoked_at, attorney.revocation_reason = ctx.clock.now(), data.reason
-    session.flush()
+    alerts.refresh(session, ctx, attorney.customer_id)
     return _out(ctx, attorney)
 
 
@@ -114,5 +123,28 @@ def replace_attorney(
         data.reason,
         new.id,
     )
-    session.flush()
+    alerts.refresh(session, ctx, old.customer_id)
     return _out(ctx, new)
+
+
+def record_person_left(
+    session: Session, ctx: Context, *, attorney_id: int, data: AttorneyPersonLeft
+) -> AttorneyOut:
+    """The person named has left the customer (R28): recorded once, journalled, and HQ gets an
+    `attorney_person_left` task at once (replacing or revoking the power of attorney resolves
+    it)."""
+    attorney = queries.addressed_attorney(session, attorney_id)
+    if attorney.person_left_on is not None:
+        raise Conflict(
+            "attorney.person_left_recorded",
+            field="attorney_id",
+            attorney_id=attorney.id,
+            attorney_name=attorney.attorney_name,
+            left_on=attorney.person_left_on,
+        )
+    left_on = data.left_on or ctx.today
+    payload = {"left_on": left_on, "note": data.note}
+    ctx.fire(session, attorney, "record_person_left", payload=payload, if_match=True)
+    attorney.person_left_on, attorney.person_left_note = left_on, data.note
+    alerts.refresh(session, ctx, attorney.customer_id)
+    return _out(ctx, attorney)

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from service.context import Context
 from service.errors import Conflict, Invalid
-from service.masterdata import changes, queries
+from service.masterdata import alerts, changes, queries
 from service.masterdata.models import Contract, ContractPrice, Customer, Item, PowerOfAttorney
 from service.masterdata.schemas import ContractIn, ContractOut, ContractPriceIn, ContractUpdate
 from service.orders.models import Order
@@ -98,6 +98,7 @@ def new_contract(
 def create_contract(session: Session, ctx: Context, *, data: ContractIn) -> ContractOut:
     contract = _built(session, data)
     ctx.create(session, contract, payload=data.model_dump(mode="json"))
+    alerts.refresh(session, ctx, contract.customer_id)
     return queries.contract_out(contract, ctx.workflows.flow(Contract))
 
 
@@ -181,4 +182,6 @@ def update_contract(
         if code not in prices_before:
             contract.prices.append(ContractPrice(item=item, unit_price=price))
     session.flush()
+    if "valid_from" in changed or "valid_to" in changed:
+        alerts.refresh(session, ctx, contract.customer_id)
     return queries.contract_out(contract, ctx.workflows.flow(Contract))

@@ -192,6 +192,10 @@ class PowerOfAttorney(Base):
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     revocation_reason: Mapped[str | None] = mapped_column(Text)
     replaced_by_id: Mapped[int | None] = mapped_column(ForeignKey("powers_of_attorney.id"))
+    # The day the person named left (or will leave) the customer, as sales or HQ learnt it; the
+    # power of attorney must then be replaced (R28).
+    person_left_on: Mapped[date | None] = mapped_column(Date)
+    person_left_note: Mapped[str | None] = mapped_column(Text)
 
     customer: Mapped[Customer] = relationship()
     contract: Mapped[Contract | None] = relationship()

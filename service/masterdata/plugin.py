@@ -1,11 +1,14 @@
 """The master data feature plugs in: customers, DCs, contracts, powers of attorney and items;
 the lifecycles that journal every change of customers, contracts and powers of attorney; HQ's
-pages that keep them, and the menu entry every signed-in person reads them by."""
+pages that keep them, the menu entry every signed-in person reads them by, and the daily job
+that tells HQ of contracts and powers of attorney to renew or replace (R27, R28)."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
+from service.masterdata.alerts import JOB as DEADLINE_ALERTS
+from service.masterdata.alerts import deadline_alerts
 from service.masterdata.attorney_pages import router as attorney_pages
 from service.masterdata.contract_pages import router as contract_pages
 from service.masterdata.contracts import PENDING_TAGS
@@ -24,6 +27,8 @@ FEATURE = Feature(
     # A contract's period keeps the orders it priced that are still to be invoiced.
     # The invoices a new version of payment terms re-dates: drafts and receivables.
     tags={"order": PENDING_TAGS, **TERMS_TAGS},
+    # R27/R28: contracts and powers of attorney to renew or replace, as tasks for HQ.
+    jobs={DEADLINE_ALERTS: deadline_alerts},
     catalog=Path(__file__).parent / "locale",
     pages=(pages, contract_pages, attorney_pages, terms_pages),
     templates=Path(__file__).parent / "templates",

@@ -209,6 +209,8 @@ def attorney_out(attorney: PowerOfAttorney, flow: Flow) -> AttorneyOut:
         revoked_at=attorney.revoked_at,
         revocation_reason=attorney.revocation_reason,
         replaced_by_id=attorney.replaced_by_id,
+        person_left_on=attorney.person_left_on,
+        person_left_note=attorney.person_left_note,
         allowed_triggers=flow.allowed_triggers(attorney.state),
     )
 

@@ -14,6 +14,7 @@ from service.masterdata import attorneys, contracts, customers, queries, terms, 
 from service.masterdata.schemas import (
     AttorneyIn,
     AttorneyOut,
+    AttorneyPersonLeft,
     AttorneyReplace,
     AttorneyRevoke,
     ContractIn,
@@ -186,6 +187,18 @@ async def replace_attorney(
     call: Annotated[Call, trigger("power_of_attorney", "replace", status_code=201)],
 ) -> AttorneyOut:
     return await call.run(attorneys.replace_attorney, attorney_id=attorney_id, data=body)
+
+
+@router.post(
+    "/powers-of-attorney/{attorney_id}/person-left",
+    summary="The person named has left the customer: HQ is told to replace it (R28; sales, HQ)",
+)
+async def record_person_left(
+    attorney_id: PathId,
+    body: AttorneyPersonLeft,
+    call: Annotated[Call, trigger("power_of_attorney", "record_person_left")],
+) -> AttorneyOut:
+    return await call.run(attorneys.record_person_left, attorney_id=attorney_id, data=body)
 
 
 @router.get(

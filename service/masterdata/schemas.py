@@ -333,6 +333,14 @@ class AttorneyRevoke(Request):
     reason: Reason = Field(description="why the power of attorney is withdrawn; required")
 
 
+class AttorneyPersonLeft(Request):
+    """The person named has left the customer (or will leave on `left_on`), as sales or HQ
+    learnt it; HQ must replace the power of attorney (R28)."""
+
+    left_on: Day | None = Field(default=None, description="default: today")
+    note: Annotated[Text, Field(max_length=500)] = ""
+
+
 class AttorneyOut(Response):
     id: int
     customer_code: str
@@ -348,6 +356,8 @@ class AttorneyOut(Response):
     revoked_at: datetime | None
     revocation_reason: str | None
     replaced_by_id: int | None
+    person_left_on: date | None
+    person_left_note: str | None
     allowed_triggers: list[str]
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import secrets
 from datetime import timedelta
 from typing import Annotated, Any, Literal
-from urllib.parse import urlencode
+from urllib.parse import quote, urlencode
 
 from fastapi import APIRouter, Query
 from fastapi.responses import HTMLResponse, Response
@@ -52,6 +52,10 @@ KINDS = {
     "statement_reconcile_sales": "tasks.kind.statement_reconcile_sales",
     "statement_reconcile_finance": "tasks.kind.statement_reconcile_finance",
     "statement_dispute_open": "tasks.kind.statement_dispute_open",
+    "contract_expiring": "tasks.kind.contract_expiring",
+    "attorney_expiring": "tasks.kind.attorney_expiring",
+    "attorney_outlives_contract": "tasks.kind.attorney_outlives_contract",
+    "attorney_person_left": "tasks.kind.attorney_person_left",
 }
 
 # What a task is about (its subject), in words.
@@ -64,6 +68,8 @@ SUBJECTS = {
     "receipt_exception": "tasks.subject.receipt_exception",
     "statement": "tasks.subject.statement",
     "statement_dispute": "tasks.subject.statement_dispute",
+    "contract": "tasks.subject.contract",
+    "power_of_attorney": "tasks.subject.power_of_attorney",
 }
 
 # Where a subject's number is in a task's detail (else its id is shown).
@@ -73,6 +79,7 @@ NUMBERS = {
     "invoice": "invoice_no",
     "red_letter_form": "form_no",
     "statement": "statement_no",
+    "contract": "contract_no",
 }
 
 # The facts a task's detail may carry that its page shows, in the order shown (the numbers of
@@ -94,6 +101,10 @@ DETAILS = {
     "error": "tasks.detail.error",
     "blue_invoice_no": "tasks.detail.blue_invoice_no",
     "expires_at": "tasks.detail.expires_at",
+    "attorney_name": "tasks.detail.attorney_name",
+    "valid_to": "tasks.detail.valid_to",
+    "contract_valid_to": "tasks.detail.contract_valid_to",
+    "left_on": "tasks.detail.left_on",
 }
 
 Scope = Literal["role", "mine", "all"]
@@ -140,6 +151,24 @@ def _about(subject_type: str, subject_id: int, detail: dict[str, Any]) -> dict[s
                 "href": f"/web/statements/{statement_no}",
                 "code": "tasks.about.statement",
                 "params": {"number": statement_no},
+            }
+        )
+    contract_no = detail.get("contract_no")
+    if isinstance(contract_no, str) and contract_no:
+        links.append(
+            {
+                "href": f"/web/contracts/{quote(contract_no, safe='')}",
+                "code": "tasks.about.contract",
+                "params": {"number": contract_no},
+            }
+        )
+    attorney_id = detail.get("attorney_id")
+    if isinstance(attorney_id, int):
+        links.append(
+            {
+                "href": f"/web/attorneys/{attorney_id}",
+                "code": "tasks.about.attorney",
+                "params": {"id": attorney_id},
             }
         )
     return {"subject": subject, "links": links}
