@@ -20,6 +20,7 @@ from service.calendar_years import startup as calendar_files
 from service.calendar_years.plugin import FEATURE as CALENDAR
 from service.carriers.plugin import FEATURE as CARRIERS
 from service.context import Clock
+from service.credit.plugin import FEATURE as CREDIT
 from service.db import Database
 from service.invoices.plugin import FEATURE as INVOICES
 from service.masterdata.plugin import FEATURE as MASTERDATA
@@ -59,6 +60,7 @@ FEATURES: tuple[Feature, ...] = (
     SETTLEMENT,
     PAYMENTS,
     CALENDAR,
+    CREDIT,
 )
 
 SHARED_CATALOG = Path(__file__).resolve().parent / "locale"

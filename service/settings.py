@@ -80,6 +80,8 @@ class Settings(BaseSettings):
     # R27/R28: how many days ahead of its end a contract or a power of attorney raises a task.
     contract_expiry_alert_days: int = Field(ge=1, le=365)
     attorney_expiry_alert_days: int = Field(ge=1, le=365)
+    # R32: the day of the month from which the scheduler reviews customers' credit.
+    credit_review_day: int = Field(ge=1, le=28)
     calendar_dir: str = Field(min_length=1, max_length=1000)
     # The receivables ageing's buckets: the upper bound in days of each but the last.
     ageing_buckets: tuple[AgeingDays, ...] = Field(min_length=1, max_length=10)

@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from types import MappingProxyType
 
 from rules.vocabularies.credit_release import CREDIT_RELEASE
+from rules.vocabularies.credit_review import CREDIT_REVIEW
 from rules.vocabularies.invoice_exception import INVOICE_EXCEPTION
 from rules.vocabularies.receipt_exception import RECEIPT_EXCEPTION
 from rules.vocabularies.reconciliation_timing import RECONCILIATION_TIMING
@@ -21,6 +22,7 @@ VOCABULARIES: Mapping[str, Vocabulary] = MappingProxyType(
             RETURN_CREDIT,
             RECEIPT_EXCEPTION,
             RECONCILIATION_TIMING,
+            CREDIT_REVIEW,
         )
     }
 )

@@ -56,6 +56,7 @@ KINDS = {
     "attorney_expiring": "tasks.kind.attorney_expiring",
     "attorney_outlives_contract": "tasks.kind.attorney_outlives_contract",
     "attorney_person_left": "tasks.kind.attorney_person_left",
+    "credit_proposal_decide": "tasks.kind.credit_proposal_decide",
 }
 
 # What a task is about (its subject), in words.
@@ -70,6 +71,7 @@ SUBJECTS = {
     "statement_dispute": "tasks.subject.statement_dispute",
     "contract": "tasks.subject.contract",
     "power_of_attorney": "tasks.subject.power_of_attorney",
+    "credit_proposal": "tasks.subject.credit_proposal",
 }
 
 # Where a subject's number is in a task's detail (else its id is shown).
@@ -160,6 +162,15 @@ def _about(subject_type: str, subject_id: int, detail: dict[str, Any]) -> dict[s
                 "href": f"/web/contracts/{quote(contract_no, safe='')}",
                 "code": "tasks.about.contract",
                 "params": {"number": contract_no},
+            }
+        )
+    proposal_id = detail.get("credit_proposal_id")
+    if isinstance(proposal_id, int):
+        links.append(
+            {
+                "href": f"/web/credit-proposals/{proposal_id}",
+                "code": "tasks.about.credit_proposal",
+                "params": {"id": proposal_id},
             }
         )
     attorney_id = detail.get("attorney_id")

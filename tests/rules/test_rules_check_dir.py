@@ -21,6 +21,7 @@ def test_shipped_rule_sets_all_pass_the_check() -> None:
 
     assert [(r.file, r.ok) for r in reports] == [
         ("credit_release.yaml", True),
+        ("credit_review.yaml", True),
         ("invoice_exception.yaml", True),
         ("receipt_exception.yaml", True),
         ("reconciliation_timing.yaml", True),
@@ -37,6 +38,7 @@ def test_loaded_rule_sets_carry_version_and_sha256_of_the_file() -> None:
         assert ruleset.version == 1
     assert book.names() == (
         "credit_release",
+        "credit_review",
         "invoice_exception",
         "receipt_exception",
         "reconciliation_timing",
@@ -55,6 +57,7 @@ def test_check_reports_every_file_and_names_the_broken_one(tmp_path: Path) -> No
 
     assert [(r.file, r.ok) for r in reports] == [
         ("credit_release.yaml", False),
+        ("credit_review.yaml", True),
         ("invoice_exception.yaml", True),
         ("receipt_exception.yaml", True),
         ("reconciliation_timing.yaml", True),
