@@ -4,6 +4,7 @@ renew or replace, and the task resolves itself when that is done."""
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
@@ -24,6 +25,7 @@ from service.masterdata.models import Contract
 from service.scheduler.jobs import JobResult
 from service.scheduler.runner import run_due
 from tests.flows import Flows
+from tests.pages import Person, text_of
 from tests.support import Backend, World, make_world, settings_for, unique
 
 # The world's contract ends 20 days from today: within the default 30 days' notice.
@@ -305,3 +307,26 @@ def test_r28_person_left_is_bounded_and_refused_with_its_field(flows: Flows) -> 
     missing = flows.sales.post("/powers-of-attorney/999999999/person-left", json={})
     assert missing.status_code == 404 and missing.json()["code"] == "attorney.not_found"
     assert _ok(flows.hq.get(f"/powers-of-attorney/{poa['id']}"))["person_left_on"] is None
+
+
+def test_r28_sales_records_from_the_page_that_the_person_left(
+    flows: Flows, person: Callable[..., Person]
+) -> None:
+    poa = attorney(flows)
+    path = f"/web/attorneys/{poa['id']}"
+    sales = person("sales")
+    page = sales.page(path)
+    assert 'id="person-left"' in page and "The person has left the customer" in text_of(page)
+    assert 'id="person-left"' not in person("logistics").page(path)
+    wrong = sales.submit(path, f"{path}/person-left", {"left_on": "2026-02-30"})
+    assert wrong.status_code == 422, text_of(wrong.text)[:400]
+    assert _ok(flows.hq.get(f"/powers-of-attorney/{poa['id']}"))["person_left_on"] is None
+    done = sales.submit(path, f"{path}/person-left", {"note": "moved to a competitor"})
+    assert done.status_code == 303, text_of(done.text)[:400]
+    shown = sales.page(path)
+    assert 'id="person-left-on"' in shown and "moved to a competitor" in text_of(shown)
+    assert 'id="person-left"' not in shown  # recorded once
+    [task] = alerts(flows, ATTORNEY_PERSON_LEFT, poa["id"])
+    assert task["period"] == str(flows.today)
+    zh = text_of(person("hq", locale="zh").page(path))
+    assert "受托人离开日期" in zh

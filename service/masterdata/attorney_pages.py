@@ -1,5 +1,6 @@
 """Pages for powers of attorney (授权委托书, R28): HQ records one from the customer's page, and on
-its own page sees where it is, revokes it or replaces it when the person changes.
+its own page sees where it is, revokes it or replaces it when the person changes; sales or HQ
+records there that the person has left the customer (R28: HQ is then told to replace it).
 
 The same use cases and roles as the API (`POST /customers/{code}/powers-of-attorney`, `.../revoke`,
 `.../replace`); revoking and replacing send back the version the page was shown at.
@@ -7,7 +8,7 @@ The same use cases and roles as the API (`POST /customers/{code}/powers-of-attor
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 from fastapi import APIRouter
 from fastapi.responses import HTMLResponse, Response
@@ -22,12 +23,20 @@ from service.masterdata.pageforms import (
     parse_with,
 )
 from service.masterdata.pages import CustomerCode, Keeper, customer_page, keeps
-from service.masterdata.schemas import AttorneyIn, AttorneyOut, AttorneyReplace, AttorneyRevoke
+from service.masterdata.schemas import (
+    AttorneyIn,
+    AttorneyOut,
+    AttorneyPersonLeft,
+    AttorneyReplace,
+    AttorneyRevoke,
+)
 from service.web.forms import at_version, parse, refusal, shown_version, typed, without
-from service.web.pages import Anyone, Page
+from service.web.pages import Anyone, Page, page
 from workflows import WorkflowError
 
 router = APIRouter(include_in_schema=False)
+# Who records that the person left: as the lifecycle's `record_person_left` says.
+Reporter = Annotated[Page, page("sales", "hq", "admin")]
 
 
 @router.post("/web/customers/{code}/attorneys")
@@ -113,3 +122,21 @@ async def replace(attorney_id: PathId, view: Keeper) -> Response:
         refused = at_inputs(refusal(error))
         return await _attorney_page(view, attorney_id, refused, typed(form), "replace")
     return view.go(f"/web/attorneys/{made['id']}", "masterdata.done.attorney_replaced")
+
+
+@router.post("/web/attorneys/{attorney_id}/person-left")
+async def person_left(attorney_id: PathId, view: Reporter) -> Response:
+    form = await view.form()
+    try:
+        version = shown_version(form)
+        data = parse(AttorneyPersonLeft, without(form, "version"))
+        await view.act(
+            at_version(attorneys.record_person_left),
+            form=form,
+            data=data,
+            attorney_id=attorney_id,
+            version=version,
+        )
+    except (DomainError, WorkflowError) as error:
+        return await _attorney_page(view, attorney_id, refusal(error), typed(form), "person_left")
+    return view.go(f"/web/attorneys/{attorney_id}", "masterdata.done.attorney_person_left")
