@@ -330,3 +330,19 @@ def test_r28_sales_records_from_the_page_that_the_person_left(
     assert task["period"] == str(flows.today)
     zh = text_of(person("hq", locale="zh").page(path))
     assert "受托人离开日期" in zh
+
+
+def test_r27_hq_reads_the_alert_on_the_task_pages_with_a_link_to_the_contract(
+    flows: Flows, person: Callable[..., Person]
+) -> None:
+    found = contract(flows)
+    alert_run(flows, flows.today)
+    [task] = alerts(flows, CONTRACT_EXPIRING, found["id"])
+    hq = person("hq")
+    board = text_of(hq.page(f"/web/tasks?kind={CONTRACT_EXPIRING}"))
+    assert "Renew a contract before it ends (R27)" in board
+    page = hq.page(f"/web/tasks/{task['id']}")
+    assert f'href="/web/contracts/{flows.world.contract}"' in page
+    assert "合同到期前续签（R27）" in text_of(
+        person("hq", locale="zh").page(f"/web/tasks/{task['id']}")
+    )
