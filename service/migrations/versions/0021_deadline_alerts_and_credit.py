@@ -1,7 +1,7 @@
 """deadline alerts and customer credit
 
-Revision ID: 0022
-Revises: 0019
+Revision ID: 0021
+Revises: 0020
 Create Date: 2026-12-06 22:30:00.000000
 
 R28: a power of attorney records the day its person left the customer (and a note), so the
@@ -17,8 +17,8 @@ from alembic import op
 import service.db
 
 
-revision: str = '0022'
-down_revision: str | None = '0019'
+revision: str = '0021'
+down_revision: str | None = '0020'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
