@@ -249,30 +249,38 @@ def post(session: Session, posting: Posting, *, actor: str) -> int | None:
     return int(entry_id)
 
 
+HELD = ("outstanding", "unapplied")
+_BALANCES = table_of(Balance)
+# Built once: every posting adds its deltas to every figure (most of them 0).
+_ADD_TO_BALANCE = (
+    update(_BALANCES)
+    .where(_BALANCES.c.customer_id == bindparam("customer"))
+    .values(
+        **{
+            name: _BALANCES.c[name] + bindparam(f"d_{name}", type_=Money)
+            for name in (*FIGURES, *HELD)
+        },
+        updated_at=bindparam("at"),
+    )
+)
+
+
 def _add_to_balance(session: Session, customer_id: int, deltas: Mapping[str, Decimal]) -> None:
     """Added to atomically by one UPDATE (the row held until the commit, so concurrent postings
     for one customer queue); the customer's first entry makes the row, all zeros, first. Not
     an upsert: the database checks the identity on the row an INSERT proposes, before it sees
     the conflict."""
-    balances = table_of(Balance)
-    add = (
-        update(balances)
-        .where(balances.c.customer_id == customer_id)
-        .values(
-            **{name: balances.c[name] + bindparam(f"d_{name}", type_=Money) for name in deltas},
-            updated_at=utcnow(),
-        )
-    )
-    values = {f"d_{name}": delta for name, delta in deltas.items()}
+    values: dict[str, Any] = {f"d_{name}": deltas.get(name, ZERO) for name in (*FIGURES, *HELD)}
+    values.update(customer=customer_id, at=utcnow())
     connection = session.connection()
-    if connection.execute(add, values).rowcount == 0:
-        zeros = dict.fromkeys((*FIGURES, "outstanding", "unapplied"), ZERO)
+    if connection.execute(_ADD_TO_BALANCE, values).rowcount == 0:
+        zeros = dict.fromkeys((*FIGURES, *HELD), ZERO)
         connection.execute(
             _insert(session, Balance)
             .values(customer_id=customer_id, updated_at=utcnow(), **zeros)
             .on_conflict_do_nothing(index_elements=["customer_id"])
         )
-        connection.execute(add, values)
+        connection.execute(_ADD_TO_BALANCE, values)
     held = session.identity_map.get(session.identity_key(Balance, customer_id))
     if held is not None:
         session.expire(held)

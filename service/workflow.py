@@ -211,12 +211,20 @@ class Workflows:
         machine = machine_of(model)
         flow = self.flows[machine]
         firings = []
+        # Without guards a firing depends on the source state alone: checked once per state.
+        unguarded: dict[str, Firing] = {}
         for document in documents:
-            context = None
-            if flow.guards_for(document.state, trigger):
-                loaded = session.get(document.model, document.id)
-                context = GuardContext(document=loaded, actor=actor, today=today)
-            firings.append(flow.fire(document.state, trigger, roles=actor.roles, context=context))
+            firing = unguarded.get(document.state)
+            if firing is None:
+                context = None
+                guarded = bool(flow.guards_for(document.state, trigger))
+                if guarded:
+                    loaded = session.get(document.model, document.id)
+                    context = GuardContext(document=loaded, actor=actor, today=today)
+                firing = flow.fire(document.state, trigger, roles=actor.roles, context=context)
+                if not guarded:
+                    unguarded[document.state] = firing
+            firings.append(firing)
         now = utcnow()
         changed = session.connection().execute(
             self._update(model, many=True),
@@ -240,10 +248,21 @@ class Workflows:
             if held is not None:  # the session holds the row: keep it as stored
                 set_committed_value(held, "state", firing.dest)
                 set_committed_value(held, "version", document.version + 1)
+        stored = journal.jsonable(payload or {})
         self._journal(
             session,
             [
-                self._event(machine, d.id, trigger, f.source, f.dest, actor.username, payload, None)
+                {
+                    "entity_type": machine,
+                    "entity_id": d.id,
+                    "trigger": trigger,
+                    "from_state": f.source,
+                    "to_state": f.dest,
+                    "actor": actor.username,
+                    "occurred_at": now,
+                    "payload": stored,
+                    "decisions": [],
+                }
                 for d, f in zip(documents, firings, strict=True)
             ],
         )

@@ -63,7 +63,9 @@ def open_invoices(
         query = query.with_for_update()
     if statement_id is not None:
         query = query.where(Invoice.statement_id == statement_id)
-    return [OpenInvoice(*row) for row in session.execute(query)]
+    # Plain rows on the session's connection (what is pending flushed first, as the ORM would).
+    session.flush()
+    return [OpenInvoice(*row) for row in session.connection().execute(query)]
 
 
 def left_on(invoice: OpenInvoice, taken: Mapping[int, Decimal]) -> Decimal:

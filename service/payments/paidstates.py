@@ -22,7 +22,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from service.context import Context
-from service.db import Base, Money, table_of
+from service.db import Base, among, table_of
 from service.invoices.models import Invoice
 from service.journal import Event
 from service.ledger import Allocation, LedgerEntry
@@ -105,14 +105,15 @@ def _move(
         ctx.fire_many(session, documents, trigger, payload=payload)
 
 
-def _paid_by_payments(session: Session, invoice_ids: Collection[int]) -> dict[int, Decimal]:
-    rows = session.execute(
-        select(Allocation.invoice_id, func.sum(Allocation.amount, type_=Money))
-        .join(LedgerEntry, LedgerEntry.id == Allocation.entry_id)
-        .where(Allocation.invoice_id.in_(invoice_ids), LedgerEntry.kind.in_(PAYING))
-        .group_by(Allocation.invoice_id)
-    )
-    return {invoice_id: Decimal(amount) for invoice_id, amount in rows}
+# What payments, deductions and credit applied to an invoice, net of what was taken back.
+_PAID_BY_PAYMENTS = (
+    select(func.coalesce(func.sum(Allocation.amount), 0))
+    .join(LedgerEntry, LedgerEntry.id == Allocation.entry_id)
+    .where(Allocation.invoice_id == Invoice.id, LedgerEntry.kind.in_(PAYING))
+    .correlate(Invoice)
+    .scalar_subquery()
+    .label("paid")
+)
 
 
 def follow_the_money(
@@ -121,23 +122,28 @@ def follow_the_money(
     """Move the invoices touched, then their statements and orders."""
     if not invoice_ids:
         return
-    paid_by = _paid_by_payments(session, invoice_ids)
-    rows = session.execute(
-        select(
-            Invoice.id,
-            Invoice.state,
-            Invoice.version,
-            Invoice.outstanding,
-            Invoice.statement_id,
-            Invoice.order_id,
+    session.flush()
+    rows = (
+        session.connection()
+        .execute(
+            select(
+                Invoice.id,
+                Invoice.state,
+                Invoice.version,
+                Invoice.outstanding,
+                Invoice.statement_id,
+                Invoice.order_id,
+                _PAID_BY_PAYMENTS,
+            )
+            .where(among(session, Invoice.id, list(invoice_ids)))
+            .order_by(Invoice.id)
         )
-        .where(Invoice.id.in_(invoice_ids))
-        .order_by(Invoice.id)
-    ).all()
+        .all()
+    )
     standings = []
     for row in rows:
-        paid = paid_by.get(row.id, ZERO)
-        standings.append((row, NONE if paid <= ZERO else PAID if row.outstanding == ZERO else PART))
+        paid = row.paid > 0
+        standings.append((row, NONE if not paid else PAID if row.outstanding == ZERO else PART))
     _move(session, ctx, Invoice, standings, payload)
     statements = {row.statement_id for row in rows if row.statement_id is not None}
     orders = {row.order_id for row in rows}
@@ -165,7 +171,9 @@ def _follow_invoices(
         *ctx.workflows.tagged(Invoice, "paid"),
     )
     states: dict[int, list[str]] = {}
-    for owner, state in session.execute(
+    session.flush()
+    connection = session.connection()
+    for owner, state in connection.execute(
         select(link, Invoice.state).where(
             link.in_(ids), Invoice.kind == "blue", Invoice.state.in_(counted)
         )
@@ -173,7 +181,7 @@ def _follow_invoices(
         states.setdefault(owner, []).append(state)
     table = table_of(model)
     standings = []
-    for row in session.execute(
+    for row in connection.execute(
         select(table.c.id, table.c.state, table.c.version).where(table.c.id.in_(ids))
     ):
         mine = states.get(row.id, [])
