@@ -149,6 +149,7 @@ def runtime(settings: Settings, db: Database) -> Runtime:
             rules=RuleRegistry.from_settings(settings),
             clock=Clock(settings.tz),
             rulesets=rulesets(),
+            money_followers=tuple(f for feature in FEATURES for f in feature.follows_money),
         )
     except (i18n.CatalogError, WorkflowDefinitionError) as error:
         raise ConfigurationError(str(error)) from None

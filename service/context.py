@@ -7,7 +7,7 @@ order_id=8)`. Tests build it with a fixed clock.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from functools import cached_property
@@ -44,9 +44,15 @@ class Clock:
         return business_date(self.tz, self.now())
 
 
+# What a feature does when money applied to invoices, or taken from them, changed what is owed
+# on them: called with the invoices touched and what to journal, in the caller's transaction.
+MoneyFollower = Callable[[Session, "Context", Collection[int], dict[str, Any]], None]
+
+
 @dataclass(frozen=True)
 class Context:
-    """One unit of work's collaborators. `expected_version` is the request's If-Match."""
+    """One unit of work's collaborators. `expected_version` is the request's If-Match;
+    `money_followers` the features' `follows_money` (service/plugins.py)."""
 
     actor: Actor
     workflows: Workflows
@@ -54,6 +60,7 @@ class Context:
     settings: Settings
     clock: Clock
     expected_version: int | None = None
+    money_followers: tuple[MoneyFollower, ...] = ()
 
     @cached_property
     def today(self) -> date:
@@ -95,6 +102,17 @@ class Context:
         return self.workflows.fire_many(
             session, documents, trigger, actor=self.actor, today=self.today, payload=payload
         )
+
+    def money_moved(
+        self, session: Session, invoice_ids: Collection[int], *, payload: dict[str, Any]
+    ) -> None:
+        """Money applied to `invoice_ids` or taken from them (a payment, a deduction, credit, a
+        reversal, a red invoice, a credited return) changed what is owed on them: every feature
+        that follows the money moves its documents now, in this transaction (the payments
+        feature: the invoices to partly paid or paid, their statements and orders with them)."""
+        if invoice_ids:
+            for follow in self.money_followers:
+                follow(session, self, invoice_ids, payload)
 
     def create(
         self,

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 from fastapi import APIRouter
 from sqlalchemy.orm import Session
 
+from service.context import MoneyFollower
 from service.scheduler.jobs import Job
 from service.workflow import Machine, Workflows
 
@@ -58,7 +59,11 @@ class Feature:
     - `pages`: its routers of server-rendered pages (`/web/...`);
     - `templates`: the folder of its Jinja2 templates (names start with the feature's name);
     - `menu`: the entries it adds to the pages' menu;
-    - `panels`: what it adds to other documents' pages (see `service.web.documents`).
+    - `panels`: what it adds to other documents' pages (see `service.web.documents`);
+    - `follows_money`: what it does when money applied to invoices, or taken from them, changed
+      what is owed on them (`ctx.money_moved`, called by whichever feature posted it: a payment,
+      a red invoice, a credited return), in that transaction. So a feature moves other
+      features' documents without importing their use cases.
     """
 
     name: str
@@ -72,3 +77,4 @@ class Feature:
     templates: Path | None = None
     menu: Sequence[MenuEntry] = ()
     panels: Sequence[Panel] = ()
+    follows_money: Sequence[MoneyFollower] = ()

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from service.auth.tokens import Actor
-from service.context import Clock, Context, RuleSource
+from service.context import Clock, Context, MoneyFollower, RuleSource
 from service.db import Database
 from service.plugins import RuleSetBinding
 from service.rulesets.registry import RuleRegistry
@@ -28,6 +28,7 @@ class Runtime:
     rules: RuleRegistry
     clock: Clock
     rulesets: Mapping[str, RuleSetBinding] = field(default_factory=dict)
+    money_followers: tuple[MoneyFollower, ...] = ()
 
     def today(self) -> date:
         return self.clock.today()
@@ -35,4 +36,12 @@ class Runtime:
     def for_actor(self, actor: Actor, expected_version: int | None = None) -> Context:
         """A unit of work's context, acting as `actor`."""
         rules: RuleSource = self.rules
-        return Context(actor, self.workflows, rules, self.settings, self.clock, expected_version)
+        return Context(
+            actor,
+            self.workflows,
+            rules,
+            self.settings,
+            self.clock,
+            expected_version,
+            self.money_followers,
+        )

@@ -426,3 +426,84 @@ def test_r23_a_payment_for_a_confirmed_statement_takes_its_offsets_and_adjustmen
         assert sf.statement(flows, no)["state"] == "confirmed"
         assert pf.read(flows, invoice["id"])["state"] == "issued"
         assert flows.order(invoice["order_id"])["state"] == "invoiced"
+
+
+def _confirmed_statement(backend: Backend, flows: Flows) -> tuple[dict[str, object], str]:
+    """An issued invoice (15562.50) on a statement confirmed by both sides: the invoice and
+    the statement's number."""
+    from datetime import date
+
+    from tests import statements_flows as sf
+    from tests.test_statements import upload
+
+    invoice = sf.invoice_due(flows, date(2026, 12, 16))
+    sf.run(backend, date(2026, 12, 11))
+    [drafted] = sf.statements(flows)
+    no = drafted["statement_no"]
+    sent = flows.sales.post(
+        f"/statements/{no}/send",
+        json={"sent_on": str(flows.today), "to": "Ms Wang", "channel": "email"},
+    )
+    assert sent.status_code == 200, sent.text
+    confirmed = flows.finance.post(
+        f"/statements/{no}/confirm",
+        json={
+            "confirmed_on": str(flows.today),
+            "customer_signatory": "Ms Wang",
+            "evidence_id": upload(flows),
+        },
+    )
+    assert confirmed.status_code == 200, confirmed.text
+    return invoice, no
+
+
+def test_r23_a_red_invoice_leaving_nothing_owed_on_a_partly_paid_invoice_pays_its_statement_and_closes_its_order_at_once(  # noqa: E501
+    backend: Backend, flows: Flows
+) -> None:
+    from tests import statements_flows as sf
+
+    invoice, no = _confirmed_statement(backend, flows)
+    pf.paid(flows, "14562.00", statement_no=no)  # 1000.50 left
+    assert pf.read(flows, invoice["id"])["state"] == "partly_paid"
+    assert sf.statement(flows, no)["state"] == "partly_paid"
+    assert flows.order(invoice["order_id"])["state"] == "invoiced"
+    form = usable_form(flows, invoice, [(0, 1)])  # 1000.50
+    red = red_invoice(flows, form["id"])
+    assert red.status_code == 201, red.text
+    # In the red invoice's own transaction, not at the next payment activity.
+    done = pf.read(flows, invoice["id"])
+    assert (done["state"], done["outstanding"]) == ("paid", "0.00")
+    assert sf.statement(flows, no)["state"] == "paid"
+    assert flows.order(invoice["order_id"])["state"] == "closed"
+    assert pf.credit(flows)["unapplied"] == "0.00"
+
+
+def test_r24_b_a_return_after_payment_credited_by_the_customers_blue_invoice_pays_what_is_left_the_rest_is_credit(  # noqa: E501
+    backend: Backend, flows: Flows
+) -> None:
+    from tests import returns_flows as rf
+    from tests.test_returns import _blue_body
+
+    rf.accepting(backend, flows.world.customer, "customer_blue_invoice")
+    order, invoice = rf.invoiced(flows)  # 15562.50
+    pf.paid(flows, "14000.00")
+    assert pf.read(flows, invoice["id"])["state"] == "partly_paid"
+    ret = rf.received(flows, invoice, [(1, 3), (2, 2)], back=[2, 1])
+    assert ret["total"] == "3112.50"
+    chosen = rf.choose(flows, ret)
+    assert chosen.status_code == 200, chosen.text
+    credited = flows.finance.post(
+        f"/returns/{ret['id']}/customer-blue-invoice", json=_blue_body(chosen.json())
+    )
+    assert credited.status_code == 200, credited.text
+    # 1562.50 was left on the invoice: the credit pays it, the other 1550.00 is credit.
+    done = pf.read(flows, invoice["id"])
+    assert (done["state"], done["outstanding"]) == ("paid", "0.00")
+    assert done["allocations"][-1]["kind"] == "return_credit"
+    assert done["allocations"][-1]["amount"] == "1562.50"
+    assert pf.credit(flows) == {
+        "customer_code": flows.world.customer,
+        "outstanding": "0.00",
+        "unapplied": "1550.00",
+    }
+    assert flows.order(order["id"])["state"] == "closed"

@@ -21,7 +21,6 @@ from service.masterdata.queries import customer_by_code
 from service.numbering import document_number
 from service.payments import allocation, deductions
 from service.payments.models import Payment
-from service.payments.paidstates import follow_the_money
 from service.payments.queries import answer
 from service.payments.schemas import PaymentIn, PaymentOut
 from service.statements.models import Statement
@@ -137,11 +136,10 @@ def record_payment(session: Session, ctx: Context, *, data: PaymentIn) -> Paymen
     )
     payment.allocated = sum(plan.values(), ZERO)
     payment.unapplied = data.amount - payment.allocated
-    follow_the_money(
+    ctx.money_moved(
         session,
-        ctx,
         set(taken),
-        {"payment": payment.payment_no, "deductions": [d.reference for d in booked]},
+        payload={"payment": payment.payment_no, "deductions": [d.reference for d in booked]},
     )
     return payment
 

@@ -15,7 +15,6 @@ from service.masterdata.queries import customer_by_code
 from service.numbering import document_number
 from service.payments import allocation, deductions, queries
 from service.payments.models import CreditApplication, Deduction, Payment
-from service.payments.paidstates import follow_the_money
 from service.payments.reversal import take_back
 from service.payments.schemas import (
     CreditApplyIn,
@@ -70,7 +69,7 @@ def reverse(session: Session, ctx: Context, *, payment_no: str, data: ReverseIn)
         reference=payment.payment_no,
         day=ctx.today,
     )
-    follow_the_money(session, ctx, reopened, {"reversed_payment": payment.payment_no})
+    ctx.money_moved(session, reopened, payload={"reversed_payment": payment.payment_no})
     return queries.answer(session, ctx, payment.id)
 
 
@@ -98,7 +97,7 @@ def record_deduction(session: Session, ctx: Context, *, data: DeductionIn) -> De
         invoices=invoices,
         taken=taken,
     )
-    follow_the_money(session, ctx, set(taken), {"deduction": deduction.reference})
+    ctx.money_moved(session, set(taken), payload={"deduction": deduction.reference})
     return _deduction_answer(session, ctx, deduction)
 
 
@@ -122,8 +121,10 @@ def reverse_deduction(
             "deduction.already_reversed", deduction_id=deduction_id, day=deduction.reversed_on
         )
     reopened = _reverse_deduction(session, ctx, deduction)
-    follow_the_money(
-        session, ctx, reopened, {"reversed_deduction": deduction.reference, "reason": data.reason}
+    ctx.money_moved(
+        session,
+        reopened,
+        payload={"reversed_deduction": deduction.reference, "reason": data.reason},
     )
     return _deduction_answer(session, ctx, deduction)
 
@@ -179,7 +180,7 @@ def apply_credit(session: Session, ctx: Context, *, code: str, data: CreditApply
         ),
         actor=ctx.actor.username,
     )
-    follow_the_money(session, ctx, set(plan), {"credit_application": application.application_no})
+    ctx.money_moved(session, set(plan), payload={"credit_application": application.application_no})
     return CreditOut(
         customer_code=code,
         applied=applied,

@@ -248,6 +248,10 @@ def _post_credit(session: Session, ctx: Context, ret: Return) -> None:
         actor=ctx.actor.username,
     )
     invoice = session.get(Invoice, ret.invoice_id)
-    if invoice is not None and invoice.state == "partly_paid" and invoice.outstanding == ZERO:
+    if invoice is None:
+        return
+    if invoice.state == "partly_paid" and invoice.outstanding == ZERO:
         # What was paid on it covers what the credit left of it.
         ctx.fire(session, invoice, "pay", payload={"return": ret.return_no})
+    # Its statement and order follow at once (paid, partly paid, closed).
+    ctx.money_moved(session, {invoice.id}, payload={"return": ret.return_no})

@@ -171,9 +171,12 @@ def issue_red(session: Session, ctx: Context, *, form_id: int, data: InvoiceIssu
             payload={"red_invoice": red.invoice_no, "fapiao_no": data.fapiao_no},
         )
         blue.reversed_by_id = red.id
-    elif blue.state == "partly_paid" and blue.outstanding == ZERO:
-        # What was paid on it covers what the red invoice left of it.
-        ctx.fire(session, blue, "pay", payload={"red_invoice": red.invoice_no})
+    else:
+        if blue.state == "partly_paid" and blue.outstanding == ZERO:
+            # What was paid on it covers what the red invoice left of it.
+            ctx.fire(session, blue, "pay", payload={"red_invoice": red.invoice_no})
+        # Its statement and order follow at once (paid, partly paid, closed).
+        ctx.money_moved(session, {blue.id}, payload={"red_invoice": red.invoice_no})
     if form.return_id is not None:
         _credit_return(session, ctx, form, red)
     return invoices.answer(session, ctx, red.id)
