@@ -507,3 +507,46 @@ def test_r24_b_a_return_after_payment_credited_by_the_customers_blue_invoice_pay
         "unapplied": "1550.00",
     }
     assert flows.order(order["id"])["state"] == "closed"
+
+
+def test_r23_a_reversal_takes_the_credit_applied_since_back_latest_application_first_then_highest_invoice_number(  # noqa: E501
+    flows: Flows,
+) -> None:
+    first = pf.invoice(flows, [(0, 1)])  # 1000.50
+    over = pf.paid(flows, "3000.00")  # pays it, 1999.50 credit
+    pf.paid(flows, "1612.00")  # nothing open: all credit, 3611.50
+    a = pf.invoice(flows, [(0, 1)])  # 1000.50
+    b = pf.invoice(flows, [(1, 1)])  # 1111.50
+    c = pf.invoice(flows, [(0, 1)])  # 1000.50
+    assert a["invoice_no"] < b["invoice_no"] < c["invoice_no"]
+    apply = f"/customers/{flows.world.customer}/credit/apply"
+    # One application, named b then a; a later one pays c.
+    both = flows.finance.post(
+        apply,
+        json={
+            "invoices": [
+                {"invoice_no": b["invoice_no"], "amount": "1111.50"},
+                {"invoice_no": a["invoice_no"], "amount": "1000.50"},
+            ]
+        },
+    )
+    assert both.status_code == 201, both.text
+    later = flows.finance.post(
+        apply, json={"invoices": [{"invoice_no": c["invoice_no"], "amount": "1000.50"}]}
+    )
+    assert later.status_code == 201, later.text
+    assert pf.credit(flows)["unapplied"] == "499.00"
+    assert pf.reverse(flows, over["payment_no"]).status_code == 200
+    # 1999.50 of credit to take back, 499.00 still held: 1500.50 from c, then b.
+    assert pf.read(flows, first["id"])["state"] == "issued"
+    states = {
+        name: (row["state"], row["outstanding"])
+        for name, row in (("a", pf.read(flows, a["id"])), ("b", pf.read(flows, b["id"])))
+    }
+    states["c"] = (pf.read(flows, c["id"])["state"], pf.read(flows, c["id"])["outstanding"])
+    assert states == {
+        "a": ("paid", "0.00"),
+        "b": ("partly_paid", "500.00"),
+        "c": ("issued", "1000.50"),
+    }
+    assert pf.credit(flows)["unapplied"] == "0.00"

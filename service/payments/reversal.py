@@ -3,7 +3,8 @@
 Each invoice it paid gets back what it applied there, as far as that invoice still holds money
 applied to it (a red invoice since may have turned part of it into unapplied credit); the rest
 of the money comes back out of the customer's unapplied credit, and what of that credit was
-applied to invoices since is taken back from the invoices paid last, which reopen too. One
+applied to invoices since is taken back from the invoices paid last (the latest application
+first, then the highest invoice number), which reopen too. One
 reversal entry per source, so a retried reversal books nothing twice.
 """
 
@@ -13,7 +14,7 @@ from collections.abc import Mapping
 from datetime import date
 from decimal import Decimal
 
-from sqlalchemy import and_, func, select
+from sqlalchemy import and_, case, func, select
 from sqlalchemy.orm import Session
 
 from service import ledger
@@ -38,18 +39,20 @@ def _applied_on(session: Session, where: object) -> dict[int, Decimal]:
 def _latest_paid(
     session: Session, customer_id: int, short: Decimal, given: Mapping[int, Decimal]
 ) -> dict[int, Decimal]:
-    """`short` taken back from the customer's invoices holding money applied to them, those
-    paid last first, beyond what `given` already takes back from them."""
+    """`short` taken back from the customer's invoices holding money applied to them, beyond
+    what `given` already takes back from them: those paid last first, that is the invoice of the
+    latest entry that applied money to it first, and of one entry's invoices (one application of
+    credit to several) the highest invoice number first."""
+    last = func.max(case((Allocation.amount > 0, Allocation.entry_id), else_=0))
     rows = session.execute(
-        select(
-            Allocation.invoice_id, func.sum(Allocation.amount, type_=Money), func.max(Allocation.id)
-        )
+        select(Allocation.invoice_id, func.sum(Allocation.amount, type_=Money))
+        .join(Invoice, Invoice.id == Allocation.invoice_id)
         .where(Allocation.customer_id == customer_id)
-        .group_by(Allocation.invoice_id)
-        .order_by(func.max(Allocation.id).desc())
+        .group_by(Allocation.invoice_id, Invoice.invoice_no)
+        .order_by(last.desc(), Invoice.invoice_no.desc())
     )
     taken: dict[int, Decimal] = {}
-    for invoice_id, held, _last in rows:
+    for invoice_id, held in rows:
         room = Decimal(held) - given.get(invoice_id, ZERO)
         share = min(room, short)
         if share > ZERO:
