@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import threading
 from decimal import Decimal
+from typing import Any
 
 import httpx
 
@@ -550,3 +551,29 @@ def test_r23_a_reversal_takes_the_credit_applied_since_back_latest_application_f
         "c": ("issued", "1000.50"),
     }
     assert pf.credit(flows)["unapplied"] == "0.00"
+
+
+def test_r23_the_statements_list_filters_by_the_states_the_money_moves_them_to(
+    backend: Backend, flows: Flows, person: Any
+) -> None:
+    from tests import statements_flows as sf
+
+    _invoice, no = _confirmed_statement(backend, flows)
+
+    def listed(state: str) -> list[str]:
+        return [s["statement_no"] for s in sf.statements(flows, state=state)]
+
+    pf.paid(flows, "100.00", statement_no=no)
+    assert (listed("partly_paid"), listed("paid"), listed("confirmed")) == ([no], [], [])
+    pf.paid(flows, "15462.50", statement_no=no)
+    assert (listed("partly_paid"), listed("paid")) == ([], [no])
+    wrong = flows.finance.get("/statements", params={"state": "closed"})
+    assert wrong.status_code == 422, wrong.text
+    finance = person("finance")
+    page = finance.page(f"/web/statements?customer={flows.world.customer}&state=paid")
+    for state, words in (("settled", "Settled"), ("partly_paid", "Partly paid"), ("paid", "Paid")):
+        assert f'<option value="{state}"' in page
+        assert words in page
+    assert '<option value="paid" selected>' in page
+    assert no in page
+    assert no not in finance.page(f"/web/statements?customer={flows.world.customer}&state=settled")

@@ -11,7 +11,7 @@ forms of the statement's page are in `service/statements/actions.py`.
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated, Any
+from typing import Annotated, Any, get_args
 
 from fastapi import APIRouter, Query
 from fastapi.responses import HTMLResponse, Response
@@ -19,7 +19,7 @@ from fastapi.responses import HTMLResponse, Response
 from service.errors import DomainError, Invalid
 from service.statements import sheets, usecases
 from service.statements.routes import StatementNo, VersionNo
-from service.statements.schemas import StatementIn
+from service.statements.schemas import StatementIn, StatementState
 from service.web.forms import parse, refusal, typed
 from service.web.pages import Anyone, Page, page
 from workflows import WorkflowError
@@ -27,7 +27,7 @@ from workflows import WorkflowError
 router = APIRouter(prefix="/web", include_in_schema=False)
 # POST /statements is sales' and finance's.
 Drafters = Annotated[Page, page("sales", "finance")]
-States = ("draft", "sent", "disputed", "confirmed", "settled")
+States = get_args(StatementState)
 
 # Words of the values a statement carries (literal codes, so the catalogs' check sees them).
 WORDS: dict[str, dict[str, str]] = {
@@ -68,7 +68,7 @@ WORDS: dict[str, dict[str, str]] = {
     },
 }
 DAY_PATTERN = r"^(\d{4}-\d{2}-\d{2})?$"
-STATE_PATTERN = r"^(draft|sent|disputed|confirmed|settled)?$"
+STATE_PATTERN = rf"^({'|'.join(States)})?$"
 Offset = Annotated[int, Query(ge=0, le=1_000_000)]
 CustomerQuery = Annotated[str | None, Query(max_length=64)]
 

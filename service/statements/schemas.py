@@ -13,7 +13,7 @@ from service.schemas import Code, Day, Id, Money, Name, Reason, Request, Respons
 AdjustmentKind = Literal["price_reduction", "rebate", "margin_support", "fee", "other"]
 Channel = Literal["email", "post", "portal", "in_person", "fax"]
 StatementKind = Literal["scheduled", "requested"]
-StatementState = Literal["draft", "sent", "disputed", "confirmed", "settled"]
+StatementState = Literal["draft", "sent", "disputed", "confirmed", "settled", "partly_paid", "paid"]
 # A positive deduction, yuan, far inside a money column.
 Deduction = Annotated[Money, Field(gt=0, le=Decimal("100000000.00"))]
 CustomerAmount = Annotated[Money, Field(ge=0, le=Decimal("100000000.00"))]
