@@ -6,14 +6,19 @@ import os
 import subprocess
 import sys
 import time
+from decimal import Decimal
 from pathlib import Path
 
 import httpx
+from sqlalchemy import select
 
 from service.auth import tokens
 from service.db import Database
 from service.demo import DEMO_TOKENS
 from service.demo import load as load_demo
+from service.ledger import Balance
+from service.payments.models import Payment
+from service.statements.models import Statement
 from tests.support import Backend, free_port
 
 O2C = [sys.executable, "-m", "service"]
@@ -58,6 +63,7 @@ def test_serve_in_demo_mode_migrates_loads_demo_data_and_prints_docs_and_tokens(
             "invoiced",
             "receipted",
             "cancelled",
+            "closed",
         }
         assert httpx.get(f"http://127.0.0.1:{port}/docs").status_code == 200
         # The scheduler runs in the server: the demo's overdue carrier receipt becomes a task.
@@ -148,6 +154,18 @@ def test_demo_data_loads_once_on_each_database(backend: Backend) -> None:
     assert (first, again) == (True, False)
     with backend.db.read() as session:
         assert tokens.resolve(session, DEMO_TOKENS["hq"], demo_mode=True) is not None
+        # Payments to show: a statement paid in two (one in part first), and unapplied credit.
+        paid = session.execute(
+            select(Payment.amount, Payment.allocated, Payment.unapplied).order_by(Payment.id)
+        ).all()
+        assert [(p.allocated == p.amount, p.unapplied > 0) for p in paid] == [
+            (True, False),
+            (True, False),
+            (False, True),
+        ]
+        assert session.scalars(select(Statement.state)).all() == ["paid"]
+        held = session.scalars(select(Balance.unapplied).where(Balance.unapplied > 0)).all()
+        assert held == [Decimal("50000.00")]
 
 
 def test_rules_check_names_the_file_rule_and_field(tmp_path: Path) -> None:

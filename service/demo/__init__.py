@@ -1,6 +1,6 @@
 """Demo data: customers with contracts and prices, items, DCs, users, orders in every state,
 invoices, returns and a red-letter form, receipt exceptions (one claimed from the carrier), a
-reconciliation statement.
+reconciliation statement paid in two payments, and a payment kept as unapplied credit.
 
 Loaded only in demo mode, through the same use cases users call, so the journal is real.
 Loading twice changes nothing. Demo tokens are well known and refused outside demo mode.
@@ -17,6 +17,7 @@ from service.auth.tokens import ROLES, Actor
 from service.context import Context
 from service.demo.documents import invoices_for_finance, orders_in_every_state
 from service.demo.masterdata import master_data
+from service.demo.payments import payments
 from service.demo.receipt_exceptions import receipt_exceptions
 from service.demo.returns import returns_and_red_letter
 from service.demo.statements import statements
@@ -60,4 +61,5 @@ def load(runtime: Runtime) -> bool:
         returns_and_red_letter(session, contexts)
         receipt_exceptions(session, contexts)
         statements(session, contexts)
+        payments(session, contexts)
     return True
