@@ -27,6 +27,9 @@ from service.invoices.redletter.red_invoice import issue_red
 from service.invoices.schemas import InvoiceIssue
 from service.ledger import Allocation, Balance
 from service.migrate import alembic_config, upgrade
+from service.payments.models import Payment
+from service.payments.schemas import ReverseIn
+from service.payments.usecases import reverse
 from service.receivables.check import check
 from service.runtime import Runtime
 from tests.flows import Flows
@@ -67,6 +70,14 @@ def _red_invoice(runtime: Runtime) -> None:
         )
 
 
+def _reverse_demo_payments(runtime: Runtime) -> None:
+    """The demo's payments reversed: what migration 0017 posts predates payments."""
+    ctx = runtime.for_actor(FINANCE)
+    with runtime.db.write() as session:
+        for payment_no in session.scalars(select(Payment.payment_no).order_by(Payment.id.desc())):
+            reverse(session, ctx, payment_no=payment_no, data=ReverseIn(reason="demo undone"))
+
+
 def _ledger(db: Database) -> dict[str, Any]:
     with db.read() as session:
         balances = {
@@ -97,6 +108,7 @@ def test_migration_0017_posts_issued_invoices_red_invoices_and_credits_as_the_se
     demo: tuple[str, Runtime],
 ) -> None:
     url, runtime = demo
+    _reverse_demo_payments(runtime)
     _red_invoice(runtime)
     posted = _ledger(runtime.db)
     assert any(b[1] > 0 for b in posted["balances"].values()), "a red invoice is posted"
