@@ -18,11 +18,11 @@ from decimal import Decimal
 from functools import cache
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import and_, bindparam, func, select
 from sqlalchemy.orm import Session
 
 from service.context import Context
-from service.db import Base, among, table_of
+from service.db import Base, table_of
 from service.invoices.models import Invoice
 from service.journal import Event
 from service.ledger import Allocation, LedgerEntry
@@ -114,6 +114,20 @@ _PAID_BY_PAYMENTS = (
     .scalar_subquery()
     .label("paid")
 )
+# The invoices touched with what moves them, built once (the ids an expanding parameter).
+_TOUCHED = (
+    select(
+        Invoice.id,
+        Invoice.state,
+        Invoice.version,
+        Invoice.outstanding,
+        Invoice.statement_id,
+        Invoice.order_id,
+        _PAID_BY_PAYMENTS,
+    )
+    .where(Invoice.id.in_(bindparam("ids", expanding=True)))
+    .order_by(Invoice.id)
+)
 
 
 def follow_the_money(
@@ -123,23 +137,7 @@ def follow_the_money(
     if not invoice_ids:
         return
     session.flush()
-    rows = (
-        session.connection()
-        .execute(
-            select(
-                Invoice.id,
-                Invoice.state,
-                Invoice.version,
-                Invoice.outstanding,
-                Invoice.statement_id,
-                Invoice.order_id,
-                _PAID_BY_PAYMENTS,
-            )
-            .where(among(session, Invoice.id, list(invoice_ids)))
-            .order_by(Invoice.id)
-        )
-        .all()
-    )
+    rows = session.connection().execute(_TOUCHED, {"ids": sorted(invoice_ids)}).all()
     standings = []
     for row in rows:
         paid = row.paid > 0
@@ -149,6 +147,22 @@ def follow_the_money(
     orders = {row.order_id for row in rows}
     _follow_invoices(session, ctx, Statement, Invoice.statement_id, statements, payload)
     _follow_invoices(session, ctx, Order, Invoice.order_id, orders, payload)
+
+
+@cache
+def _with_invoices(model: type[Base], link: Any, counted: tuple[str, ...]) -> Any:
+    """The statements or orders (`ids`, an expanding parameter), each with the states of its
+    counted invoices, one row per invoice (none: one row, its invoice state NULL)."""
+    table = table_of(model)
+    return (
+        select(table.c.id, table.c.state, table.c.version, Invoice.state.label("invoice_state"))
+        .outerjoin(
+            Invoice,
+            and_(link == table.c.id, Invoice.kind == "blue", Invoice.state.in_(counted)),
+        )
+        .where(table.c.id.in_(bindparam("ids", expanding=True)))
+        .order_by(table.c.id)
+    )
 
 
 def _follow_invoices(
@@ -170,20 +184,17 @@ def _follow_invoices(
         *ctx.workflows.tagged(Invoice, "receivable"),
         *ctx.workflows.tagged(Invoice, "paid"),
     )
+    owners: dict[int, Any] = {}
     states: dict[int, list[str]] = {}
     session.flush()
-    connection = session.connection()
-    for owner, state in connection.execute(
-        select(link, Invoice.state).where(
-            link.in_(ids), Invoice.kind == "blue", Invoice.state.in_(counted)
-        )
+    for row in session.connection().execute(
+        _with_invoices(model, link, counted), {"ids": sorted(ids)}
     ):
-        states.setdefault(owner, []).append(state)
-    table = table_of(model)
+        owners.setdefault(row.id, row)
+        if row.invoice_state is not None:
+            states.setdefault(row.id, []).append(row.invoice_state)
     standings = []
-    for row in connection.execute(
-        select(table.c.id, table.c.state, table.c.version).where(table.c.id.in_(ids))
-    ):
+    for row in owners.values():
         mine = states.get(row.id, [])
         standing = (
             PAID
