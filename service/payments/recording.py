@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from service import ledger
 from service.context import Context
 from service.errors import Conflict, Invalid
-from service.masterdata.queries import customer_by_code
+from service.masterdata.models import Customer
 from service.numbering import document_number
 from service.payments import allocation, deductions
 from service.payments.models import Payment
@@ -53,14 +53,33 @@ def _statement(session: Session, ctx: Context, customer_id: int, number: str) ->
     return statement
 
 
+def _customer_id(session: Session, code: str) -> int:
+    """The paying customer's id, by its code (no row loaded: only its id is needed)."""
+    found = session.scalar(select(Customer.id).where(Customer.code == code))
+    if found is None:
+        raise Invalid("customer.unknown", field="customer_code", customer_code=code)
+    return found
+
+
+def _plan(
+    data: PaymentIn, invoices: list[allocation.OpenInvoice], taken: dict[int, Decimal]
+) -> dict[int, Decimal]:
+    """What the payment applies to which invoice, beyond what deductions `taken`."""
+    if data.remittance:
+        return allocation.as_remitted(
+            invoices, data.remittance, data.amount, taken, field="remittance"
+        )
+    return allocation.oldest_first(invoices, data.amount, taken)
+
+
 def record_payment(session: Session, ctx: Context, *, data: PaymentIn) -> Payment:
     """Book the payment and its deductions and allocate them; the stored payment."""
-    customer = customer_by_code(session, data.customer_code)
+    customer_id = _customer_id(session, data.customer_code)
     if data.value_date > ctx.today:
         raise Invalid("payment.value_date_in_future", field="value_date", day=data.value_date)
     _bank_reference_free(session, data.bank_reference)
     statement = (
-        _statement(session, ctx, customer.id, data.statement_no) if data.statement_no else None
+        _statement(session, ctx, customer_id, data.statement_no) if data.statement_no else None
     )
     refs = list(data.deductions)
     if statement is not None:
@@ -69,14 +88,17 @@ def record_payment(session: Session, ctx: Context, *, data: PaymentIn) -> Paymen
             for r in deductions.of_statement(session, statement)
             if not any(n.kind == r.kind and n.id == r.id for n in refs)
         ]
-    sources = deductions.resolve(session, ctx, customer.id, refs, field="deductions")
+    sources = deductions.resolve(session, ctx, customer_id, refs, field="deductions")
     # The customer's open invoices are held first: its payments and credits queue here.
     invoices = allocation.open_invoices(
-        session, ctx, customer.id, statement_id=statement.id if statement else None
+        session, ctx, customer_id, statement_id=statement.id if statement else None
     )
+    taken: dict[int, Decimal] = {}
+    # Without deductions what it applies is known before it is stored (and refused before).
+    plan = None if sources else _plan(data, invoices, taken)
     payment = Payment(
         payment_no=document_number(session, "SK", ctx.today.year),
-        customer_id=customer.id,
+        customer_id=customer_id,
         amount=data.amount,
         value_date=data.value_date,
         payer=data.payer,
@@ -85,6 +107,9 @@ def record_payment(session: Session, ctx: Context, *, data: PaymentIn) -> Paymen
         note=data.note,
         recorded_by=ctx.actor.username,
     )
+    if plan is not None:
+        payment.allocated = sum(plan.values(), ZERO)
+        payment.unapplied = data.amount - payment.allocated
     try:
         ctx.create(
             session,
@@ -103,27 +128,25 @@ def record_payment(session: Session, ctx: Context, *, data: PaymentIn) -> Paymen
             bank_reference=data.bank_reference,
             payment_no="-",
         ) from None
-    taken: dict[int, Decimal] = {}
     booked = deductions.book(
         session,
         ctx,
-        customer_id=customer.id,
+        customer_id=customer_id,
         sources=sources,
         day=data.value_date,
         invoices=invoices,
         taken=taken,
         payment=payment,
     )
-    plan = (
-        allocation.as_remitted(invoices, data.remittance, data.amount, taken, field="remittance")
-        if data.remittance
-        else allocation.oldest_first(invoices, data.amount, taken)
-    )
+    if plan is None:
+        plan = _plan(data, invoices, taken)
+        payment.allocated = sum(plan.values(), ZERO)
+        payment.unapplied = data.amount - payment.allocated
     allocation.add(taken, plan)
     ledger.post(
         session,
         ledger.Posting(
-            customer_id=customer.id,
+            customer_id=customer_id,
             kind="payment",
             source_type="payment",
             source_id=payment.id,
@@ -134,8 +157,6 @@ def record_payment(session: Session, ctx: Context, *, data: PaymentIn) -> Paymen
         ),
         actor=ctx.actor.username,
     )
-    payment.allocated = sum(plan.values(), ZERO)
-    payment.unapplied = data.amount - payment.allocated
     ctx.money_moved(
         session,
         set(taken),
