@@ -429,7 +429,7 @@ def test_r23_a_payment_for_a_confirmed_statement_takes_its_offsets_and_adjustmen
         assert flows.order(invoice["order_id"])["state"] == "invoiced"
 
 
-def _confirmed_statement(backend: Backend, flows: Flows) -> tuple[dict[str, object], str]:
+def _confirmed_statement(backend: Backend, flows: Flows) -> tuple[dict[str, Any], str]:
     """An issued invoice (15562.50) on a statement confirmed by both sides: the invoice and
     the statement's number."""
     from datetime import date
