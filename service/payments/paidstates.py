@@ -18,7 +18,7 @@ from decimal import Decimal
 from functools import cache
 from typing import Any
 
-from sqlalchemy import and_, bindparam, func, select
+from sqlalchemy import ARRAY, Integer, and_, any_, bindparam, func, select
 from sqlalchemy.orm import Session
 
 from service.context import Context
@@ -114,20 +114,30 @@ _PAID_BY_PAYMENTS = (
     .scalar_subquery()
     .label("paid")
 )
-# The invoices touched with what moves them, built once (the ids an expanding parameter).
-_TOUCHED = (
-    select(
-        Invoice.id,
-        Invoice.state,
-        Invoice.version,
-        Invoice.outstanding,
-        Invoice.statement_id,
-        Invoice.order_id,
-        _PAID_BY_PAYMENTS,
+
+
+@cache
+def _touched(dialect: str) -> Any:
+    """The invoices touched with what moves them, built once per dialect: the ids one array
+    parameter on PostgreSQL (a payment may touch thousands), an expanding one else."""
+    ids = (
+        Invoice.id == any_(bindparam("ids", type_=ARRAY(Integer)))
+        if dialect == "postgresql"
+        else Invoice.id.in_(bindparam("ids", expanding=True))
     )
-    .where(Invoice.id.in_(bindparam("ids", expanding=True)))
-    .order_by(Invoice.id)
-)
+    return (
+        select(
+            Invoice.id,
+            Invoice.state,
+            Invoice.version,
+            Invoice.outstanding,
+            Invoice.statement_id,
+            Invoice.order_id,
+            _PAID_BY_PAYMENTS,
+        )
+        .where(ids)
+        .order_by(Invoice.id)
+    )
 
 
 def follow_the_money(
@@ -137,7 +147,9 @@ def follow_the_money(
     if not invoice_ids:
         return
     session.flush()
-    rows = session.connection().execute(_TOUCHED, {"ids": sorted(invoice_ids)}).all()
+    connection = session.connection()
+    touched = _touched(connection.dialect.name)
+    rows = connection.execute(touched, {"ids": sorted(invoice_ids)}).all()
     standings = []
     for row in rows:
         paid = row.paid > 0
