@@ -27,6 +27,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
+from functools import cache
 from typing import Any
 
 from sqlalchemy import (
@@ -189,6 +190,19 @@ def _insert(session: Session, model: type[Base]) -> Any:
     return dialect.insert(table_of(model))
 
 
+@cache
+def _entry_insert(dialect: str) -> Any:
+    """The entry's INSERT, built once per dialect: nothing when its source was booked already
+    (ON CONFLICT DO NOTHING), its id otherwise."""
+    entries = table_of(LedgerEntry)
+    insert_into = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    return (
+        insert_into(entries)
+        .on_conflict_do_nothing(index_elements=["source_type", "source_id", "kind"])
+        .returning(entries.c.id)
+    )
+
+
 def post(session: Session, posting: Posting, *, actor: str) -> int | None:
     """Book `posting` in the caller's transaction: the entry, its allocations, the invoices'
     outstanding and the customer's balances. None when its source was booked already."""
@@ -197,25 +211,23 @@ def post(session: Session, posting: Posting, *, actor: str) -> int | None:
         raise ValueError(f"a {posting.kind} entry changes no cumulative figure")
     session.flush()
     connection = session.connection()
-    entries = table_of(LedgerEntry)
+    outstanding_change = posting.outstanding_change
     entry_id = connection.execute(
-        _insert(session, LedgerEntry)
-        .values(
-            customer_id=posting.customer_id,
-            kind=posting.kind,
-            invoice_id=posting.invoice_id,
-            source_type=posting.source_type,
-            source_id=posting.source_id,
-            reference=posting.reference,
-            amount=posting.amount,
-            outstanding_change=posting.outstanding_change,
-            unapplied_change=posting.unapplied_change,
-            business_date=posting.day,
-            recorded_by=actor,
-            recorded_at=utcnow(),
-        )
-        .on_conflict_do_nothing(index_elements=["source_type", "source_id", "kind"])
-        .returning(entries.c.id)
+        _entry_insert(connection.dialect.name),
+        {
+            "customer_id": posting.customer_id,
+            "kind": posting.kind,
+            "invoice_id": posting.invoice_id,
+            "source_type": posting.source_type,
+            "source_id": posting.source_id,
+            "reference": posting.reference,
+            "amount": posting.amount,
+            "outstanding_change": outstanding_change,
+            "unapplied_change": outstanding_change - posting.amount,
+            "business_date": posting.day,
+            "recorded_by": actor,
+            "recorded_at": utcnow(),
+        },
     ).scalar()
     if entry_id is None:
         return None
@@ -243,8 +255,8 @@ def post(session: Session, posting: Posting, *, actor: str) -> int | None:
     deltas = dict.fromkeys(FIGURES, ZERO)
     if column_name is not None:
         deltas[column_name] = sign * posting.amount
-    deltas["outstanding"] = posting.outstanding_change
-    deltas["unapplied"] = posting.unapplied_change
+    deltas["outstanding"] = outstanding_change
+    deltas["unapplied"] = outstanding_change - posting.amount
     _add_to_balance(session, posting.customer_id, deltas)
     return int(entry_id)
 

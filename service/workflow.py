@@ -243,8 +243,14 @@ class Workflows:
             raise Conflict(
                 "document.changed_concurrently", machine=machine, document_id=documents[0].id
             )
+        # Rows of the table the session holds (few), found in one pass over its identity map.
+        rows = {
+            cast(Document, row).id: row
+            for row in session.identity_map.values()
+            if type(row) is model
+        }
         for document, firing in zip(documents, firings, strict=True):
-            held = session.identity_map.get(session.identity_key(model, document.id))
+            held = rows.get(document.id)
             if held is not None:  # the session holds the row: keep it as stored
                 set_committed_value(held, "state", firing.dest)
                 set_committed_value(held, "version", document.version + 1)

@@ -12,8 +12,10 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from functools import cache
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from service.context import Context
@@ -43,13 +45,27 @@ def open_invoices(
     """The customer's invoices still owed that a payment may reach, in allocation order:
     oldest due first (no due date yet last), then oldest receipt, then number; held unless
     only shown (`hold=False`)."""
+    query = _open_query(
+        ctx.workflows.flow(Invoice).sources_of("pay"),
+        hold=hold,
+        one_statement=statement_id is not None,
+    )
+    # Plain rows on the session's connection (what is pending flushed first, as the ORM would).
+    session.flush()
+    rows = session.connection().execute(query, {"customer": customer_id, "statement": statement_id})
+    return [OpenInvoice(*row) for row in rows]
+
+
+@cache
+def _open_query(states: tuple[str, ...], *, hold: bool, one_statement: bool) -> Any:
+    """The query of `open_invoices`, built once per variant (customer and statement bound)."""
     query = (
         select(Invoice.id, Invoice.invoice_no, Invoice.outstanding, Invoice.due_date)
         .where(
-            Invoice.customer_id == customer_id,
+            Invoice.customer_id == bindparam("customer"),
             Invoice.outstanding != 0,
             Invoice.kind == "blue",
-            Invoice.state.in_(ctx.workflows.flow(Invoice).sources_of("pay")),
+            Invoice.state.in_(states),
         )
         .order_by(
             Invoice.due_date.is_(None),
@@ -61,11 +77,9 @@ def open_invoices(
     )
     if hold:
         query = query.with_for_update()
-    if statement_id is not None:
-        query = query.where(Invoice.statement_id == statement_id)
-    # Plain rows on the session's connection (what is pending flushed first, as the ORM would).
-    session.flush()
-    return [OpenInvoice(*row) for row in session.connection().execute(query)]
+    if one_statement:
+        query = query.where(Invoice.statement_id == bindparam("statement"))
+    return query
 
 
 def left_on(invoice: OpenInvoice, taken: Mapping[int, Decimal]) -> Decimal:
