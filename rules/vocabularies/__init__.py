@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from types import MappingProxyType
 
+from rules.vocabularies.collection import COLLECTION
 from rules.vocabularies.credit_release import CREDIT_RELEASE
 from rules.vocabularies.credit_review import CREDIT_REVIEW
 from rules.vocabularies.invoice_exception import INVOICE_EXCEPTION
@@ -23,6 +24,7 @@ VOCABULARIES: Mapping[str, Vocabulary] = MappingProxyType(
             RECEIPT_EXCEPTION,
             RECONCILIATION_TIMING,
             CREDIT_REVIEW,
+            COLLECTION,
         )
     }
 )

@@ -20,6 +20,7 @@ def test_shipped_rule_sets_all_pass_the_check() -> None:
     reports = check_dir(DEFAULT_DIR)
 
     assert [(r.file, r.ok) for r in reports] == [
+        ("collection.yaml", True),
         ("credit_release.yaml", True),
         ("credit_review.yaml", True),
         ("invoice_exception.yaml", True),
@@ -37,6 +38,7 @@ def test_loaded_rule_sets_carry_version_and_sha256_of_the_file() -> None:
         assert ruleset.checksum == hashlib.sha256(content).hexdigest()
         assert ruleset.version == 1
     assert book.names() == (
+        "collection",
         "credit_release",
         "credit_review",
         "invoice_exception",
@@ -56,6 +58,7 @@ def test_check_reports_every_file_and_names_the_broken_one(tmp_path: Path) -> No
     reports = check_dir(tmp_path)
 
     assert [(r.file, r.ok) for r in reports] == [
+        ("collection.yaml", True),
         ("credit_release.yaml", False),
         ("credit_review.yaml", True),
         ("invoice_exception.yaml", True),
@@ -63,14 +66,14 @@ def test_check_reports_every_file_and_names_the_broken_one(tmp_path: Path) -> No
         ("reconciliation_timing.yaml", True),
         ("return_credit.yaml", True),
     ]
-    error = reports[0].error
+    error = reports[1].error
     assert error is not None
     assert (error.file, error.rule, error.field) == (
         "credit_release.yaml",
         "grade-a-overdue",
         "conditions.all[1].name",
     )
-    assert str(reports[0]).startswith("FAILED credit_release.yaml: rule 'grade-a-overdue'")
+    assert str(reports[1]).startswith("FAILED credit_release.yaml: rule 'grade-a-overdue'")
 
 
 def test_load_dir_is_all_or_nothing(tmp_path: Path) -> None:
