@@ -19,6 +19,7 @@ from service.attachments.plugin import FEATURE as ATTACHMENTS
 from service.calendar_years import startup as calendar_files
 from service.calendar_years.plugin import FEATURE as CALENDAR
 from service.carriers.plugin import FEATURE as CARRIERS
+from service.collection.plugin import FEATURE as COLLECTION
 from service.context import Clock
 from service.credit.plugin import FEATURE as CREDIT
 from service.db import Database
@@ -59,6 +60,7 @@ FEATURES: tuple[Feature, ...] = (
     STATEMENTS,
     SETTLEMENT,
     PAYMENTS,
+    COLLECTION,
     CALENDAR,
     CREDIT,
 )

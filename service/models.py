@@ -1,6 +1,7 @@
 """Imports every table so that `Base.metadata` is complete (Alembic, tests)."""
 
 from service.auth.models import ApiToken, User, WebSession
+from service.collection.models import CollectionContact, CollectionTask, PromiseToPay
 from service.db import Base
 from service.evidence import Attachment
 from service.idempotency import IdempotencyRecord
@@ -51,6 +52,8 @@ __all__ = [
     "Booking",
     "BookingLine",
     "CarryForward",
+    "CollectionContact",
+    "CollectionTask",
     "Contract",
     "ContractPrice",
     "CreditApplication",
@@ -71,6 +74,7 @@ __all__ = [
     "OrderLine",
     "Payment",
     "PowerOfAttorney",
+    "PromiseToPay",
     "Receipt",
     "ReceiptAttachment",
     "ReceiptException",

@@ -36,6 +36,8 @@ DEFAULTS_FILE = PROJECT_ROOT / "config" / "defaults.toml"
 
 # An upper bound of a receivables ageing bucket, in days (a whole number, not 30.5 nor "30").
 AgeingDays = Annotated[int, Field(strict=True, ge=1, le=3650)]
+# A customer grade as settings name it (A, B, C...).
+GradeName = Annotated[str, Field(min_length=1, max_length=8, pattern=r"^[A-Z0-9]+$")]
 
 
 @dataclass(frozen=True)
@@ -85,6 +87,9 @@ class Settings(BaseSettings):
     calendar_dir: str = Field(min_length=1, max_length=1000)
     # The receivables ageing's buckets: the upper bound in days of each but the last.
     ageing_buckets: tuple[AgeingDays, ...] = Field(min_length=1, max_length=10)
+    # Collection (R30): a promise's grace in days, and the receivables' allowed age per grade.
+    collection_promise_grace_days: int = Field(ge=0, le=60)
+    collection_allowed_age_days: dict[GradeName, AgeingDays] = Field(min_length=1, max_length=10)
 
     @classmethod
     def settings_customise_sources(

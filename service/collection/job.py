@@ -1,0 +1,301 @@
+"""R30-R31's daily job: find who calls for collection, raise each task once, follow the tasks.
+
+One run, as of a moment:
+1. judges the promises to pay whose grace is over (kept, partly kept, broken);
+2. scans the three conditions with one set-based query each (`scans`), leaving out the
+   customers handed to audit & legal (清欠户: ordinary reminders stop);
+3. resolves the live tasks whose condition went away (a payment cleared the debt) and reopens
+   those resolved in their window whose condition came back (the payment was reversed);
+4. escalates the tasks unresolved longer than the rules allowed, one step of R31's ladder per
+   period of `escalate_after_days` (a catch-up climbs the steps it missed);
+5. decides with the collection rules once per distinct combination of banded facts and raises the
+   tasks for the conditions with no live task, keyed (condition, customer, period): the period is
+   the repeat window the day falls in (a broken promise's task: that promise), so a rerun, a
+   catch-up or a second scheduler raises nothing twice (INSERT ... ON CONFLICT DO NOTHING).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import date, timedelta
+from functools import cache
+from typing import Any
+
+from sqlalchemy import Insert, bindparam, or_, select, text, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from service.auth.tokens import Actor
+from service.collection import decide as rules
+from service.collection.history import History, histories
+from service.collection.models import CollectionTask
+from service.collection.promises import judge
+from service.collection.scans import Found, scan
+from service.context import RuleSource
+from service.db import utcnow
+from service.journal import jsonable
+from service.masterdata.models import Customer
+from service.rulesets.registry import RuleRegistry
+from service.scheduler.jobs import SCHEDULER_ACTOR, JobResult, JobRun
+from service.workflow import RowRef
+
+JOB = "collection"
+SCHEDULER = Actor(user_id=0, username=SCHEDULER_ACTOR, roles=frozenset({"scheduler"}))
+# Repeat windows are counted from this Monday.
+EPOCH = date(2001, 1, 1)
+LONGEST_WINDOW = timedelta(days=366)
+GRACE_DAYS, ALLOWED_AGE, BUCKETS = 3, {"A": 180, "B": 120, "C": 90}, (30, 60, 90, 180)
+# The customer states whose receivables the job collects on (not those handed to legal).
+COLLECTED = ("active", "suspended")
+BATCH = 50
+# The advisory lock the collection job holds on PostgreSQL while it runs ("o2c-coll").
+LOCK_KEY = 0x6F3263636F6C6C
+
+
+@cache
+def _rules(directory: str, reload_seconds: float) -> RuleRegistry:
+    return RuleRegistry(directory or None, reload_seconds=reload_seconds)
+
+
+def rules_of(run: JobRun) -> RuleSource:
+    """The rules in force for the process the job runs in (loaded once per rule directory)."""
+    if run.settings is None:
+        return _rules("", 10.0)
+    return _rules(run.settings.rules_dir or "", float(run.settings.rules_reload_seconds))
+
+
+def window(today: date, repeat_days: int) -> date:
+    """The first day of the repeat window `today` falls in."""
+    return EPOCH + timedelta(days=(today - EPOCH).days // repeat_days * repeat_days)
+
+
+_TASKS = select(
+    CollectionTask.id,
+    CollectionTask.condition,
+    CollectionTask.customer_id,
+    CollectionTask.state,
+    CollectionTask.version,
+    CollectionTask.level,
+    CollectionTask.level_since,
+    CollectionTask.escalate_after_days,
+    CollectionTask.raised_on,
+    CollectionTask.repeat_days,
+)
+
+
+def _insert(session: Session) -> Insert:
+    if session.get_bind().dialect.name == "postgresql":
+        return postgresql.insert(CollectionTask).on_conflict_do_nothing(
+            constraint="uq_collection_tasks_key"
+        )
+    return sqlite.insert(CollectionTask).on_conflict_do_nothing(
+        index_elements=["condition", "customer_id", "period"]
+    )
+
+
+def _refs(rows: Iterable[Any]) -> list[RowRef]:
+    return [RowRef(CollectionTask, r.id, r.state, r.version) for r in rows]
+
+
+def _fire(session: Session, run: JobRun, rows: Sequence[Any], trigger: str, **payload: Any) -> None:
+    run.workflows.fire_many(
+        session, _refs(rows), trigger, actor=SCHEDULER, today=run.today, payload=payload
+    )
+
+
+def _follow(
+    session: Session, run: JobRun, present: dict[tuple[str, int], Found]
+) -> set[tuple[str, int]]:
+    """Resolve, reopen and escalate the tasks already there; the conditions with a live task."""
+    today = run.today
+    live_states = run.workflows.tagged(CollectionTask, "live")
+    ids = sorted({customer for _c, customer in present})
+    rows = session.execute(
+        _TASKS.where(
+            or_(
+                CollectionTask.state.in_(live_states),
+                (CollectionTask.state == "resolved")
+                & CollectionTask.customer_id.in_(bindparam("ids", expanding=True))
+                & (CollectionTask.raised_on >= today - LONGEST_WINDOW),
+            )
+        ),
+        {"ids": ids},
+    ).all()
+    live = [r for r in rows if r.state in live_states]
+    gone = [r for r in live if (r.condition, r.customer_id) not in present]
+    _fire(session, run, gone, "resolve", note=f"condition gone as of {today}")
+    if gone:
+        session.execute(
+            update(CollectionTask)
+            .where(CollectionTask.id.in_([r.id for r in gone]))
+            .values(resolution=f"condition gone as of {today}")
+            .execution_options(synchronize_session=False)
+        )
+    held = {(r.condition, r.customer_id) for r in live if (r.condition, r.customer_id) in present}
+    back: dict[tuple[str, int], Any] = {}
+    for r in rows:
+        key = (r.condition, r.customer_id)
+        in_window = r.raised_on + timedelta(days=r.repeat_days) > today
+        if r.state == "resolved" and key in present and key not in held and in_window:
+            back.setdefault(key, r)
+    _fire(session, run, list(back.values()), "reopen", note=f"condition back as of {today}")
+    held |= set(back)
+    _escalate(session, run, [r for r in live if (r.condition, r.customer_id) in present])
+    return held
+
+
+def _escalate(session: Session, run: JobRun, live: Sequence[Any]) -> None:
+    """Each task unresolved `escalate_after_days` since it last changed hands climbs a step per
+    such period (at most to audit & legal); a promise running holds it where it is."""
+    today, top = run.today, len(rules.LADDER) - 1
+    climbs: dict[int, list[tuple[Any, date]]] = {}
+    for r in live:
+        if r.state == "promised" or r.level >= top:
+            continue
+        steps = (today - r.level_since).days // r.escalate_after_days
+        if steps > 0:
+            level = min(r.level + steps, top)
+            since = r.level_since + timedelta(days=steps * r.escalate_after_days)
+            climbs.setdefault(level, []).append((r, since))
+    for level, moved in sorted(climbs.items()):
+        role = rules.LADDER[level]
+        _fire(session, run, [r for r, _ in moved], "escalate", owner_role=role, level=level)
+        session.connection().execute(
+            update(CollectionTask)
+            .where(CollectionTask.id == bindparam("task_id"))
+            .values(
+                owner_role=role,
+                level=level,
+                level_since=bindparam("since"),
+                assignee=None,
+                due_on=bindparam("since"),
+            ),
+            [{"task_id": r.id, "since": since} for r, since in moved],
+        )
+
+
+def _customers(session: Session, ids: Sequence[int]) -> dict[int, Any]:
+    if not ids:
+        return {}
+    found = session.execute(
+        select(Customer.id, Customer.code, Customer.grade, Customer.state).where(
+            Customer.id.in_(bindparam("ids", expanding=True))
+        ),
+        {"ids": list(ids)},
+    )
+    return {row.id: row for row in found}
+
+
+def _plans(
+    run: JobRun, found: Sequence[Found], customers: dict[int, Any], past: dict[int, History]
+) -> list[tuple[Found, rules.Plan]]:
+    """The rules' plan for each condition, decided once per distinct combination of facts."""
+    settings = run.settings
+    buckets = settings.ageing_buckets if settings else BUCKETS
+    source = rules_of(run)
+    decided: dict[tuple[Any, ...], rules.Plan | None] = {}
+    planned = []
+    for f in found:
+        history = past.get(f.customer_id, History())
+        seen = rules.facts(
+            f.condition,
+            f.days,
+            f.amount,
+            customers[f.customer_id].grade,
+            buckets=buckets,
+            average_days_late=history.average_days_late,
+            broken_promises=history.broken_promises,
+            promise_open=history.promise_open,
+        )
+        key = tuple(seen.values())
+        if key not in decided:
+            decided[key] = rules.decide(source, run.today, seen)
+        plan = decided[key]
+        if plan is not None:
+            planned.append((f, plan))
+    return planned
+
+
+def _raise(
+    session: Session,
+    run: JobRun,
+    planned: Sequence[tuple[Found, rules.Plan]],
+    broken: dict[tuple[str, int], int],
+) -> list[int]:
+    today, now = run.today, utcnow()
+    rows = [
+        {
+            "condition": f.condition,
+            "customer_id": f.customer_id,
+            "period": (
+                f"promise-{broken[(f.condition, f.customer_id)]}"
+                if (f.condition, f.customer_id) in broken
+                else window(today, plan.repeat_days).isoformat()
+            ),
+            **run.workflows.initial(CollectionTask),
+            "owner_role": plan.owner_role,
+            "level": plan.level,
+            "priority": plan.priority,
+            "raised_on": today,
+            "level_since": today,
+            "due_on": today + timedelta(days=plan.deadline_days),
+            "repeat_days": plan.repeat_days,
+            "escalate_after_days": plan.escalate_after_days,
+            "amount": f.amount,
+            "days_overdue": max(f.days, 0),
+            "decision": jsonable(plan.decision),
+            "resolution": "",
+            "created_at": now,
+            "updated_at": now,
+        }
+        for f, plan in planned
+    ]
+    if not rows:
+        return []
+    stmt = (
+        _insert(session)
+        .returning(CollectionTask.id, CollectionTask.condition, CollectionTask.customer_id)
+        .execution_options(insertmanyvalues_page_size=BATCH)
+    )
+    inserted = session.connection().execute(stmt, rows).all()
+    made = {(row["condition"], row["customer_id"]): row["decision"] for row in rows}
+    decisions = {task_id: [made[(c, customer)]] for task_id, c, customer in inserted}
+    run.workflows.created(
+        session,
+        CollectionTask,
+        [(task_id, {"condition": c, "customer_id": customer}) for task_id, c, customer in inserted],
+        actor=SCHEDULER_ACTOR,
+        how="raise",
+        decisions=decisions,
+    )
+    return [task_id for task_id, _c, _customer in inserted]
+
+
+def _one_at_a_time(session: Session) -> None:
+    """Two schedulers at once: on PostgreSQL the second waits for the first to commit (a lock
+    held to the end of the transaction), then finds its work done; SQLite has one writer."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": LOCK_KEY})
+
+
+def collection(session: Session, run: JobRun) -> JobResult:
+    """R30-R31: every condition calling for collection has its task, once; tasks follow."""
+    result = JobResult(JOB, run.as_of)
+    _one_at_a_time(session)
+    settings = run.settings
+    allowed = dict(settings.collection_allowed_age_days) if settings else ALLOWED_AGE
+    broken_tasks = judge(session, run, SCHEDULER)
+    found = scan(session, run.today, allowed)
+    customers = _customers(session, sorted({f.customer_id for f in found}))
+    found = [f for f in found if customers[f.customer_id].state in COLLECTED]
+    present = {(f.condition, f.customer_id): f for f in found}
+    result.candidates = len(present)
+    broken: dict[tuple[str, int], int] = {}
+    if broken_tasks:
+        for r in session.execute(_TASKS.where(CollectionTask.id.in_(list(broken_tasks)))):
+            broken[(r.condition, r.customer_id)] = broken_tasks[r.id]
+    held = _follow(session, run, present)
+    waiting = [f for f in found if (f.condition, f.customer_id) not in held]
+    past = histories(session, sorted({f.customer_id for f in waiting}), run.today)
+    result.raised = _raise(session, run, _plans(run, waiting, customers, past), broken)
+    return result

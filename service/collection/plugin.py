@@ -1,0 +1,61 @@
+"""The collection feature plugs in (R30-R31): collection tasks with their lifecycle, the
+collection rule set and the daily job that raises, follows and escalates them."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+from sqlalchemy.orm import Session
+
+from service.collection.decide import RULESET, facts
+from service.collection.guards import GUARDS
+from service.collection.history import histories
+from service.collection.job import ALLOWED_AGE, BUCKETS, JOB, collection
+from service.collection.models import CollectionTask
+from service.collection.routes import router
+from service.collection.scans import scan
+from service.masterdata.models import Customer
+from service.plugins import Feature, OpenItem, RuleSetBinding
+from service.workflow import Machine, Workflows
+
+CONDITION_NUMBER = {"overdue": 1, "over_limit": 2, "over_age": 3}
+
+
+def conditions(session: Session, workflows: Workflows, today: date) -> list[OpenItem]:
+    """Dry runs: every customer's condition as the job's rules see it today (customer id x 10 +
+    1 overdue, 2 over the limit, 3 older than allowed), with the default settings."""
+    found = scan(session, today, ALLOWED_AGE)[:1000]
+    ids = sorted({f.customer_id for f in found})
+    grades = dict(session.query(Customer.id, Customer.grade).filter(Customer.id.in_(ids)).all())
+    past = histories(session, ids, today)
+    items: list[OpenItem] = []
+    for f in found:
+        history = past.get(f.customer_id)
+        items.append(
+            (
+                f.customer_id * 10 + CONDITION_NUMBER[f.condition],
+                facts(
+                    f.condition,
+                    f.days,
+                    f.amount,
+                    grades[f.customer_id],
+                    buckets=BUCKETS,
+                    average_days_late=history.average_days_late if history else 0,
+                    broken_promises=history.broken_promises if history else 0,
+                    promise_open=history.promise_open if history else False,
+                ),
+            )
+        )
+    return items
+
+
+FEATURE = Feature(
+    name="collection",
+    routers=(router,),
+    machines=(Machine(CollectionTask, GUARDS),),
+    tags={"collection_task": ("live", "assigned", "done")},
+    jobs={JOB: collection},
+    rulesets=(RuleSetBinding(name=RULESET, item_kind="customer_condition", open_items=conditions),),
+    catalog=Path(__file__).parent / "locale",
+)

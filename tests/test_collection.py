@@ -1,0 +1,245 @@
+"""Collection (R30-R31) through the API and the scheduler on both databases: each condition
+raises its task once (rerun, catch-up, two schedulers), payments resolve it and their reversal
+reopens it, promises are judged kept, partly kept or broken, tasks escalate step by step."""
+
+from __future__ import annotations
+
+import threading
+from datetime import timedelta
+
+import pytest
+
+from tests import collection_flows as cf
+from tests import payments_flows as pf
+from tests.flows import Flows
+from tests.support import Backend
+
+
+def test_r30_an_invoice_past_due_raises_one_task_for_the_account_manager(flows: Flows) -> None:
+    today = flows.today
+    cf.invoice(flows, due=today - timedelta(days=10))
+    cf.run(flows.backend, today)
+    period = cf.tasks(flows)[0][4]
+    assert cf.tasks(flows) == [("overdue", "open", "sales", 0, period)]
+    # A rerun the same day, and the next day (same repeat window or a live task), raise nothing.
+    cf.run(flows.backend, today, hour=15)
+    cf.run(flows.backend, today + timedelta(days=1))
+    assert len(cf.tasks(flows)) == 1
+    [shown] = cf.board(flows.sales, flows)
+    assert (shown["condition"], shown["priority"], shown["amount"]) == (
+        "overdue",
+        "normal",
+        "15562.50",
+    )
+    assert shown["due_on"] == str(today + timedelta(days=5))
+    assert shown["decision"]["ruleset"] == "collection"
+    assert shown["decision"]["rules"] == ["overdue"]
+    # Finance does not see the account manager's task; the board filters.
+    assert cf.board(flows.finance, flows) == []
+    assert cf.board(flows.sales, flows, priority="high") == []
+    assert cf.board(flows.sales, flows, assignee="me") == []
+    refused = flows.finance.get(f"/collection/tasks/{shown['id']}")
+    assert (refused.status_code, refused.json()["code"]) == (
+        403,
+        "collection.owned_by_other_role",
+    )
+
+
+def test_r30_a_customer_over_its_credit_limit_raises_a_task_for_finance(flows: Flows) -> None:
+    cf.invoice(flows, due=flows.today + timedelta(days=20))
+    cf.set_limit(flows, "10000.00")
+    cf.run(flows.backend, flows.today)
+    [(condition, state, role, level, _period)] = cf.tasks(flows)
+    # Finance is the second step of R31's ladder.
+    assert (condition, state, role, level) == ("over_limit", "open", "finance", 1)
+    [shown] = cf.board(flows.finance, flows)
+    assert (shown["priority"], shown["amount"]) == ("high", "5562.50")
+
+
+def test_r30_receivables_older_than_the_grade_allows_raise_an_over_age_task(
+    flows: Flows,
+) -> None:
+    # Grade B allows 120 days since receipt (setting collection_allowed_age_days).
+    today = flows.today
+    cf.invoice(flows, due=today + timedelta(days=5), received=today - timedelta(days=119))
+    cf.run(flows.backend, today)
+    assert cf.tasks(flows) == []
+    cf.run(flows.backend, today + timedelta(days=2))
+    [(condition, state, role, _level, _period)] = cf.tasks(flows)
+    assert (condition, state, role) == ("over_age", "open", "sales")
+
+
+def test_r30_a_payment_clearing_the_debt_resolves_the_task_and_its_reversal_reopens_it(
+    flows: Flows,
+) -> None:
+    today = flows.today
+    made = cf.invoice(flows, due=today - timedelta(days=3))
+    cf.run(flows.backend, today)
+    [(_c, state, _r, _l, period)] = cf.tasks(flows)
+    assert state == "open"
+    payment = pf.paid(flows, made["total"])
+    cf.run(flows.backend, today, hour=12)
+    assert cf.tasks(flows) == [("overdue", "resolved", "sales", 0, period)]
+    assert pf.reverse(flows, payment["payment_no"]).status_code == 200
+    cf.run(flows.backend, today, hour=15)
+    assert cf.tasks(flows) == [("overdue", "open", "sales", 0, period)]
+    [shown] = cf.board(flows.sales, flows)
+    assert [t for t, _s in cf.history(flows.sales, shown["id"])] == ["raise", "resolve", "reopen"]
+
+
+def _promised(flows: Flows, amount: str) -> int:
+    """An overdue invoice, its task taken by sales, a contact logged and `amount` promised by
+    today; the task's id."""
+    today = flows.today
+    cf.invoice(flows, due=today - timedelta(days=10))
+    cf.run(flows.backend, today)
+    [shown] = cf.board(flows.sales, flows)
+    cf.post(flows.sales, f"/collection/tasks/{shown['id']}/take")
+    assert cf.board(flows.sales, flows, assignee="me")[0]["id"] == shown["id"]
+    cf.post(
+        flows.sales,
+        f"/collection/tasks/{shown['id']}/contacts",
+        201,
+        channel="call",
+        notes="spoke to their finance; pays this week",
+    )
+    held = cf.post(
+        flows.sales,
+        f"/collection/tasks/{shown['id']}/promises",
+        201,
+        amount=amount,
+        due_on=str(today),
+    )
+    assert held["state"] == "promised"
+    assert [c["channel"] for c in held["contacts"]] == ["call"]
+    assert [(p["amount"], p["outcome"]) for p in held["promises"]] == [(amount, "open")]
+    return int(shown["id"])
+
+
+def test_r30_a_promise_paid_in_full_is_kept_and_resolves_the_task(flows: Flows) -> None:
+    task_id = _promised(flows, "15562.50")
+    pf.paid(flows, "15562.50")
+    # Judged once the grace (3 days) is over.
+    cf.run(flows.backend, flows.today + timedelta(days=3))
+    assert cf.task(flows.sales, task_id)["promises"][0]["outcome"] == "open"
+    cf.run(flows.backend, flows.today + timedelta(days=4))
+    shown = cf.task(flows.sales, task_id)
+    assert shown["state"] == "resolved"
+    assert (shown["promises"][0]["outcome"], shown["promises"][0]["received"]) == (
+        "kept",
+        "15562.50",
+    )
+
+
+def test_r30_a_promise_partly_paid_is_partly_kept_and_the_collector_goes_on(flows: Flows) -> None:
+    task_id = _promised(flows, "10000.00")
+    pf.paid(flows, "4000.00")
+    cf.run(flows.backend, flows.today + timedelta(days=4))
+    shown = cf.task(flows.sales, task_id)
+    assert shown["state"] == "in_progress"
+    assert (shown["promises"][0]["outcome"], shown["promises"][0]["received"]) == (
+        "partly_kept",
+        "4000.00",
+    )
+    assert len(cf.tasks(flows)) == 1
+
+
+def test_r30_a_broken_promise_closes_the_task_raises_the_next_and_counts(flows: Flows) -> None:
+    task_id = _promised(flows, "15562.50")
+    cf.run(flows.backend, flows.today + timedelta(days=4))
+    shown = cf.task(flows.sales, task_id)
+    assert shown["state"] == "closed"
+    assert shown["promises"][0]["outcome"] == "broken"
+    found = cf.tasks(flows)
+    assert [(c, s) for c, s, _r, _l, _p in found] == [("overdue", "closed"), ("overdue", "open")]
+    promise_id = shown["promises"][0]["id"]
+    assert found[1][4] == f"promise-{promise_id}"
+    [following] = cf.board(flows.sales, flows)
+    assert following["decision"]["values"]["broken_promises"] == "1"
+
+
+def test_r30_a_promise_for_a_past_day_is_refused_and_changes_nothing(flows: Flows) -> None:
+    cf.invoice(flows, due=flows.today - timedelta(days=10))
+    cf.run(flows.backend, flows.today)
+    [shown] = cf.board(flows.sales, flows)
+    path = f"/collection/tasks/{shown['id']}"
+    # Not taken yet: only the person holding it records a promise.
+    not_mine = flows.sales.post(f"{path}/promises", json={"amount": "1.00", "due_on": "2099-01-01"})
+    assert not_mine.status_code == 409, not_mine.text
+    cf.post(flows.sales, f"{path}/take")
+    past = flows.sales.post(
+        f"{path}/promises",
+        json={"amount": "1.00", "due_on": str(flows.today - timedelta(days=1))},
+    )
+    assert (past.status_code, past.json()["code"]) == (422, "collection.promise_in_past")
+    for body in ({"amount": "0", "due_on": "2099-01-01"}, {"amount": "1.00"}):
+        assert flows.sales.post(f"{path}/promises", json=body).status_code == 422
+    bad = flows.sales.post(f"{path}/contacts", json={"channel": "fax"})
+    assert bad.status_code == 422
+    assert cf.task(flows.sales, shown["id"])["state"] == "in_progress"
+    assert cf.task(flows.sales, shown["id"])["promises"] == []
+
+
+def test_r31_an_unresolved_task_escalates_step_by_step_to_audit_and_legal(flows: Flows) -> None:
+    today = flows.today
+    cf.invoice(flows, due=today - timedelta(days=10))
+    cf.run(flows.backend, today)
+    # The rule that fired escalates after 15 days unresolved, one step each time.
+    steps = []
+    for days in (14, 15, 30, 45, 60):
+        cf.run(flows.backend, today + timedelta(days=days))
+        [(_c, state, role, level, _p)] = cf.tasks(flows)
+        steps.append((days, state, role, level))
+    assert steps == [
+        (14, "open", "sales", 0),
+        (15, "escalated", "finance", 1),
+        (30, "escalated", "hq", 2),
+        (45, "escalated", "legal", 3),
+        (60, "escalated", "legal", 3),
+    ]
+    [shown] = cf.board(flows.legal, flows)
+    assert cf.board(flows.sales, flows) == []
+    events = [t for t, _s in cf.history(flows.legal, shown["id"])]
+    assert events == ["raise", "escalate", "escalate", "escalate"]
+    taken = cf.post(flows.legal, f"/collection/tasks/{shown['id']}/take")
+    assert taken["state"] == "in_progress"
+    assert taken["assignee"] is not None
+
+
+def test_r31_a_catch_up_after_downtime_climbs_the_steps_it_missed_once(flows: Flows) -> None:
+    today = flows.today
+    cf.invoice(flows, due=today - timedelta(days=10))
+    cf.run(flows.backend, today)
+    cf.run(flows.backend, today + timedelta(days=31))
+    cf.run(flows.backend, today + timedelta(days=31), hour=10)
+    [(_c, state, role, level, _p)] = cf.tasks(flows)
+    assert (state, role, level) == ("escalated", "hq", 2)
+    [shown] = cf.board(flows.hq, flows)
+    assert [t for t, _s in cf.history(flows.hq, shown["id"])] == ["raise", "escalate"]
+
+
+def test_r30_two_schedulers_at_once_raise_each_task_once(backend: Backend, flows: Flows) -> None:
+    if backend.name != "postgresql":
+        pytest.skip("SQLite has one writer at a time; the race is PostgreSQL's")
+    cf.invoice(flows, due=flows.today - timedelta(days=10))
+    cf.set_limit(flows, "100.00")
+    start = threading.Barrier(2)
+    errors: list[BaseException] = []
+
+    def one() -> None:
+        start.wait()
+        try:
+            cf.run(backend, flows.today)
+        except BaseException as error:
+            errors.append(error)
+
+    threads = [threading.Thread(target=one) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(120)
+    assert errors == []
+    assert sorted((c, s) for c, s, _r, _l, _p in cf.tasks(flows)) == [
+        ("over_limit", "open"),
+        ("overdue", "open"),
+    ]
