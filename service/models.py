@@ -1,7 +1,12 @@
 """Imports every table so that `Base.metadata` is complete (Alembic, tests)."""
 
 from service.auth.models import ApiToken, User, WebSession
-from service.collection.models import CollectionContact, CollectionTask, PromiseToPay
+from service.collection.models import (
+    CollectionContact,
+    CollectionTask,
+    LegalCase,
+    PromiseToPay,
+)
 from service.db import Base
 from service.evidence import Attachment
 from service.idempotency import IdempotencyRecord
@@ -69,6 +74,7 @@ __all__ = [
     "InvoiceLine",
     "Item",
     "LedgerEntry",
+    "LegalCase",
     "NumberSequence",
     "Order",
     "OrderLine",

@@ -243,3 +243,44 @@ def test_r30_two_schedulers_at_once_raise_each_task_once(backend: Backend, flows
         ("over_limit", "open"),
         ("overdue", "open"),
     ]
+
+
+def test_r31_handing_a_customer_to_legal_stops_reminders_and_orders_and_opens_its_case(
+    flows: Flows,
+) -> None:
+    today = flows.today
+    made = cf.invoice(flows, due=today - timedelta(days=10))
+    cf.run(flows.backend, today)
+    cf.run(flows.backend, today + timedelta(days=15))
+    [shown] = cf.board(flows.finance, flows)
+    path = f"/collection/tasks/{shown['id']}"
+    cf.post(flows.finance, f"{path}/take")
+    cf.post(flows.finance, f"{path}/contacts", 201, channel="visit", notes="no one paid")
+    cf.post(flows.finance, f"{path}/promises", 201, amount="500.00", due_on=str(today))
+    handover = f"/collection/customers/{flows.world.customer}/handover-to-legal"
+    refused = flows.sales.post(handover, json={"reason": "not paying"})
+    assert refused.status_code == 403
+    case = cf.post(flows.hq, handover, 201, reason="a year of broken promises")
+    assert (case["customer_code"], case["outstanding"]) == (flows.world.customer, made["total"])
+    assert [i["invoice_no"] for i in case["invoices"]] == [made["invoice_no"]]
+    assert [c["channel"] for c in case["contacts"]] == ["visit"]
+    assert [p["amount"] for p in case["promises"]] == ["500.00"]
+    assert [(e["owner_role"], e["level"]) for e in case["escalations"]] == [("finance", 1)]
+    assert [(t["state"], t["resolution"]) for t in case["tasks"]] == [
+        ("closed", f"handed to audit & legal (case {case['id']})")
+    ]
+    again = flows.hq.post(handover, json={"reason": "twice"})
+    assert again.status_code == 409, again.text
+    # 清欠户: no new order is approved, the scheduler raises no ordinary reminder.
+    order = flows.create_order()
+    approve = flows.hq.post(f"/orders/{order['id']}/approve")
+    assert (approve.status_code, approve.json()["code"]) == (409, "order.customer_inactive")
+    cf.run(flows.backend, today + timedelta(days=30))
+    assert [s for _c, s, _r, _l, _p in cf.tasks(flows)] == ["closed"]
+    listed = flows.legal.get("/collection/cases").json()
+    assert case["id"] in [c["id"] for c in listed]
+    read = flows.legal.get(f"/collection/cases/{case['id']}")
+    assert read.status_code == 200
+    assert read.json()["invoices"] == case["invoices"]
+    assert flows.sales.get("/collection/cases").status_code == 403
+    assert flows.legal.get("/collection/cases/999999").status_code == 404

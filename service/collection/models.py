@@ -90,3 +90,20 @@ class PromiseToPay(Base):
     received: Mapped[Decimal | None] = mapped_column(Money)
     judged_on: Mapped[date | None] = mapped_column(Date)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class LegalCase(Base):
+    """A customer handed to audit & legal (清欠户, R31): when, by whom, why, and what it owed
+    then; its history (invoices, statements, contacts, promises, payments, escalations) is read
+    from the documents themselves."""
+
+    __tablename__ = "legal_cases"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id"), unique=True)
+    opened_on: Mapped[date] = mapped_column(Date)
+    opened_by: Mapped[str] = mapped_column(String(64))
+    reason: Mapped[str] = mapped_column(Text)
+    outstanding: Mapped[Decimal] = mapped_column(Money)
+    unapplied: Mapped[Decimal] = mapped_column(Money)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

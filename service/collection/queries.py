@@ -28,7 +28,7 @@ def sees_all(ctx: Context) -> bool:
     return bool({"admin", "scheduler"} & ctx.actor.roles)
 
 
-def _out(task: CollectionTask, customer: Customer, ctx: Context) -> CollectionTaskOut:
+def task_out(task: CollectionTask, customer: Customer, ctx: Context) -> CollectionTaskOut:
     out = CollectionTaskOut.model_validate(
         {
             **{c: getattr(task, c) for c in CollectionTaskOut.model_fields if hasattr(task, c)},
@@ -110,7 +110,7 @@ def board(
         states=states,
     )
     rows = session.execute(query.limit(limit).offset(offset)).all()
-    return [_out(task, customer, ctx) for task, customer in rows]
+    return [task_out(task, customer, ctx) for task, customer in rows]
 
 
 def detail(session: Session, ctx: Context, task: CollectionTask) -> CollectionTaskDetail:
@@ -123,7 +123,7 @@ def detail(session: Session, ctx: Context, task: CollectionTask) -> CollectionTa
     promises = session.scalars(
         select(PromiseToPay).where(PromiseToPay.task_id == task.id).order_by(PromiseToPay.id)
     ).all()
-    base = _out(task, customer, ctx)
+    base = task_out(task, customer, ctx)
     return CollectionTaskDetail.model_validate(
         {
             **base.model_dump(),

@@ -6,18 +6,21 @@ and promises to pay.
 
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Depends, Path, Query
 
-from service.collection import queries, usecases
+from service.collection import legal, queries, usecases
 from service.collection.schemas import (
+    CaseDetail,
+    CaseOut,
     CollectionTaskDetail,
     CollectionTaskOut,
     ContactIn,
     Due,
+    HandoverIn,
     Priority,
     PromiseIn,
 )
-from service.http import Call, Limit, Offset, PathId, Reader
+from service.http import Call, Limit, Offset, PathId, Read, Reader, reading
 from service.http import trigger as trigger_access
 from service.schemas import EventOut, Note, Request, ShortCode
 
@@ -91,3 +94,29 @@ async def record_promise(
     call: Annotated[Call, trigger_access("collection_task", "promise", status_code=201)],
 ) -> CollectionTaskDetail:
     return await call.run(usecases.promise, task_id=task_id, data=body)
+
+
+@router.post(
+    "/customers/{code}/handover-to-legal",
+    status_code=201,
+    summary="Hand the customer to audit & legal (清欠户, R31): its case with the full history",
+)
+async def handover_to_legal(
+    code: Annotated[ShortCode, Path()],
+    body: HandoverIn,
+    call: Annotated[Call, trigger_access("customer", "hand_over_to_legal", status_code=201)],
+) -> CaseDetail:
+    return await call.run(legal.hand_over, code=code, data=body)
+
+
+LegalReader = Annotated[Read, Depends(reading("legal", "hq", "finance", "admin"))]
+
+
+@router.get("/cases", summary="Legal's cases: the customers handed to audit & legal, newest first")
+async def legal_cases(read: LegalReader, limit: Limit = 100, offset: Offset = 0) -> list[CaseOut]:
+    return await read.run(legal.cases, limit=limit, offset=offset)
+
+
+@router.get("/cases/{case_id}", summary="One case with the customer's full history")
+async def legal_case(case_id: PathId, read: LegalReader) -> CaseDetail:
+    return await read.run(legal.get, case_id=case_id)

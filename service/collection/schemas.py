@@ -8,7 +8,7 @@ from typing import Any, Literal
 
 from pydantic import Field
 
-from service.schemas import Day, Money, Note, Request, Response
+from service.schemas import Day, Money, Note, Reason, Request, Response
 
 Channel = Literal["call", "visit", "letter", "email"]
 Due = Literal["today", "overdue"]
@@ -78,3 +78,61 @@ class CollectionTaskOut(Response):
 class CollectionTaskDetail(CollectionTaskOut):
     contacts: list[ContactOut] = Field(default_factory=list)
     promises: list[PromiseOut] = Field(default_factory=list)
+
+
+class HandoverIn(Request):
+    reason: Reason
+
+
+class CaseInvoice(Response):
+    invoice_no: str
+    fapiao_no: str | None
+    kind: str
+    state: str
+    total: Decimal
+    outstanding: Decimal
+    term_start: date | None
+    due_date: date | None
+
+
+class CaseStatement(Response):
+    statement_no: str
+    settlement_date: date
+    state: str
+    amount_due: Decimal
+
+
+class CasePayment(Response):
+    payment_no: str
+    value_date: date
+    amount: Decimal
+    state: str
+
+
+class CaseEscalation(Response):
+    task_id: int
+    occurred_at: datetime
+    from_state: str | None
+    owner_role: str
+    level: int
+
+
+class CaseOut(Response):
+    id: int
+    customer_code: str
+    customer_name: str
+    opened_on: date
+    opened_by: str
+    reason: str
+    outstanding: Decimal
+    unapplied: Decimal
+
+
+class CaseDetail(CaseOut):
+    invoices: list[CaseInvoice]
+    statements: list[CaseStatement]
+    tasks: list[CollectionTaskOut]
+    contacts: list[ContactOut]
+    promises: list[PromiseOut]
+    payments: list[CasePayment]
+    escalations: list[CaseEscalation]

@@ -94,9 +94,23 @@ def upgrade() -> None:
         batch_op.create_index('ix_collection_promises_open', ['outcome', 'grace_until'], unique=False)
         batch_op.create_index(batch_op.f('ix_collection_promises_task_id'), ['task_id'], unique=False)
 
+    op.create_table('legal_cases',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('customer_id', sa.Integer(), nullable=False),
+    sa.Column('opened_on', sa.Date(), nullable=False),
+    sa.Column('opened_by', sa.String(length=64), nullable=False),
+    sa.Column('reason', sa.Text(), nullable=False),
+    sa.Column('outstanding', service.db.ScaledDecimal(scale=2, precision=18), nullable=False),
+    sa.Column('unapplied', service.db.ScaledDecimal(scale=2, precision=18), nullable=False),
+    sa.Column('created_at', service.db.UTCDateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['customer_id'], ['customers.id'], ),
+    sa.PrimaryKeyConstraint('id'),
+    sa.UniqueConstraint('customer_id')
+    )
 
 
 def downgrade() -> None:
+    op.drop_table('legal_cases')
     with op.batch_alter_table('collection_promises', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_collection_promises_task_id'))
         batch_op.drop_index('ix_collection_promises_open')
