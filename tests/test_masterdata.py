@@ -73,7 +73,12 @@ def _day(flows: Flows, days: int) -> str:
 def test_hq_changes_a_customer_and_the_journal_keeps_before_and_after(flows: Flows) -> None:
     customer, etag = _customer(flows)
     assert (customer["state"], customer["version"], etag) == ("active", 1, '"1"')
-    assert customer["allowed_triggers"] == ["update", "change_terms", "suspend"]
+    assert customer["allowed_triggers"] == [
+        "update",
+        "change_terms",
+        "suspend",
+        "hand_over_to_legal",
+    ]
     body = _customer_body(
         customer,
         credit_limit="2500000",
@@ -216,7 +221,7 @@ def test_a_suspended_customers_order_is_not_approved_until_it_is_reactivated(flo
     suspended = _ok(flows.hq.post(f"{path}/suspend", json={"reason": "payments overdue"}))
     assert (suspended["state"], suspended["allowed_triggers"]) == (
         "suspended",
-        ["update", "change_terms", "reactivate"],
+        ["update", "change_terms", "reactivate", "hand_over_to_legal"],
     )
     problem = _refused(
         flows.hq.post(f"/orders/{order['id']}/approve"), 409, "order.customer_inactive"

@@ -38,7 +38,7 @@ from service.workflow import RowRef
 MOST = 1000
 
 
-def _customer(session: Session, code: str) -> Customer:
+def customer_of(session: Session, code: str) -> Customer:
     found = session.scalar(select(Customer).where(Customer.code == code))
     if found is None:
         raise NotFound("collection.customer_not_found", field="code", customer_code=code)
@@ -57,7 +57,7 @@ def _case_out(case: LegalCase, customer: Customer) -> CaseOut:
 
 def hand_over(session: Session, ctx: Context, *, code: str, data: HandoverIn) -> CaseDetail:
     """R31: the customer becomes 清欠户; its live collection tasks close; legal gets the case."""
-    customer = _customer(session, code)
+    customer = customer_of(session, code)
     owed = ledger.balance(session, customer.id)
     ctx.fire(
         session,

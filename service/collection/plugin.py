@@ -13,10 +13,11 @@ from service.collection.guards import GUARDS
 from service.collection.history import histories
 from service.collection.job import ALLOWED_AGE, BUCKETS, JOB, collection
 from service.collection.models import CollectionTask
+from service.collection.pages import router as pages
 from service.collection.routes import router
 from service.collection.scans import scan
 from service.masterdata.models import Customer
-from service.plugins import Feature, OpenItem, RuleSetBinding
+from service.plugins import Feature, MenuEntry, OpenItem, RuleSetBinding
 from service.workflow import Machine, Workflows
 
 CONDITION_NUMBER = {"overdue": 1, "over_limit": 2, "over_age": 3}
@@ -58,4 +59,12 @@ FEATURE = Feature(
     jobs={JOB: collection},
     rulesets=(RuleSetBinding(name=RULESET, item_kind="customer_condition", open_items=conditions),),
     catalog=Path(__file__).parent / "locale",
+    pages=(pages,),
+    templates=Path(__file__).parent / "templates",
+    menu=(
+        MenuEntry(
+            "/web/collection", "collection.menu", roles=("sales", "finance", "hq", "legal", "admin")
+        ),
+        MenuEntry("/web/collection/cases", "collection.menu.cases", roles=("legal", "hq")),
+    ),
 )
