@@ -3,6 +3,7 @@
 from service.auth.models import ApiToken, User, WebSession
 from service.collection.models import (
     CollectionContact,
+    CollectionRun,
     CollectionTask,
     LegalCase,
     PromiseToPay,
@@ -58,6 +59,7 @@ __all__ = [
     "BookingLine",
     "CarryForward",
     "CollectionContact",
+    "CollectionRun",
     "CollectionTask",
     "Contract",
     "ContractPrice",

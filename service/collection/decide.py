@@ -8,10 +8,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
+from functools import cached_property
 from typing import Any
 
 from rules import FactError
 from service.context import RuleSource
+from service.journal import jsonable
 from service.rulesets.decisions import decision_record
 
 RULESET = "collection"
@@ -32,6 +34,12 @@ class Plan:
     repeat_days: int
     escalate_after_days: int
     decision: dict[str, Any] = field(default_factory=dict)
+
+    @cached_property
+    def journalled(self) -> dict[str, Any]:
+        """What the journal keeps of the decision (the task row keeps all of it)."""
+        keys = ("ruleset", "version", "checksum", "rules", "explanation")
+        return {k: self.decision[k] for k in keys if k in self.decision}
 
     @property
     def level(self) -> int:
@@ -97,10 +105,13 @@ def decide(rules: RuleSource, day: date, seen: dict[str, Any]) -> Plan | None:
     try:
         decision = rules.in_force(RULESET, day).decide(seen)
     except LookupError:
-        why = {"explanation": f"no {RULESET} rule set in force on {day}", "values": seen}
+        why = {"explanation": f"no {RULESET} rule set in force on {day}", "values": jsonable(seen)}
         return Plan(**FALLBACK, decision=why)  # type: ignore[arg-type]
     except FactError as error:
-        why = {"explanation": f"the {RULESET} rules cannot decide: {error}", "values": seen}
+        why = {
+            "explanation": f"the {RULESET} rules cannot decide: {error}",
+            "values": jsonable(seen),
+        }
         return Plan(**FALLBACK, decision=why)  # type: ignore[arg-type]
     record = decision_record(decision)
     if any(a.name == "wait" for a in decision.actions):

@@ -27,13 +27,13 @@ from sqlalchemy.orm import Session
 
 from service.auth.tokens import Actor
 from service.collection import decide as rules
+from service.collection import marks
 from service.collection.history import History, histories
 from service.collection.models import CollectionTask
 from service.collection.promises import judge
 from service.collection.scans import Found, scan
 from service.context import RuleSource
 from service.db import utcnow
-from service.journal import jsonable
 from service.masterdata.models import Customer
 from service.rulesets.registry import RuleRegistry
 from service.scheduler.jobs import SCHEDULER_ACTOR, JobResult, JobRun
@@ -243,7 +243,7 @@ def _raise(
             "escalate_after_days": plan.escalate_after_days,
             "amount": f.amount,
             "days_overdue": max(f.days, 0),
-            "decision": jsonable(plan.decision),
+            "decision": plan.decision,
             "resolution": "",
             "created_at": now,
             "updated_at": now,
@@ -258,7 +258,7 @@ def _raise(
         .execution_options(insertmanyvalues_page_size=BATCH)
     )
     inserted = session.connection().execute(stmt, rows).all()
-    made = {(row["condition"], row["customer_id"]): row["decision"] for row in rows}
+    made = {(f.condition, f.customer_id): plan.journalled for f, plan in planned}
     decisions = {task_id: [made[(c, customer)]] for task_id, c, customer in inserted}
     run.workflows.created(
         session,
@@ -284,6 +284,14 @@ def collection(session: Session, run: JobRun) -> JobResult:
     _one_at_a_time(session)
     settings = run.settings
     allowed = dict(settings.collection_allowed_age_days) if settings else ALLOWED_AGE
+    buckets = settings.ageing_buckets if settings else BUCKETS
+    try:
+        checksum = rules_of(run).in_force(rules.RULESET, run.today).checksum
+    except LookupError:
+        checksum = "none"
+    printed = marks.fingerprint(allowed, buckets, checksum)
+    if marks.unchanged(session, marks.now(session, run.today, printed)):
+        return result  # nothing new since the last complete run today
     broken_tasks = judge(session, run, SCHEDULER)
     found = scan(session, run.today, allowed)
     customers = _customers(session, sorted({f.customer_id for f in found}))
@@ -298,4 +306,5 @@ def collection(session: Session, run: JobRun) -> JobResult:
     waiting = [f for f in found if (f.condition, f.customer_id) not in held]
     past = histories(session, sorted({f.customer_id for f in waiting}), run.today)
     result.raised = _raise(session, run, _plans(run, waiting, customers, past), broken)
+    marks.keep(session, marks.now(session, run.today, printed))
     return result

@@ -107,3 +107,18 @@ class LegalCase(Base):
     outstanding: Mapped[Decimal] = mapped_column(Money)
     unapplied: Mapped[Decimal] = mapped_column(Money)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class CollectionRun(Base):
+    """The last complete run of the collection job: its business day, the journal's and the
+    ledger's last ids after it, and a fingerprint of the settings and rules it ran with. A run
+    the same day that finds all four unchanged has nothing new to do."""
+
+    __tablename__ = "collection_runs"
+
+    name: Mapped[str] = mapped_column(String(32), primary_key=True)
+    day: Mapped[date] = mapped_column(Date)
+    last_event: Mapped[int]
+    last_entry: Mapped[int]
+    fingerprint: Mapped[str] = mapped_column(String(64))
+    finished_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

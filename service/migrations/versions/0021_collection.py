@@ -107,9 +107,19 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('id'),
     sa.UniqueConstraint('customer_id')
     )
+    op.create_table('collection_runs',
+    sa.Column('name', sa.String(length=32), nullable=False),
+    sa.Column('day', sa.Date(), nullable=False),
+    sa.Column('last_event', sa.Integer(), nullable=False),
+    sa.Column('last_entry', sa.Integer(), nullable=False),
+    sa.Column('fingerprint', sa.String(length=64), nullable=False),
+    sa.Column('finished_at', service.db.UTCDateTime(), nullable=False),
+    sa.PrimaryKeyConstraint('name')
+    )
 
 
 def downgrade() -> None:
+    op.drop_table('collection_runs')
     op.drop_table('legal_cases')
     with op.batch_alter_table('collection_promises', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_collection_promises_task_id'))
