@@ -68,6 +68,7 @@ def test_r30_a_collectors_day_on_the_pages(flows: Flows, person: People) -> None
     mine = sales.page(f"/web/collection/customers/{flows.world.customer}")
     _words_only(mine)
     assert 'class="ageing-chart"' in mine
+    assert re.search(r'id="broken-promises">0<', mine)
     assert made["invoice_no"] in mine
     letter = sales.page(f"/web/collection/customers/{flows.world.customer}/letter")
     assert "Collection letter" in text_of(letter) and made["invoice_no"] in letter

@@ -14,6 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from service import ledger
+from service.collection.history import History, histories
 from service.collection.legal import customer_of
 from service.collection.models import CollectionContact, CollectionTask, LegalCase, PromiseToPay
 from service.collection.queries import task_out
@@ -65,6 +66,7 @@ class Sheet:
     promises: list[Any] = field(default_factory=list)
     escalations: list[Any] = field(default_factory=list)
     case_id: int | None = None
+    history: History = field(default_factory=History)
 
 
 def bars(items: list[Item], edges: tuple[int, ...]) -> list[Bar]:
@@ -165,5 +167,6 @@ def sheet(session: Session, ctx: Context, *, code: str) -> Sheet:
             .order_by(Event.id.desc())
         )
     )
+    found.history = histories(session, [customer.id], today).get(customer.id, History())
     found.case_id = session.scalar(select(LegalCase.id).where(LegalCase.customer_id == customer.id))
     return found
