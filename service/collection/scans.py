@@ -1,14 +1,16 @@
 """R30's three conditions, each found by one set-based query over the stored receivables.
 
 - past due (超账期): per customer, the invoices still outstanding whose stored due date has
-  passed (the partial index `ix_invoices_open`), added up, with the oldest due date;
+  passed, added up, with the oldest due date;
 - over the credit limit (超限额): the customers whose stored balance (`ar_balances`: what their
   invoices still hold less the unapplied credit) exceeds their limit;
 - older than allowed (超账龄): per customer, the invoices still outstanding received (the payment
   term's start, R19) longer ago than the customer's grade allows (setting
   `collection_allowed_age_days`).
 
-No ORM object is built per invoice; each query returns one row per customer concerned.
+Past due and older than allowed are read in one pass over the open invoices (`outstanding <>
+0`, the partial index `ix_invoices_open`); no ORM object is built per invoice; each query returns
+one row per customer concerned.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 
-from sqlalchemy import Select, and_, case, func, literal, select
+from sqlalchemy import Select, case, func, literal, or_, select
 from sqlalchemy.orm import Session
 
 from service.db import Money
@@ -40,15 +42,37 @@ class Found:
     days: int
 
 
-def overdue_query(today: date) -> Select[int, Decimal, date | None]:
+def open_items_query(
+    today: date, allowed: Mapping[str, int]
+) -> Select[int, str, Decimal, date | None, Decimal, date | None]:
+    """Past due and older than allowed in one pass over the open invoices that may be either
+    (due before today, or received before the latest cutoff any grade has): per customer, the
+    amounts and the oldest date of each."""
+    smallest = min(allowed.values())
+    cutoff = case(
+        *(
+            (Customer.grade == grade, literal(today - timedelta(days=days)))
+            for grade, days in sorted(allowed.items())
+        ),
+        else_=literal(today - timedelta(days=smallest)),
+    )
+    past_due = Invoice.due_date < today
+    too_old = Invoice.term_start < cutoff
     return (
         select(
             Invoice.customer_id,
-            func.sum(Invoice.outstanding, type_=Money),
-            func.min(Invoice.due_date),
+            Customer.grade,
+            func.sum(case((past_due, Invoice.outstanding), else_=0), type_=Money),
+            func.min(case((past_due, Invoice.due_date), else_=None)),
+            func.sum(case((too_old, Invoice.outstanding), else_=0), type_=Money),
+            func.min(case((too_old, Invoice.term_start), else_=None)),
         )
-        .where(Invoice.outstanding != 0, Invoice.due_date < today)
-        .group_by(Invoice.customer_id)
+        .join(Customer, Customer.id == Invoice.customer_id)
+        .where(
+            Invoice.outstanding != 0,
+            or_(past_due, Invoice.term_start < today - timedelta(days=smallest)),
+        )
+        .group_by(Invoice.customer_id, Customer.grade)
     )
 
 
@@ -61,51 +85,19 @@ def over_limit_query() -> Select[int, Decimal]:
     )
 
 
-def over_age_query(
-    today: date, allowed: Mapping[str, int]
-) -> Select[int, Decimal, date | None, str]:
-    """Received before the day the customer's grade allows; a grade not listed gets the
-    smallest age listed."""
-    cutoff = case(
-        *(
-            (Customer.grade == grade, literal(today - timedelta(days=days)))
-            for grade, days in sorted(allowed.items())
-        ),
-        else_=literal(today - timedelta(days=min(allowed.values()))),
-    )
-    return (
-        select(
-            Invoice.customer_id,
-            func.sum(Invoice.outstanding, type_=Money),
-            func.min(Invoice.term_start),
-            Customer.grade,
-        )
-        .join(Customer, Customer.id == Invoice.customer_id)
-        .where(and_(Invoice.outstanding != 0, Invoice.term_start < cutoff))
-        .group_by(Invoice.customer_id, Customer.grade)
-    )
-
-
 def scan(session: Session, today: date, allowed: Mapping[str, int]) -> list[Found]:
-    """Every customer in every condition as of `today` (three queries)."""
-    found = [
-        Found("overdue", customer, Decimal(amount), (today - oldest).days)
-        for customer, amount, oldest in session.execute(overdue_query(today))
-        if amount > 0 and oldest is not None
-    ]
+    """Every customer in every condition as of `today` (two queries)."""
+    smallest = min(allowed.values())
+    found: list[Found] = []
+    rows = session.execute(open_items_query(today, allowed))
+    for customer, grade, due_amount, oldest_due, old_amount, oldest_received in rows:
+        if oldest_due is not None and due_amount > 0:
+            found.append(Found("overdue", customer, Decimal(due_amount), (today - oldest_due).days))
+        if oldest_received is not None and old_amount > 0:
+            days = (today - oldest_received).days - allowed.get(grade, smallest)
+            found.append(Found("over_age", customer, Decimal(old_amount), days))
     found += [
         Found("over_limit", customer, Decimal(over), 0)
         for customer, over in session.execute(over_limit_query())
-    ]
-    smallest = min(allowed.values())
-    found += [
-        Found(
-            "over_age",
-            customer,
-            Decimal(amount),
-            (today - received).days - allowed.get(grade, smallest),
-        )
-        for customer, amount, received, grade in session.execute(over_age_query(today, allowed))
-        if amount > 0 and received is not None
     ]
     return found
