@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import threading
 from datetime import timedelta
+from typing import Any
 
 import pytest
 
@@ -284,3 +285,26 @@ def test_r31_handing_a_customer_to_legal_stops_reminders_and_orders_and_opens_it
     assert read.json()["invoices"] == case["invoices"]
     assert flows.sales.get("/collection/cases").status_code == 403
     assert flows.legal.get("/collection/cases/999999").status_code == 404
+
+
+def test_r30_the_rules_decide_once_per_distinct_combination_of_facts_not_per_invoice(
+    flows: Flows, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from service.collection import decide
+
+    seen: list[tuple[object, ...]] = []
+    real = decide.decide
+
+    def spied(rules: Any, day: Any, facts: dict[str, Any]) -> Any:
+        seen.append(tuple(facts.values()))
+        return real(rules, day, facts)
+
+    monkeypatch.setattr(decide, "decide", spied)
+    today = flows.today
+    for _ in range(3):
+        cf.invoice(flows, due=today - timedelta(days=10))
+    cf.run(flows.backend, today)
+    assert seen, "the rules were asked nothing"
+    assert len(seen) == len(set(seen))
+    [(_c, state, _r, _l, _p)] = cf.tasks(flows)
+    assert state == "open"
