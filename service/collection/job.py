@@ -1,11 +1,12 @@
 """R30-R31's daily job: find who calls for collection, raise each task once, follow the tasks.
 
-One run, as of a moment:
+One run, as of a moment (on PostgreSQL holding an advisory lock; a run the same day with
+nothing new since the last complete run stops at once, `marks`):
 1. judges the promises to pay whose grace is over (kept, partly kept, broken);
-2. scans the three conditions with one set-based query each (`scans`), leaving out the
-   customers handed to audit & legal (清欠户: ordinary reminders stop);
-3. resolves the live tasks whose condition went away (a payment cleared the debt) and reopens
-   those resolved in their window whose condition came back (the payment was reversed);
+2. scans the three conditions set-based (`scans`: two queries), leaving out the customers
+   handed to audit & legal (清欠户: ordinary reminders stop);
+3. (`follow`) resolves the live tasks whose condition went away (a payment cleared the debt)
+   and reopens those resolved in their window whose condition came back (a payment reversed);
 4. escalates the tasks unresolved longer than the rules allowed, one step of R31's ladder per
    period of `escalate_after_days` (a catch-up climbs the steps it missed);
 5. decides with the collection rules once per distinct combination of banded facts and raises the
@@ -16,18 +17,18 @@ One run, as of a moment:
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from datetime import date, timedelta
 from functools import cache
 from typing import Any
 
-from sqlalchemy import Insert, bindparam, or_, select, text, update
+from sqlalchemy import Insert, bindparam, select, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from service.auth.tokens import Actor
 from service.collection import decide as rules
 from service.collection import marks
+from service.collection.follow import SCHEDULER, TASKS, follow
 from service.collection.history import History, histories
 from service.collection.models import CollectionTask
 from service.collection.promises import judge
@@ -37,13 +38,10 @@ from service.db import utcnow
 from service.masterdata.models import Customer
 from service.rulesets.registry import RuleRegistry
 from service.scheduler.jobs import SCHEDULER_ACTOR, JobResult, JobRun
-from service.workflow import RowRef
 
 JOB = "collection"
-SCHEDULER = Actor(user_id=0, username=SCHEDULER_ACTOR, roles=frozenset({"scheduler"}))
 # Repeat windows are counted from this Monday.
 EPOCH = date(2001, 1, 1)
-LONGEST_WINDOW = timedelta(days=366)
 GRACE_DAYS, ALLOWED_AGE, BUCKETS = 3, {"A": 180, "B": 120, "C": 90}, (30, 60, 90, 180)
 # The customer states whose receivables the job collects on (not those handed to legal).
 COLLECTED = ("active", "suspended")
@@ -69,20 +67,6 @@ def window(today: date, repeat_days: int) -> date:
     return EPOCH + timedelta(days=(today - EPOCH).days // repeat_days * repeat_days)
 
 
-_TASKS = select(
-    CollectionTask.id,
-    CollectionTask.condition,
-    CollectionTask.customer_id,
-    CollectionTask.state,
-    CollectionTask.version,
-    CollectionTask.level,
-    CollectionTask.level_since,
-    CollectionTask.escalate_after_days,
-    CollectionTask.raised_on,
-    CollectionTask.repeat_days,
-)
-
-
 def _insert(session: Session) -> Insert:
     if session.get_bind().dialect.name == "postgresql":
         return postgresql.insert(CollectionTask).on_conflict_do_nothing(
@@ -91,87 +75,6 @@ def _insert(session: Session) -> Insert:
     return sqlite.insert(CollectionTask).on_conflict_do_nothing(
         index_elements=["condition", "customer_id", "period"]
     )
-
-
-def _refs(rows: Iterable[Any]) -> list[RowRef]:
-    return [RowRef(CollectionTask, r.id, r.state, r.version) for r in rows]
-
-
-def _fire(session: Session, run: JobRun, rows: Sequence[Any], trigger: str, **payload: Any) -> None:
-    run.workflows.fire_many(
-        session, _refs(rows), trigger, actor=SCHEDULER, today=run.today, payload=payload
-    )
-
-
-def _follow(
-    session: Session, run: JobRun, present: dict[tuple[str, int], Found]
-) -> set[tuple[str, int]]:
-    """Resolve, reopen and escalate the tasks already there; the conditions with a live task."""
-    today = run.today
-    live_states = run.workflows.tagged(CollectionTask, "live")
-    ids = sorted({customer for _c, customer in present})
-    rows = session.execute(
-        _TASKS.where(
-            or_(
-                CollectionTask.state.in_(live_states),
-                (CollectionTask.state == "resolved")
-                & CollectionTask.customer_id.in_(bindparam("ids", expanding=True))
-                & (CollectionTask.raised_on >= today - LONGEST_WINDOW),
-            )
-        ),
-        {"ids": ids},
-    ).all()
-    live = [r for r in rows if r.state in live_states]
-    gone = [r for r in live if (r.condition, r.customer_id) not in present]
-    _fire(session, run, gone, "resolve", note=f"condition gone as of {today}")
-    if gone:
-        session.execute(
-            update(CollectionTask)
-            .where(CollectionTask.id.in_([r.id for r in gone]))
-            .values(resolution=f"condition gone as of {today}")
-            .execution_options(synchronize_session=False)
-        )
-    held = {(r.condition, r.customer_id) for r in live if (r.condition, r.customer_id) in present}
-    back: dict[tuple[str, int], Any] = {}
-    for r in rows:
-        key = (r.condition, r.customer_id)
-        in_window = r.raised_on + timedelta(days=r.repeat_days) > today
-        if r.state == "resolved" and key in present and key not in held and in_window:
-            back.setdefault(key, r)
-    _fire(session, run, list(back.values()), "reopen", note=f"condition back as of {today}")
-    held |= set(back)
-    _escalate(session, run, [r for r in live if (r.condition, r.customer_id) in present])
-    return held
-
-
-def _escalate(session: Session, run: JobRun, live: Sequence[Any]) -> None:
-    """Each task unresolved `escalate_after_days` since it last changed hands climbs a step per
-    such period (at most to audit & legal); a promise running holds it where it is."""
-    today, top = run.today, len(rules.LADDER) - 1
-    climbs: dict[int, list[tuple[Any, date]]] = {}
-    for r in live:
-        if r.state == "promised" or r.level >= top:
-            continue
-        steps = (today - r.level_since).days // r.escalate_after_days
-        if steps > 0:
-            level = min(r.level + steps, top)
-            since = r.level_since + timedelta(days=steps * r.escalate_after_days)
-            climbs.setdefault(level, []).append((r, since))
-    for level, moved in sorted(climbs.items()):
-        role = rules.LADDER[level]
-        _fire(session, run, [r for r, _ in moved], "escalate", owner_role=role, level=level)
-        session.connection().execute(
-            update(CollectionTask)
-            .where(CollectionTask.id == bindparam("task_id"))
-            .values(
-                owner_role=role,
-                level=level,
-                level_since=bindparam("since"),
-                assignee=None,
-                due_on=bindparam("since"),
-            ),
-            [{"task_id": r.id, "since": since} for r, since in moved],
-        )
 
 
 def _customers(session: Session, ids: Sequence[int]) -> dict[int, Any]:
@@ -300,9 +203,9 @@ def collection(session: Session, run: JobRun) -> JobResult:
     result.candidates = len(present)
     broken: dict[tuple[str, int], int] = {}
     if broken_tasks:
-        for r in session.execute(_TASKS.where(CollectionTask.id.in_(list(broken_tasks)))):
+        for r in session.execute(TASKS.where(CollectionTask.id.in_(list(broken_tasks)))):
             broken[(r.condition, r.customer_id)] = broken_tasks[r.id]
-    held = _follow(session, run, present)
+    held = follow(session, run, present)
     waiting = [f for f in found if (f.condition, f.customer_id) not in held]
     past = histories(session, sorted({f.customer_id for f in waiting}), run.today)
     result.raised = _raise(session, run, _plans(run, waiting, customers, past), broken)

@@ -17,18 +17,15 @@ from service.collection.schemas import (
     ContactIn,
     Due,
     HandoverIn,
+    MoveIn,
     Priority,
     PromiseIn,
 )
 from service.http import Call, Limit, Offset, PathId, Read, Reader, reading
 from service.http import trigger as trigger_access
-from service.schemas import EventOut, Note, Request, ShortCode
+from service.schemas import EventOut, ShortCode
 
 router = APIRouter(prefix="/collection", tags=["collection"])
-
-
-class MoveIn(Request):
-    note: Note = ""
 
 
 @router.get("/tasks", summary="The collection board: live tasks of my roles, most urgent first")

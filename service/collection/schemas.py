@@ -15,6 +15,10 @@ Due = Literal["today", "overdue"]
 Priority = Literal["high", "normal", "low"]
 
 
+class MoveIn(Request):
+    note: Note = Field(default="", description="what was done, or why")
+
+
 class ContactIn(Request):
     channel: Channel
     notes: Note = ""
