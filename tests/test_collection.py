@@ -308,3 +308,38 @@ def test_r30_the_rules_decide_once_per_distinct_combination_of_facts_not_per_inv
     assert len(seen) == len(set(seen))
     [(_c, state, _r, _l, _p)] = cf.tasks(flows)
     assert state == "open"
+
+
+def test_r30_a_task_closed_while_the_debt_remains_comes_back_in_the_next_repeat_window(
+    flows: Flows,
+) -> None:
+    from service.collection.job import window
+
+    today = flows.today
+    cf.invoice(flows, due=today - timedelta(days=10))
+    cf.run(flows.backend, today)
+    [shown] = cf.board(flows.sales, flows)
+    cf.post(flows.sales, f"/collection/tasks/{shown['id']}/take")
+    closed = cf.post(flows.sales, f"/collection/tasks/{shown['id']}/close", note="called twice")
+    assert (closed["state"], closed["resolution"]) == ("closed", "called twice")
+    # The rule that fired repeats every 7 days: nothing new until the next window starts.
+    following = window(today, 7) + timedelta(days=7)
+    if following - timedelta(days=1) > today:
+        cf.run(flows.backend, following - timedelta(days=1))
+    assert len(cf.tasks(flows)) == 1
+    cf.run(flows.backend, following)
+    found = cf.tasks(flows)
+    assert [(s, p) for _c, s, _r, _l, p in found][1] == ("open", following.isoformat())
+
+
+def test_r31_a_running_promise_holds_the_task_where_it_is(flows: Flows) -> None:
+    today = flows.today
+    cf.invoice(flows, due=today - timedelta(days=10))
+    cf.run(flows.backend, today)
+    [shown] = cf.board(flows.sales, flows)
+    path = f"/collection/tasks/{shown['id']}"
+    cf.post(flows.sales, f"{path}/take")
+    due = str(today + timedelta(days=40))
+    cf.post(flows.sales, f"{path}/promises", 201, amount="100.00", due_on=due)
+    cf.run(flows.backend, today + timedelta(days=20))
+    assert cf.tasks(flows)[0][1:4] == ("promised", "sales", 0)
