@@ -142,8 +142,8 @@ def test_unknown_ruleset_name_is_refused() -> None:
 
     assert error.field == "ruleset"
     assert (
-        "unknown ruleset 'credit_relase' (known: collection, credit_release, credit_review, invoice_exception, "
-        "receipt_exception, reconciliation_timing, return_credit)" in str(error)
+        "unknown ruleset 'credit_relase' (known: collection, credit_release, credit_review, "
+        "invoice_exception, receipt_exception, reconciliation_timing, return_credit)" in str(error)
     )
 
 

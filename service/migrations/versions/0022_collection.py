@@ -1,12 +1,11 @@
 """collection tasks, contacts and promises to pay
 
-Revision ID: 0021
-Revises: 0019
+Revision ID: 0022
+Revises: 0021
 Create Date: 2026-12-06 22:09:22.912898
 
 Collection (R30-R31): the tasks the daily job raises once per (condition, customer, period), the
-contacts collectors log on them and the promises to pay the job judges. (0020 is reserved for the
-bank statement import; the chain is renumbered when it lands.)
+contacts collectors log on them and the promises to pay the job judges.
 """
 
 from collections.abc import Sequence
@@ -17,8 +16,8 @@ from alembic import op
 import service.db
 
 
-revision: str = '0021'
-down_revision: str | None = '0019'
+revision: str = '0022'
+down_revision: str | None = '0021'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
