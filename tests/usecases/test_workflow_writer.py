@@ -114,6 +114,9 @@ def test_every_documents_version_counts_its_journal_rows_after_a_reissue(steps: 
         "statement_dispute": 0,
         "statement_adjustment": 0,
         "payment": 0,
+        "bank_line": 0,
+        "credit_proposal": 0,
+        "collection_task": 0,
     }
 
 
