@@ -157,6 +157,9 @@ def test_r30_a_broken_promise_closes_the_task_raises_the_next_and_counts(flows: 
     assert found[1][4] == f"promise-{promise_id}"
     [following] = cf.board(flows.sales, flows)
     assert following["decision"]["values"]["broken_promises"] == "1"
+    # R32: it counts on the customer's payment record, which the credit review reads.
+    record = flows.sales.get(f"/customers/{flows.world.customer}/credit-record")
+    assert record.json()["figures"]["broken_promises"] == 1
 
 
 def test_r30_a_promise_for_a_past_day_is_refused_and_changes_nothing(flows: Flows) -> None:

@@ -113,6 +113,7 @@ def test_r32_the_payment_record_counts_late_payments_and_what_is_overdue(flows: 
         "average_days_late": "0.0",
         "amount_overdue": "0.00",
         "invoices_overdue": 0,
+        "broken_promises": 0,
     }
     late, on_time, unpaid = invoices_received(flows, 80, 70, 60)
     pay(flows, late, due_of(flows, late) + timedelta(days=11))
@@ -125,6 +126,7 @@ def test_r32_the_payment_record_counts_late_payments_and_what_is_overdue(flows: 
         "average_days_late": "5.5",
         "amount_overdue": unpaid["total"],
         "invoices_overdue": 1,
+        "broken_promises": 0,
     }
     missing = flows.sales.get("/customers/NO-SUCH/credit-record")
     assert missing.status_code == 404 and missing.json()["code"] == "customer.not_found"

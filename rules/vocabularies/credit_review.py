@@ -2,9 +2,9 @@
 payment record (R32)?
 
 The facts are the customer's grade and limit and the figures of its payment record
-(`service/credit/record.py`: days late on average, invoices paid and paid late, what is overdue);
-the one action proposes a grade and a factor for the limit, with a reason. Finance approves or
-rejects what is proposed; nothing changes by the rules alone.
+(`service/credit/record.py`: days late on average, invoices paid and paid late, what is overdue,
+promises to pay broken); the one action proposes a grade and a factor for the limit, with a
+reason. Finance approves or rejects what is proposed; nothing changes by the rules alone.
 """
 
 from __future__ import annotations
@@ -56,6 +56,10 @@ class CreditReviewVariables(FactVariables):
     @numeric_variable("Invoices overdue today")
     def invoices_overdue(self) -> object:
         return self.fact("invoices_overdue")
+
+    @numeric_variable("Promises to pay broken in the last year")
+    def broken_promises(self) -> object:
+        return self.fact("broken_promises")
 
     @numeric_variable(
         "Amount overdue as a share of the credit limit (1 when there is no limit and something "

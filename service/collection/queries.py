@@ -3,7 +3,11 @@ assignee), one task with its contacts and promises, its history from the journal
 
 from __future__ import annotations
 
-from sqlalchemy import Select, case, select
+from collections.abc import Sequence
+from datetime import date, timedelta
+from typing import Any
+
+from sqlalchemy import Select, case, func, select
 from sqlalchemy.orm import Session
 
 from service import journal
@@ -141,3 +145,21 @@ def history(session: Session, ctx: Context, *, task_id: int) -> list[EventOut]:
     visible(load(session, task_id), ctx)
     events = journal.history(session, "collection_task", task_id)
     return [EventOut.model_validate(e) for e in events]
+
+
+def broken_promises(
+    session: Session, today: date, ids: Sequence[int] | None
+) -> dict[int, dict[str, Any]]:
+    """Per customer (of `ids`, or all), the promises to pay made in the last year that the
+    collection job judged broken: one figure of the customer's payment record (R32)."""
+    query = (
+        select(PromiseToPay.customer_id, func.count())
+        .where(
+            PromiseToPay.outcome == "broken",
+            PromiseToPay.made_on >= today - timedelta(days=365),
+        )
+        .group_by(PromiseToPay.customer_id)
+    )
+    if ids is not None:
+        query = query.where(PromiseToPay.customer_id.in_(ids))
+    return {customer: {"broken_promises": int(n)} for customer, n in session.execute(query)}

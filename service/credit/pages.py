@@ -36,6 +36,7 @@ FIGURE_WORDS = {
     "average_days_late": "credit.figure.average_days_late",
     "amount_overdue": "credit.figure.amount_overdue",
     "invoices_overdue": "credit.figure.invoices_overdue",
+    "broken_promises": "credit.figure.broken_promises",
 }
 # A figure another feature added and this page has no words for: shown by its name.
 OTHER_FIGURE = "credit.figure.other"

@@ -11,9 +11,11 @@ for a customer the query did not find. The figures are:
 - `average_days_late`: days paid after the due date (0 when on time), on average over them, to
   one decimal;
 - `amount_overdue`, `invoices_overdue`: the stored outstanding amounts with a due date before
-  today, and how many invoices hold them.
+  today, and how many invoices hold them;
+- `broken_promises`: promises to pay made in the last year that the collection job judged broken
+  (the collection feature's query).
 
-To add a figure (the collection feature's broken promises, say): write its aggregate in that
+To add a figure: write its aggregate in that
 feature's `queries` as a function of the same shape, add it to `FIGURES` with its default, and
 add a variable of the same name to the `credit_review` vocabulary
 (`rules/vocabularies/credit_review.py`); the API, the page and the rules then show and read it.
@@ -34,6 +36,7 @@ from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.functions import FunctionElement
 from sqlalchemy.types import Integer
 
+from service.collection.queries import broken_promises
 from service.db import Money
 from service.invoices.models import Invoice
 from service.ledger import Allocation, LedgerEntry
@@ -150,6 +153,7 @@ FIGURES: tuple[FigureGroup, ...] = (
         {"invoices_paid": 0, "invoices_paid_late": 0, "average_days_late": Decimal("0.0")},
     ),
     FigureGroup(overdue, {"amount_overdue": ZERO, "invoices_overdue": 0}),
+    FigureGroup(broken_promises, {"broken_promises": 0}),
 )
 NAMES: tuple[str, ...] = tuple(name for group in FIGURES for name in group.defaults)
 
