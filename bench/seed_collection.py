@@ -18,8 +18,8 @@ from typing import Any
 
 from sqlalchemy import insert
 
-from bench.seed_ageing import SeededAgeing, _balances
-from bench.seed_statements import _chunks, _master, _reset_sequence, _table
+from bench.seed_ageing import SeededAgeing, balance_rows
+from bench.seed_statements import chunked, core_table, reset_sequence, seed_master
 from service.db import Base, Database
 from service.invoices.models import Invoice
 from service.ledger import Balance
@@ -85,15 +85,15 @@ def seed_collection(db: Database, invoices: int, customers: int, *, today: date)
     """Master data for `customers`, `invoices` open invoices (10% past due), their balances."""
     owed: dict[int, list[Decimal]] = {}
     with db.engine.begin() as conn:
-        _master(conn, customers, today)
-        for chunk in _chunks(_invoices(invoices, customers, today, owed)):
-            conn.execute(insert(_table(Invoice)), chunk)
-        conn.execute(insert(_table(Balance)), _balances(owed))
+        seed_master(conn, customers, today)
+        for chunk in chunked(_invoices(invoices, customers, today, owed)):
+            conn.execute(insert(core_table(Invoice)), chunk)
+        conn.execute(insert(core_table(Balance)), balance_rows(owed))
         if conn.dialect.name == "postgresql":
             seeded: list[type[Base]] = [Item, Customer, Warehouse, Contract, Order, Shipment]
             seeded += [Receipt, Invoice]
             for model in seeded:
-                _reset_sequence(conn, _table(model).name)
+                reset_sequence(conn, core_table(model).name)
     with db.engine.connect() as conn:
         if conn.dialect.name == "postgresql":
             conn.execution_options(isolation_level="AUTOCOMMIT").exec_driver_sql("VACUUM ANALYZE")

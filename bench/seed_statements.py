@@ -56,7 +56,7 @@ class SeededWorld:
     claimed_through: date  # due dates up to this one are on the opening statements
 
 
-def _table(model: type[Base]) -> Table:
+def core_table(model: type[Base]) -> Table:
     table = model.__table__
     assert isinstance(table, Table)
     return table
@@ -77,15 +77,15 @@ def claimed_through(today: date) -> date:
     return day
 
 
-def _chunks(rows: Iterator[dict[str, Any]], size: int = CHUNK) -> Iterator[list[dict[str, Any]]]:
+def chunked(rows: Iterator[dict[str, Any]], size: int = CHUNK) -> Iterator[list[dict[str, Any]]]:
     while chunk := list(itertools.islice(rows, size)):
         yield chunk
 
 
-def _master(conn: Connection, customers: int, today: date) -> None:
+def seed_master(conn: Connection, customers: int, today: date) -> None:
     now = datetime.now(UTC)
     conn.execute(
-        insert(_table(Item)),
+        insert(core_table(Item)),
         [{"id": 1, "code": "BS-1", "name": "bench model", "unit": "台", "tax_rate": "0.13"}],
     )
     rows: dict[type[Base], list[dict[str, Any]]] = {
@@ -178,7 +178,7 @@ def _master(conn: Connection, customers: int, today: date) -> None:
             }
         )
     for model, values in rows.items():
-        conn.execute(insert(_table(model)), values)
+        conn.execute(insert(core_table(model)), values)
 
 
 def _invoices(
@@ -228,7 +228,7 @@ def _opening(conn: Connection, customers: int, through: date, totals: dict[int, 
     now = datetime.now(UTC)
     zero = Decimal("0.00")
     conn.execute(
-        insert(_table(Statement)),
+        insert(core_table(Statement)),
         [
             {
                 "id": n,
@@ -263,15 +263,15 @@ def seed_statements(db: Database, invoices: int, customers: int, *, today: date)
     through = claimed_through(today)
     totals: dict[int, Decimal] = {}
     with db.engine.begin() as conn:
-        _master(conn, customers, today)
-        for chunk in _chunks(_invoices(invoices, customers, today, through, totals)):
-            conn.execute(insert(_table(Invoice)), chunk)
+        seed_master(conn, customers, today)
+        for chunk in chunked(_invoices(invoices, customers, today, through, totals)):
+            conn.execute(insert(core_table(Invoice)), chunk)
         _opening(conn, customers, through, totals)
         if conn.dialect.name == "postgresql":
             seeded: list[type[Base]] = [Item, Customer, Warehouse, Contract, Order, Shipment]
             seeded += [Receipt, Invoice, Statement]
             for model in seeded:
-                _reset_sequence(conn, _table(model).name)
+                reset_sequence(conn, core_table(model).name)
     with db.engine.connect() as conn:
         if conn.dialect.name == "postgresql":
             conn.execution_options(isolation_level="AUTOCOMMIT").exec_driver_sql("VACUUM ANALYZE")
@@ -284,7 +284,7 @@ def seed_statements(db: Database, invoices: int, customers: int, *, today: date)
     return SeededWorld(customers, invoices, open_count, through)
 
 
-def _reset_sequence(conn: Connection, table: str) -> None:
+def reset_sequence(conn: Connection, table: str) -> None:
     conn.exec_driver_sql(
         f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
         f"(SELECT coalesce(max(id), 0) + 1 FROM {table}), false)"
