@@ -8,9 +8,11 @@
   term's start, R19) longer ago than the customer's grade allows (setting
   `collection_allowed_age_days`).
 
-Past due and older than allowed are read in one pass over the open invoices (`outstanding <>
-0`, the partial index `ix_invoices_open`); no ORM object is built per invoice; each query returns
-one row per customer concerned.
+Past due reads the open invoices (`outstanding <> 0`) by the partial index `ix_invoices_open`
+(customer, due date) and older than allowed by its sibling `ix_invoices_open_received` (customer,
+term start): each only the rows of its condition, in customer order, the way the bare query of
+the past-due items reads them; no ORM object is built per invoice; each query returns one row per
+customer concerned.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 
-from sqlalchemy import Select, case, func, literal, or_, select
+from sqlalchemy import Select, case, func, literal, select
 from sqlalchemy.orm import Session
 
 from service.db import Money
@@ -42,12 +44,25 @@ class Found:
     days: int
 
 
-def open_items_query(
+def past_due_query(today: date) -> Select[int, Decimal, date | None]:
+    """Per customer, what its open invoices past their due date still hold, and the oldest due
+    date."""
+    return (
+        select(
+            Invoice.customer_id,
+            func.sum(Invoice.outstanding, type_=Money),
+            func.min(Invoice.due_date),
+        )
+        .where(Invoice.outstanding != 0, Invoice.due_date < today)
+        .group_by(Invoice.customer_id)
+    )
+
+
+def over_age_query(
     today: date, allowed: Mapping[str, int]
-) -> Select[int, str, Decimal, date | None, Decimal, date | None]:
-    """Past due and older than allowed in one pass over the open invoices that may be either
-    (due before today, or received before the latest cutoff any grade has): per customer, the
-    amounts and the oldest date of each."""
+) -> Select[int, str, Decimal, date | None]:
+    """Per customer, what its open invoices received longer ago than its grade allows still
+    hold, and the oldest receipt; the range read is the latest cutoff any grade has."""
     smallest = min(allowed.values())
     cutoff = case(
         *(
@@ -56,21 +71,18 @@ def open_items_query(
         ),
         else_=literal(today - timedelta(days=smallest)),
     )
-    past_due = Invoice.due_date < today
-    too_old = Invoice.term_start < cutoff
     return (
         select(
             Invoice.customer_id,
             Customer.grade,
-            func.sum(case((past_due, Invoice.outstanding), else_=0), type_=Money),
-            func.min(case((past_due, Invoice.due_date), else_=None)),
-            func.sum(case((too_old, Invoice.outstanding), else_=0), type_=Money),
-            func.min(case((too_old, Invoice.term_start), else_=None)),
+            func.sum(Invoice.outstanding, type_=Money),
+            func.min(Invoice.term_start),
         )
         .join(Customer, Customer.id == Invoice.customer_id)
         .where(
             Invoice.outstanding != 0,
-            or_(past_due, Invoice.term_start < today - timedelta(days=smallest)),
+            Invoice.term_start < today - timedelta(days=smallest),
+            Invoice.term_start < cutoff,
         )
         .group_by(Invoice.customer_id, Customer.grade)
     )
@@ -86,16 +98,17 @@ def over_limit_query() -> Select[int, Decimal]:
 
 
 def scan(session: Session, today: date, allowed: Mapping[str, int]) -> list[Found]:
-    """Every customer in every condition as of `today` (two queries)."""
+    """Every customer in every condition as of `today` (three queries)."""
     smallest = min(allowed.values())
-    found: list[Found] = []
-    rows = session.execute(open_items_query(today, allowed))
-    for customer, grade, due_amount, oldest_due, old_amount, oldest_received in rows:
-        if oldest_due is not None and due_amount > 0:
-            found.append(Found("overdue", customer, Decimal(due_amount), (today - oldest_due).days))
-        if oldest_received is not None and old_amount > 0:
-            days = (today - oldest_received).days - allowed.get(grade, smallest)
-            found.append(Found("over_age", customer, Decimal(old_amount), days))
+    found = [
+        Found("overdue", customer, Decimal(amount), (today - oldest).days)
+        for customer, amount, oldest in session.execute(past_due_query(today))
+        if oldest is not None and amount > 0
+    ]
+    for customer, grade, amount, oldest in session.execute(over_age_query(today, allowed)):
+        if oldest is not None and amount > 0:
+            days = (today - oldest).days - allowed.get(grade, smallest)
+            found.append(Found("over_age", customer, Decimal(amount), days))
     found += [
         Found("over_limit", customer, Decimal(over), 0)
         for customer, over in session.execute(over_limit_query())

@@ -48,6 +48,15 @@ class Invoice(Base):
             sqlite_where=text("outstanding <> 0"),
             postgresql_where=text("outstanding <> 0"),
         ),
+        # The same by receipt (the term's start): collection's older-than-allowed scan (R30) and
+        # the ageing by receipt date.
+        Index(
+            "ix_invoices_open_received",
+            "customer_id",
+            "term_start",
+            sqlite_where=text("outstanding <> 0"),
+            postgresql_where=text("outstanding <> 0"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
