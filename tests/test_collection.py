@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import threading
 from datetime import date, timedelta
+from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -71,22 +72,90 @@ def test_r30_receivables_older_than_the_grade_allows_raise_an_over_age_task(
     assert (condition, state, role) == ("over_age", "open", "sales")
 
 
-def test_r30_a_payment_clearing_the_debt_resolves_the_task_and_its_reversal_reopens_it(
-    flows: Flows,
-) -> None:
+def _journal(client: Any, task_id: int) -> list[tuple[str, str, str]]:
+    answer = client.get(f"/collection/tasks/{task_id}/history")
+    assert answer.status_code == 200, answer.text
+    return [(e["trigger"], e["to_state"], e["actor"]) for e in answer.json()]
+
+
+def _payer(flows: Flows, payment_no: str) -> str:
+    answer = flows.finance.get(f"/payments/{payment_no}/history")
+    assert answer.status_code == 200, answer.text
+    return str(answer.json()[0]["actor"])
+
+
+def test_r30_a_payment_clearing_the_debt_resolves_its_task_at_once(flows: Flows) -> None:
     today = flows.today
     made = cf.invoice(flows, due=today - timedelta(days=3))
     cf.run(flows.backend, today)
-    [(_c, state, _r, _l, period)] = cf.tasks(flows)
-    assert state == "open"
+    [shown] = cf.board(flows.sales, flows)
+    cf.post(flows.sales, f"/collection/tasks/{shown['id']}/take")
+    # Part of the debt paid: the condition remains, the task stays with its collector.
+    part = pf.paid(flows, "5000.00")
+    assert [s for _c, s, _r, _l, _p in cf.tasks(flows)] == ["in_progress"]
+    # The rest paid: resolved in the payment's own transaction, no job run in between.
+    rest = pf.paid(flows, str(Decimal(made["total"]) - Decimal("5000.00")))
+    [(condition, state, _r, _l, _p)] = cf.tasks(flows)
+    assert (condition, state) == ("overdue", "resolved")
+    assert cf.board(flows.sales, flows) == []
+    assert cf.task(flows.sales, shown["id"])["resolution"] == (
+        f"cleared as of {today}: payment {rest['payment_no']}"
+    )
+    trail = _journal(flows.sales, shown["id"])
+    assert [(t, s) for t, s, _a in trail] == [
+        ("raise", "open"),
+        ("take", "in_progress"),
+        ("clear", "resolved"),
+    ]
+    assert trail[-1][2] == _payer(flows, rest["payment_no"]) != "scheduler"
+    assert part["payment_no"] != rest["payment_no"]
+    # The job's next run finds nothing to do for it.
+    cf.run(flows.backend, today, hour=15)
+    assert [s for _c, s, _r, _l, _p in cf.tasks(flows)] == ["resolved"]
+
+
+def test_r30_reversing_that_payment_reopens_the_task_at_once(flows: Flows) -> None:
+    today = flows.today
+    made = cf.invoice(flows, due=today - timedelta(days=3))
+    cf.run(flows.backend, today)
+    [(_c, _s, _r, _l, period)] = cf.tasks(flows)
     payment = pf.paid(flows, made["total"])
-    cf.run(flows.backend, today, hour=12)
     assert cf.tasks(flows) == [("overdue", "resolved", "sales", 0, period)]
     assert pf.reverse(flows, payment["payment_no"]).status_code == 200
-    cf.run(flows.backend, today, hour=15)
+    # Reopened in the reversal's transaction: the same task, the same key, no new one.
     assert cf.tasks(flows) == [("overdue", "open", "sales", 0, period)]
     [shown] = cf.board(flows.sales, flows)
-    assert [t for t, _s in cf.history(flows.sales, shown["id"])] == ["raise", "resolve", "reopen"]
+    assert shown["resolution"] == ""
+    trail = _journal(flows.sales, shown["id"])
+    assert [(t, s) for t, s, _a in trail] == [
+        ("raise", "open"),
+        ("clear", "resolved"),
+        ("reopen_cleared", "open"),
+    ]
+    assert trail[-1][2] == trail[-2][2] == _payer(flows, payment["payment_no"])
+    cf.run(flows.backend, today, hour=15)
+    assert cf.tasks(flows) == [("overdue", "open", "sales", 0, period)]
+
+
+def test_r30_a_condition_gone_another_way_is_resolved_and_reopened_by_the_job(
+    flows: Flows,
+) -> None:
+    today = flows.today
+    cf.invoice(flows, due=today + timedelta(days=20))
+    cf.set_limit(flows, "10000.00")
+    cf.run(flows.backend, today)
+    [(_c, _s, _r, _l, period)] = cf.tasks(flows)
+    # The limit raised: no money moved, the job resolves the task at its next run.
+    cf.set_limit(flows, "20000.00")
+    assert cf.tasks(flows)[0][1] == "open"
+    cf.run(flows.backend, today + timedelta(days=1))
+    assert cf.tasks(flows) == [("over_limit", "resolved", "finance", 1, period)]
+    # Lowered again within the task's window: the job reopens it.
+    cf.set_limit(flows, "10000.00")
+    cf.run(flows.backend, today + timedelta(days=2))
+    assert cf.tasks(flows) == [("over_limit", "open", "finance", 1, period)]
+    [shown] = cf.board(flows.finance, flows)
+    assert [t for t, _s in cf.history(flows.finance, shown["id"])] == ["raise", "resolve", "reopen"]
 
 
 def _promised(flows: Flows, amount: str) -> int:

@@ -13,6 +13,7 @@ from service.collection.guards import GUARDS
 from service.collection.history import histories
 from service.collection.job import ALLOWED_AGE, BUCKETS, JOB, collection
 from service.collection.models import CollectionTask
+from service.collection.money import follow_money
 from service.collection.pages import router as pages
 from service.collection.routes import router
 from service.collection.scans import scan
@@ -67,4 +68,5 @@ FEATURE = Feature(
         ),
         MenuEntry("/web/collection/cases", "collection.menu.cases", roles=("legal", "hq")),
     ),
+    follows_money=(follow_money,),
 )

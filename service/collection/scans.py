@@ -17,12 +17,12 @@ customer concerned.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 
-from sqlalchemy import Select, case, func, literal, select
+from sqlalchemy import Integer, Select, bindparam, case, func, literal, select
 from sqlalchemy.orm import Session
 
 from service.db import Money
@@ -97,20 +97,36 @@ def over_limit_query() -> Select[int, Decimal]:
     )
 
 
-def scan(session: Session, today: date, allowed: Mapping[str, int]) -> list[Found]:
-    """Every customer in every condition as of `today` (three queries)."""
+def scan(
+    session: Session,
+    today: date,
+    allowed: Mapping[str, int],
+    customers: Collection[int] | None = None,
+) -> list[Found]:
+    """Every customer (or every one of `customers`) in every condition as of `today` (three
+    queries)."""
     smallest = min(allowed.values())
+    past, old, limits = past_due_query(today), over_age_query(today, allowed), over_limit_query()
+    params: dict[str, list[int]] = {}
+    if customers is not None:
+        if not customers:
+            return []
+        ids = bindparam("ids", type_=Integer, expanding=True)
+        past = past.where(Invoice.customer_id.in_(ids))
+        old = old.where(Invoice.customer_id.in_(ids))
+        limits = limits.where(Balance.customer_id.in_(ids))
+        params = {"ids": sorted(customers)}
     found = [
         Found("overdue", customer, Decimal(amount), (today - oldest).days)
-        for customer, amount, oldest in session.execute(past_due_query(today))
+        for customer, amount, oldest in session.execute(past, params)
         if oldest is not None and amount > 0
     ]
-    for customer, grade, amount, oldest in session.execute(over_age_query(today, allowed)):
+    for customer, grade, amount, oldest in session.execute(old, params):
         if oldest is not None and amount > 0:
             days = (today - oldest).days - allowed.get(grade, smallest)
             found.append(Found("over_age", customer, Decimal(amount), days))
     found += [
         Found("over_limit", customer, Decimal(over), 0)
-        for customer, over in session.execute(over_limit_query())
+        for customer, over in session.execute(limits, params)
     ]
     return found
