@@ -440,3 +440,94 @@ def test_r30_the_daily_scans_read_the_partial_indexes_on_both_databases(backend:
     assert "ix_invoices_open" in past_due, past_due
     over_age = _plan(backend, scans.over_age_query(today, {"A": 180, "B": 120, "C": 90}))
     assert "ix_invoices_open_received" in over_age, over_age
+
+
+def _handed_over(flows: Flows) -> dict[str, Any]:
+    """An overdue customer with its task, handed to audit & legal by HQ: the case."""
+    cf.invoice(flows, due=flows.today - timedelta(days=10))
+    cf.run(flows.backend, flows.today)
+    handover = f"/collection/customers/{flows.world.customer}/handover-to-legal"
+    return cf.post(flows.hq, handover, 201, reason="a year of broken promises")
+
+
+def test_r31_a_customer_handed_to_legal_still_has_its_data_corrected_by_hq(flows: Flows) -> None:
+    from tests.test_credit_review import changed_customer
+
+    _handed_over(flows)
+    corrected = changed_customer(flows, name="Corrected Name Ltd")
+    assert (corrected["state"], corrected["name"]) == ("handed_to_legal", "Corrected Name Ltd")
+    assert corrected["allowed_triggers"] == ["update", "change_terms"]
+    path = f"/customers/{flows.world.customer}"
+    terms = flows.finance.post(
+        f"{path}/terms",
+        json={"effective_from": str(flows.today), "basis": "receipt", "days": 45},
+    )
+    assert terms.status_code in (200, 201), terms.text
+    # Orders stay refused and the sales side cannot change it.
+    assert flows.sales.put(path, json={}).status_code in (403, 422)
+    events = flows.hq.get(f"{path}/history").json()
+    assert [e["trigger"] for e in events][-3:] == ["hand_over_to_legal", "update", "change_terms"]
+
+
+def test_r31_legal_closes_a_case_recovered_and_the_customer_is_back_suspended(
+    flows: Flows,
+) -> None:
+    case = _handed_over(flows)
+    path = f"/collection/cases/{case['id']}/close"
+    body = {"outcome": "recovered", "note": "settled in court"}
+    for who in (flows.sales, flows.finance, flows.hq):
+        assert who.post(path, json=body).status_code == 403
+    bad = flows.legal.post(path, json={"outcome": "lost"})
+    assert (bad.status_code, bad.json()["code"]) == (422, "input.invalid_fields")
+    assert "outcome" in bad.text
+    closed = cf.post(flows.legal, path, outcome="recovered", note="settled in court")
+    assert (closed["outcome"], closed["closed_on"], closed["close_note"]) == (
+        "recovered",
+        str(flows.today),
+        "settled in court",
+    )
+    again = flows.legal.post(path, json=body)
+    assert (again.status_code, again.json()["code"]) == (409, "collection.case_closed")
+    customer = f"/customers/{flows.world.customer}"
+    read = flows.hq.get(customer).json()
+    assert read["state"] == "suspended"
+    [event] = [e for e in flows.hq.get(f"{customer}/history").json() if e["trigger"] == "recover"]
+    assert (event["to_state"], event["payload"]) == (
+        "suspended",
+        {"case_id": case["id"], "outcome": "recovered", "note": "settled in court"},
+    )
+    # HQ reactivates it as usual; what it still owes is collected again from the next window.
+    from service.collection.job import window
+
+    cf.post(flows.hq, f"{customer}/reactivate", reason="recovered by legal")
+    cf.run(flows.backend, window(flows.today, 7) + timedelta(days=7))
+    assert [s for _c, s, _r, _l, _p in cf.tasks(flows)] == ["closed", "open"]
+    # Handed over again later: the case opens anew.
+    reopened = cf.post(
+        flows.hq,
+        f"/collection/customers/{flows.world.customer}/handover-to-legal",
+        201,
+        reason="again",
+    )
+    assert (reopened["id"], reopened["reason"], reopened["outcome"]) == (case["id"], "again", None)
+
+
+def test_r31_legal_closes_a_case_written_off_and_the_customer_stays_with_legal(
+    flows: Flows,
+) -> None:
+    case = _handed_over(flows)
+    closed = cf.post(
+        flows.legal,
+        f"/collection/cases/{case['id']}/close",
+        outcome="written_off",
+        note="the customer is bankrupt",
+    )
+    customer = f"/customers/{flows.world.customer}"
+    assert flows.hq.get(customer).json()["state"] == "handed_to_legal"
+    events = flows.hq.get(f"{customer}/history").json()
+    assert (events[-1]["trigger"], events[-1]["to_state"]) == ("write_off", "handed_to_legal")
+    assert (closed["outcome"], closed["closed_by"]) == ("written_off", events[-1]["actor"])
+    listed = flows.legal.get("/collection/cases").json()
+    assert [c["outcome"] for c in listed if c["id"] == case["id"]] == ["written_off"]
+    missing = flows.legal.post("/collection/cases/999999/close", json={"outcome": "recovered"})
+    assert (missing.status_code, missing.json()["code"]) == (404, "collection.case_not_found")

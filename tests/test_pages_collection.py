@@ -99,3 +99,38 @@ def test_r31_hq_hands_a_customer_to_legal_from_its_page_and_legal_reads_the_case
     assert person("sales").get("/web/collection/cases").status_code == 403
     zh = person("legal", locale="zh").page(case_path)
     assert "升级记录" in text_of(zh)
+
+
+def test_r31_legal_closes_a_case_from_its_page(flows: Flows, person: People) -> None:
+    cf.invoice(flows, due=flows.today - timedelta(days=10))
+    cf.run(flows.backend, flows.today)
+    case = cf.post(
+        flows.hq,
+        f"/collection/customers/{flows.world.customer}/handover-to-legal",
+        201,
+        reason="cannot be collected",
+    )
+    case_path = f"/web/collection/cases/{case['id']}"
+    # HQ reads the case but does not close it.
+    assert 'id="close-case-form"' not in person("hq").page(case_path)
+    assert person("hq").get(case_path).status_code == 200
+    zh = person("legal", locale="zh")
+    shown = zh.page(case_path)
+    assert 'id="close-case-form"' in shown and "结案" in text_of(shown)
+    _words_only(shown)
+    wrong = zh.submit(case_path, f"{case_path}/close", {"outcome": "lost", "note": ""})
+    assert wrong.status_code == 422
+    assert flows.hq.get(f"/customers/{flows.world.customer}").json()["state"] == "handed_to_legal"
+    legal = person("legal")
+    done = legal.submit(
+        case_path, f"{case_path}/close", {"outcome": "recovered", "note": "paid after judgment"}
+    )
+    assert done.status_code == 303, text_of(done.text)[:300]
+    closed = text_of(legal.page(case_path))
+    assert "Recovered" in closed and "paid after judgment" in closed
+    assert 'id="close-case-form"' not in legal.page(case_path)
+    assert "Recovered" in text_of(legal.page("/web/collection/cases"))
+    assert flows.hq.get(f"/customers/{flows.world.customer}").json()["state"] == "suspended"
+    # Back with HQ, suspended: it may be handed over again from its collection page.
+    hq_page = person("hq").page(f"/web/collection/customers/{flows.world.customer}")
+    assert 'id="handover-form"' in hq_page

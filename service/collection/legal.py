@@ -18,6 +18,7 @@ from service import ledger
 from service.collection.models import CollectionContact, CollectionTask, LegalCase, PromiseToPay
 from service.collection.queries import task_out
 from service.collection.schemas import (
+    CaseCloseIn,
     CaseDetail,
     CaseEscalation,
     CaseOut,
@@ -27,7 +28,7 @@ from service.collection.schemas import (
 )
 from service.context import Context
 from service.db import utcnow
-from service.errors import NotFound
+from service.errors import Conflict, NotFound
 from service.invoices.models import Invoice
 from service.journal import Event
 from service.masterdata.models import Customer
@@ -36,6 +37,9 @@ from service.statements.models import Statement
 from service.workflow import RowRef
 
 MOST = 1000
+CLOSED_NOT = {"outcome": None, "closed_on": None, "closed_by": None, "close_note": None}
+# What closing a case does to its customer (the customer lifecycle's internal triggers).
+CLOSING = {"recovered": "recover", "written_off": "write_off"}
 
 
 def customer_of(session: Session, code: str) -> Customer:
@@ -65,15 +69,21 @@ def hand_over(session: Session, ctx: Context, *, code: str, data: HandoverIn) ->
         "hand_over_to_legal",
         payload={"reason": data.reason, "outstanding": owed.outstanding},
     )
-    case = LegalCase(
-        customer_id=customer.id,
-        opened_on=ctx.today,
-        opened_by=ctx.actor.username,
-        reason=data.reason,
-        outstanding=owed.outstanding,
-        unapplied=owed.unapplied,
-    )
-    session.add(case)
+    opened = {
+        "opened_on": ctx.today,
+        "opened_by": ctx.actor.username,
+        "reason": data.reason,
+        "outstanding": owed.outstanding,
+        "unapplied": owed.unapplied,
+        **CLOSED_NOT,
+    }
+    case = session.scalar(select(LegalCase).where(LegalCase.customer_id == customer.id))
+    if case is None:
+        case = LegalCase(customer_id=customer.id, **opened)
+        session.add(case)
+    else:  # recovered once and handed over again: its case opens anew (the journal keeps both)
+        for name, value in opened.items():
+            setattr(case, name, value)
     session.flush()
     live = session.execute(
         select(CollectionTask.id, CollectionTask.state, CollectionTask.version).where(
@@ -90,6 +100,31 @@ def hand_over(session: Session, ctx: Context, *, code: str, data: HandoverIn) ->
             .values(closed_at=utcnow(), resolution=f"handed to audit & legal (case {case.id})")
             .execution_options(synchronize_session=False)
         )
+    return detail(session, ctx, case)
+
+
+def close(session: Session, ctx: Context, *, case_id: int, data: CaseCloseIn) -> CaseDetail:
+    """R31: legal closes the case: recovered puts the customer back to suspended (HQ reactivates
+    it as usual), written off keeps it handed to legal; journalled on the customer."""
+    case = session.get(LegalCase, case_id, with_for_update=True)
+    if case is None:
+        raise NotFound("collection.case_not_found", field="case_id", case_id=case_id)
+    if case.outcome is not None:
+        raise Conflict(
+            "collection.case_closed", field="case_id", case_id=case_id, outcome=case.outcome
+        )
+    customer = session.get_one(Customer, case.customer_id)
+    ctx.fire(
+        session,
+        customer,
+        CLOSING[data.outcome],
+        payload={"case_id": case.id, "outcome": data.outcome, "note": data.note},
+    )
+    case.outcome = data.outcome
+    case.closed_on = ctx.today
+    case.closed_by = ctx.actor.username
+    case.close_note = data.note
+    session.flush()
     return detail(session, ctx, case)
 
 

@@ -94,8 +94,9 @@ class PromiseToPay(Base):
 
 class LegalCase(Base):
     """A customer handed to audit & legal (清欠户, R31): when, by whom, why, and what it owed
-    then; its history (invoices, statements, contacts, promises, payments, escalations) is read
-    from the documents themselves."""
+    then (one per customer: handed over again after a recovery, its case opens anew); its
+    history (invoices, statements, contacts, promises, payments, escalations) is read from the
+    documents themselves."""
 
     __tablename__ = "legal_cases"
 
@@ -106,6 +107,12 @@ class LegalCase(Base):
     reason: Mapped[str] = mapped_column(Text)
     outstanding: Mapped[Decimal] = mapped_column(Money)
     unapplied: Mapped[Decimal] = mapped_column(Money)
+    # Closed by legal: recovered (the customer back to suspended) or written_off (it stays with
+    # legal), when, by whom, with a note; all empty while the case is open.
+    outcome: Mapped[str | None] = mapped_column(String(16))
+    closed_on: Mapped[date | None] = mapped_column(Date)
+    closed_by: Mapped[str | None] = mapped_column(String(64))
+    close_note: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 

@@ -15,7 +15,7 @@ from fastapi import APIRouter, Path, Query
 from fastapi.responses import HTMLResponse, Response
 
 from service.collection import legal, queries, sheets, usecases
-from service.collection.schemas import ContactIn, HandoverIn, PromiseIn
+from service.collection.schemas import CaseCloseIn, ContactIn, HandoverIn, PromiseIn
 from service.errors import DomainError
 from service.schemas import Note
 from service.web.forms import at_version, parse, refusal, shown_version, typed, without
@@ -26,6 +26,7 @@ router = APIRouter(prefix="/web/collection", include_in_schema=False)
 Collectors = Annotated[Page, page("sales", "finance", "hq", "legal", "admin")]
 Legal = Annotated[Page, page("legal", "hq", "finance", "admin")]
 Handing = Annotated[Page, page("hq", "legal", "admin")]
+Closing = Annotated[Page, page("legal", "admin")]
 TaskId = Annotated[int, Path(ge=1, le=2**31 - 1)]
 CustomerCode = Annotated[str, Path(min_length=1, max_length=32)]
 CONDITIONS = {
@@ -64,7 +65,11 @@ DONE = {
     "promises": "collection.done.promises",
 }
 WORDS = {"condition": CONDITIONS, "priority": PRIORITIES, "channel": CHANNELS}
-WORDS |= {"outcome": OUTCOMES, "role": ROLES}
+CASE_OUTCOMES = {
+    "recovered": "collection.case_outcome.recovered",
+    "written_off": "collection.case_outcome.written_off",
+}
+WORDS |= {"outcome": OUTCOMES, "role": ROLES, "case_outcome": CASE_OUTCOMES}
 
 
 @router.get("")
@@ -202,7 +207,25 @@ async def cases(view: Legal) -> HTMLResponse:
     return view.render("collection/cases.html", cases=found)
 
 
+async def case_page(
+    view: Page, case_id: int, error: DomainError | None = None, values: dict[str, str] | None = None
+) -> HTMLResponse:
+    found = await view.read(legal.get, case_id=case_id)
+    return view.show("collection/case.html", error, c=found, words=WORDS, values=values or {})
+
+
 @router.get("/cases/{case_id}")
 async def case(case_id: TaskId, view: Legal) -> HTMLResponse:
-    found = await view.read(legal.get, case_id=case_id)
-    return view.render("collection/case.html", c=found, words=WORDS)
+    return await case_page(view, case_id)
+
+
+@router.post("/cases/{case_id}/close")
+async def close_case(case_id: TaskId, view: Closing) -> Response:
+    """Legal closes the case: recovered (the customer back to suspended) or written off."""
+    form = await view.form()
+    try:
+        data = parse(CaseCloseIn, form)
+        await view.act(legal.close, form=form, data=data, case_id=case_id)
+    except (DomainError, WorkflowError) as error:
+        return await case_page(view, case_id, refusal(error), typed(form))
+    return view.go(f"/web/collection/cases/{case_id}", "collection.done.close_case")

@@ -10,6 +10,7 @@ from fastapi import APIRouter, Depends, Path, Query
 
 from service.collection import legal, queries, usecases
 from service.collection.schemas import (
+    CaseCloseIn,
     CaseDetail,
     CaseOut,
     CollectionTaskDetail,
@@ -117,3 +118,15 @@ async def legal_cases(read: LegalReader, limit: Limit = 100, offset: Offset = 0)
 @router.get("/cases/{case_id}", summary="One case with the customer's full history")
 async def legal_case(case_id: PathId, read: LegalReader) -> CaseDetail:
     return await read.run(legal.get, case_id=case_id)
+
+
+@router.post(
+    "/cases/{case_id}/close",
+    summary="Legal closes the case: recovered (the customer back to suspended) or written off",
+)
+async def close_legal_case(
+    case_id: PathId,
+    body: CaseCloseIn,
+    call: Annotated[Call, trigger_access("customer", "recover", "write_off")],
+) -> CaseDetail:
+    return await call.run(legal.close, case_id=case_id, data=body)

@@ -88,6 +88,16 @@ class HandoverIn(Request):
     reason: Reason
 
 
+Outcome = Literal["recovered", "written_off"]
+
+
+class CaseCloseIn(Request):
+    outcome: Outcome = Field(
+        description="recovered: the customer back to suspended; written_off: it stays with legal"
+    )
+    note: Note = Field(default="", description="what was recovered or why it is written off")
+
+
 class CaseInvoice(Response):
     invoice_no: str
     fapiao_no: str | None
@@ -130,6 +140,10 @@ class CaseOut(Response):
     reason: str
     outstanding: Decimal
     unapplied: Decimal
+    outcome: Outcome | None = None
+    closed_on: date | None = None
+    closed_by: str | None = None
+    close_note: str | None = None
 
 
 class CaseDetail(CaseOut):

@@ -66,6 +66,8 @@ class Sheet:
     promises: list[Any] = field(default_factory=list)
     escalations: list[Any] = field(default_factory=list)
     case_id: int | None = None
+    # The case's outcome once legal closed it (recovered: it may be handed over again).
+    case_outcome: str | None = None
     history: History = field(default_factory=History)
 
 
@@ -168,5 +170,9 @@ def sheet(session: Session, ctx: Context, *, code: str) -> Sheet:
         )
     )
     found.history = histories(session, [customer.id], today).get(customer.id, History())
-    found.case_id = session.scalar(select(LegalCase.id).where(LegalCase.customer_id == customer.id))
+    case = session.execute(
+        select(LegalCase.id, LegalCase.outcome).where(LegalCase.customer_id == customer.id)
+    ).first()
+    if case is not None:
+        found.case_id, found.case_outcome = case.id, case.outcome
     return found
