@@ -13,10 +13,12 @@ import httpx
 from sqlalchemy import select
 
 from service.auth import tokens
+from service.collection.models import CollectionContact, CollectionTask, PromiseToPay
 from service.db import Database
 from service.demo import DEMO_TOKENS
 from service.demo import load as load_demo
 from service.ledger import Balance
+from service.masterdata.models import Customer
 from service.payments.models import Payment
 from service.statements.models import Statement
 from tests.support import Backend, free_port
@@ -166,6 +168,21 @@ def test_demo_data_loads_once_on_each_database(backend: Backend) -> None:
         assert session.scalars(select(Statement.state)).all() == ["paid"]
         held = session.scalars(select(Balance.unapplied).where(Balance.unapplied > 0)).all()
         assert held == [Decimal("50000.00")]
+        # Collection (R30): the job ran for the demo day; the account manager called the
+        # customer past due and recorded its promise.
+        tasks = session.execute(
+            select(Customer.code, CollectionTask.condition, CollectionTask.state, CollectionTask.id)
+            .join(Customer, Customer.id == CollectionTask.customer_id)
+            .order_by(CollectionTask.id)
+        ).all()
+        assert ("BJM", "overdue", "promised") in [(c, k, s) for c, k, s, _i in tasks]
+        promised = next(i for c, k, s, i in tasks if s == "promised")
+        assert session.scalars(
+            select(CollectionContact.channel).where(CollectionContact.task_id == promised)
+        ).all() == ["call"]
+        assert session.scalars(
+            select(PromiseToPay.amount).where(PromiseToPay.task_id == promised)
+        ).all() == [Decimal("20000.00")]
 
 
 def test_rules_check_names_the_file_rule_and_field(tmp_path: Path) -> None:

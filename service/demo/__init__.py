@@ -1,6 +1,8 @@
 """Demo data: customers with contracts and prices, items, DCs, users, orders in every state,
 invoices, returns and a red-letter form, receipt exceptions (one claimed from the carrier), a
-reconciliation statement paid in two payments, and a payment kept as unapplied credit.
+reconciliation statement paid in two payments, a payment kept as unapplied credit, and an
+invoice past due whose collection task the collection job raised for the demo day, with a call
+logged and a promise to pay.
 
 Loaded only in demo mode, through the same use cases users call, so the journal is real.
 Loading twice changes nothing. Demo tokens are well known and refused outside demo mode.
@@ -15,6 +17,7 @@ from service.auth import passwords, tokens
 from service.auth.models import User
 from service.auth.tokens import ROLES, Actor
 from service.context import Context
+from service.demo.collection import collection_board
 from service.demo.documents import invoices_for_finance, orders_in_every_state
 from service.demo.masterdata import master_data
 from service.demo.payments import payments
@@ -62,4 +65,5 @@ def load(runtime: Runtime) -> bool:
         receipt_exceptions(session, contexts)
         statements(session, contexts)
         payments(session, contexts)
+        collection_board(session, contexts)
     return True
