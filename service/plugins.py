@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from service.context import MoneyFollower
 from service.scheduler.jobs import Job
+from service.settings import Settings
 from service.workflow import Machine, Workflows
 
 if TYPE_CHECKING:
@@ -30,11 +31,12 @@ OpenItem = tuple[int, dict[str, Any]]
 @dataclass(frozen=True)
 class RuleSetBinding:
     """A rule set a feature decides with: the kind of item it decides and where the real open
-    items come from, for dry runs of candidate rule files."""
+    items come from, for dry runs of candidate rule files (as of a day, with the deployment's
+    settings, so the facts are those the live decision sees)."""
 
     name: str
     item_kind: str
-    open_items: Callable[[Session, Workflows, date], list[OpenItem]]
+    open_items: Callable[[Session, Workflows, date, Settings], list[OpenItem]]
 
 
 @dataclass(frozen=True)

@@ -25,6 +25,7 @@ from service.db import Database
 from service.invoices.exceptions.models import Booking, InvoiceException
 from service.invoices.models import Invoice
 from service.journal import Event
+from service.masterdata.models import Customer
 from service.orders.models import Order
 from service.rulesets import RuleRegistry
 from tests.flows import Flows
@@ -467,3 +468,44 @@ def test_registry_looks_at_files_at_most_every_interval_and_never_half_loads(
     assert outcome.ok and outcome.loaded == ("credit_release v5",)
     assert registry.in_force("credit_release", today).version == 5
     assert registry.status(today).last_error is None
+
+
+def test_r30_dry_run_of_collection_sees_the_deployments_allowed_ages(
+    backend: Backend, tmp_path: Path
+) -> None:
+    """The dry run's open items are the conditions the job would see with this deployment's
+    settings: grade B allowed 30 days here (120 by default), so an invoice received 60 days ago
+    and not yet due is older than allowed."""
+    from tests import collection_flows as cf
+
+    allowed = {"A": 45, "B": 30, "C": 20}
+    settings = settings_for(
+        backend.settings.database_url, rules_dir=str(rules_copy(tmp_path)), rules_reload_seconds=0
+    )
+    settings = settings.model_copy(update={"collection_allowed_age_days": allowed})
+    with Server(settings, backend.db) as server:
+        live = dataclasses.replace(
+            backend, settings=settings, url=server.url, runtime=server.app.state.ctx
+        )
+        world = make_world(live.db, today=_today(live))
+        with Flows(live, world) as flows:
+            cf.invoice(
+                flows,
+                due=flows.today + timedelta(days=10),
+                received=flows.today - timedelta(days=60),
+            )
+            with live.db.read() as session:
+                customer = session.scalars(
+                    select(Customer.id).where(Customer.code == world.customer)
+                ).one()
+            text = (DEFAULT_DIR / "collection.yaml").read_text()
+            candidate = text.replace("version: 1", "version: 2").replace(
+                'reason: "older than the grade allows"',
+                'reason: "older than the grade allows (v2)"',
+            )
+            assert candidate != text
+            response = flows.finance.post("/rules/dry-run", json={"yaml": candidate})
+            assert response.status_code == 200, response.text
+            changed = {c["item_id"] for c in response.json()["changes"]}
+            assert customer * 10 + 3 in changed
+            assert customer * 10 + 1 not in changed

@@ -6,12 +6,13 @@ from __future__ import annotations
 from datetime import date
 from pathlib import Path
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from service.collection.decide import RULESET, facts
 from service.collection.guards import GUARDS
 from service.collection.history import histories
-from service.collection.job import ALLOWED_AGE, BUCKETS, JOB, collection
+from service.collection.job import COLLECTED, JOB, collection
 from service.collection.models import CollectionTask
 from service.collection.money import follow_money
 from service.collection.pages import router as pages
@@ -19,18 +20,28 @@ from service.collection.routes import router
 from service.collection.scans import scan
 from service.masterdata.models import Customer
 from service.plugins import Feature, MenuEntry, OpenItem, RuleSetBinding
+from service.settings import Settings
 from service.workflow import Machine, Workflows
 
 CONDITION_NUMBER = {"overdue": 1, "over_limit": 2, "over_age": 3}
 
 
-def conditions(session: Session, workflows: Workflows, today: date) -> list[OpenItem]:
+def conditions(
+    session: Session, workflows: Workflows, today: date, settings: Settings
+) -> list[OpenItem]:
     """Dry runs: every customer's condition as the job's rules see it today (customer id x 10 +
-    1 overdue, 2 over the limit, 3 older than allowed), with the default settings."""
-    found = scan(session, today, ALLOWED_AGE)[:1000]
+    1 overdue, 2 over the limit, 3 older than allowed), with the deployment's allowed ages and
+    ageing buckets; the customers handed to legal left out, as the job leaves them out."""
+    found = scan(session, today, dict(settings.collection_allowed_age_days))
     ids = sorted({f.customer_id for f in found})
-    grades = dict(session.query(Customer.id, Customer.grade).filter(Customer.id.in_(ids)).all())
-    past = histories(session, ids, today)
+    collected = session.execute(
+        select(Customer.id, Customer.grade).where(
+            Customer.id.in_(ids), Customer.state.in_(COLLECTED)
+        )
+    ).all()
+    grades = {c.id: c.grade for c in collected}
+    found = [f for f in found if f.customer_id in grades][:1000]
+    past = histories(session, sorted({f.customer_id for f in found}), today)
     items: list[OpenItem] = []
     for f in found:
         history = past.get(f.customer_id)
@@ -42,7 +53,7 @@ def conditions(session: Session, workflows: Workflows, today: date) -> list[Open
                     f.days,
                     f.amount,
                     grades[f.customer_id],
-                    buckets=BUCKETS,
+                    buckets=settings.ageing_buckets,
                     average_days_late=history.average_days_late if history else 0,
                     broken_promises=history.broken_promises if history else 0,
                     promise_open=history.promise_open if history else False,

@@ -18,10 +18,13 @@ from service.credit.review import RULESET, facts
 from service.credit.routes import router
 from service.masterdata.models import Customer
 from service.plugins import Feature, MenuEntry, OpenItem, RuleSetBinding
+from service.settings import Settings
 from service.workflow import Machine, Workflows
 
 
-def reviewed(session: Session, _workflows: Workflows, today: date) -> list[OpenItem]:
+def reviewed(
+    session: Session, _workflows: Workflows, today: date, _settings: Settings
+) -> list[OpenItem]:
     """Dry runs: the first 1,000 customers' records as the review would see them today."""
     customers = session.execute(
         select(Customer.id, Customer.grade, Customer.credit_limit).order_by(Customer.id).limit(1000)

@@ -19,6 +19,7 @@ from service.orders.models import Order
 from service.plugins import OpenItem, RuleSetBinding
 from service.receivables.queries import Exposure, exposure
 from service.rulesets.decisions import decision_record
+from service.settings import Settings
 from service.workflow import Workflows
 
 CREDIT_RELEASE = "credit_release"
@@ -92,7 +93,9 @@ def check_credit(session: Session, ctx: Context, order: Order) -> CreditCheck:
     return outcome(decision)
 
 
-def awaiting_credit(session: Session, workflows: Workflows, today: date) -> list[OpenItem]:
+def awaiting_credit(
+    session: Session, workflows: Workflows, today: date, _settings: Settings
+) -> list[OpenItem]:
     """Orders awaiting credit with their facts; one exposure query pair per customer."""
     orders = session.scalars(
         select(Order)

@@ -11,10 +11,13 @@ from service.invoices.models import Invoice
 from service.plugins import OpenItem
 from service.returns.facts import credit_facts
 from service.returns.models import Return
+from service.settings import Settings
 from service.workflow import Workflows
 
 
-def awaiting_credit(session: Session, workflows: Workflows, _today: date) -> list[OpenItem]:
+def awaiting_credit(
+    session: Session, workflows: Workflows, _today: date, _settings: Settings
+) -> list[OpenItem]:
     """Returns whose goods are back and whose credit is not booked, with their facts."""
     rows = session.execute(
         select(Return, Invoice.use_confirmed_on)

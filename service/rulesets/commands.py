@@ -70,6 +70,7 @@ def dry_run_lines(
                 bindings=bindings,
                 candidate=candidate,
                 today=business_date(settings.tz),
+                settings=settings,
             )
     except (DomainError, SchemaOutdated) as error:
         raise CommandFailed(str(error)) from None

@@ -20,6 +20,7 @@ from service.errors import Conflict, Invalid
 from service.plugins import RuleSetBinding
 from service.rulesets.decisions import decision_record
 from service.rulesets.registry import ReloadError
+from service.settings import Settings
 from service.workflow import Workflows
 
 
@@ -126,6 +127,7 @@ def run(
     bindings: Mapping[str, RuleSetBinding],
     candidate: RuleSet,
     today: date,
+    settings: Settings,
 ) -> DryRunReport:
     """Decide every open item with the live rule set and the candidate; change nothing."""
     binding = bindings.get(candidate.name)
@@ -138,7 +140,7 @@ def run(
             "rules.nothing_in_force", field="yaml", ruleset=candidate.name, day=today
         ) from None
     kind = binding.item_kind
-    items = binding.open_items(session, workflows, today)
+    items = binding.open_items(session, workflows, today, settings)
     groups: dict[tuple[tuple[str, Any], ...], list[int]] = {}
     facts_of: dict[tuple[tuple[str, Any], ...], dict[str, Any]] = {}
     for item_id, facts in items:

@@ -55,6 +55,7 @@ def _dry_run(
         bindings=bindings,
         candidate=candidate,
         today=ctx.today,
+        settings=ctx.settings,
     )
     return DryRunOut.model_validate(
         {

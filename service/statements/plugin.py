@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from service.masterdata.models import Customer
 from service.plugins import Feature, MenuEntry, OpenItem, RuleSetBinding
+from service.settings import Settings
 from service.statements.actions import router as actions
 from service.statements.jobs import JOB, reconciliation_statements, scan
 from service.statements.models import Statement, StatementAdjustment, StatementDispute
@@ -22,7 +23,9 @@ from service.statements.timing import RULESET, facts
 from service.workflow import Machine, Workflows
 
 
-def settlement_dates(session: Session, workflows: Workflows, today: date) -> list[OpenItem]:
+def settlement_dates(
+    session: Session, workflows: Workflows, today: date, _settings: Settings
+) -> list[OpenItem]:
     """Dry runs: each customer's settlement dates with invoices due and on no statement yet
     (within a year), as the job's rules see them (customer id x 100000 + day of year)."""
     found = scan(session, workflows, date(today.year + 1, 12, 31))

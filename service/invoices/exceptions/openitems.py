@@ -11,10 +11,13 @@ from service.invoices.exceptions.facts import exception_facts
 from service.invoices.exceptions.models import InvoiceException
 from service.masterdata.models import Customer
 from service.plugins import OpenItem
+from service.settings import Settings
 from service.workflow import Workflows
 
 
-def open_exceptions(session: Session, workflows: Workflows, _today: date) -> list[OpenItem]:
+def open_exceptions(
+    session: Session, workflows: Workflows, _today: date, _settings: Settings
+) -> list[OpenItem]:
     """Open invoice exceptions with their evidence and their customer's facts."""
     exceptions = list(
         session.scalars(

@@ -13,11 +13,14 @@ from service.orders.models import Order, OrderLine
 from service.plugins import OpenItem
 from service.receipts.exceptions.facts import Case, value_of
 from service.receipts.models import Receipt, ReceiptException
+from service.settings import Settings
 from service.shipments.models import Shipment
 from service.workflow import Workflows
 
 
-def open_exceptions(session: Session, workflows: Workflows, _today: date) -> list[OpenItem]:
+def open_exceptions(
+    session: Session, workflows: Workflows, _today: date, _settings: Settings
+) -> list[OpenItem]:
     rows = session.execute(
         select(
             ReceiptException.id,
