@@ -12,6 +12,7 @@ changes other ways (a limit raised, a due date moved, a day passing).
 from __future__ import annotations
 
 from collections.abc import Collection, Iterable
+from functools import cache
 from typing import Any
 
 from sqlalchemy import bindparam, func, or_, select, update
@@ -34,24 +35,6 @@ def _refs(rows: Iterable[Any]) -> list[RowRef]:
     return [RowRef(CollectionTask, r.id, r.state, r.version) for r in rows]
 
 
-def _customers(session: Session, invoice_ids: Collection[int]) -> list[int]:
-    """The customers of the invoices touched whose receivables are collected on."""
-    found = session.scalars(
-        select(Customer.id)
-        .where(
-            Customer.id.in_(
-                select(Invoice.customer_id).where(
-                    Invoice.id.in_(bindparam("invoices", expanding=True))
-                )
-            ),
-            Customer.state.in_(COLLECTED),
-        )
-        .order_by(Customer.id),
-        {"invoices": sorted(invoice_ids)},
-    )
-    return list(found)
-
-
 def _cleared(session: Session, resolved: list[int]) -> set[int]:
     """Of the resolved tasks, those the money resolved (their last journal event is `clear`)."""
     if not resolved:
@@ -71,6 +54,29 @@ def _cleared(session: Session, resolved: list[int]) -> set[int]:
     return set(found)
 
 
+@cache
+def _tasks_of(live_states: tuple[str, ...]) -> Any:
+    """The live tasks, and those resolved since `since`, of the customers collected on of the
+    invoices `invoices` (built once: a payment runs it every time)."""
+    return (
+        TASKS.join(Customer, Customer.id == CollectionTask.customer_id)
+        .where(
+            CollectionTask.customer_id.in_(
+                select(Invoice.customer_id).where(
+                    Invoice.id.in_(bindparam("invoices", expanding=True))
+                )
+            ),
+            Customer.state.in_(COLLECTED),
+            or_(
+                CollectionTask.state.in_(live_states),
+                (CollectionTask.state == "resolved")
+                & (CollectionTask.raised_on >= bindparam("since")),
+            ),
+        )
+        .order_by(CollectionTask.id.desc())
+    )
+
+
 def _what_moved(payload: dict[str, Any]) -> str:
     named = [f"{key} {value}" for key, value in payload.items() if isinstance(value, str)]
     return ", ".join(named) or "money moved"
@@ -82,24 +88,19 @@ def follow_money(
     """Clear the live tasks whose condition the money took away; reopen those it had cleared
     whose condition the money brought back (one task per condition and customer)."""
     session.flush()
-    customers = _customers(session, invoice_ids)
-    if not customers:
-        return
     today = ctx.today
+    live_states = ctx.workflows.tagged(CollectionTask, "live")
+    # The tasks of the customers of the invoices touched (those collected on): most payments
+    # find none, and stop here after one query.
+    rows = session.execute(
+        _tasks_of(tuple(live_states)),
+        {"invoices": sorted(invoice_ids), "since": today - LONGEST_WINDOW},
+    ).all()
+    if not rows:
+        return
+    customers = {r.customer_id for r in rows}
     allowed = dict(ctx.settings.collection_allowed_age_days)
     present = {(f.condition, f.customer_id) for f in scan(session, today, allowed, customers)}
-    live_states = ctx.workflows.tagged(CollectionTask, "live")
-    rows = session.execute(
-        TASKS.where(
-            CollectionTask.customer_id.in_(bindparam("customers", expanding=True)),
-            or_(
-                CollectionTask.state.in_(live_states),
-                (CollectionTask.state == "resolved")
-                & (CollectionTask.raised_on >= today - LONGEST_WINDOW),
-            ),
-        ).order_by(CollectionTask.id.desc()),
-        {"customers": customers},
-    ).all()
     live = [r for r in rows if r.state in live_states]
     gone = [r for r in live if (r.condition, r.customer_id) not in present]
     if gone:
