@@ -1,7 +1,7 @@
 """legal case outcome
 
-Revision ID: 0023
-Revises: 0022
+Revision ID: 0024
+Revises: 0023
 Create Date: 2026-12-06 23:40:00.000000
 
 R31: legal closes a case as recovered (the customer back to suspended) or written off (it stays
@@ -14,8 +14,8 @@ import sqlalchemy as sa
 from alembic import op
 
 
-revision: str = '0023'
-down_revision: str | None = '0022'
+revision: str = '0024'
+down_revision: str | None = '0023'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
