@@ -156,23 +156,31 @@ def test_demo_data_loads_once_on_each_database(backend: Backend) -> None:
     assert (first, again) == (True, False)
     with backend.db.read() as session:
         assert tokens.resolve(session, DEMO_TOKENS["hq"], demo_mode=True) is not None
+        # The database is the session's, shared with other tests: only the demo's customers.
+        demo = select(Customer.id).where(Customer.code.in_(("HDQ", "BJM", "XNB")))
         # Payments to show: a statement paid in two (one in part first), and unapplied credit.
         paid = session.execute(
-            select(Payment.amount, Payment.allocated, Payment.unapplied).order_by(Payment.id)
+            select(Payment.amount, Payment.allocated, Payment.unapplied)
+            .where(Payment.customer_id.in_(demo))
+            .order_by(Payment.id)
         ).all()
         assert [(p.allocated == p.amount, p.unapplied > 0) for p in paid] == [
             (True, False),
             (True, False),
             (False, True),
         ]
-        assert session.scalars(select(Statement.state)).all() == ["paid"]
-        held = session.scalars(select(Balance.unapplied).where(Balance.unapplied > 0)).all()
+        statements = select(Statement.state).where(Statement.customer_id.in_(demo))
+        assert session.scalars(statements).all() == ["paid"]
+        held = session.scalars(
+            select(Balance.unapplied).where(Balance.unapplied > 0, Balance.customer_id.in_(demo))
+        ).all()
         assert held == [Decimal("50000.00")]
         # Collection (R30): the job ran for the demo day; the account manager called the
         # customer past due and recorded its promise.
         tasks = session.execute(
             select(Customer.code, CollectionTask.condition, CollectionTask.state, CollectionTask.id)
             .join(Customer, Customer.id == CollectionTask.customer_id)
+            .where(Customer.id.in_(demo))
             .order_by(CollectionTask.id)
         ).all()
         assert ("BJM", "overdue", "promised") in [(c, k, s) for c, k, s, _i in tasks]

@@ -17,6 +17,9 @@ from service.masterdata import attorneys
 from service.masterdata import usecases as masterdata
 from service.masterdata.schemas import AttorneyIn, ContractIn, CustomerIn, ItemIn
 
+# The demo's customers: the demo's documents are made for them only.
+CUSTOMERS = ("HDQ", "BJM", "XNB")
+
 ITEMS = [
     ("KFR-35GW/A1", "壁挂式空调 1.5匹 wall air conditioner", "3999.00"),
     ("BCD-520W", "对开门冰箱 520L side-by-side fridge", "4599.00"),

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from service import evidence
 from service.context import Context
 from service.demo.documents import png
+from service.demo.masterdata import CUSTOMERS
 from service.masterdata.models import Customer
 from service.payments.recording import record_payment
 from service.payments.schemas import PaymentIn
@@ -54,6 +55,7 @@ def payments(session: Session, contexts: dict[str, Context]) -> None:
     found = session.execute(
         select(Statement, Customer.code)
         .join(Customer, Customer.id == Statement.customer_id)
+        .where(Customer.code.in_(CUSTOMERS))
         .order_by(Statement.id)
         .limit(1)
     ).first()

@@ -6,6 +6,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from service.context import Context
+from service.demo.masterdata import CUSTOMERS
 from service.invoices.models import Invoice
 from service.masterdata.models import Customer
 from service.statements.schemas import StatementIn
@@ -19,6 +20,7 @@ def statements(session: Session, contexts: dict[str, Context]) -> None:
         select(Customer.code, func.max(Invoice.due_date))
         .join(Invoice, Invoice.customer_id == Customer.id)
         .where(
+            Customer.code.in_(CUSTOMERS),
             Invoice.kind == "blue",
             Invoice.due_date.is_not(None),
             Invoice.statement_id.is_(None),
