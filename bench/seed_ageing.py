@@ -13,7 +13,7 @@ outstanding) and every tenth customer holds 5,000.00 of unapplied credit.
 from __future__ import annotations
 
 import random
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
@@ -111,12 +111,17 @@ def balance_rows(owed: dict[int, list[Decimal]]) -> list[dict[str, Any]]:
     return rows
 
 
-def seed_ageing(db: Database, invoices: int, customers: int, *, today: date) -> SeededAgeing:
-    """Master data for `customers`, `invoices` open invoices, their balances; statistics."""
+InvoiceRows = Callable[[int, int, date, dict[int, list[Decimal]]], Iterator[dict[str, Any]]]
+
+
+def seed_open_invoices(
+    db: Database, invoices: int, customers: int, *, today: date, rows: InvoiceRows
+) -> SeededAgeing:
+    """Master data for `customers`, the open invoices `rows` makes, their balances; statistics."""
     owed: dict[int, list[Decimal]] = {}
     with db.engine.begin() as conn:
         seed_master(conn, customers, today)
-        for chunk in chunked(_invoices(invoices, customers, today, owed)):
+        for chunk in chunked(rows(invoices, customers, today, owed)):
             conn.execute(insert(core_table(Invoice)), chunk)
         conn.execute(insert(core_table(Balance)), balance_rows(owed))
         if conn.dialect.name == "postgresql":
@@ -131,3 +136,8 @@ def seed_ageing(db: Database, invoices: int, customers: int, *, today: date) -> 
             conn.exec_driver_sql("ANALYZE")
             conn.commit()
     return SeededAgeing(customers, invoices, sum((o[1] for o in owed.values()), ZERO))
+
+
+def seed_ageing(db: Database, invoices: int, customers: int, *, today: date) -> SeededAgeing:
+    """Master data for `customers`, `invoices` open invoices, their balances; statistics."""
+    return seed_open_invoices(db, invoices, customers, today=today, rows=_invoices)

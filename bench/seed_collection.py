@@ -16,17 +16,8 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import insert
-
-from bench.seed_ageing import SeededAgeing, balance_rows
-from bench.seed_statements import chunked, core_table, reset_sequence, seed_master
-from service.db import Base, Database
-from service.invoices.models import Invoice
-from service.ledger import Balance
-from service.masterdata.models import Contract, Customer, Item, Warehouse
-from service.orders.models import Order
-from service.receipts.models import Receipt
-from service.shipments.models import Shipment
+from bench.seed_ageing import SeededAgeing, seed_open_invoices
+from service.db import Database
 
 TERMS = (30, 45, 60, 90)
 VAT = Decimal("1.13")
@@ -83,21 +74,4 @@ def _invoices(
 
 def seed_collection(db: Database, invoices: int, customers: int, *, today: date) -> SeededAgeing:
     """Master data for `customers`, `invoices` open invoices (10% past due), their balances."""
-    owed: dict[int, list[Decimal]] = {}
-    with db.engine.begin() as conn:
-        seed_master(conn, customers, today)
-        for chunk in chunked(_invoices(invoices, customers, today, owed)):
-            conn.execute(insert(core_table(Invoice)), chunk)
-        conn.execute(insert(core_table(Balance)), balance_rows(owed))
-        if conn.dialect.name == "postgresql":
-            seeded: list[type[Base]] = [Item, Customer, Warehouse, Contract, Order, Shipment]
-            seeded += [Receipt, Invoice]
-            for model in seeded:
-                reset_sequence(conn, core_table(model).name)
-    with db.engine.connect() as conn:
-        if conn.dialect.name == "postgresql":
-            conn.execution_options(isolation_level="AUTOCOMMIT").exec_driver_sql("VACUUM ANALYZE")
-        else:
-            conn.exec_driver_sql("ANALYZE")
-            conn.commit()
-    return SeededAgeing(customers, invoices, sum((o[1] for o in owed.values()), ZERO))
+    return seed_open_invoices(db, invoices, customers, today=today, rows=_invoices)
