@@ -40,11 +40,11 @@ from bench.bench_receipts_http import database_for
 from bench.seed_collection import seed_collection
 from service import bootstrap
 from service.clock import business_date
-from service.collection.job import JOB, rules_of
+from service.collection.job import JOB
 from service.collection.models import CollectionTask
 from service.db import Database
 from service.migrate import upgrade
-from service.scheduler.jobs import JobRun
+from service.rulesets.registry import process_rules
 from service.scheduler.runner import run_due
 from service.settings import Settings, load_settings
 
@@ -111,7 +111,7 @@ def one_size(
                 took, overdue = bare(db, today)
                 bare_times.append(took)
             # The process's rules are loaded once, as in a running scheduler.
-            rules_of(JobRun(datetime.now(settings.tz), settings.tz, WORKFLOWS, settings))
+            process_rules(settings)
             first, raised = job(db, settings, today)
             with db.engine.connect() as conn:
                 tasks = conn.execute(

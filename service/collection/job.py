@@ -19,7 +19,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date, timedelta
-from functools import cache
 from typing import Any
 
 from sqlalchemy import Insert, bindparam, select, text
@@ -33,10 +32,9 @@ from service.collection.history import History, histories
 from service.collection.models import CollectionTask
 from service.collection.promises import judge
 from service.collection.scans import Found, scan
-from service.context import RuleSource
 from service.db import utcnow
 from service.masterdata.models import Customer
-from service.rulesets.registry import RuleRegistry
+from service.rulesets.registry import process_rules
 from service.scheduler.jobs import SCHEDULER_ACTOR, JobResult, JobRun
 
 JOB = "collection"
@@ -48,18 +46,6 @@ COLLECTED = ("active", "suspended")
 BATCH = 50
 # The advisory lock the collection job holds on PostgreSQL while it runs ("o2c-coll").
 LOCK_KEY = 0x6F3263636F6C6C
-
-
-@cache
-def _rules(directory: str, reload_seconds: float) -> RuleRegistry:
-    return RuleRegistry(directory or None, reload_seconds=reload_seconds)
-
-
-def rules_of(run: JobRun) -> RuleSource:
-    """The rules in force for the process the job runs in (loaded once per rule directory)."""
-    if run.settings is None:
-        return _rules("", 10.0)
-    return _rules(run.settings.rules_dir or "", float(run.settings.rules_reload_seconds))
 
 
 def window(today: date, repeat_days: int) -> date:
@@ -95,7 +81,7 @@ def _plans(
     """The rules' plan for each condition, decided once per distinct combination of facts."""
     settings = run.settings
     buckets = settings.ageing_buckets if settings else BUCKETS
-    source = rules_of(run)
+    source = process_rules(run.settings)
     decided: dict[tuple[Any, ...], rules.Plan | None] = {}
     planned = []
     for f in found:
@@ -189,7 +175,7 @@ def collection(session: Session, run: JobRun) -> JobResult:
     allowed = dict(settings.collection_allowed_age_days) if settings else ALLOWED_AGE
     buckets = settings.ageing_buckets if settings else BUCKETS
     try:
-        checksum = rules_of(run).in_force(rules.RULESET, run.today).checksum
+        checksum = process_rules(run.settings).in_force(rules.RULESET, run.today).checksum
     except LookupError:
         checksum = "none"
     printed = marks.fingerprint(allowed, buckets, checksum)

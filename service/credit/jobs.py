@@ -13,21 +13,19 @@ same way. The review of a month starts on its `credit_review_day` (a setting, 1-
 from __future__ import annotations
 
 from datetime import date, timedelta
-from functools import cache
 from typing import Any
 
 from sqlalchemy import Insert, literal, select, true
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from service.context import RuleSource
 from service.credit.models import CreditProposal, CreditReview
 from service.credit.record import records
 from service.credit.review import Proposal, facts, propose
 from service.db import utcnow
 from service.journal import jsonable
 from service.masterdata.models import Customer
-from service.rulesets.registry import RuleRegistry
+from service.rulesets.registry import process_rules
 from service.scheduler.jobs import SCHEDULER_ACTOR, JobResult, JobRun
 from service.scheduler.tasks import NewTask, raise_tasks
 
@@ -43,18 +41,6 @@ def _insert(session: Session, model: Any, keys: list[str], constraint: str) -> I
     if session.get_bind().dialect.name == "postgresql":
         return postgresql.insert(model).on_conflict_do_nothing(constraint=constraint)
     return sqlite.insert(model).on_conflict_do_nothing(index_elements=keys)
-
-
-@cache
-def _rules(directory: str, reload_seconds: float) -> RuleRegistry:
-    return RuleRegistry(directory or None, reload_seconds=reload_seconds)
-
-
-def rules_of(run: JobRun) -> RuleSource:
-    """The rules in force for the process the job runs in (loaded once per rule directory)."""
-    if run.settings is None:
-        return _rules("", 10.0)
-    return _rules(run.settings.rules_dir or "", float(run.settings.rules_reload_seconds))
 
 
 def _claim(session: Session, period: str) -> list[int]:
@@ -109,7 +95,7 @@ def credit_review(session: Session, run: JobRun) -> JobResult:
         )
     }
     found = records(session, run.today, claimed)
-    rules = rules_of(run)
+    rules = process_rules(run.settings)
     decided: dict[tuple[Any, ...], Proposal | None] = {}
     proposals: dict[int, Proposal] = {}
     for customer_id, figures in found.items():

@@ -15,6 +15,7 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
+from functools import cache
 from pathlib import Path
 
 from rules import DEFAULT_DIR, RuleBook, RuleSet, RuleSetError, load_dir
@@ -214,3 +215,16 @@ class RuleRegistry:
         if loaded:
             log.info("rule sets loaded: %s", ", ".join(loaded))
         return ReloadOutcome(loaded, None)
+
+
+@cache
+def _registry(directory: str, reload_seconds: float) -> RuleRegistry:
+    return RuleRegistry(directory or None, reload_seconds=reload_seconds)
+
+
+def process_rules(settings: Settings | None) -> RuleRegistry:
+    """The rules in force for work that runs without the app's runtime (the scheduler's jobs):
+    one registry per rule directory in a process, loaded once and reloaded as the settings say."""
+    if settings is None:
+        return _registry("", 10.0)
+    return _registry(settings.rules_dir or "", float(settings.rules_reload_seconds))

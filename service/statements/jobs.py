@@ -24,12 +24,11 @@ from sqlalchemy import Select, bindparam, func, select
 from sqlalchemy.orm import Session
 
 from service.auth.tokens import Actor
-from service.context import RuleSource
 from service.db import Money
 from service.errors import Conflict
 from service.invoices.models import Invoice
 from service.masterdata.models import Customer
-from service.rulesets.registry import RuleRegistry
+from service.rulesets.registry import process_rules
 from service.scheduler.jobs import SCHEDULER_ACTOR, JobResult, JobRun, calendar_gap_task
 from service.scheduler.tasks import NewTask, raise_tasks
 from service.statements.batch import draft_new
@@ -45,18 +44,6 @@ RECONCILE_FINANCE = "statement_reconcile_finance"
 SCHEDULER = Actor(user_id=0, username=SCHEDULER_ACTOR, roles=frozenset({"scheduler"}))
 # Beyond the calendar, how far ahead the scan looks (the dates found then wait for it).
 UNKNOWN_HORIZON_DAYS = 31
-
-
-@cache
-def _rules(directory: str, reload_seconds: float) -> RuleRegistry:
-    return RuleRegistry(directory or None, reload_seconds=reload_seconds)
-
-
-def rules_of(run: JobRun) -> RuleSource:
-    """The rules in force for the process the job runs in (loaded once per rule directory)."""
-    if run.settings is None:
-        return _rules("", 10.0)
-    return _rules(run.settings.rules_dir or "", float(run.settings.rules_reload_seconds))
 
 
 def horizon(today: date) -> date:
@@ -180,7 +167,7 @@ def _dues(
 ) -> tuple[list[Due], dict[int, tuple[CalendarGap, list[date]]]]:
     """The statements whose draft day has come, and the settlement dates that wait for the
     calendar (by year)."""
-    rules = rules_of(run)
+    rules = process_rules(run.settings)
     decided: dict[tuple[Any, ...], Timing] = {}
     # Once per run (the calendar may learn a year between runs).
     draft_day = cache(_draft_day)
