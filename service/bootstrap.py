@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from functools import cache
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter
 
@@ -84,8 +85,9 @@ def messages() -> i18n.Messages:
     return loaded
 
 
-def workflows(directory: str | Path | None = None) -> Workflows:
-    """The machines of every feature from `directory` (default: the packaged definitions)."""
+def workflows(directory: str | Path | None = None, tz: ZoneInfo | None = None) -> Workflows:
+    """The machines of every feature from `directory` (default: the packaged definitions);
+    `tz` the business time zone (default Asia/Shanghai)."""
     tags: dict[str, set[str]] = {}
     for feature in FEATURES:
         for machine, names in feature.tags.items():
@@ -94,6 +96,7 @@ def workflows(directory: str | Path | None = None) -> Workflows:
         directory or None,
         machines=[m for f in FEATURES for m in f.machines],
         tags={machine: sorted(names) for machine, names in tags.items()},
+        **({"tz": tz} if tz is not None else {}),
     )
 
 
@@ -147,7 +150,7 @@ def runtime(settings: Settings, db: Database) -> Runtime:
         return Runtime(
             settings=settings,
             db=db,
-            workflows=workflows(settings.workflows_dir),
+            workflows=workflows(settings.workflows_dir, settings.tz),
             rules=RuleRegistry.from_settings(settings),
             clock=Clock(settings.tz),
             rulesets=rulesets(),

@@ -1,8 +1,9 @@
 """The append-only event journal: every fired transition, in the same transaction as the change.
 
-It is the audit trail (who, when, from, to, payload, rule decisions) and the outbox for
-integrations. Rows are written only by `service.workflow.Workflows` (creation and transitions);
-the migration installs database triggers that refuse UPDATE and DELETE on it.
+It is the audit trail (who, when it was recorded, the business day it happened on, from, to,
+payload, rule decisions) and the outbox for integrations. Rows are written only by
+`service.workflow.Workflows` (creation and transitions); the migration installs database
+triggers that refuse UPDATE and DELETE on it.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import JSON, Index, String, select
+from sqlalchemy import JSON, Date, Index, String, func, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from service.db import Base, UTCDateTime, utcnow
@@ -28,7 +29,10 @@ class Event(Base):
     from_state: Mapped[str | None] = mapped_column(String(32))
     to_state: Mapped[str] = mapped_column(String(32))
     actor: Mapped[str] = mapped_column(String(64))
+    # When it was recorded, and the business day it happened on (given late, an earlier day);
+    # NULL only for rows journaled before business dates were kept.
     occurred_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    business_date: Mapped[date | None] = mapped_column(Date)
     payload: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     decisions: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
 
@@ -60,3 +64,11 @@ def history(session: Session, entity_type: str, entity_id: int) -> list[Event]:
         .order_by(Event.id)
     )
     return list(session.scalars(stmt))
+
+
+def last_business_date(session: Session, entity_type: str, entity_ids: list[int]) -> date | None:
+    """The latest business date journaled for any of the documents (None when none has one)."""
+    stmt = select(func.max(Event.business_date)).where(
+        Event.entity_type == entity_type, Event.entity_id.in_(entity_ids)
+    )
+    return session.execute(stmt).scalar_one_or_none()

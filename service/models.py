@@ -32,6 +32,7 @@ from service.masterdata.models import (
 from service.numbering import NumberSequence
 from service.orders.models import Order, OrderLine
 from service.payments.models import BankImport, BankLine, CreditApplication, Deduction, Payment
+from service.periods import BookClosing
 from service.receipts.models import Receipt, ReceiptAttachment, ReceiptException, ReceiptLine
 from service.returns.models import CustomerBlueInvoice, Return, ReturnLine
 from service.scheduler.models import SchedulerLease, Task, apscheduler_jobs
@@ -55,6 +56,7 @@ __all__ = [
     "BankImport",
     "BankLine",
     "Base",
+    "BookClosing",
     "Booking",
     "BookingLine",
     "CarryForward",

@@ -154,7 +154,11 @@ class EventOut(Response):
     from_state: str | None
     to_state: str
     actor: str
-    occurred_at: datetime
+    occurred_at: datetime = Field(description="when it was recorded")
+    business_date: date | None = Field(
+        description="the business day it happened on (given late, before the day recorded); "
+        "null for events journaled before business dates were kept"
+    )
     payload: dict[str, Any]
     decisions: list[dict[str, Any]]
 

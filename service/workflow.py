@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import Any, ClassVar, Protocol, cast
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import Insert, Update, bindparam, insert, update
 from sqlalchemy.orm import Session
@@ -27,6 +28,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from service import journal
 from service.auth.tokens import ROLES, Actor
+from service.clock import business_date as day_in
 from service.db import Base, table_of, utcnow
 from service.errors import Conflict
 from workflows import (
@@ -41,6 +43,7 @@ from workflows import (
 )
 
 _JOURNAL: Insert = insert(table_of(journal.Event))
+SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 
 class Document(Protocol):
@@ -90,9 +93,13 @@ class Workflows:
         *,
         machines: Sequence[Machine] = (),
         tags: Mapping[str, Sequence[str]] | None = None,
+        tz: ZoneInfo = SHANGHAI,
     ) -> None:
         """Load and check the definitions: every bound machine has a file, every tag the
-        service asks for is declared. WorkflowDefinitionError names the file otherwise."""
+        service asks for is declared. WorkflowDefinitionError names the file otherwise. `tz`:
+        the business time zone, for creations journaled without a business date (seeds, jobs:
+        today's)."""
+        self.tz = tz
         self.directory = Path(directory) if directory else DEFINITIONS_DIR
         if not self.directory.is_dir():
             raise WorkflowDefinitionError(f"{self.directory}: no such workflow directory")
@@ -155,8 +162,10 @@ class Workflows:
         payload: dict[str, Any] | None = None,
         decisions: list[dict[str, Any]] | None = None,
         expected_version: int | None = None,
+        business_date: date | None = None,
     ) -> Firing:
-        """Move `document` by `trigger` and journal it; WorkflowError or Conflict when refused."""
+        """Move `document` by `trigger` and journal it on `business_date` (default `today`);
+        WorkflowError or Conflict when refused. Guards see the real `today`."""
         model = document.model if isinstance(document, RowRef) else cast(type[Base], type(document))
         machine = machine_of(model)
         flow = self.flows[machine]
@@ -187,6 +196,7 @@ class Workflows:
                     actor.username,
                     payload,
                     decisions,
+                    business_date or today,
                 )
             ],
         )
@@ -201,9 +211,11 @@ class Workflows:
         actor: Actor,
         today: date,
         payload: dict[str, Any] | None = None,
+        business_date: date | None = None,
     ) -> list[Firing]:
-        """Move many documents of one table by `trigger` (one journal row each): each checked as
-        `fire` checks it, then one versioned UPDATE and one journal INSERT for all (executemany).
+        """Move many documents of one table by `trigger` (one journal row each, on
+        `business_date`, default `today`): each checked as `fire` checks it, then one versioned
+        UPDATE and one journal INSERT for all (executemany).
         A document changed concurrently refuses the whole batch (409)."""
         if not documents:
             return []
@@ -266,6 +278,7 @@ class Workflows:
                     "to_state": f.dest,
                     "actor": actor.username,
                     "occurred_at": now,
+                    "business_date": business_date or today,
                     "payload": stored,
                     "decisions": [],
                 }
@@ -318,8 +331,10 @@ class Workflows:
         payload: dict[str, Any] | None = None,
         decisions: list[dict[str, Any]] | None = None,
         how: str = "create",
+        business_date: date | None = None,
     ) -> Document:
-        """Store a new document in its initial state, version 1, and journal its creation.
+        """Store a new document in its initial state, version 1, and journal its creation on
+        `business_date` (default: today).
 
         The flush may raise IntegrityError (a unique key taken meanwhile); the caller says what
         that means.
@@ -333,7 +348,15 @@ class Workflows:
             session,
             [
                 self._event(
-                    flow.name, document.id, how, None, flow.initial, username, payload, decisions
+                    flow.name,
+                    document.id,
+                    how,
+                    None,
+                    flow.initial,
+                    username,
+                    payload,
+                    decisions,
+                    business_date or day_in(self.tz),
                 )
             ],
         )
@@ -352,16 +375,25 @@ class Workflows:
         actor: str,
         how: str = "create",
         decisions: Mapping[int, list[dict[str, Any]]] | None = None,
+        business_date: date | None = None,
     ) -> None:
         """Journal the creation of rows inserted in bulk with `initial(model)` values, each with
-        the rule decisions made for it (by row id)."""
+        the rule decisions made for it (by row id), on `business_date` (default: today)."""
         flow = self.flow(model)
         made = decisions or {}
         self._journal(
             session,
             [
                 self._event(
-                    flow.name, row_id, how, None, flow.initial, actor, payload, made.get(row_id)
+                    flow.name,
+                    row_id,
+                    how,
+                    None,
+                    flow.initial,
+                    actor,
+                    payload,
+                    made.get(row_id),
+                    business_date or day_in(self.tz),
                 )
                 for row_id, payload in rows
             ],
@@ -377,6 +409,7 @@ class Workflows:
         actor: str,
         payload: dict[str, Any] | None,
         decisions: list[dict[str, Any]] | None,
+        business_date: date,
     ) -> dict[str, Any]:
         return {
             "entity_type": machine,
@@ -386,6 +419,7 @@ class Workflows:
             "to_state": dest,
             "actor": actor,
             "occurred_at": utcnow(),
+            "business_date": business_date,
             "payload": journal.jsonable(payload or {}),
             "decisions": journal.jsonable(decisions or []),
         }
