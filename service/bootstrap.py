@@ -24,6 +24,7 @@ from service.collection.plugin import FEATURE as COLLECTION
 from service.context import Clock
 from service.credit.plugin import FEATURE as CREDIT
 from service.db import Database
+from service.imports import Importer
 from service.invoices.plugin import FEATURE as INVOICES
 from service.masterdata.plugin import FEATURE as MASTERDATA
 from service.orders.plugin import FEATURE as ORDERS
@@ -106,6 +107,17 @@ def jobs() -> dict[str, Job]:
 
 def rulesets() -> Mapping[str, RuleSetBinding]:
     return {b.name: b for feature in FEATURES for b in feature.rulesets}
+
+
+def importers() -> dict[str, Importer]:
+    """Every feature's CSV importers by command name (`o2c import <name>`)."""
+    found: dict[str, Importer] = {}
+    for feature in FEATURES:
+        for importer in feature.importers:
+            if importer.name in found:
+                raise ValueError(f"two importers are named {importer.name!r}")
+            found[importer.name] = importer
+    return found
 
 
 def routers() -> list[APIRouter]:

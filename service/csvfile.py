@@ -1,4 +1,5 @@
-"""Reading import files: a UTF-8 CSV with a header, rows numbered as in the file.
+"""Reading import files: a UTF-8 CSV with a header, rows numbered as in the file (GBK/GB18030
+too when the caller accepts it, as Chinese spreadsheets save it).
 
 Every row is checked on its own for the columns it must have; type checks are the importer's.
 Problems with the file as a whole raise Invalid naming FILE.
@@ -7,9 +8,11 @@ Problems with the file as a whole raise Invalid naming FILE.
 from __future__ import annotations
 
 import csv
+import io
 from collections.abc import Collection, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TextIO
 
 from service.errors import Invalid
 
@@ -70,12 +73,17 @@ def _row(
 
 
 def read_rows(
-    path: Path, columns: tuple[str, ...], optional: Collection[str] = ()
+    path: Path,
+    columns: tuple[str, ...],
+    optional: Collection[str] = (),
+    *,
+    gbk: bool = False,
 ) -> Iterator[CsvRow]:
-    """The file's non-blank data rows; a bad header or unreadable file raises Invalid."""
+    """The file's non-blank data rows; a bad header or unreadable file raises Invalid. With
+    `gbk`, a file that is not UTF-8 is read as GB18030 (GBK's superset)."""
     previous = 0
     try:
-        with path.open(encoding="utf-8-sig", newline="") as handle:
+        with _opened(path, gbk) as handle:
             reader = csv.reader(handle)
             names = _header(next(reader, None), path, columns, optional)
             previous = reader.line_num
@@ -84,7 +92,8 @@ def read_rows(
                 if any(value.strip() for value in fields):
                     yield _row(line, names, fields, columns, optional)
     except UnicodeDecodeError:
-        raise Invalid("csv.not_utf8", field="FILE", file=path.name) from None
+        code = "csv.not_utf8_or_gbk" if gbk else "csv.not_utf8"
+        raise Invalid(code, field="FILE", file=path.name) from None
     except csv.Error as exc:
         raise Invalid(
             "csv.malformed", field="FILE", file=path.name, line=previous + 1, error=str(exc)
@@ -93,3 +102,14 @@ def read_rows(
         raise Invalid(
             "csv.unreadable", field="FILE", file=str(path), error=exc.strerror or str(exc)
         ) from None
+
+
+def _opened(path: Path, gbk: bool) -> TextIO:
+    """The file as text: streamed as UTF-8, or decoded whole when GBK is accepted too."""
+    if not gbk:
+        return path.open(encoding="utf-8-sig", newline="")
+    content = path.read_bytes()
+    try:
+        return io.StringIO(content.decode("utf-8-sig"), newline="")
+    except UnicodeDecodeError:
+        return io.StringIO(content.decode("gb18030"), newline="")

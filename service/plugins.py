@@ -22,6 +22,7 @@ from service.settings import Settings
 from service.workflow import Machine, Workflows
 
 if TYPE_CHECKING:
+    from service.imports import Importer
     from service.web.documents import Panel
 
 # One open item of a rule set: its id and the facts the rules see, as the live decision sees them.
@@ -65,7 +66,8 @@ class Feature:
     - `follows_money`: what it does when money applied to invoices, or taken from them, changed
       what is owed on them (`ctx.money_moved`, called by whichever feature posted it: a payment,
       a red invoice, a credited return), in that transaction. So a feature moves other
-      features' documents without importing their use cases.
+      features' documents without importing their use cases;
+    - `importers`: its CSV imports, each one `o2c import <name>` (see `service.imports`).
     """
 
     name: str
@@ -80,3 +82,4 @@ class Feature:
     menu: Sequence[MenuEntry] = ()
     panels: Sequence[Panel] = ()
     follows_money: Sequence[MoneyFollower] = ()
+    importers: Sequence[Importer] = ()

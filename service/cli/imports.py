@@ -1,4 +1,8 @@
-"""`o2c import ...`: bulk loading of documents from CSV files."""
+"""`o2c import ...`: bulk loading of documents from CSV files.
+
+Besides the commands written here, every feature's importer (`service.imports`) is a command
+`o2c import <name>`, made when the import group is first used (so other commands do not load
+every feature)."""
 
 from __future__ import annotations
 
@@ -8,11 +12,36 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, NoReturn
 
 import typer
+from typer.core import TyperGroup
 
 if TYPE_CHECKING:
+    # Typer carries its own click: its groups take its commands and contexts.
+    from typer._click.core import Command, Context
+
     from service.receipts.importreport import ImportReport
 
-import_app = typer.Typer(help="Import documents from CSV files.", no_args_is_help=True)
+
+class _Imports(TyperGroup):
+    """The import group: its written commands and, made on first use, the importers'."""
+
+    def _made(self) -> None:
+        from service.cli.importers import commands
+
+        for name, command in commands().items():
+            self.commands.setdefault(name, command)
+
+    def get_command(self, ctx: Context, cmd_name: str) -> Command | None:
+        self._made()
+        return super().get_command(ctx, cmd_name)
+
+    def list_commands(self, ctx: Context) -> list[str]:
+        self._made()
+        return sorted(super().list_commands(ctx))
+
+
+import_app = typer.Typer(
+    cls=_Imports, help="Import documents from CSV files.", no_args_is_help=True
+)
 
 RECEIPTS_HELP = """Post signed receipts (R6, R8) from a CSV file, one row per receipt line.
 
