@@ -61,7 +61,8 @@ class Context:
     """One unit of work's collaborators. `expected_version` is the request's If-Match;
     `money_followers` the features' `follows_money` (service/plugins.py); `business_day` the
     business date the request gave (see `dated`), None for today; `business_field` the input
-    that gave it, named by refusals."""
+    that gave it, named by refusals; `after_last_step` whether `fire` refuses it before the
+    business date of the document's last journal row."""
 
     actor: Actor
     workflows: Workflows
@@ -72,6 +73,7 @@ class Context:
     money_followers: tuple[MoneyFollower, ...] = ()
     business_day: date | None = None
     business_field: str = "business_date"
+    after_last_step: bool = True
 
     @cached_property
     def today(self) -> date:
@@ -90,11 +92,15 @@ class Context:
         *,
         field: str,
         not_before: date | None = None,
+        after_last_step: bool = True,
     ) -> Context:
         """This context on the business date `day` given by the input `field` (None: today, this
         context). Refused (Invalid, naming `field`), in this order: a day in the future, in the
         closed period, or before `not_before` (the document's previous step). Its `fire` also
-        refuses a day before the business date of the document's last journal row."""
+        refuses a day before the business date of the document's last journal row, unless
+        `after_last_step` is false (a date the document itself carries and its use case checks
+        against its own previous dates: a shipment's `shipped_on` after the order date, though
+        the approval may have been entered later than the shipment happened)."""
         if day is None:
             return self
         if day > self.today:
@@ -116,13 +122,17 @@ class Context:
                 day=day.isoformat(),
                 previous=not_before.isoformat(),
             )
-        dated = replace(self, business_day=day, business_field=field)
+        dated = replace(
+            self, business_day=day, business_field=field, after_last_step=after_last_step
+        )
         dated.__dict__["today"] = self.today  # the same today for the whole unit of work
         return dated
 
     def _after_journal(self, session: Session, machine: str, ids: list[int]) -> None:
         """A business date given late is not before the document's last journaled step."""
-        if self.business_day is None or self.business_day >= self.today:
+        if not self.after_last_step or self.business_day is None:
+            return
+        if self.business_day >= self.today:
             return
         last = journal.last_business_date(session, machine, ids)
         if last is not None and self.business_day < last:

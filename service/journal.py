@@ -67,8 +67,12 @@ def history(session: Session, entity_type: str, entity_id: int) -> list[Event]:
 
 
 def last_business_date(session: Session, entity_type: str, entity_ids: list[int]) -> date | None:
-    """The latest business date journaled for any of the documents (None when none has one)."""
-    stmt = select(func.max(Event.business_date)).where(
-        Event.entity_type == entity_type, Event.entity_id.in_(entity_ids)
+    """The latest business date among the documents' last journal rows (None when none has
+    one): the day of each document's previous step."""
+    last = (
+        select(func.max(Event.id))
+        .where(Event.entity_type == entity_type, Event.entity_id.in_(entity_ids))
+        .group_by(Event.entity_id)
     )
+    stmt = select(func.max(Event.business_date)).where(Event.id.in_(last))
     return session.execute(stmt).scalar_one_or_none()
