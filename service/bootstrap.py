@@ -17,6 +17,7 @@ from fastapi import APIRouter
 from rules import RuleSetError
 from service import i18n, workdays
 from service.attachments.plugin import FEATURE as ATTACHMENTS
+from service.books.plugin import FEATURE as BOOKS
 from service.calendar_years import startup as calendar_files
 from service.calendar_years.plugin import FEATURE as CALENDAR
 from service.carriers.plugin import FEATURE as CARRIERS
@@ -65,6 +66,7 @@ FEATURES: tuple[Feature, ...] = (
     COLLECTION,
     CALENDAR,
     CREDIT,
+    BOOKS,
 )
 
 SHARED_CATALOG = Path(__file__).resolve().parent / "locale"

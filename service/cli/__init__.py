@@ -1,5 +1,5 @@
 """The `o2c` command: serve, migrate, demo data; users, tokens, workflows, rules, scheduler,
-calendar, imports, receivables (each group in its own module of this package)."""
+calendar, imports, receivables, books (each group in its own module of this package)."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ import typer
 from sqlalchemy.engine import make_url
 
 from service.cli.admin import rules_app, tokens_app, users_app, workflows_app
+from service.cli.books import books_app
 from service.cli.calendar import calendar_app
 from service.cli.common import configured, database_problem, fail
 from service.cli.imports import import_app
@@ -27,6 +28,7 @@ app.add_typer(import_app, name="import")
 app.add_typer(scheduler_app, name="scheduler")
 app.add_typer(calendar_app, name="calendar")
 app.add_typer(ar_app, name="ar")
+app.add_typer(books_app, name="books")
 
 
 @app.command()
