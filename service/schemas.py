@@ -142,6 +142,18 @@ class Request(BaseModel):
         return _without_nul(value)
 
 
+BUSINESS_DATE = (
+    "the business date it happened on, when entered late (default today): not in the future, "
+    "not in a closed period, not before the document's previous step"
+)
+
+
+class Dated(Request):
+    """A request that may be entered late: the business date it happened on."""
+
+    business_date: Day | None = Field(default=None, description=BUSINESS_DATE)
+
+
 class Response(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 

@@ -61,7 +61,7 @@ def reverse_and_correct(
         form = forms.reissue_form(session, ctx, original, note=reason)
         drafts = correct(drafts_of(original))
         corrected = Invoice(
-            invoice_no=document_number(session, "IV", ctx.today.year),
+            invoice_no=document_number(session, "IV", ctx.day.year),
             kind="blue",
             customer_id=original.customer_id,
             order_id=original.order_id,

@@ -67,7 +67,7 @@ def create(session: Session, ctx: Context, *, data: FollowUpCreate) -> InvoiceOu
         on_invoice=customer.discount_mode == "on_invoice",
     )
     invoice = Invoice(
-        invoice_no=document_number(session, "IV", ctx.today.year),
+        invoice_no=document_number(session, "IV", ctx.day.year),
         kind="blue",
         customer=customer,
         order=order,

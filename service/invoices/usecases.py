@@ -159,7 +159,7 @@ def create(session: Session, ctx: Context, *, data: InvoiceCreate) -> InvoiceOut
     returns = deductions.pending(session, customer.id)
     lines += deductions.deduction_lines(session, ctx, returns, first_line_no=len(lines) + 1)
     invoice = Invoice(
-        invoice_no=document_number(session, "IV", ctx.today.year),
+        invoice_no=document_number(session, "IV", ctx.day.year),
         kind="blue",
         customer=customer,
         order=order,

@@ -6,11 +6,12 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 from fastapi.responses import HTMLResponse, Response
+from starlette.datastructures import FormData
 
 from service.errors import DomainError
 from service.http import PathId
 from service.orders import approval, queries, usecases
-from service.orders.schemas import CreditReason, OrderCancel
+from service.orders.schemas import CreditReason, OrderApproval, OrderCancel
 from service.schemas import Code
 from service.web.forms import parse
 from service.web.pages import Anyone, Page, page
@@ -65,9 +66,10 @@ async def order(order_id: PathId, view: Anyone) -> HTMLResponse:
 async def approve(order_id: PathId, view: HQ) -> Response:
     form = await view.form()
     try:
-        await view.act(approval.approve, form=form, order_id=order_id)
+        data = parse(OrderApproval, form)
+        await view.act(approval.approve, form=form, data=data, order_id=order_id)
     except DomainError as error:
-        return await _order_page(view, order_id, error)
+        return await _order_page(view, order_id, error, _typed(form))
     return view.go(f"/web/orders/{order_id}", "orders.done.approve")
 
 
@@ -78,7 +80,7 @@ async def cancel(order_id: PathId, view: Sales) -> Response:
         data = parse(OrderCancel, form)
         await view.act(usecases.cancel, form=form, data=data, order_id=order_id)
     except DomainError as error:
-        return await _order_page(view, order_id, error, {"reason": str(form.get("reason", ""))})
+        return await _order_page(view, order_id, error, _typed(form))
     return view.go(f"/web/orders/{order_id}", "orders.done.cancel")
 
 
@@ -89,7 +91,7 @@ async def _end_credit_hold(order_id: int, view: Page, decision: str) -> Response
         data = parse(CreditReason, form)
         await view.act(usecase, form=form, data=data, order_id=order_id)
     except DomainError as error:
-        return await _order_page(view, order_id, error, {"reason": str(form.get("reason", ""))})
+        return await _order_page(view, order_id, error, _typed(form))
     return view.go(f"/web/orders/{order_id}", done)
 
 
@@ -101,6 +103,11 @@ async def release_credit(order_id: PathId, view: Finance) -> Response:
 @router.post("/{order_id}/reject_credit")
 async def reject_credit(order_id: PathId, view: Finance) -> Response:
     return await _end_credit_hold(order_id, view, "reject_credit")
+
+
+def _typed(form: FormData) -> dict[str, str]:
+    """What was typed in an action's form, shown again with its refusal."""
+    return {name: str(form.get(name, "")) for name in ("reason", "business_date")}
 
 
 CREDIT_DECISIONS = {

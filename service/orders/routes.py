@@ -8,7 +8,14 @@ from fastapi import APIRouter, Depends
 
 from service.http import Call, Limit, Offset, PathId, Reader, creating, trigger
 from service.orders import approval, queries, usecases
-from service.orders.schemas import ApprovalOut, CreditReason, OrderCancel, OrderCreate, OrderOut
+from service.orders.schemas import (
+    ApprovalOut,
+    CreditReason,
+    OrderApproval,
+    OrderCancel,
+    OrderCreate,
+    OrderOut,
+)
 from service.schemas import EventOut
 
 router = APIRouter(prefix="/orders", tags=["orders"])
@@ -53,9 +60,11 @@ async def get_order(order_id: PathId, read: Reader) -> OrderOut:
     "number (R4), or on credit hold for finance",
 )
 async def approve_order(
-    order_id: PathId, call: Annotated[Call, trigger("order", "approve")]
+    order_id: PathId,
+    call: Annotated[Call, trigger("order", "approve")],
+    body: OrderApproval | None = None,
 ) -> ApprovalOut:
-    return await call.run(approval.approve, order_id=order_id)
+    return await call.run(approval.approve, order_id=order_id, data=body)
 
 
 @router.post(

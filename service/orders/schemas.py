@@ -8,7 +8,17 @@ from decimal import Decimal
 from pydantic import Field
 
 from service.rulesets.schemas import DecisionOut
-from service.schemas import MAX_QUANTITY, Code, Day, Note, Reason, Request, Response, ShortCode
+from service.schemas import (
+    MAX_QUANTITY,
+    Code,
+    Dated,
+    Day,
+    Note,
+    Reason,
+    Request,
+    Response,
+    ShortCode,
+)
 
 
 class OrderLineIn(Request):
@@ -35,8 +45,13 @@ class OrderCreate(Request):
     lines: list[OrderLineIn] = Field(min_length=1, max_length=100)
 
 
-class OrderCancel(Request):
+class OrderCancel(Dated):
     reason: Reason = Field(description="why the order is withdrawn; required")
+
+
+class OrderApproval(Dated):
+    """HQ's approval, optional: the day it was approved when entered late (not before the order
+    date); the company order number takes that day's year (R4)."""
 
 
 class OrderLineOut(Response):
@@ -69,8 +84,9 @@ class OrderOut(Response):
     allowed_triggers: list[str]
 
 
-class CreditReason(Request):
-    """Finance's written reason for releasing or rejecting a held order (journalled)."""
+class CreditReason(Dated):
+    """Finance's written reason for releasing or rejecting a held order (journalled), and the
+    day it was decided when entered late."""
 
     reason: Reason = Field(description="why credit is released or refused; required")
 

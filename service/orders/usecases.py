@@ -49,11 +49,13 @@ def _lines(session: Session, data: OrderCreate, max_lines: int) -> list[OrderLin
 
 
 def create(session: Session, ctx: Context, *, data: OrderCreate) -> OrderOut:
-    """Create the shipment request in `draft`, priced from the contract in force (R1-R3, R11)."""
+    """Create the shipment request in `draft`, priced from the contract in force (R1-R3, R11)
+    on its order date, which is the business date of its creation (not in a closed period)."""
     lines = _lines(session, data, ctx.settings.order_max_lines)
     order_date = data.order_date or ctx.today
     if order_date > ctx.today:
         raise Invalid("order.date_in_future", field="order_date", order_date=order_date)
+    ctx = ctx.dated(session, data.order_date, field="order_date")
     customer = masterdata.customer_by_code(session, data.customer_code)
     warehouse = masterdata.warehouse_by_code(session, customer, data.dc_code)
     _refuse_duplicate_po(session, customer.id, data.customer_po_no)
@@ -102,7 +104,9 @@ def create(session: Session, ctx: Context, *, data: OrderCreate) -> OrderOut:
 
 
 def cancel(session: Session, ctx: Context, *, order_id: int, data: OrderCancel) -> OrderOut:
-    """Withdraw the request or order before anything is shipped, with a reason."""
+    """Withdraw the request or order before anything is shipped, with a reason (on the business
+    date given, not before the order date)."""
     order = load(session, order_id)
+    ctx = ctx.dated(session, data.business_date, field="business_date", not_before=order.order_date)
     ctx.fire(session, order, "cancel", payload={"reason": data.reason}, if_match=True)
     return order_out(order, ctx.workflows.flow(Order))

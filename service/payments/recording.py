@@ -97,7 +97,7 @@ def record_payment(session: Session, ctx: Context, *, data: PaymentIn) -> Paymen
     # Without deductions what it applies is known before it is stored (and refused before).
     plan = None if sources else _plan(data, invoices, taken)
     payment = Payment(
-        payment_no=document_number(session, "SK", ctx.today.year),
+        payment_no=document_number(session, "SK", ctx.day.year),
         customer_id=customer_id,
         amount=data.amount,
         value_date=data.value_date,

@@ -157,7 +157,7 @@ def apply_credit(session: Session, ctx: Context, *, code: str, data: CreditApply
     if applied <= ZERO:
         raise Conflict("credit.nothing_open", customer_code=code, available=available)
     application = CreditApplication(
-        application_no=document_number(session, "CA", ctx.today.year),
+        application_no=document_number(session, "CA", ctx.day.year),
         customer_id=customer.id,
         amount=applied,
         day=day,

@@ -118,16 +118,17 @@ def _load(connection: Connection, order_id: int) -> ShippedOrder:
 
 
 def _timeliness(
-    receipt_date: date, today: date, receipt_no: str
+    receipt_date: date, reported_on: date, receipt_no: str
 ) -> tuple[date | None, bool | None]:
-    """R7: an internal-warehouse receipt reported after 2 working days is late (the carrier's)."""
+    """R7: an internal-warehouse receipt reported after 2 working days is late (the carrier's),
+    judged on the day it was reported."""
     try:
         deadline = report_deadline(receipt_date)
     except CalendarGap as gap:
         # Never refuse a signed receipt for want of a calendar; timeliness stays unknown.
         log.warning("receipt %s: lateness not judged: %s", receipt_no, gap)
         return None, None
-    return deadline, today > deadline
+    return deadline, reported_on > deadline
 
 
 def _check(connection: Connection, order: ShippedOrder, data: ReceiptCreate, today: date) -> Any:
@@ -234,10 +235,16 @@ def _store(
 
 
 def post(session: Session, ctx: Context, *, order_id: int, data: ReceiptCreate) -> ReceiptOut:
-    """Record received quantities per line; the order becomes `receipted`."""
+    """Record received quantities per line; the order becomes `receipted` on the day the
+    receipt was reported (`reported_on`, default today: the business date), which R7 judges."""
     # Core statements run on the session's connection: same transaction, no ORM dispatch.
     connection = session.connection()
     order = _load(connection, order_id)
+    if data.reported_on is not None and data.receipt_date <= ctx.today:
+        # A receipt date in the future is refused below, by its own code.
+        ctx = ctx.dated(
+            session, data.reported_on, field="reported_on", not_before=data.receipt_date
+        )
     # The lifecycle speaks first: a receipt for an order that was not shipped is refused with
     # the state and the allowed triggers. All below is in one transaction: any refusal later
     # rolls this back too.
@@ -256,7 +263,7 @@ def post(session: Session, ctx: Context, *, order_id: int, data: ReceiptCreate) 
     internal = order.warehouse_kind == "internal"
     deadline, late = (None, None)
     if internal:
-        deadline, late = _timeliness(data.receipt_date, ctx.today, data.receipt_no)
+        deadline, late = _timeliness(data.receipt_date, ctx.day, data.receipt_no)
     head: dict[str, Any] = {
         "order_id": order.id,
         "receipt_no": data.receipt_no,
@@ -264,7 +271,7 @@ def post(session: Session, ctx: Context, *, order_id: int, data: ReceiptCreate) 
         "note": data.note,
         "posted_by": ctx.actor.username,
         "posted_at": utcnow(),
-        "reported_on": ctx.today if internal else None,
+        "reported_on": ctx.day if internal else None,
         "report_deadline": deadline,
         "reported_late": late,
     }

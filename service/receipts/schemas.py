@@ -26,6 +26,12 @@ class ReceiptCreate(Request):
 
     receipt_no: Code = Field(description="the customer's receipt number (入库单号)")
     receipt_date: Day = Field(description="the date the customer signed; starts the term (R19)")
+    reported_on: Day | None = Field(
+        default=None,
+        description="the day the signed receipt was reported (internal warehouse: the carrier's "
+        "report, judged by R7), when entered late; default today. The business date of the "
+        "posting: not before the receipt date, not in the future or a closed period",
+    )
     lines: list[ReceiptLineIn] = Field(
         min_length=1,
         max_length=200,

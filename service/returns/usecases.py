@@ -139,7 +139,7 @@ def request(session: Session, ctx: Context, *, data: ReturnCreate) -> ReturnOut:
     """Sales asks to take goods back from an invoiced order (R24)."""
     invoice = _blue_invoice(session, ctx, data)
     ret = Return(
-        return_no=document_number(session, "TH", ctx.today.year),
+        return_no=document_number(session, "TH", ctx.day.year),
         customer_id=invoice.customer_id,
         order_id=invoice.order_id,
         invoice_id=invoice.id,

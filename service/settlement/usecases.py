@@ -123,7 +123,7 @@ def _record(
     attorney = gate.attorneys[statement.customer_id]
     assert attorney is not None  # no power of attorney to collect blocks (R28)
     made = Settlement(
-        settlement_no=document_number(session, "JS", ctx.today.year),
+        settlement_no=document_number(session, "JS", ctx.day.year),
         customer_id=statement.customer_id,
         statement_id=statement.id,
         day=gate.day,

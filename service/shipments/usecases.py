@@ -48,7 +48,8 @@ def _quantities(order: Order, data: ShipmentCreate) -> dict[int, int]:
 
 
 def ship(session: Session, ctx: Context, *, order_id: int, data: ShipmentCreate) -> ShipmentOut:
-    """Logistics records the shipment (R5); the order becomes `shipped`."""
+    """Logistics records the shipment (R5); the order becomes `shipped` on the day it shipped
+    (the business date: not in a closed period), numbered in that day's year."""
     order = orders.load(session, order_id)
     shipped_on = data.shipped_on or ctx.today
     if shipped_on > ctx.today:
@@ -60,6 +61,7 @@ def ship(session: Session, ctx: Context, *, order_id: int, data: ShipmentCreate)
             shipped_on=shipped_on,
             order_date=order.order_date,
         )
+    ctx = ctx.dated(session, data.shipped_on, field="shipped_on", after_last_step=False)
     quantities = _quantities(order, data)
     by_no = {line.line_no: line for line in order.lines}
     ctx.fire(
@@ -74,7 +76,7 @@ def ship(session: Session, ctx: Context, *, order_id: int, data: ShipmentCreate)
     )
     shipment = Shipment(
         order_id=order.id,
-        shipment_no=document_number(session, "SH", ctx.today.year),
+        shipment_no=document_number(session, "SH", ctx.day.year),
         warehouse_kind=data.warehouse_kind,
         source_warehouse=data.source_warehouse,
         carrier=data.carrier,
@@ -94,8 +96,11 @@ def ship(session: Session, ctx: Context, *, order_id: int, data: ShipmentCreate)
 def record_delivery(
     session: Session, ctx: Context, *, order_id: int, data: DeliveryReport
 ) -> ShipmentOut:
-    """The carrier's delivery report; R7's two working days for the signed receipt start."""
+    """The carrier's delivery report; R7's two working days for the signed receipt start. The
+    delivery day is the business date of the order's step (not in a closed period)."""
     order = orders.load(session, order_id)
+    if data.delivered_on <= ctx.today:  # a day in the future is refused below, by its own code
+        ctx = ctx.dated(session, data.delivered_on, field="delivered_on", after_last_step=False)
     ctx.fire(session, order, "record_delivery", payload={"delivered_on": data.delivered_on})
     shipment = load(session, order_id)
     if data.delivered_on > ctx.today:

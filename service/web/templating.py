@@ -47,6 +47,16 @@ def when(value: datetime | date | None, tz: ZoneInfo | None = None) -> str:
     return value.isoformat()
 
 
+def happened(event: Any, tz: ZoneInfo | None = None) -> str:
+    """A journal row's business date when it is not the day it was recorded (entered late),
+    else empty."""
+    day = getattr(event, "business_date", None)
+    if day is None:
+        return ""
+    recorded = event.occurred_at.astimezone(tz) if tz is not None else event.occurred_at
+    return "" if recorded.date() == day else day.isoformat()
+
+
 class Renderer:
     """The template environment of one app, and the menu its features contribute."""
 
@@ -61,6 +71,7 @@ class Renderer:
         self.environment.filters["money"] = money
         self.environment.filters["percent"] = percent
         self.environment.filters["when"] = lambda value: when(value, tz)
+        self.environment.filters["happened"] = lambda event: happened(event, tz)
         self.menu = list(menu)
 
     def menu_for(self, roles: frozenset[str]) -> list[MenuEntry]:

@@ -44,7 +44,7 @@ def new_form(
     amount = sum((line.amount for line in lines), ZERO)
     tax = sum((line.tax for line in lines), ZERO)
     form = RedLetterForm(
-        form_no=document_number(session, "HZ", ctx.today.year),
+        form_no=document_number(session, "HZ", ctx.day.year),
         customer_id=blue.customer_id,
         blue_invoice_id=blue.id,
         return_id=ret.id if ret is not None else None,

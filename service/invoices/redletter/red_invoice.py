@@ -126,7 +126,7 @@ def issue_red(session: Session, ctx: Context, *, form_id: int, data: InvoiceIssu
     left = capacity.remaining(session, ctx.workflows, blue, except_form=form.id)
     lines = _red_lines(blue, form, left)
     red = Invoice(
-        invoice_no=document_number(session, "IV", ctx.today.year),
+        invoice_no=document_number(session, "IV", ctx.day.year),
         kind="red",
         customer_id=blue.customer_id,
         order_id=blue.order_id,

@@ -1,0 +1,183 @@
+"""Business dates: what people enter late keeps the day it happened on.
+
+Every action that may be entered late takes its business date; the journal keeps it beside the
+time it was recorded; document numbers take its year; R7 judges a receipt on the day it was
+reported; no business date is in the future, before the document's previous step or in the
+closed period; the books close forward only (back only by an admin, with a reason).
+
+The closings here are of days long past (2001), which no other test enters: the session's
+database is shared.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from typing import Any
+
+import httpx
+
+from service.workdays import add_working_days
+from tests.flows import Flows
+from tests.support import Backend, make_world
+
+LONG_AGO = date(2001, 1, 1)
+
+
+def _field(response: httpx.Response) -> str:
+    return str(response.json()["errors"][0]["field"])
+
+
+def _closed(flows: Flows) -> dict[str, Any]:
+    response = flows.finance.get("/books/closed-through")
+    assert response.status_code == 200, response.text
+    return dict(response.json())
+
+
+def _close(client: httpx.Client, through: date, **more: Any) -> httpx.Response:
+    return client.put("/books/closed-through", json={"through": str(through), **more})
+
+
+def _ensure_closed_long_ago(flows: Flows) -> date:
+    """The books closed through a day of 2001 at least (moving them forward if needed)."""
+    current = _closed(flows)["closed_through"]
+    if current is None:
+        response = _close(flows.finance, LONG_AGO + timedelta(days=30))
+        assert response.status_code == 200, response.text
+        current = response.json()["closed_through"]
+    return date.fromisoformat(current)
+
+
+def test_r7_a_receipt_entered_three_days_late_with_its_report_on_time_is_not_late(
+    flows: Flows,
+) -> None:
+    order = flows.approved_order(order_date=str(flows.today - timedelta(days=20)))
+    shipped = flows.ship(order["id"], shipped_on=str(flows.today - timedelta(days=15)))
+    assert shipped.status_code == 201, shipped.text
+    signed = flows.today - timedelta(days=10)
+    reported = add_working_days(signed, 1)  # within the carrier's 2 working days
+    body = flows.receipt_body(order, receipt_date=str(signed), reported_on=str(reported))
+    response = flows.post_receipt(order["id"], body)
+    assert response.status_code == 201, response.text
+    receipt = response.json()
+    assert receipt["reported_on"] == str(reported)
+    assert receipt["reported_late"] is False
+    last = flows.history(order["id"])[-1]
+    assert last["trigger"] == "post_receipt"
+    assert last["business_date"] == str(reported)
+
+
+def test_r7_a_receipt_reported_after_the_deadline_is_late_even_when_entered_early(
+    flows: Flows,
+) -> None:
+    order = flows.approved_order(order_date=str(flows.today - timedelta(days=20)))
+    flows.ship(order["id"], shipped_on=str(flows.today - timedelta(days=15)))
+    signed = flows.today - timedelta(days=14)
+    reported = add_working_days(signed, 3)
+    body = flows.receipt_body(order, receipt_date=str(signed), reported_on=str(reported))
+    response = flows.post_receipt(order["id"], body)
+    assert response.status_code == 201, response.text
+    assert response.json()["reported_late"] is True
+
+
+def test_r4_an_order_approved_late_in_december_is_numbered_in_its_business_year(
+    backend: Backend, flows: Flows
+) -> None:
+    last_year = flows.today.year - 1
+    world = make_world(backend.db, today=flows.today, contract_days=(-500, 300))
+    body = flows.order_body(customer_code=world.customer, order_date=f"{last_year}-12-28")
+    body["lines"] = [{"item_code": world.items[0], "quantity": 3}]
+    created = flows.sales.post("/orders", json=body)
+    assert created.status_code == 201, created.text
+    order_id = created.json()["id"]
+    response = flows.hq.post(
+        f"/orders/{order_id}/approve", json={"business_date": f"{last_year}-12-30"}
+    )
+    assert response.status_code == 200, response.text
+    assert response.json()["company_order_no"].startswith(f"SO{last_year}")
+    history = flows.history(order_id)
+    assert [e["business_date"] for e in history] == [f"{last_year}-12-28", f"{last_year}-12-30"]
+    # The journal keeps when each step was recorded, too: today.
+    recorded = date.fromisoformat(history[-1]["occurred_at"][:10])
+    assert abs((recorded - flows.today).days) <= 1
+
+
+def test_an_action_without_a_business_date_happens_today(flows: Flows) -> None:
+    order = flows.approved_order()
+    assert [e["business_date"] for e in flows.history(order["id"])][-1] == str(flows.today)
+    assert order["company_order_no"].startswith(f"SO{flows.today.year}")
+
+
+def test_a_business_date_in_the_future_is_refused_naming_the_field(flows: Flows) -> None:
+    order = flows.create_order()
+    tomorrow = flows.today + timedelta(days=1)
+    response = flows.hq.post(
+        f"/orders/{order['id']}/approve", json={"business_date": str(tomorrow)}
+    )
+    assert response.status_code == 422
+    assert response.json()["code"] == "business_date.in_future"
+    assert _field(response) == "business_date"
+    assert flows.order(order["id"])["state"] == "draft"
+
+
+def test_a_business_date_before_the_documents_previous_step_is_refused(flows: Flows) -> None:
+    order = flows.create_order(order_date=str(flows.today - timedelta(days=5)))
+    early = flows.today - timedelta(days=6)
+    response = flows.hq.post(f"/orders/{order['id']}/approve", json={"business_date": str(early)})
+    assert response.status_code == 422
+    assert response.json()["code"] == "business_date.before_previous_step"
+    assert _field(response) == "business_date"
+    assert flows.order(order["id"])["state"] == "draft"
+
+
+def test_a_step_is_not_dated_before_the_last_step_journaled(flows: Flows) -> None:
+    order = flows.approved_order(order_date=str(flows.today - timedelta(days=9)))
+    # Approved today; a cancellation dated before the approval is refused.
+    day = flows.today - timedelta(days=2)
+    response = flows.sales.post(
+        f"/orders/{order['id']}/cancel", json={"reason": "withdrawn", "business_date": str(day)}
+    )
+    assert response.status_code == 422, response.text
+    assert response.json()["code"] == "business_date.before_previous_step"
+    assert response.json()["previous"] == str(flows.today)
+
+
+def test_a_business_date_in_the_closed_period_is_refused(flows: Flows) -> None:
+    closed = _ensure_closed_long_ago(flows)
+    order = flows.create_order()
+    response = flows.hq.post(f"/orders/{order['id']}/approve", json={"business_date": str(closed)})
+    assert response.status_code == 422
+    problem = response.json()
+    assert problem["code"] == "period.closed"
+    assert problem["closed_through"] == str(closed)
+    assert _field(response) == "business_date"
+    assert flows.order(order["id"])["state"] == "draft"
+
+
+def test_the_books_close_forward_only_and_back_only_by_an_admin_with_a_reason(
+    flows: Flows,
+) -> None:
+    closed = _ensure_closed_long_ago(flows)
+    later = closed + timedelta(days=31)
+    moved = _close(flows.finance, later, seen_through=str(closed))
+    assert moved.status_code == 200, moved.text
+    assert moved.json()["closed_through"] == str(later)
+    assert moved.json()["closed_by"].startswith("u-finance")
+    back = _close(flows.finance, closed)
+    assert back.status_code == 403
+    assert back.json()["code"] == "book.reopen_admin_only"
+    no_reason = _close(flows.admin, closed)
+    assert no_reason.status_code == 422
+    assert no_reason.json()["code"] == "book.reopen_reason_required"
+    stale = _close(flows.finance, later + timedelta(days=1), seen_through=str(closed))
+    assert stale.status_code == 409
+    assert stale.json()["code"] == "book.changed"
+    not_past = _close(flows.finance, flows.today)
+    assert not_past.status_code == 422
+    assert _field(not_past) == "through"
+    reopened = _close(flows.admin, closed, reason="a December invoice was entered late")
+    assert reopened.status_code == 200, reopened.text
+    shown = _closed(flows)
+    assert shown["closed_through"] == str(closed)
+    assert shown["history"][0]["reason"] == "a December invoice was entered late"
+    assert shown["history"][1]["closed_through"] == str(later)
+    assert _close(flows.sales, later).status_code == 403
