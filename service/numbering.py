@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from sqlalchemy import String, update
+import re
+
+from sqlalchemy import String, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, Session, mapped_column
 from sqlalchemy.sql.dml import ReturningUpdate
@@ -72,3 +74,17 @@ def document_numbers(session: Session, prefix: str, year: int, count: int) -> li
     """`count` consecutive numbers in one step (see `document_number`)."""
     last = reserve(session, counter(prefix, year), count)
     return [formatted(prefix, year, value) for value in range(last - count + 1, last + 1)]
+
+
+def at_least(session: Session, prefix: str, number: str) -> None:
+    """A number made elsewhere (the old system's, imported) that looks like ours: the counter
+    of its year moves past it, so no number this service makes later repeats it."""
+    found = re.fullmatch(rf"{re.escape(prefix)}([0-9]{{4}})([0-9]{{6}})", number)
+    if found is None:
+        return
+    name, value = counter(prefix, int(found[1])), int(found[2])
+    current = session.scalar(select(NumberSequence.last_value).where(NumberSequence.name == name))
+    if current is None:
+        reserve(session, name, value)
+    elif current < value:
+        reserve(session, name, value - current)

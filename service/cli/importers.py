@@ -3,9 +3,7 @@
 
 Exit status: 0 every document booked or already booked (or, in a dry run, would be), 1 some
 refused (or the database stopped the run), 2 nothing imported (unknown user, bad file, database
-not migrated)."""
-
-from __future__ import annotations
+not migrated). (No `from __future__ import annotations`: the options name the importer.)"""
 
 import sys
 from collections.abc import Callable
@@ -22,7 +20,7 @@ if TYPE_CHECKING:
 
 
 @cache
-def commands() -> dict[str, Command]:
+def commands() -> dict[str, "Command"]:
     """A click command per importer of the composition root, by name."""
     from service import bootstrap
 
@@ -34,7 +32,7 @@ def commands() -> dict[str, Command]:
     return made
 
 
-def _command(importer: Importer) -> Callable[..., None]:
+def _command(importer: "Importer") -> Callable[..., None]:
     roles = ", ".join(sorted(importer.roles))
 
     def run(
@@ -80,8 +78,8 @@ def _command(importer: Importer) -> Callable[..., None]:
 
 
 def _run(
-    importer: Importer, file: Path, user: str, dry_run: bool, chunk_size: int, progress: bool
-) -> ImportReport:
+    importer: "Importer", file: Path, user: str, dry_run: bool, chunk_size: int, progress: bool
+) -> "ImportReport":
     from tqdm import tqdm
 
     from service import bootstrap

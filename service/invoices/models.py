@@ -6,7 +6,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import ClassVar
 
-from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, String, Text, text
+from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, String, Text, false, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from service.db import Base, Money, UTCDateTime, utcnow
@@ -107,6 +107,8 @@ class Invoice(Base):
     reversed_by_id: Mapped[int | None] = mapped_column(ForeignKey("invoices.id"))
     replaced_by_id: Mapped[int | None] = mapped_column(ForeignKey("invoices.id"))
     created_by: Mapped[str] = mapped_column(String(64))
+    # Brought over from the old system at go-live (`o2c import`), not made here.
+    imported: Mapped[bool] = mapped_column(default=False, server_default=false())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 

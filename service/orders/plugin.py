@@ -1,4 +1,5 @@
-"""The orders feature plugs in: routes, the order lifecycle and its guards, credit_release."""
+"""The orders feature plugs in: routes, the order lifecycle and its guards, credit_release,
+the go-live import of open orders."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ from pathlib import Path
 
 from service.orders import credit
 from service.orders.guards import ORDER_GUARDS
+from service.orders.importer import OrderImporter
 from service.orders.models import Order
 from service.orders.pages import router as pages
 from service.orders.routes import router
@@ -22,4 +24,5 @@ FEATURE = Feature(
     pages=(pages,),
     templates=Path(__file__).parent / "templates",
     menu=(MenuEntry("/web/orders", "orders.menu"),),
+    importers=(OrderImporter(),),
 )

@@ -15,6 +15,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -42,6 +43,8 @@ class Receipt(Base):
     receipt_date: Mapped[date] = mapped_column(Date, index=True)
     note: Mapped[str] = mapped_column(Text, default="")
     posted_by: Mapped[str] = mapped_column(String(64))
+    # Brought over from the old system at go-live (`o2c import`), not made here.
+    imported: Mapped[bool] = mapped_column(default=False, server_default=false())
     posted_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     # R7, internal-warehouse shipments only: the carrier must report within 2 working days.
     reported_on: Mapped[date | None] = mapped_column(Date)
