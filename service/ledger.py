@@ -23,7 +23,7 @@ invoice its invoice still holds, which invoices a payment clears); this module o
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
@@ -259,6 +259,47 @@ def post(session: Session, posting: Posting, *, actor: str) -> int | None:
     deltas["unapplied"] = outstanding_change - posting.amount
     _add_to_balance(session, posting.customer_id, deltas)
     return int(entry_id)
+
+
+def post_issued(session: Session, postings: Sequence[Posting], *, actor: str) -> None:
+    """Book many issued invoices at once (imports): their entries by one INSERT (executemany),
+    their outstanding by one UPDATE, each customer's balances once. An entry booked already
+    raises IntegrityError (the unique key on its source): the caller books one by one then."""
+    if not postings:
+        return
+    assert all(p.kind == "invoice" and not p.allocations for p in postings)
+    session.flush()
+    connection, now = session.connection(), utcnow()
+    connection.execute(
+        insert(table_of(LedgerEntry)),
+        [
+            {
+                "customer_id": p.customer_id,
+                "kind": p.kind,
+                "invoice_id": p.invoice_id,
+                "source_type": p.source_type,
+                "source_id": p.source_id,
+                "reference": p.reference,
+                "amount": p.amount,
+                "outstanding_change": p.amount,
+                "unapplied_change": ZERO,
+                "business_date": p.day,
+                "recorded_by": actor,
+                "recorded_at": now,
+            }
+            for p in postings
+        ],
+    )
+    changes = sorted((i, c) for p in postings for i, c in p.charges.items() if c != ZERO)
+    if changes:
+        connection.execute(_OUTSTANDING, [{"invoice": i, "change": c} for i, c in changes])
+        _expire_outstanding(session, {i for i, _ in changes})
+    owed: dict[int, Decimal] = {}
+    for p in postings:
+        owed[p.customer_id] = owed.get(p.customer_id, ZERO) + p.amount
+    for customer_id, amount in sorted(owed.items()):
+        deltas = dict.fromkeys(FIGURES, ZERO) | {"invoiced": amount, "outstanding": amount}
+        _add_to_balance(session, customer_id, deltas)
 
 
 HELD = ("outstanding", "unapplied")

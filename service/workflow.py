@@ -376,10 +376,15 @@ class Workflows:
         how: str = "create",
         decisions: Mapping[int, list[dict[str, Any]]] | None = None,
         business_date: date | None = None,
+        state: str | None = None,
     ) -> None:
         """Journal the creation of rows inserted in bulk with `initial(model)` values, each with
-        the rule decisions made for it (by row id), on `business_date` (default: today)."""
+        the rule decisions made for it (by row id), on `business_date` (default: today).
+        `state`: the rows were inserted in that state of the lifecycle, version 1, instead
+        (imports: documents arrive in the state the old system left them in)."""
         flow = self.flow(model)
+        if state is not None and state not in flow.states:
+            raise ValueError(f"{flow.name} has no state {state!r}")
         made = decisions or {}
         self._journal(
             session,
@@ -389,7 +394,7 @@ class Workflows:
                     row_id,
                     how,
                     None,
-                    flow.initial,
+                    state or flow.initial,
                     actor,
                     payload,
                     made.get(row_id),

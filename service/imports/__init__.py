@@ -29,10 +29,12 @@ Writing an importer (a subclass of `Importer`, see `service.imports.importer`):
 4. `book(batch, documents)`: write them on `batch.session` through the lifecycle
    (`batch.ctx.create`/`fire`, or Core inserts journaled by `Workflows.created(...,
    how="import")`), all at once where it can (set-based: validate in Python, then executemany).
-   A document found wrong here is failed and not written. If `book` raises a refusal (a
-   DomainError, WorkflowError, ValidationError, IntegrityError) the chunk's SAVEPOINT rolls back
-   and the run books each document alone in its own SAVEPOINT; `blame(document, error)` says
-   on its rows why one was refused (the default puts the message on the first row).
+   A document found wrong here is failed and not written. Recording what the old system's
+   people did (approving, shipping) takes their roles: `acting_for(batch.ctx, "hq", ...)`.
+   If `book` raises a refusal (a DomainError, WorkflowError, ValidationError, IntegrityError)
+   the chunk's SAVEPOINT rolls back and the run books each document alone in its own
+   SAVEPOINT; `blame(document, error)` says on its rows why one was refused (the default puts
+   the message on the first row).
 
 `run_import(runtime, importer, path=..., username=...)` runs it and returns an ImportReport
 (`write_report` writes it as CSV); the command line prints its problems and summary and exits
@@ -41,7 +43,7 @@ was imported (unknown user, bad header, database not migrated).
 """
 
 from service.imports.documents import Document, Row, read_documents
-from service.imports.importer import Batch, Importer, importing_actor, run_import
+from service.imports.importer import Batch, Importer, acting_for, importing_actor, run_import
 from service.imports.report import ImportReport, ImportStopped, RowResult, write_report
 
 __all__ = [
@@ -52,6 +54,7 @@ __all__ = [
     "Importer",
     "Row",
     "RowResult",
+    "acting_for",
     "importing_actor",
     "read_documents",
     "run_import",

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
 from typing import Any, ClassVar
@@ -96,6 +96,14 @@ class Importer:
         else:
             cause = str(getattr(error, "orig", None) or error).strip().splitlines()
             document.fail(column, f"the database refused it: {cause[0] if cause else error}")
+
+
+def acting_for(ctx: Context, *roles: str) -> Context:
+    """The context of the importing user recording what the old system's people did (approved,
+    shipped, received, invoiced): it holds their `roles` too. Only importers use it."""
+    actor = ctx.actor
+    held = actor.roles | frozenset(roles)
+    return replace(ctx, actor=Actor(user_id=actor.user_id, username=actor.username, roles=held))
 
 
 class _DryRun(Exception):
