@@ -13,6 +13,7 @@ from service.invoices.exceptions.models import InvoiceException
 from service.invoices.exceptions.openitems import open_exceptions
 from service.invoices.exceptions.pages import router as exception_pages
 from service.invoices.exceptions.routes import router as exceptions_router
+from service.invoices.importer import InvoiceImporter
 from service.invoices.models import Invoice
 from service.invoices.pages import router as pages
 from service.invoices.queries import of_order
@@ -65,4 +66,5 @@ FEATURE = Feature(
         ),
     ),
     panels=(Panel(machine="order", template="invoices/order_panel.html", load=of_order, place=30),),
+    importers=(InvoiceImporter(),),
 )

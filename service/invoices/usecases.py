@@ -33,9 +33,15 @@ from service.receipts.models import Receipt, ReceiptException
 
 def references(order: Order, receipt_no: str) -> str:
     """R10: the four references the customer's settlement centre matches invoices by."""
+    return reference_text(
+        order.customer_po_no, order.company_order_no, receipt_no, order.warehouse.code
+    )
+
+
+def reference_text(po_no: str, company_order_no: str | None, receipt_no: str, dc: str) -> str:
     return (
-        f"客户订单号 PO {order.customer_po_no}; 公司订单号 order {order.company_order_no}; "
-        f"入库单号 receipt {receipt_no}; 仓库 DC {order.warehouse.code}"
+        f"客户订单号 PO {po_no}; 公司订单号 order {company_order_no}; "
+        f"入库单号 receipt {receipt_no}; 仓库 DC {dc}"
     )
 
 
