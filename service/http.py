@@ -215,12 +215,13 @@ def changing(*roles: str, status_code: int = 200) -> Callable[..., Any]:
     return _calling(Access(roles), status_code, versioned=True)
 
 
-def trigger(machine: str, *triggers: str, status_code: int = 200) -> Any:
+def trigger(machine: str, *triggers: str, status_code: int = 200, versioned: bool = True) -> Any:
     """A route that fires `triggers` of `machine`: open to the roles its lifecycle YAML gives
     them, checked before any work (the lifecycle checks them again when it fires). A trigger that
-    makes a document of its own (a shipment, a receipt) answers 201."""
+    makes a document of its own (a shipment, a receipt) answers 201. Not `versioned`: the route
+    fires on many documents at once, so it takes no If-Match (the body carries the versions)."""
     access = Access(machine=machine, triggers=triggers)
-    return Depends(_calling(access, status_code, versioned=True))
+    return Depends(_calling(access, status_code, versioned=versioned))
 
 
 def creating(*roles: str) -> Callable[..., Any]:

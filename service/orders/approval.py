@@ -42,7 +42,7 @@ def approve(
             if_match=True,
         )
     else:
-        _fire_numbered(session, ctx, order, "approve", payload={}, decisions=credit.journal())
+        fire_numbered(session, ctx, order, "approve", payload={}, decisions=credit.journal())
     out = order_out(order, ctx.workflows.flow(Order)).model_dump()
     return ApprovalOut.model_validate(out | {"credit_decision": credit.to_dict()})
 
@@ -54,7 +54,7 @@ def release_credit(
     of the business date given (not before the order was held)."""
     order = load(session, order_id)
     ctx = _dated(session, ctx, order, data)
-    _fire_numbered(session, ctx, order, "release_credit", payload={"reason": data.reason})
+    fire_numbered(session, ctx, order, "release_credit", payload={"reason": data.reason})
     return order_out(order, ctx.workflows.flow(Order))
 
 
@@ -85,7 +85,7 @@ def _refuse_early(session: Session, ctx: Context, order: Order, trigger: str) ->
         raise
 
 
-def _fire_numbered(
+def fire_numbered(
     session: Session,
     ctx: Context,
     order: Order,

@@ -23,6 +23,9 @@ FEATURE = Feature(
     catalog=Path(__file__).parent / "locale",
     pages=(pages,),
     templates=Path(__file__).parent / "templates",
-    menu=(MenuEntry("/web/orders", "orders.menu"),),
+    menu=(
+        MenuEntry("/web/orders", "orders.menu"),
+        MenuEntry("/web/orders/credit-holds", "orders.menu.credit_holds", roles=("finance",)),
+    ),
     importers=(OrderImporter(),),
 )

@@ -7,9 +7,12 @@ from typing import Annotated
 from fastapi import APIRouter, Depends
 
 from service.http import Call, Limit, Offset, PathId, Reader, creating, trigger
-from service.orders import approval, queries, usecases
+from service.orders import approval, holds, queries, usecases
 from service.orders.schemas import (
     ApprovalOut,
+    CreditHoldOut,
+    CreditHoldsRelease,
+    CreditHoldsReleased,
     CreditReason,
     OrderApproval,
     OrderCancel,
@@ -47,6 +50,23 @@ async def list_orders(
         limit=limit,
         offset=offset,
     )
+
+
+@router.get("/credit-holds", summary="The orders on credit hold, oldest first")
+async def credit_holds(read: Reader, limit: Limit = 500) -> list[CreditHoldOut]:
+    return await read.run(holds.on_hold, limit=limit)
+
+
+@router.post(
+    "/credit-holds/release",
+    summary="Finance releases a selection of held orders with one reason, all or none; each gets "
+    "its company order number (R4)",
+)
+async def release_credit_holds(
+    body: CreditHoldsRelease,
+    call: Annotated[Call, trigger("order", "release_credit", versioned=False)],
+) -> CreditHoldsReleased:
+    return await call.run(holds.release, data=body)
 
 
 @router.get("/{order_id}", summary="One order; its version is the ETag")

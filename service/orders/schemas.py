@@ -13,6 +13,7 @@ from service.schemas import (
     Code,
     Dated,
     Day,
+    Id,
     Note,
     Reason,
     Request,
@@ -105,3 +106,50 @@ class ApprovalOut(OrderOut):
     """The order after HQ's approval: `approved`, or `on_credit_hold` for finance to decide."""
 
     credit_decision: CreditDecisionOut
+
+
+MAX_RELEASED = 500
+
+
+class CreditHoldsRelease(Request):
+    """Finance releases a selection of held orders with one written reason, all or none."""
+
+    order_ids: list[Id] = Field(
+        min_length=1,
+        max_length=MAX_RELEASED,
+        description=f"the orders on credit hold to release, each once (at most {MAX_RELEASED})",
+    )
+    versions: list[Id] | None = Field(
+        default=None,
+        max_length=MAX_RELEASED,
+        description="optional: each order's version as you saw it (its ETag), in the same order; "
+        "an order changed meanwhile refuses the whole selection",
+    )
+    reason: Reason = Field(description="why credit is released; journalled on every order")
+
+
+class ReleasedOrderOut(Response):
+    id: int
+    state: str
+    version: int
+    company_order_no: str | None
+
+
+class CreditHoldsReleased(Response):
+    """The orders released, each approved with its company order number (R4)."""
+
+    released: int
+    orders: list[ReleasedOrderOut]
+
+
+class CreditHoldOut(Response):
+    """An order on credit hold, as finance's list shows it."""
+
+    id: int
+    version: int
+    customer_code: str
+    customer_name: str
+    customer_po_no: str
+    order_date: date
+    total_amount: Decimal
+    credit_limit: Decimal
