@@ -1,5 +1,5 @@
 """The `o2c` command: serve, migrate, demo data; users, tokens, workflows, rules, scheduler,
-calendar, imports, receivables, books (each group in its own module of this package)."""
+calendar, imports, receivables, books, go-live (each group in its own module of this package)."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from service.cli.admin import rules_app, tokens_app, users_app, workflows_app
 from service.cli.books import books_app
 from service.cli.calendar import calendar_app
 from service.cli.common import configured, database_problem, fail
+from service.cli.golive import golive_app
 from service.cli.imports import import_app
 from service.cli.receivables import ar_app
 from service.cli.scheduler import scheduler_app
@@ -29,6 +30,7 @@ app.add_typer(scheduler_app, name="scheduler")
 app.add_typer(calendar_app, name="calendar")
 app.add_typer(ar_app, name="ar")
 app.add_typer(books_app, name="books")
+app.add_typer(golive_app, name="golive")
 
 
 @app.command()
