@@ -9,7 +9,7 @@ import sys
 from collections.abc import Callable
 from functools import cache
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, NoReturn
+from typing import TYPE_CHECKING, Annotated, NoReturn, get_type_hints
 
 import typer
 
@@ -74,6 +74,10 @@ def _command(importer: "Importer") -> Callable[..., None]:
         if result.refused:
             raise typer.Exit(1)
 
+    # The option's help texts name this importer: resolve the annotations (strings under
+    # `from __future__ import annotations`) here, where `roles` and `importer` are known.
+    local = {"roles": roles, "importer": importer}
+    run.__annotations__ = get_type_hints(run, localns=local, include_extras=True)
     return run
 
 
