@@ -8,6 +8,7 @@ from pathlib import Path
 
 from service.payments.bankpages import router as bank_pages
 from service.payments.bankroutes import router as bank_router
+from service.payments.importer import PaymentsImporter
 from service.payments.models import BankLine, Payment
 from service.payments.pages import router as pages
 from service.payments.paidstates import follow_the_money
@@ -32,4 +33,5 @@ FEATURE = Feature(
         MenuEntry("/web/bank-lines", "bank.menu.lines", roles=("finance",)),
     ),
     follows_money=(follow_the_money,),
+    importers=(PaymentsImporter(),),
 )

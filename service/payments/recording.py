@@ -62,9 +62,16 @@ def _customer_id(session: Session, code: str) -> int:
 
 
 def _plan(
-    data: PaymentIn, invoices: list[allocation.OpenInvoice], taken: dict[int, Decimal]
+    data: PaymentIn,
+    invoices: list[allocation.OpenInvoice],
+    taken: dict[int, Decimal],
+    *,
+    opening: bool = False,
 ) -> dict[int, Decimal]:
-    """What the payment applies to which invoice, beyond what deductions `taken`."""
+    """What the payment applies to which invoice, beyond what deductions `taken` (an opening
+    payment only what it remits: the rest is the credit the old system held unapplied)."""
+    if opening and not data.remittance:
+        return {}
     if data.remittance:
         return allocation.as_remitted(
             invoices, data.remittance, data.amount, taken, field="remittance"
@@ -72,8 +79,12 @@ def _plan(
     return allocation.oldest_first(invoices, data.amount, taken)
 
 
-def record_payment(session: Session, ctx: Context, *, data: PaymentIn) -> Payment:
-    """Book the payment and its deductions and allocate them; the stored payment."""
+def record_payment(
+    session: Session, ctx: Context, *, data: PaymentIn, opening: bool = False
+) -> Payment:
+    """Book the payment and its deductions and allocate them; the stored payment. An `opening`
+    payment (imported at go-live: what the old system booked) is journalled as such and applies
+    only what it remits."""
     customer_id = _customer_id(session, data.customer_code)
     if data.value_date > ctx.today:
         raise Invalid("payment.value_date_in_future", field="value_date", day=data.value_date)
@@ -95,7 +106,7 @@ def record_payment(session: Session, ctx: Context, *, data: PaymentIn) -> Paymen
     )
     taken: dict[int, Decimal] = {}
     # Without deductions what it applies is known before it is stored (and refused before).
-    plan = None if sources else _plan(data, invoices, taken)
+    plan = None if sources else _plan(data, invoices, taken, opening=opening)
     payment = Payment(
         payment_no=document_number(session, "SK", ctx.day.year),
         customer_id=customer_id,
@@ -118,7 +129,8 @@ def record_payment(session: Session, ctx: Context, *, data: PaymentIn) -> Paymen
                 "amount": data.amount,
                 "bank_reference": data.bank_reference,
                 "value_date": data.value_date,
-            },
+            }
+            | ({"opening": True} if opening else {}),
         )
     except IntegrityError:
         # Another request booked the same bank reference a moment ago: the database decided.
@@ -139,7 +151,7 @@ def record_payment(session: Session, ctx: Context, *, data: PaymentIn) -> Paymen
         payment=payment,
     )
     if plan is None:
-        plan = _plan(data, invoices, taken)
+        plan = _plan(data, invoices, taken, opening=opening)
         payment.allocated = sum(plan.values(), ZERO)
         payment.unapplied = data.amount - payment.allocated
     allocation.add(taken, plan)
