@@ -10,6 +10,7 @@ from service.payments.bankpages import router as bank_pages
 from service.payments.bankroutes import router as bank_router
 from service.payments.importer import PaymentsImporter
 from service.payments.models import BankLine, Payment
+from service.payments.opening import OpeningReceivablesImporter
 from service.payments.pages import router as pages
 from service.payments.paidstates import follow_the_money
 from service.payments.routes import router
@@ -33,5 +34,5 @@ FEATURE = Feature(
         MenuEntry("/web/bank-lines", "bank.menu.lines", roles=("finance",)),
     ),
     follows_money=(follow_the_money,),
-    importers=(PaymentsImporter(),),
+    importers=(PaymentsImporter(), OpeningReceivablesImporter()),
 )
