@@ -22,7 +22,7 @@ ROOT = Path(__file__).resolve().parent.parent
 # `t("orders.page.title")` in a page template: a code of the page's words.
 TEMPLATE_CODE = re.compile(r"""\bt\(\s*["']([A-Za-z_][A-Za-z0-9_.]*)["']""")
 # How documents come to exist besides their lifecycle's triggers (the journal names it).
-CREATIONS = ("create", "raise")
+CREATIONS = ("create", "raise", "import")
 RAISERS = {
     "DomainError",
     "Invalid",

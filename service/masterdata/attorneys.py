@@ -44,7 +44,12 @@ def _contract(session: Session, customer: Customer, data: AttorneyIn, valid_from
 
 
 def _made(
-    session: Session, ctx: Context, customer: Customer, data: AttorneyIn, **journal: object
+    session: Session,
+    ctx: Context,
+    customer: Customer,
+    data: AttorneyIn,
+    how: str = "create",
+    **journal: object,
 ) -> PowerOfAttorney:
     """A new power of attorney within its contract's period, stored and journalled (R28)."""
     valid_from = data.valid_from or ctx.today
@@ -83,7 +88,7 @@ def _made(
         "valid_to": valid_to,
         **journal,
     }
-    ctx.create(session, attorney, payload=payload)
+    ctx.create(session, attorney, payload=payload, how=how)
     return attorney
 
 
@@ -91,9 +96,19 @@ def _out(ctx: Context, attorney: PowerOfAttorney) -> AttorneyOut:
     return queries.attorney_out(attorney, ctx.workflows.flow(PowerOfAttorney))
 
 
-def create_attorney(session: Session, ctx: Context, *, code: str, data: AttorneyIn) -> AttorneyOut:
+def create_attorney(
+    session: Session,
+    ctx: Context,
+    *,
+    code: str,
+    data: AttorneyIn,
+    how: str = "create",
+    journal: dict[str, object] | None = None,
+) -> AttorneyOut:
+    """A new power of attorney; `how` names its creation in the journal (`import`, with what
+    `journal` adds to its payload, such as the old system's number)."""
     customer = queries.addressed_customer(session, code)
-    attorney = _made(session, ctx, customer, data)
+    attorney = _made(session, ctx, customer, data, how, **(journal or {}))
     alerts.refresh(session, ctx, customer.id)
     return _out(ctx, attorney)
 

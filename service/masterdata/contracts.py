@@ -95,9 +95,12 @@ def new_contract(
     return contract
 
 
-def create_contract(session: Session, ctx: Context, *, data: ContractIn) -> ContractOut:
+def create_contract(
+    session: Session, ctx: Context, *, data: ContractIn, how: str = "create"
+) -> ContractOut:
+    """A new contract with its prices; `how` names its creation in the journal (`import`)."""
     contract = _built(session, data)
-    ctx.create(session, contract, payload=data.model_dump(mode="json"))
+    ctx.create(session, contract, payload=data.model_dump(mode="json"), how=how)
     alerts.refresh(session, ctx, contract.customer_id)
     return queries.contract_out(contract, ctx.workflows.flow(Contract))
 

@@ -57,9 +57,12 @@ def new_customer(
     return customer
 
 
-def create_customer(session: Session, ctx: Context, *, data: CustomerIn) -> CustomerOut:
+def create_customer(
+    session: Session, ctx: Context, *, data: CustomerIn, how: str = "create"
+) -> CustomerOut:
+    """A new customer; `how` names its creation in the journal (`import` from a file)."""
     customer = _built(session, data, ctx.actor.username)
-    ctx.create(session, customer, payload=data.model_dump(mode="json"))
+    ctx.create(session, customer, payload=data.model_dump(mode="json"), how=how)
     return queries.customer_out(customer, ctx.workflows.flow(Customer), ctx.today)
 
 
