@@ -10,12 +10,17 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
+from sqlalchemy import select
 
 from service.collection import scans
+from service.collection.models import CollectionTask
+from service.collection.storing import insert_tasks
+from service.db import utcnow
+from service.masterdata.models import Customer
 from tests import collection_flows as cf
 from tests import payments_flows as pf
 from tests.flows import Flows
-from tests.support import Backend
+from tests.support import Backend, World
 
 
 def test_r30_an_invoice_past_due_raises_one_task_for_the_account_manager(flows: Flows) -> None:
@@ -531,3 +536,59 @@ def test_r31_legal_closes_a_case_written_off_and_the_customer_stays_with_legal(
     assert [c["outcome"] for c in listed if c["id"] == case["id"]] == ["written_off"]
     missing = flows.legal.post("/collection/cases/999999/close", json={"outcome": "recovered"})
     assert (missing.status_code, missing.json()["code"]) == (404, "collection.case_not_found")
+
+
+class _Undone(Exception):
+    """Raised to roll a write transaction back."""
+
+
+def test_r30_each_task_key_is_stored_once_with_its_own_decision_on_both_databases(
+    backend: Backend, world: World
+) -> None:
+    today, now = date(2026, 12, 31), utcnow()
+    shared = {"state": "open", "version": 1, "raised_on": today, "level_since": today}
+    shared |= {"resolution": "", "created_at": now, "updated_at": now}
+    # Two tasks share one decision (the rules decided once for their facts), one has its own.
+    first, second = {"rules": ["overdue"]}, {"rules": ["over-limit"], "values": {"n": "2"}}
+
+    def row(condition: str, customer: int, decision: dict[str, Any]) -> dict[str, Any]:
+        return {
+            "condition": condition,
+            "customer_id": customer,
+            "period": "2026-12-28",
+            "owner_role": "sales",
+            "level": 0,
+            "priority": "normal",
+            "due_on": today + timedelta(days=5),
+            "repeat_days": 7,
+            "escalate_after_days": 15,
+            "amount": Decimal("15562.50"),
+            "days_overdue": 10,
+            "decision": decision,
+        }
+
+    with pytest.raises(_Undone), backend.db.write() as session:
+        customer = session.scalars(select(Customer.id).where(Customer.code == world.customer))
+        c = customer.one()
+        rows = [row("overdue", c, first), row("over_age", c, first), row("over_limit", c, second)]
+        stored = insert_tasks(session, rows, shared)
+        assert sorted(condition for _id, condition, _c in stored) == [
+            "over_age",
+            "over_limit",
+            "overdue",
+        ]
+        # Raised again (a rerun, a second scheduler): only the key not yet stored goes in.
+        again = insert_tasks(session, [*rows, row("overdue", c, second) | {"period": "x"}], shared)
+        assert [(condition, customer) for _id, condition, customer in again] == [("overdue", c)]
+        kept = session.execute(
+            select(CollectionTask.condition, CollectionTask.period, CollectionTask.decision)
+            .where(CollectionTask.customer_id == c)
+            .order_by(CollectionTask.id)
+        ).all()
+        assert [tuple(k) for k in kept] == [
+            ("overdue", "2026-12-28", first),
+            ("over_age", "2026-12-28", first),
+            ("over_limit", "2026-12-28", second),
+            ("overdue", "x", second),
+        ]
+        raise _Undone

@@ -21,8 +21,7 @@ from collections.abc import Sequence
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import Insert, bindparam, select, text
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import bindparam, select, text
 from sqlalchemy.orm import Session
 
 from service.collection import decide as rules
@@ -32,6 +31,7 @@ from service.collection.history import History, histories
 from service.collection.models import CollectionTask
 from service.collection.promises import judge
 from service.collection.scans import Found, scan
+from service.collection.storing import insert_tasks
 from service.db import utcnow
 from service.masterdata.models import Customer
 from service.rulesets.registry import process_rules
@@ -43,7 +43,6 @@ EPOCH = date(2001, 1, 1)
 GRACE_DAYS, ALLOWED_AGE, BUCKETS = 3, {"A": 180, "B": 120, "C": 90}, (30, 60, 90, 180)
 # The customer states whose receivables the job collects on (not those handed to legal).
 COLLECTED = ("active", "suspended")
-BATCH = 50
 # The advisory lock the collection job holds on PostgreSQL while it runs ("o2c-coll").
 LOCK_KEY = 0x6F3263636F6C6C
 
@@ -51,16 +50,6 @@ LOCK_KEY = 0x6F3263636F6C6C
 def window(today: date, repeat_days: int) -> date:
     """The first day of the repeat window `today` falls in."""
     return EPOCH + timedelta(days=(today - EPOCH).days // repeat_days * repeat_days)
-
-
-def _insert(session: Session) -> Insert:
-    if session.get_bind().dialect.name == "postgresql":
-        return postgresql.insert(CollectionTask).on_conflict_do_nothing(
-            constraint="uq_collection_tasks_key"
-        )
-    return sqlite.insert(CollectionTask).on_conflict_do_nothing(
-        index_elements=["condition", "customer_id", "period"]
-    )
 
 
 def _customers(session: Session, ids: Sequence[int]) -> dict[int, Any]:
@@ -121,32 +110,26 @@ def _raise(
                 if (f.condition, f.customer_id) in broken
                 else window(today, plan.repeat_days).isoformat()
             ),
-            **run.workflows.initial(CollectionTask),
             "owner_role": plan.owner_role,
             "level": plan.level,
             "priority": plan.priority,
-            "raised_on": today,
-            "level_since": today,
             "due_on": today + timedelta(days=plan.deadline_days),
             "repeat_days": plan.repeat_days,
             "escalate_after_days": plan.escalate_after_days,
             "amount": f.amount,
             "days_overdue": max(f.days, 0),
             "decision": plan.decision,
-            "resolution": "",
-            "created_at": now,
-            "updated_at": now,
         }
         for f, plan in planned
     ]
-    if not rows:
-        return []
-    stmt = (
-        _insert(session)
-        .returning(CollectionTask.id, CollectionTask.condition, CollectionTask.customer_id)
-        .execution_options(insertmanyvalues_page_size=BATCH)
-    )
-    inserted = session.connection().execute(stmt, rows).all()
+    shared = run.workflows.initial(CollectionTask) | {
+        "raised_on": today,
+        "level_since": today,
+        "resolution": "",
+        "created_at": now,
+        "updated_at": now,
+    }
+    inserted = insert_tasks(session, rows, shared)
     made = {(f.condition, f.customer_id): plan.journalled for f, plan in planned}
     decisions = {task_id: [made[(c, customer)]] for task_id, c, customer in inserted}
     run.workflows.created(
