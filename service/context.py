@@ -128,6 +128,14 @@ class Context:
         dated.__dict__["today"] = self.today  # the same today for the whole unit of work
         return dated
 
+    def carried(self, session: Session, day: date | None, *, field: str) -> Context:
+        """This context on a day the document itself carries (shipped on, fapiao date, sent on):
+        `dated` without the journal-order check, as the use case checks the day against the
+        document's own dates; a day in the future is left to the use case's own refusal."""
+        if day is None or day > self.today:
+            return self
+        return self.dated(session, day, field=field, after_last_step=False)
+
     def _after_journal(self, session: Session, machine: str, ids: list[int]) -> None:
         """A business date given late is not before the document's last journaled step."""
         if not self.after_last_step or self.business_day is None:

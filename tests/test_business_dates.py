@@ -181,3 +181,54 @@ def test_the_books_close_forward_only_and_back_only_by_an_admin_with_a_reason(
     assert shown["history"][0]["reason"] == "a December invoice was entered late"
     assert shown["history"][1]["closed_through"] == str(later)
     assert _close(flows.sales, later).status_code == 403
+
+
+def _late_receipted_order(flows: Flows, world_customer: str, item: str, year: int) -> int:
+    """An order of December `year` entered late: approved, shipped and received in December."""
+    body = flows.order_body(customer_code=world_customer, order_date=f"{year}-12-20")
+    body["lines"] = [{"item_code": item, "quantity": 2}]
+    created = flows.sales.post("/orders", json=body)
+    assert created.status_code == 201, created.text
+    order = created.json()
+    approved = flows.hq.post(
+        f"/orders/{order['id']}/approve", json={"business_date": f"{year}-12-21"}
+    )
+    assert approved.status_code == 200, approved.text
+    shipped = flows.ship(order["id"], shipped_on=f"{year}-12-22")
+    assert shipped.status_code == 201, shipped.text
+    receipt = flows.receipt_body(
+        approved.json(), receipt_date=f"{year}-12-24", reported_on=f"{year}-12-25"
+    )
+    posted = flows.post_receipt(order["id"], receipt)
+    assert posted.status_code == 201, posted.text
+    return int(order["id"])
+
+
+def test_an_invoice_entered_in_january_for_december_is_numbered_in_december_s_year(
+    backend: Backend, flows: Flows
+) -> None:
+    year = flows.today.year - 1
+    world = make_world(backend.db, today=flows.today, contract_days=(-500, 300))
+    order_id = _late_receipted_order(flows, world.customer, world.items[0], year)
+    before = flows.finance.post(
+        "/invoices", json={"order_id": order_id, "business_date": f"{year}-12-23"}
+    )
+    assert before.status_code == 422
+    assert before.json()["code"] == "business_date.before_previous_step"
+    assert before.json()["previous"] == f"{year}-12-24"  # the receipt date
+    made = flows.finance.post(
+        "/invoices", json={"order_id": order_id, "business_date": f"{year}-12-30"}
+    )
+    assert made.status_code == 201, made.text
+    invoice = made.json()
+    assert invoice["invoice_no"].startswith(f"IV{year}")
+    history = flows.finance.get(f"/invoices/{invoice['id']}/history").json()
+    assert history[0]["business_date"] == f"{year}-12-30"
+    steps = [(e["trigger"], e["business_date"]) for e in flows.history(order_id)]
+    assert steps == [
+        ("create", f"{year}-12-20"),
+        ("approve", f"{year}-12-21"),
+        ("ship", f"{year}-12-22"),
+        ("post_receipt", f"{year}-12-25"),
+        ("invoice", f"{year}-12-30"),
+    ]

@@ -7,10 +7,13 @@ from decimal import Decimal
 
 from pydantic import Field
 
-from service.schemas import AllocationOut, Code, Day, Id, Name, Request, Response
+from service.schemas import AllocationOut, Code, Dated, Day, Id, Name, Request, Response
 
 
-class InvoiceCreate(Request):
+class InvoiceCreate(Dated):
+    """The draft invoice of a receipted order; `business_date` the day it was invoiced when
+    entered late (not before the receipt date; its number takes that day's year)."""
+
     order_id: Id = Field(description="a receipted order; the invoice uses what was received")
 
 

@@ -134,8 +134,12 @@ def _follow_ups(session: Session, carried: list[CarryForward]) -> str:
 
 
 def create(session: Session, ctx: Context, *, data: InvoiceCreate) -> InvoiceOut:
-    """Make the draft invoice of a receipted order (R9-R12), with carried-forward quantities."""
+    """Make the draft invoice of a receipted order (R9-R12), with carried-forward quantities, on
+    the business date given (not before the receipt date), numbered in its year."""
     order = orders.load(session, data.order_id)
+    if data.business_date is not None:
+        received = session.scalar(select(Receipt.receipt_date).where(Receipt.order_id == order.id))
+        ctx = ctx.dated(session, data.business_date, field="business_date", not_before=received)
     ctx.fire(session, order, "invoice")
     receipt = receipts.load(session, order.id)
     drafts = _received_drafts(order, receipt)
@@ -202,6 +206,7 @@ def issue(session: Session, ctx: Context, *, invoice_id: int, data: InvoiceIssue
     (issued against the reissue's red-letter form) voided the original: the customer never owes
     both. A red invoice is never a draft: it is issued against its form."""
     invoice = load(session, invoice_id)
+    ctx = ctx.carried(session, data.fapiao_date, field="fapiao_date")
     if invoice.original_id is not None:
         original = load(session, invoice.original_id)
         if original.reversed_by_id is None:
@@ -254,6 +259,7 @@ def issue(session: Session, ctx: Context, *, invoice_id: int, data: InvoiceIssue
 def send(session: Session, ctx: Context, *, invoice_id: int, data: InvoiceSend) -> InvoiceOut:
     """R13: to the branch finance, or straight to the customer's settlement centre."""
     invoice = load(session, invoice_id)
+    ctx = ctx.carried(session, data.sent_on, field="sent_on")
     ctx.fire(
         session,
         invoice,
@@ -274,6 +280,7 @@ def send(session: Session, ctx: Context, *, invoice_id: int, data: InvoiceSend) 
 def sign(session: Session, ctx: Context, *, invoice_id: int, data: InvoiceSign) -> InvoiceOut:
     """The customer signed for the invoice (R23 needs it before settlement)."""
     invoice = load(session, invoice_id)
+    ctx = ctx.carried(session, data.signed_on, field="signed_on")
     ctx.fire(
         session,
         invoice,

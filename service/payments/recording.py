@@ -88,6 +88,8 @@ def record_payment(
     customer_id = _customer_id(session, data.customer_code)
     if data.value_date > ctx.today:
         raise Invalid("payment.value_date_in_future", field="value_date", day=data.value_date)
+    # The value date is the business date: the journal's, the number's year; not in a closed period.
+    ctx = ctx.carried(session, data.value_date, field="value_date")
     _bank_reference_free(session, data.bank_reference)
     statement = (
         _statement(session, ctx, customer_id, data.statement_no) if data.statement_no else None

@@ -179,8 +179,10 @@ def _check_blue_invoice(session: Session, ctx: Context, ret: Return, data: BlueI
 def record_blue_invoice(
     session: Session, ctx: Context, *, return_id: int, data: BlueInvoiceIn
 ) -> ReturnOut:
-    """R24 (b): the customer's blue invoice back credits the return, once, on its date."""
+    """R24 (b): the customer's blue invoice back credits the return, once, on its date (the
+    business date of the step)."""
     ret = load(session, return_id)
+    ctx = ctx.carried(session, data.invoice_date, field="invoice_date")
     ctx.fire(
         session,
         ret,

@@ -13,6 +13,7 @@ from service.schemas import (
     MAX_QUANTITY,
     AttachmentRef,
     Code,
+    Dated,
     Day,
     Id,
     Money,
@@ -33,7 +34,7 @@ class ReturnLineIn(Request):
     quantity: int = Field(ge=1, le=MAX_QUANTITY, description="quantity to return")
 
 
-class ReturnCreate(Request):
+class ReturnCreate(Dated):
     """Sales asks to take goods back from an invoiced order (R24)."""
 
     order_id: Id
@@ -47,7 +48,7 @@ class ReturnCreate(Request):
     )
 
 
-class ApproveIn(Request):
+class ApproveIn(Dated):
     approval_report_id: Id | None = Field(
         default=None, description="the approval report (批复报告), uploaded first (R25): required"
     )

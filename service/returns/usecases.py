@@ -136,8 +136,12 @@ def _lines(
 
 
 def request(session: Session, ctx: Context, *, data: ReturnCreate) -> ReturnOut:
-    """Sales asks to take goods back from an invoiced order (R24)."""
+    """Sales asks to take goods back from an invoiced order (R24), on the business date given
+    (not before the invoice's fapiao date), numbered in its year."""
     invoice = _blue_invoice(session, ctx, data)
+    ctx = ctx.dated(
+        session, data.business_date, field="business_date", not_before=invoice.fapiao_date
+    )
     ret = Return(
         return_no=document_number(session, "TH", ctx.day.year),
         customer_id=invoice.customer_id,
@@ -197,8 +201,10 @@ def _send_back_substitution(session: Session, ctx: Context, ret: Return, excepti
 
 
 def approve(session: Session, ctx: Context, *, return_id: int, data: ApproveIn) -> ReturnOut:
-    """HQ or finance approves, with the approval report (批复报告) on file (R25)."""
+    """HQ or finance approves, with the approval report (批复报告) on file (R25), on the business
+    date given."""
     ret = load(session, return_id)
+    ctx = ctx.dated(session, data.business_date, field="business_date")
     ctx.fire(
         session,
         ret,
@@ -281,8 +287,10 @@ def receive(session: Session, ctx: Context, *, return_id: int, data: ReturnRecei
     """Logistics posts the return receipt (退货入库单): what actually came back, and its scan.
 
     The credit is what came back: amounts are worked out again from the received quantities,
-    and the return_credit rules propose how it is credited (kept with their explanation)."""
+    and the return_credit rules propose how it is credited (kept with their explanation). The
+    day the goods came back is the business date of the step."""
     ret = load(session, return_id)
+    ctx = ctx.carried(session, data.received_on, field="received_on")
     _check_receipt(session, ctx, ret, data)
     invoice = invoices.load(session, ret.invoice_id)
     received = {given.line_no: given.received_qty for given in data.lines}

@@ -61,7 +61,7 @@ def ship(session: Session, ctx: Context, *, order_id: int, data: ShipmentCreate)
             shipped_on=shipped_on,
             order_date=order.order_date,
         )
-    ctx = ctx.dated(session, data.shipped_on, field="shipped_on", after_last_step=False)
+    ctx = ctx.carried(session, data.shipped_on, field="shipped_on")
     quantities = _quantities(order, data)
     by_no = {line.line_no: line for line in order.lines}
     ctx.fire(

@@ -104,8 +104,9 @@ def draft_requested(session: Session, ctx: Context, *, data: StatementIn) -> Sta
 
 
 def send(session: Session, ctx: Context, *, statement_no: str, data: SendIn) -> StatementOut:
-    """Sent to the customer: when, to whom, how."""
+    """Sent to the customer: when, to whom, how (`sent_on` is the business date of the step)."""
     statement = load(session, statement_no, for_update=True)
+    ctx = ctx.carried(session, data.sent_on, field="sent_on")
     ctx.fire(session, statement, "send", payload=data.model_dump(mode="json"), if_match=True)
     _not_after_today(ctx, data.sent_on, "sent_on")
     statement.sent_on, statement.sent_to, statement.channel = data.sent_on, data.to, data.channel
@@ -114,8 +115,10 @@ def send(session: Session, ctx: Context, *, statement_no: str, data: SendIn) -> 
 
 def confirm(session: Session, ctx: Context, *, statement_no: str, data: ConfirmIn) -> StatementOut:
     """R22: confirmed by both sides, the customer's signatory and reference with its signed
-    copy, and our confirmer (the caller). Its reconciliation tasks are done."""
+    copy, and our confirmer (the caller). Its reconciliation tasks are done. `confirmed_on` is
+    the business date of the step."""
     statement = load(session, statement_no, for_update=True)
+    ctx = ctx.carried(session, data.confirmed_on, field="confirmed_on")
     ctx.fire(session, statement, "confirm", payload=data.model_dump(mode="json"), if_match=True)
     _not_after_today(ctx, data.confirmed_on, "confirmed_on")
     if statement.sent_on is not None and data.confirmed_on < statement.sent_on:

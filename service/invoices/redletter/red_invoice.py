@@ -103,7 +103,8 @@ def _red_lines(
 
 
 def issue_red(session: Session, ctx: Context, *, form_id: int, data: InvoiceIssue) -> InvoiceOut:
-    """Make and issue the red invoice of a confirmed (or no-confirmation-needed) form.
+    """Make and issue the red invoice of a confirmed (or no-confirmation-needed) form, on its
+    fapiao date (the business date: not in a closed period), numbered in that year.
 
     The blue invoice's row is held first, so red invoices of one blue invoice queue and each
     sees what the other took back; a red invoice leaving nothing on the blue one voids it.
@@ -115,6 +116,7 @@ def issue_red(session: Session, ctx: Context, *, form_id: int, data: InvoiceIssu
         load(session, form_id)  # not found
     blue = invoices.load(session, blue_id or 0, for_update=True)
     form = load(session, form_id, fresh=True)
+    ctx = ctx.carried(session, data.fapiao_date, field="fapiao_date")
     ctx.fire(
         session,
         form,

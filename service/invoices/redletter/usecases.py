@@ -70,6 +70,7 @@ def record_use(
             day=day,
             earliest=invoice.fapiao_date,
         )
+    ctx.carried(session, day, field="confirmed_on")  # not in a closed period
     if invoice.use_confirmed_on not in (None, day):
         raise Conflict(
             "invoice.use_already_confirmed",
