@@ -11,14 +11,19 @@ database is shared.
 
 from __future__ import annotations
 
+import csv
 from datetime import date, timedelta
+from pathlib import Path
 from typing import Any
 
 import httpx
 
+from service.auth import tokens
+from service.receipts.importer import import_receipts
+from service.receipts.importfile import COLUMNS
 from service.workdays import add_working_days
 from tests.flows import Flows
-from tests.support import Backend, make_world
+from tests.support import Backend, make_world, png_bytes, unique
 
 LONG_AGO = date(2001, 1, 1)
 
@@ -232,3 +237,37 @@ def test_an_invoice_entered_in_january_for_december_is_numbered_in_december_s_ye
         ("post_receipt", f"{year}-12-25"),
         ("invoice", f"{year}-12-30"),
     ]
+
+
+def test_r7_an_imported_receipt_is_judged_on_its_reported_on_column(
+    flows: Flows, tmp_path: Path
+) -> None:
+    order = flows.shipped_order()  # shipped three days ago
+    signed = flows.today - timedelta(days=3)
+    reported = add_working_days(signed, 1)
+    (tmp_path / "scan.png").write_bytes(png_bytes(unique("scan")))
+    path, receipt_no = tmp_path / "receipts.csv", unique("RK")
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(COLUMNS)
+        for line in order["lines"]:
+            writer.writerow(
+                [
+                    order["company_order_no"],
+                    receipt_no,
+                    str(signed),
+                    line["line_no"],
+                    line["quantity"],
+                    "",
+                    "scan.png",
+                    str(reported),
+                ]
+            )
+    username = unique("importer")
+    with flows.backend.db.write() as session:
+        tokens.create_user(session, username=username, roles=["logistics"])
+    report = import_receipts(flows.backend.runtime, path=path, username=username)
+    assert not report.problems, report.problems
+    receipt = flows.logistics.get(f"/orders/{order['id']}/receipt").json()
+    assert receipt["reported_on"] == str(reported)
+    assert receipt["reported_late"] is False

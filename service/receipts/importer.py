@@ -201,6 +201,7 @@ def _one(run: _Run, receipt: FileReceipt, order_id: int | None) -> Done:
                     {
                         "receipt_no": receipt.receipt_no,
                         "receipt_date": receipt.first.receipt_date,
+                        "reported_on": receipt.first.reported_on,
                         "lines": lines_of(receipt),
                         "evidence": [run.stored[sha]],
                     }

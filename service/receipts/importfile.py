@@ -21,8 +21,10 @@ COLUMNS = (
     "received_qty",
     "item_code",
     "evidence",
+    "reported_on",
 )
-OPTIONAL = frozenset({"item_code"})
+# reported_on: the day the receipt was reported (R7), when not the day of the import.
+OPTIONAL = frozenset({"item_code", "reported_on"})
 SCAN_TYPES = {
     ".pdf": "application/pdf",
     ".jpg": "image/jpeg",
@@ -42,6 +44,7 @@ class Row:
     values: dict[str, str]
     problems: list[str]
     receipt_date: date | None = None
+    reported_on: date | None = None
     line_in: ReceiptLineIn | None = None
 
 
@@ -70,13 +73,8 @@ def read_file(path: Path) -> list[FileReceipt]:
 def _parse(csv_row: CsvRow, folder: Path) -> Row:
     values = csv_row.values
     row = Row(csv_row.line, values, csv_row.problems)
-    if values["receipt_date"]:
-        try:
-            row.receipt_date = date.fromisoformat(values["receipt_date"])
-        except ValueError:
-            row.problems.append(
-                f"receipt_date: {values['receipt_date']!r} is not a YYYY-MM-DD date"
-            )
+    row.receipt_date = _day(row, "receipt_date")
+    row.reported_on = _day(row, "reported_on")
     numbers = {}
     for name in ("line_no", "received_qty"):
         if values[name] and not _WHOLE.fullmatch(values[name]):
@@ -95,11 +93,22 @@ def _parse(csv_row: CsvRow, folder: Path) -> Row:
     return row
 
 
+def _day(row: Row, column: str) -> date | None:
+    if not row.values[column]:
+        return None
+    try:
+        return date.fromisoformat(row.values[column])
+    except ValueError:
+        row.problems.append(f"{column}: {row.values[column]!r} is not a YYYY-MM-DD date")
+        return None
+
+
 def _add(receipt: FileReceipt, row: Row) -> None:
     """Add a row to its receipt; the rows of one receipt must agree on its date and scan."""
     evidence = row.values["evidence"]
     for column, value in (
         ("receipt_date", row.receipt_date),
+        ("reported_on", row.reported_on),
         ("evidence", Path(evidence) if evidence else None),
     ):
         if value is not None:

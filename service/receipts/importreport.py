@@ -17,7 +17,12 @@ from service.receipts.importfile import FileReceipt, Row
 from workflows import WorkflowError
 
 _LINE_FIELD = re.compile(r"lines\[(\d+)\](?:\.(\w+))?")
-_RECEIPT_FIELDS = {"receipt_date": "receipt_date", "receipt_no": "receipt_no", "lines": "line_no"}
+_RECEIPT_FIELDS = {
+    "receipt_date": "receipt_date",
+    "reported_on": "reported_on",
+    "receipt_no": "receipt_no",
+    "lines": "line_no",
+}
 
 Outcome = Literal["posted", "already posted", "refused", "not posted"]
 
