@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 
 from sqlalchemy import String, select, update
 from sqlalchemy.exc import IntegrityError
@@ -76,15 +77,21 @@ def document_numbers(session: Session, prefix: str, year: int, count: int) -> li
     return [formatted(prefix, year, value) for value in range(last - count + 1, last + 1)]
 
 
-def at_least(session: Session, prefix: str, number: str) -> None:
-    """A number made elsewhere (the old system's, imported) that looks like ours: the counter
-    of its year moves past it, so no number this service makes later repeats it."""
-    found = re.fullmatch(rf"{re.escape(prefix)}([0-9]{{4}})([0-9]{{6}})", number)
-    if found is None:
-        return
-    name, value = counter(prefix, int(found[1])), int(found[2])
-    current = session.scalar(select(NumberSequence.last_value).where(NumberSequence.name == name))
-    if current is None:
-        reserve(session, name, value)
-    elif current < value:
-        reserve(session, name, value - current)
+def at_least(session: Session, prefix: str, numbers: Iterable[str]) -> None:
+    """Numbers made elsewhere (the old system's, imported) that look like ours: the counter of
+    each year moves past the highest, so no number this service makes later repeats one."""
+    highest: dict[int, int] = {}
+    for number in numbers:
+        found = re.fullmatch(rf"{re.escape(prefix)}([0-9]{{4}})([0-9]{{6}})", number)
+        if found is not None:
+            year, value = int(found[1]), int(found[2])
+            highest[year] = max(value, highest.get(year, 0))
+    for year, value in sorted(highest.items()):
+        name = counter(prefix, year)
+        current = session.scalar(
+            select(NumberSequence.last_value).where(NumberSequence.name == name)
+        )
+        if current is None:
+            reserve(session, name, value)
+        elif current < value:
+            reserve(session, name, value - current)

@@ -59,9 +59,8 @@ def book(batch: Batch, documents: Sequence[Document]) -> None:
         ],
         actor=who,
     )
-    for document in good:
-        at_least(session, "SO", document.agreed("company_order_no"))
-        at_least(session, "IV", document.key)
+    at_least(session, "SO", [d.agreed("company_order_no") for d in good])
+    at_least(session, "IV", [d.key for d in good])
 
 
 def _inserted(session: Session, table: Table, rows: list[dict[str, Any]]) -> list[int]:

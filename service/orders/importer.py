@@ -196,7 +196,7 @@ def _book_one(batch: Batch, document: Document) -> None:
             session, order, "approve", payload=APPROVAL | {"company_order_no": number}
         )
         order.company_order_no = number
-        at_least(session, "SO", number)
+        at_least(session, "SO", [number])
         session.flush()
     if state == "shipped":
         _ship(session, ctx, order, _day(document, "shipped_on"))
