@@ -7,6 +7,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal, InvalidOperation
+from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -17,6 +18,15 @@ if TYPE_CHECKING:
 
 _WHOLE_DIGITS = frozenset("0123456789")
 _DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+
+
+@lru_cache(maxsize=4096)
+def _day(text: str) -> date | None:
+    """A YYYY-MM-DD date (files repeat their dates: parsed once each)."""
+    try:
+        return date.fromisoformat(text) if _DAY.fullmatch(text) else None
+    except ValueError:
+        return None
 
 
 @dataclass
@@ -37,13 +47,10 @@ class Row:
         text = self.values.get(column, "")
         if not text:
             return None
-        try:
-            if _DAY.fullmatch(text):
-                return date.fromisoformat(text)
-        except ValueError:
-            pass
-        self.fail(column, f"{text!r} is not a YYYY-MM-DD date")
-        return None
+        day = _day(text)
+        if day is None:
+            self.fail(column, f"{text!r} is not a YYYY-MM-DD date")
+        return day
 
     def whole(self, column: str, *, low: int = 0, high: int = 10**9) -> int | None:
         """The column as a whole number between `low` and `high` (None when empty or wrong)."""
@@ -108,6 +115,8 @@ class Document:
     data: dict[str, Any] = field(default_factory=dict)
     outcome: str | None = None
     reason: str = ""
+    # The first row stating each of the document's own columns.
+    stated: dict[str, Row] = field(default_factory=dict)
 
     @property
     def first(self) -> Row:
@@ -127,6 +136,9 @@ class Document:
 
     def agreed(self, column: str) -> str:
         """The document's value of a column its rows must agree on (the first non-empty)."""
+        first = self.stated.get(column)
+        if first is not None:
+            return first.values[column]
         return next((row.values[column] for row in self.rows if row.values[column]), "")
 
 
@@ -149,12 +161,13 @@ def read_documents(path: Path, importer: Importer) -> list[Document]:
 
 def _agree(document: Document, row: Row, shared: tuple[str, ...]) -> None:
     """The rows of one document must agree on the document's columns (when they are given)."""
+    stated = document.stated
     for column in shared:
         value = row.values[column]
         if not value:
             continue
-        earlier = next((r for r in document.rows if r.values[column]), None)
-        if earlier is not None and earlier.values[column] != value:
+        earlier = stated.setdefault(column, row)
+        if earlier.values[column] != value:
             row.fail(
                 column,
                 f"{value} differs from {earlier.values[column]} on line {earlier.line} "

@@ -14,7 +14,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Table, insert, select
+from sqlalchemy import Table, func, insert, select, text
 from sqlalchemy.orm import Session
 
 from service import duedates, ledger, money
@@ -64,11 +64,29 @@ def book(batch: Batch, documents: Sequence[Document]) -> None:
 
 
 def _inserted(session: Session, table: Table, rows: list[dict[str, Any]]) -> list[int]:
-    """Insert the rows (one statement, executemany) and return their ids in order."""
+    """Insert the rows with ids taken beforehand (one statement, executemany, no RETURNING, which
+    SQLite would run row by row to keep the order); return the ids in order."""
     if not rows:
         return []
-    statement = insert(table).returning(table.c.id, sort_by_parameter_order=True)
-    return list(session.connection().execute(statement, rows).scalars())
+    ids = _new_ids(session, table, len(rows))
+    session.connection().execute(
+        insert(table), [row | {"id": id_} for row, id_ in zip(rows, ids, strict=True)]
+    )
+    return ids
+
+
+def _new_ids(session: Session, table: Table, count: int) -> list[int]:
+    """`count` fresh ids of `table`: from its sequence on PostgreSQL; on SQLite after the
+    highest, which the write transaction (BEGIN IMMEDIATE) keeps from other writers."""
+    connection = session.connection()
+    if connection.dialect.name == "postgresql":
+        taken = connection.execute(
+            text("SELECT nextval(pg_get_serial_sequence(:t, 'id')) FROM generate_series(1, :n)"),
+            {"t": table.name, "n": count},
+        )
+        return list(taken.scalars())
+    top = connection.execute(select(func.max(table.c.id))).scalar() or 0
+    return list(range(top + 1, top + 1 + count))
 
 
 def _new_orders(session: Session, documents: list[Document], now: Any, who: str) -> None:
