@@ -163,6 +163,8 @@ def test_bad_rows_by_line_atomic_invoices_reruns_and_dry_runs(flows: Flows, tmp_
 
     dry = _import(flows, path, user, dry_run=True)
     assert (dry.would_book, dry.refused) == (1, 3)  # taken clashes with good in one chunk
+    in_chunks = _import(flows, path, user, dry_run=True, chunk_size=1)
+    assert (in_chunks.would_book, in_chunks.refused) == (2, 2)  # each chunk rolled back
     assert _stored(flows, good[0][0]) is None
 
     report = _import(flows, path, user, chunk_size=2)

@@ -30,7 +30,8 @@ REFUSALS = (DomainError, WorkflowError, ValidationError, IntegrityError, DataErr
 @dataclass
 class Batch:
     """One chunk's write transaction: the session, who imports, and the run's `memo` (kept
-    from chunk to chunk: only for what the import itself does not write, as master data)."""
+    from chunk to chunk, but in a dry run: only for what the import itself does not write, as
+    master data)."""
 
     session: Session
     ctx: Context
@@ -150,6 +151,8 @@ def run_import(
     memo: dict[str, Any] = {}
     for start in range(0, len(documents), chunk_size):
         chunk = documents[start : start + chunk_size]
+        if dry_run:  # the rollback expired what the memo held
+            memo = {}
         try:
             with db.write() as session:
                 booked = _chunk(importer, Batch(session, ctx, dry_run, memo), chunk)
