@@ -137,3 +137,40 @@ def test_opening_receivables_bad_rows_are_named_by_line(flows: Flows, tmp_path: 
 
     unknown = _run(flows, _file(tmp_path, [("NOBODY-" + unique("C"), "", "10.00", "")]))
     assert unknown.rows[0].reason.startswith("customer_code: no customer NOBODY-")
+
+
+def test_a_rerun_after_payments_since_the_cutover_finds_the_invoices_owing_as_stated(
+    flows: Flows, tmp_path: Path
+) -> None:
+    # At go-live the payments received after the cut-over are imported after the opening
+    # receivables: the invoice that owed its whole total then owes less, and a rerun of the
+    # opening file finds it as stated at cut-over, booking nothing.
+    whole, settled = pf.invoice(flows), pf.invoice(flows)
+    code, cutover = flows.world.customer, flows.today - timedelta(days=1)
+    left = Decimal(settled["outstanding"]) - Decimal("5000.00")
+    rows: list[tuple[object, ...]] = [
+        (code, whole["invoice_no"], whole["outstanding"], cutover),
+        (code, settled["invoice_no"], left, cutover),
+    ]
+    path = _file(tmp_path, rows)
+    first = _run(flows, path)
+    assert (first.booked, first.already_booked, first.refused) == (1, 1, 0), first.problems
+    remitted = [{"invoice_no": whole["invoice_no"], "amount": "6000.00"}]
+    pf.paid(flows, "6000.00", remittance=remitted)
+    pf.paid(flows, "1000.00", remittance=[{"invoice_no": settled["invoice_no"], "amount": "1000"}])
+
+    again = _run(flows, path)
+    assert (again.booked, again.already_booked, again.refused) == (0, 2, 0), again.problems
+    reasons = {r.line: r.reason for r in again.rows}
+    assert reasons[2] == (
+        f"invoice {whole['invoice_no']} owed {whole['outstanding']} as stated: nothing to settle "
+        "(6000.00 paid since)"
+    )
+    assert pf.read(flows, whole["id"])["outstanding"] == str(
+        Decimal(whole["outstanding"]) - Decimal("6000.00")
+    )
+    # A figure above what the invoice owed before the payments is still refused.
+    too_much = Decimal(whole["outstanding"]) + Decimal("0.01")
+    wrong = _run(flows, _file(tmp_path, [(code, whole["invoice_no"], too_much, cutover)]))
+    assert wrong.refused == 1
+    assert wrong.problems[0].reason.startswith(f"outstanding: {too_much} is more than invoice")

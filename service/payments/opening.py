@@ -16,12 +16,13 @@ from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from service.errors import DomainError
 from service.imports import Batch, Document, Importer, Row
 from service.imports.importer import REFUSALS
 from service.invoices.models import Invoice
+from service.ledger import Allocation
 from service.masterdata.models import Customer
 from service.payments.models import Payment
 from service.payments.recording import record_payment
@@ -77,14 +78,7 @@ class OpeningReceivablesImporter(Importer):
     def look_up(self, batch: Batch, documents: Sequence[Document]) -> None:
         customers = self._customers(batch, {d.first.values["customer_code"] for d in documents})
         numbers = [d.first.values["invoice_no"] for d in documents if d.first.values["invoice_no"]]
-        invoices = {
-            number: (customer_id, outstanding)
-            for number, customer_id, outstanding in batch.session.execute(
-                select(Invoice.invoice_no, Invoice.customer_id, Invoice.outstanding).where(
-                    Invoice.invoice_no.in_(numbers)
-                )
-            )
-        }
+        invoices = _invoices(batch, numbers)
         for document in documents:
             values = document.first.values
             document.data["reference"] = reference(values["customer_code"], values["invoice_no"])
@@ -121,7 +115,7 @@ class OpeningReceivablesImporter(Importer):
         return known
 
     @staticmethod
-    def _settlement(document: Document, invoices: dict[str, tuple[int, Decimal]]) -> None:
+    def _settlement(document: Document, invoices: dict[str, tuple[int, Decimal, Decimal]]) -> None:
         """What the old system was paid on the invoice: what it owes here less what is left."""
         number = document.first.values["invoice_no"]
         stated: Decimal = document.first.parsed["outstanding"]
@@ -130,8 +124,15 @@ class OpeningReceivablesImporter(Importer):
             whose = "no invoice" if found is None else "another customer's invoice"
             document.fail("invoice_no", f"{whose} {number}: import the issued invoices first")
             return
-        owed = found[1]
-        if stated > owed:
+        _, owed, applied = found
+        if stated > owed and stated == owed + applied:
+            # A rerun after payments booked since the cut-over: the invoice owed what the file
+            # says before them, and needed no opening settlement.
+            document.already(
+                f"invoice {number} owed {stated} as stated: nothing to settle "
+                f"({applied} paid since)"
+            )
+        elif stated > owed:
             document.fail("outstanding", f"{stated} is more than invoice {number} owes ({owed})")
         elif stated == owed:
             document.already(f"invoice {number} owes {owed} as stated: nothing to settle")
@@ -174,3 +175,22 @@ class OpeningReceivablesImporter(Importer):
                 document.fail("invoice_no", problem.reason())
             return
         super().blame(document, error)
+
+
+def _invoices(batch: Batch, numbers: list[str]) -> dict[str, tuple[int, Decimal, Decimal]]:
+    """By number: the invoice's customer, what it owes and what payments applied to it (an
+    invoice imported owing its whole total has had nothing else applied before the cut-over)."""
+    applied = (
+        select(func.coalesce(func.sum(Allocation.amount), 0))
+        .where(Allocation.invoice_id == Invoice.id)
+        .scalar_subquery()
+    )
+    rows = batch.session.execute(
+        select(Invoice.invoice_no, Invoice.customer_id, Invoice.outstanding, applied).where(
+            Invoice.invoice_no.in_(numbers)
+        )
+    )
+    return {
+        number: (customer_id, outstanding, Decimal(done).quantize(Decimal("0.01")))
+        for number, customer_id, outstanding, done in rows
+    }
