@@ -212,3 +212,22 @@ def test_rules_check_names_the_file_rule_and_field(tmp_path: Path) -> None:
     )
     assert good.returncode == 0
     assert "invoice_exception v1 sha256:" in good.stdout
+
+
+def test_the_books_are_closed_on_the_command_line(tmp_path: Path) -> None:
+    env = _env(O2C_DATABASE_URL=f"sqlite:///{tmp_path / 'books.sqlite3'}")
+
+    def o2c(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            check=False, args=[*O2C, *args], env=env, capture_output=True, text=True, timeout=60
+        )
+
+    assert o2c("migrate").returncode == 0
+    closed = o2c("books", "close", "--through", "2025-06-30")
+    assert closed.returncode == 0, closed.stderr
+    assert "closed through 2025-06-30" in closed.stdout
+    back = o2c("books", "close", "--through", "2025-05-31")
+    assert back.returncode == 1 and "needs a reason" in back.stderr
+    reopened = o2c("books", "close", "--through", "2025-05-31", "--reason", "May entered late")
+    assert reopened.returncode == 0, reopened.stderr
+    assert "closed through 2025-05-31 (by command-line" in o2c("books", "show").stdout
