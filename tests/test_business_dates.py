@@ -12,17 +12,22 @@ database is shared.
 from __future__ import annotations
 
 import csv
-from datetime import date, timedelta
+from collections.abc import Callable
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import httpx
 
 from service.auth import tokens
 from service.receipts.importer import import_receipts
 from service.receipts.importfile import COLUMNS
+from service.web.templating import happened
 from service.workdays import add_working_days
 from tests.flows import Flows
+from tests.pages import Person, text_of
 from tests.support import Backend, make_world, png_bytes, unique
 
 LONG_AGO = date(2001, 1, 1)
@@ -271,3 +276,31 @@ def test_r7_an_imported_receipt_is_judged_on_its_reported_on_column(
     receipt = flows.logistics.get(f"/orders/{order['id']}/receipt").json()
     assert receipt["reported_on"] == str(reported)
     assert receipt["reported_late"] is False
+
+
+def test_the_pages_history_shows_the_business_date_only_where_it_is_not_the_day_recorded() -> None:
+    tz = ZoneInfo("Asia/Shanghai")
+    recorded = datetime(2026, 1, 1, 17, 30, tzinfo=UTC)  # 2026-01-02 01:30 in Shanghai
+    same = SimpleNamespace(occurred_at=recorded, business_date=date(2026, 1, 2))
+    late = SimpleNamespace(occurred_at=recorded, business_date=date(2025, 12, 30))
+    before = SimpleNamespace(occurred_at=recorded, business_date=None)
+    assert happened(same, tz) == ""
+    assert happened(late, tz) == "2025-12-30"
+    assert happened(before, tz) == ""
+
+
+def test_hq_approves_on_the_page_with_the_day_it_happened_and_the_history_shows_it(
+    flows: Flows, person: Callable[..., Person]
+) -> None:
+    order = flows.create_order(order_date=str(flows.today - timedelta(days=9)))
+    hq = person("hq")
+    page = f"/web/orders/{order['id']}"
+    day = flows.today - timedelta(days=7)
+    future = hq.submit(page, f"{page}/approve", {"business_date": str(flows.today + timedelta(1))})
+    assert future.status_code == 422
+    assert "is in the future" in text_of(future.text)
+    sent = hq.submit(page, f"{page}/approve", {"business_date": str(day)})
+    assert sent.status_code == 303, text_of(sent.text)[:500]
+    assert f"happened on {day} (entered late)" in text_of(hq.page(page))
+    zh = person("hq", locale="zh")
+    assert f"业务日期 {day}（补录）" in text_of(zh.page(page))
