@@ -10,19 +10,26 @@ from typing import Any
 from fastapi import Depends, FastAPI
 from fastapi.staticfiles import StaticFiles
 
-from service import bootstrap, meta, problems
+from service import bootstrap, meta, metrics, probes, problems
 from service.access import declare_access
 from service.db import Database
 from service.http import plain_text
 from service.migrate import assert_current
+from service.observe import RequestObserver
 from service.rulesets.routes import router as rules_router
 from service.runtime import Runtime
 from service.scheduler.process import SchedulerProcess
-from service.settings import Settings
+from service.settings import Settings, load_settings
 from service.web import routes as web
 from service.web.pages import LoginRequired
 
 STATIC = Path(__file__).resolve().parent / "web" / "static"
+
+
+def served() -> FastAPI:
+    """The app of one worker process of `o2c serve --workers N` (uvicorn's factory), from the
+    settings the command checked and passed on in the environment."""
+    return create_app(load_settings())
 
 
 def create_app(
@@ -62,9 +69,13 @@ def create_app(
     )
     app.state.ctx = ctx
     app.state.scheduler = scheduler
+    app.state.open_items = metrics.OpenItems(database, ctx.workflows, bootstrap.open_counts())
+    metrics.watch_database(database)
+    app.add_middleware(RequestObserver)
     problems.install(app)
     # Routes are matched in order, one by one: the busiest (receipts) come first.
-    routers = [*bootstrap.routers(), meta.router, rules_router]
+    probe_routers = [probes.router, *([probes.metrics_router] if settings.metrics_enabled else [])]
+    routers = [*bootstrap.routers(), meta.router, *probe_routers, rules_router]
     for router in routers:
         app.include_router(router, responses=problems.RESPONSES)
     for router in [web.router, *bootstrap.pages()]:

@@ -28,6 +28,7 @@ from service.db import Database
 from service.imports import Importer
 from service.invoices.plugin import FEATURE as INVOICES
 from service.masterdata.plugin import FEATURE as MASTERDATA
+from service.metrics import OpenCount
 from service.orders.plugin import FEATURE as ORDERS
 from service.payments.plugin import FEATURE as PAYMENTS
 from service.plugins import Feature, RuleSetBinding
@@ -120,6 +121,10 @@ def importers() -> dict[str, Importer]:
                 raise ValueError(f"two importers are named {importer.name!r}")
             found[importer.name] = importer
     return found
+
+
+def open_counts() -> list[OpenCount]:
+    return [count for feature in FEATURES for count in feature.open_counts]
 
 
 def routers() -> list[APIRouter]:

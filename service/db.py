@@ -218,6 +218,11 @@ class Database:
         with self._read_engine.connect() as connection:
             yield connection
 
+    @property
+    def read_engine(self) -> Engine:
+        """The readers' engine (on SQLite a second engine; elsewhere the writers')."""
+        return self._read_engine
+
     def dispose(self) -> None:
         self.engine.dispose()
         if self._read_engine is not self.engine:

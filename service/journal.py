@@ -35,6 +35,9 @@ class Event(Base):
     business_date: Mapped[date | None] = mapped_column(Date)
     payload: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     decisions: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    # The HTTP request that made the change (its X-Request-ID); none for the scheduler and the
+    # command line.
+    request_id: Mapped[str | None] = mapped_column(String(64))
 
 
 _PLAIN = frozenset({str, int, bool, float, type(None)})

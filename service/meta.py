@@ -1,16 +1,15 @@
-"""Routes about the service itself: health, who am I, the lifecycles, the refusal codes."""
+"""Routes about the service itself: who am I, the lifecycles, the refusal codes."""
 
 from __future__ import annotations
 
 from fastapi import APIRouter
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from service import i18n
 from service.auth.models import User
 from service.context import Context
 from service.errors import NotFound
-from service.http import Ctx, Reader
+from service.http import Reader
 from service.schemas import Response
 
 router = APIRouter(tags=["service"])
@@ -52,13 +51,6 @@ class ProblemTypeOut(Response):
     code: str
     en: str
     zh: str
-
-
-@router.get("/health", summary="Liveness and database check (no token needed)")
-def health(ctx: Ctx) -> dict[str, str]:
-    with ctx.db.read() as session:
-        session.execute(select(1))
-    return {"status": "ok"}
 
 
 def _me(session: Session, ctx: Context) -> MeOut:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import cache
 from pathlib import Path
 
 from alembic import command
@@ -31,16 +32,23 @@ class SchemaOutdated(Exception):
     """The database is not at the newest migration; run `o2c migrate`."""
 
 
+@cache
+def head() -> str | None:
+    """The newest migration of this code."""
+    from alembic.script import ScriptDirectory
+
+    return ScriptDirectory.from_config(alembic_config("sqlite://")).get_current_head()
+
+
 def assert_current(db: Database) -> None:
     """Refuse to serve a database whose schema is behind (or ahead of) this code."""
     from alembic.runtime.migration import MigrationContext
-    from alembic.script import ScriptDirectory
 
-    head = ScriptDirectory.from_config(alembic_config(db.url)).get_current_head()
+    newest = head()
     with db.engine.connect() as connection:
         current = MigrationContext.configure(connection).get_current_revision()
-    if current != head:
+    if current != newest:
         raise SchemaOutdated(
-            f"the database is at migration {current or 'none'}, this code needs {head}: "
+            f"the database is at migration {current or 'none'}, this code needs {newest}: "
             "run `o2c migrate`"
         )

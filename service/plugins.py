@@ -17,6 +17,7 @@ from fastapi import APIRouter
 from sqlalchemy.orm import Session
 
 from service.context import MoneyFollower
+from service.metrics import OpenCount
 from service.scheduler.jobs import Job
 from service.settings import Settings
 from service.workflow import Machine, Workflows
@@ -68,6 +69,7 @@ class Feature:
       a red invoice, a credited return), in that transaction. So a feature moves other
       features' documents without importing their use cases;
     - `importers`: its CSV imports, each one `o2c import <name>` (see `service.imports`).
+    - `open_counts`: the items still to be worked that `GET /metrics` counts (`o2c_open_items`).
     """
 
     name: str
@@ -83,3 +85,4 @@ class Feature:
     panels: Sequence[Panel] = ()
     follows_money: Sequence[MoneyFollower] = ()
     importers: Sequence[Importer] = ()
+    open_counts: Sequence[OpenCount] = ()

@@ -66,6 +66,11 @@ class Settings(BaseSettings):
     demo: bool
     host: str
     port: int = Field(ge=1, le=65535)
+    # Server processes (`o2c serve --workers`); more than one needs PostgreSQL.
+    workers: int = Field(ge=1, le=64)
+    # On SIGTERM/SIGINT: seconds the requests in flight are given to finish.
+    shutdown_grace_seconds: int = Field(ge=1, le=3600)
+    metrics_enabled: bool
     scheduler_enabled: bool
     scheduler_interval_seconds: int = Field(ge=5, le=86400)
     scheduler_lease_seconds: int = Field(ge=3, le=3600)
@@ -75,6 +80,7 @@ class Settings(BaseSettings):
     rules_reload_seconds: int = Field(ge=0, le=3600)
     session_hours: int = Field(ge=1, le=720)
     log_level: Literal["critical", "error", "warning", "info", "debug"]
+    log_format: Literal["text", "json"]
     seller_name: str = Field(max_length=100)
     seller_tax_no: TaxNumber
     seller_address: str = Field(max_length=200)

@@ -26,7 +26,7 @@ from sqlalchemy import Insert, Update, bindparam, insert, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
-from service import journal
+from service import journal, requestid
 from service.auth.tokens import ROLES, Actor
 from service.clock import business_date as day_in
 from service.db import Base, table_of, utcnow
@@ -267,6 +267,7 @@ class Workflows:
                 set_committed_value(held, "state", firing.dest)
                 set_committed_value(held, "version", document.version + 1)
         stored = journal.jsonable(payload or {})
+        request_id = requestid.get()
         self._journal(
             session,
             [
@@ -281,6 +282,7 @@ class Workflows:
                     "business_date": business_date or today,
                     "payload": stored,
                     "decisions": [],
+                    "request_id": request_id,
                 }
                 for d, f in zip(documents, firings, strict=True)
             ],
@@ -427,6 +429,7 @@ class Workflows:
             "business_date": business_date,
             "payload": journal.jsonable(payload or {}),
             "decisions": journal.jsonable(decisions or []),
+            "request_id": requestid.get(),
         }
 
     @staticmethod

@@ -9,6 +9,7 @@ from typing import Annotated
 import typer
 from sqlalchemy.engine import make_url
 
+from service.cli import serving
 from service.cli.admin import rules_app, tokens_app, users_app, workflows_app
 from service.cli.books import books_app
 from service.cli.calendar import calendar_app
@@ -17,6 +18,7 @@ from service.cli.golive import golive_app
 from service.cli.imports import import_app
 from service.cli.receivables import ar_app
 from service.cli.scheduler import scheduler_app
+from service.settings import Settings
 
 app = typer.Typer(
     help="Order-to-cash workflow service.", no_args_is_help=True, pretty_exceptions_enable=False
@@ -54,8 +56,26 @@ def serve(
         bool | None,
         typer.Option("--demo/--no-demo", help="migrate, load demo data and accept the demo tokens"),
     ] = None,
+    workers: Annotated[
+        int | None, typer.Option(help="server processes (more than one needs PostgreSQL)")
+    ] = None,
+    allow_sqlite_workers: Annotated[
+        bool, typer.Option(help="serve SQLite from several processes all the same")
+    ] = False,
 ) -> None:
     """Run the HTTP API (and, when enabled, the scheduler)."""
+    settings = configured(host=host, port=port, demo=demo, workers=workers)
+    serving.refuse_sqlite_workers(settings, allow_sqlite_workers)
+    if settings.workers > 1:
+        with serving.metrics_directory():
+            _serve(settings)
+    else:
+        _serve(settings)
+
+
+def _serve(settings: Settings) -> None:
+    import logging.config
+
     import uvicorn
     from sqlalchemy.exc import SQLAlchemyError
 
@@ -65,8 +85,9 @@ def serve(
     from service.demo import DEMO_PASSWORD, DEMO_TOKENS
     from service.demo import load as load_demo
     from service.migrate import SchemaOutdated, upgrade
+    from service.observe import log_config
 
-    settings = configured(host=host, port=port, demo=demo)
+    logging.config.dictConfig(log_config(settings))
     db = Database(settings.database_url)
     try:
         runtime = bootstrap.runtime(settings, db)
@@ -86,7 +107,11 @@ def serve(
         typer.echo("demo mode: demo tokens (send as 'Authorization: Bearer <token>'):")
         for role, token in DEMO_TOKENS.items():
             typer.echo(f"  {role:<10} {token}")
-    uvicorn.run(application, host=settings.host, port=settings.port, log_level=settings.log_level)
+    if settings.workers > 1:
+        typer.echo(f"workers: {settings.workers}; the scheduler runs in this supervising process")
+        serving.run_workers(settings, application)
+    else:
+        uvicorn.run(application, **serving.uvicorn_options(settings))
 
 
 @app.command("demo")

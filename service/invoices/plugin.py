@@ -26,6 +26,7 @@ from service.invoices.redletter.pages import router as red_letter_pages
 from service.invoices.redletter.routes import router as red_letter_router
 from service.invoices.redletter.step_pages import router as red_letter_step_pages
 from service.invoices.routes import follow_ups, router
+from service.metrics import OpenCount
 from service.plugins import Feature, MenuEntry, RuleSetBinding
 from service.web.documents import Panel
 from service.workflow import Machine
@@ -67,4 +68,5 @@ FEATURE = Feature(
     ),
     panels=(Panel(machine="order", template="invoices/order_panel.html", load=of_order, place=30),),
     importers=(InvoiceImporter(),),
+    open_counts=(OpenCount("invoice_exception", InvoiceException, "open"),),
 )

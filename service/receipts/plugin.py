@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from service.metrics import OpenCount
 from service.plugins import Feature, MenuEntry, RuleSetBinding
 from service.receipts.exceptions.actions import router as exception_actions
 from service.receipts.exceptions.facts import RULESET
@@ -38,4 +39,5 @@ FEATURE = Feature(
     # sales see theirs first.
     menu=(MenuEntry("/web/receipt-exceptions", "receipts.menu.exceptions"),),
     panels=(PANEL,),
+    open_counts=(OpenCount("receipt_exception", ReceiptException, "open"),),
 )

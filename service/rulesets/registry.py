@@ -18,7 +18,8 @@ from datetime import date, datetime
 from functools import cache
 from pathlib import Path
 
-from rules import DEFAULT_DIR, RuleBook, RuleSet, RuleSetError, load_dir
+from rules import DEFAULT_DIR, Decision, RuleBook, RuleSet, RuleSetError, load_dir
+from service import metrics
 from service.db import utcnow
 from service.settings import Settings
 
@@ -103,6 +104,19 @@ class _Snapshot:
     first_loaded: Mapping[str, datetime]
 
 
+class CountedRuleSet(RuleSet):
+    """A rule set in force whose decisions are counted (`o2c_rule_decisions`): the same
+    compiled rules, deciding the same way. Dry runs decide on the plain rule sets."""
+
+    def __init__(self, inner: RuleSet) -> None:
+        self.__dict__.update(inner.__dict__)
+
+    def decide(self, facts: Mapping[str, object]) -> Decision:
+        decision = super().decide(facts)
+        metrics.rule_decided(decision.ruleset, decision.rules)
+        return decision
+
+
 class RuleRegistry:
     """The rule book in force, built at start-up from a directory (default: the packaged sets)."""
 
@@ -127,6 +141,7 @@ class RuleRegistry:
         self._refused: Fingerprint | None = None
         self._checked_at = now
         self._next_check = clock() + reload_seconds
+        self._counted: dict[str, RuleSet] = {}
 
     @classmethod
     def from_settings(cls, settings: Settings) -> RuleRegistry:
@@ -141,7 +156,11 @@ class RuleRegistry:
 
     def in_force(self, name: str, day: date, /) -> RuleSet:
         """The version of rule set `name` in force on `day`; LookupError when there is none."""
-        return self.book.in_force(name, day)
+        ruleset = self.book.in_force(name, day)
+        counted = self._counted.get(ruleset.checksum)
+        if counted is None:
+            counted = self._counted[ruleset.checksum] = CountedRuleSet(ruleset)
+        return counted
 
     def reload(self) -> ReloadOutcome:
         """Load the directory anew now; on a refused file keep what is in force."""

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Mapping
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from service import workdays
+from service import metrics, workdays
 from service.db import Database
 from service.scheduler.jobs import Job, JobResult, JobRun
 from service.settings import Settings
@@ -32,10 +33,19 @@ def run_due(
         workdays.refresh(connection)
     results = []
     for name, job in jobs.items():
+        started = time.perf_counter()
         with db.write() as session:
             result = job(session, run)
+        _measured(name, result, time.perf_counter() - started)
         for problem in result.problems:
             log.error("%s: %s", name, problem)
         log.info("%s", result.summary())
         results.append(result)
     return results
+
+
+def _measured(name: str, result: JobResult, seconds: float) -> None:
+    metrics.JOB_RUNS.labels(name).inc()
+    metrics.JOB_SECONDS.labels(name).observe(seconds)
+    metrics.JOB_RAISED.labels(name).inc(len(result.raised))
+    metrics.JOB_PROBLEMS.labels(name).inc(len(result.problems))

@@ -12,6 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from service.masterdata.models import Customer
+from service.metrics import OpenCount
 from service.plugins import Feature, MenuEntry, OpenItem, RuleSetBinding
 from service.settings import Settings
 from service.statements.actions import router as actions
@@ -73,4 +74,5 @@ FEATURE = Feature(
         MenuEntry("/web/statement-disputes", "statements.menu.disputes", roles=("finance",)),
         MenuEntry("/web/statement-adjustments", "statements.menu.adjustments", roles=("finance",)),
     ),
+    open_counts=(OpenCount("statement", Statement, "open"),),
 )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from service.metrics import OpenCount
 from service.plugins import Feature, MenuEntry
 from service.scheduler.models import Task
 from service.tasks.guards import TASK_GUARDS
@@ -21,4 +22,5 @@ FEATURE = Feature(
     pages=(pages,),
     templates=Path(__file__).parent / "templates",
     menu=(MenuEntry("/web/tasks", "tasks.menu", roles=TASK_ROLES),),
+    open_counts=(OpenCount("task", Task, "live"),),
 )
