@@ -23,14 +23,13 @@ TABLES = ('orders', 'receipts', 'invoices')
 
 
 def upgrade() -> None:
+    # Not batches: SQLite adds a column in place, without copying tables others refer to.
     for name in TABLES:
-        with op.batch_alter_table(name) as batch:
-            batch.add_column(
-                sa.Column('imported', sa.Boolean(), nullable=False, server_default=sa.false())
-            )
+        op.add_column(
+            name, sa.Column('imported', sa.Boolean(), nullable=False, server_default=sa.false())
+        )
 
 
 def downgrade() -> None:
     for name in TABLES:
-        with op.batch_alter_table(name) as batch:
-            batch.drop_column('imported')
+        op.execute(f'ALTER TABLE {name} DROP COLUMN imported')
