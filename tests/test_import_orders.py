@@ -14,6 +14,7 @@ from sqlalchemy import select
 
 from service.auth import tokens
 from service.imports import ImportReport, run_import
+from service.numbering import document_number
 from service.orders.importer import OrderImporter
 from service.orders.models import Order
 from service.shipments.models import Shipment
@@ -184,3 +185,15 @@ def test_the_command_reports_by_line_and_exits_by_outcome(flows: Flows, tmp_path
         ]
     assert _stored(flows, str(rows[0][1])) is None
     assert o2c(str(path), "--user", "nobody-" + unique("u")).returncode == 2
+
+
+def test_r4_an_imported_company_order_number_is_never_given_again(
+    flows: Flows, tmp_path: Path
+) -> None:
+    with flows.backend.db.write() as session:
+        before = document_number(session, "SO", 2019)
+    imported = f"SO2019{int(before[6:]) + 500:06d}"
+    rows = _order(flows, "approved", number=imported, lines=1)
+    assert _import(flows, _file(tmp_path, rows), _admin(flows)).booked == 1
+    with flows.backend.db.write() as session:
+        assert document_number(session, "SO", 2019) == f"SO2019{int(imported[6:]) + 1:06d}"
