@@ -28,7 +28,7 @@ from service.web.templating import happened
 from service.workdays import add_working_days
 from tests.flows import Flows
 from tests.pages import Person, text_of
-from tests.support import Backend, make_world, png_bytes, unique
+from tests.support import Backend, make_world, png_bytes, unique, unique_fapiao
 
 LONG_AGO = date(2001, 1, 1)
 
@@ -304,3 +304,16 @@ def test_hq_approves_on_the_page_with_the_day_it_happened_and_the_history_shows_
     assert f"happened on {day} (entered late)" in text_of(hq.page(page))
     zh = person("hq", locale="zh")
     assert f"业务日期 {day}（补录）" in text_of(zh.page(page))
+
+
+def test_a_date_the_document_carries_is_refused_in_the_closed_period(flows: Flows) -> None:
+    closed = _ensure_closed_long_ago(flows)
+    invoice = flows.invoice(flows.receipted_order()["id"])
+    response = flows.finance.post(
+        f"/invoices/{invoice['id']}/issue",
+        json={"fapiao_no": unique_fapiao(), "fapiao_date": str(closed)},
+    )
+    assert response.status_code == 422
+    assert response.json()["code"] == "period.closed"
+    assert _field(response) == "fapiao_date"
+    assert flows.finance.get(f"/invoices/{invoice['id']}").json()["state"] == "draft"

@@ -138,6 +138,7 @@ def _raise(
         [(task_id, {"condition": c, "customer_id": customer}) for task_id, c, customer in inserted],
         actor=SCHEDULER_ACTOR,
         how="raise",
+        business_date=run.today,
         decisions=decisions,
     )
     return [task_id for task_id, _c, _customer in inserted]

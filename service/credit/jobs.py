@@ -139,6 +139,7 @@ def credit_review(session: Session, run: JobRun) -> JobResult:
         [(i, {"customer_id": c, "period": period}) for i, c in inserted],
         actor=SCHEDULER_ACTOR,
         how="raise",
+        business_date=run.today,
         decisions={i: [jsonable(proposals[c].decision)] for i, c in inserted},
     )
     tasks = [_task(run, i, period, customers[c], proposals[c]) for i, c in inserted]

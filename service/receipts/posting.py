@@ -297,6 +297,7 @@ def post(session: Session, ctx: Context, *, order_id: int, data: ReceiptCreate) 
             ],
             actor=ctx.actor.username,
             how="raise",
+            business_date=ctx.day,
             decisions={
                 exc_id: [made]
                 for exc_id, made in zip(exception_ids, decided, strict=True)

@@ -90,6 +90,8 @@ def book(
         )
     if data.booked_on > ctx.today:
         raise Invalid("booking.date_in_future", field="booked_on", booked_on=data.booked_on)
+    # The day the customer booked it is the business date of the steps it fires.
+    ctx = ctx.carried(session, data.booked_on, field="booked_on")
     if session.scalar(select(Booking.id).where(Booking.invoice_id == invoice.id)):
         raise Conflict(
             "booking.already_recorded", field="invoice_id", invoice_no=invoice.invoice_no

@@ -115,8 +115,10 @@ def post_redelivery(
     session: Session, ctx: Context, *, exception_id: int, data: RedeliveryIn
 ) -> ReceiptExceptionOut:
     """The follow-up delivery's signed receipt: the quantity received goes on the customer's
-    next invoice (a carry-forward, invoiced once), at the order's price (R11)."""
+    next invoice (a carry-forward, invoiced once), at the order's price (R11). Its receipt
+    date is the business date of the step."""
     exc = load(session, exception_id, for_update=True)
+    ctx = ctx.carried(session, data.receipt_date, field="receipt_date")
     receipt = exc.receipt
     ctx.fire(
         session,
@@ -225,8 +227,10 @@ def _remainder(
 def claim(
     session: Session, ctx: Context, *, exception_id: int, data: ClaimIn
 ) -> ReceiptExceptionOut:
-    """The missing goods are claimed from the carrier, with the amount and the evidence."""
+    """The missing goods are claimed from the carrier, with the amount and the evidence, on
+    `claimed_on` (the business date of the step)."""
     exc = load(session, exception_id)
+    ctx = ctx.carried(session, data.claimed_on, field="claimed_on")
     _take(
         session,
         ctx,
@@ -260,8 +264,10 @@ def _closing_day(ctx: Context, exc: ReceiptException, day: date, field: str) -> 
 def settle_claim(
     session: Session, ctx: Context, *, exception_id: int, data: SettleIn
 ) -> ReceiptExceptionOut:
-    """The carrier settled the claim: what it pays, never more than was claimed."""
+    """The carrier settled the claim: what it pays, never more than was claimed (on
+    `settled_on`, the business date of the step)."""
     exc = load(session, exception_id)
+    ctx = ctx.carried(session, data.settled_on, field="settled_on")
     ctx.fire(
         session,
         exc,
@@ -286,8 +292,10 @@ def refuse_claim(
     session: Session, ctx: Context, *, exception_id: int, data: RefuseIn
 ) -> ReceiptExceptionOut:
     """The carrier refused: the shortage is open again for another path; the refused claim
-    stays in the carrier's record (its journal)."""
+    stays in the carrier's record (its journal). `refused_on` is the business date of the
+    step."""
     exc = load(session, exception_id)
+    ctx = ctx.carried(session, data.refused_on, field="refused_on")
     ctx.fire(
         session,
         exc,
