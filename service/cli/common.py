@@ -15,6 +15,29 @@ if TYPE_CHECKING:
 Answer = TypeVar("Answer")
 
 
+class ProgressBar:
+    """A progress bar shown on a terminal once the total is known (an import's `progress`
+    callback); `close` it when done."""
+
+    def __init__(self, unit: str, *, shown: bool) -> None:
+        self.unit, self.shown = unit, shown
+        self.bar: Any = None
+
+    def __call__(self, done: int, total: int) -> None:
+        if self.bar is None:
+            import sys
+
+            from tqdm import tqdm
+
+            shown = self.shown and sys.stderr.isatty()
+            self.bar = tqdm(total=total, unit=self.unit, disable=not shown)
+        self.bar.update(done - self.bar.n)
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.close()
+
+
 def configured(**overrides: Any) -> Settings:
     try:
         return load_settings(**{k: v for k, v in overrides.items() if v is not None})

@@ -5,13 +5,14 @@ Exit status: 0 every document booked or already booked (or, in a dry run, would 
 refused (or the database stopped the run), 2 nothing imported (unknown user, bad file, database
 not migrated). (No `from __future__ import annotations`: the options name the importer.)"""
 
-import sys
 from collections.abc import Callable
 from functools import cache
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, NoReturn, get_type_hints
+from typing import TYPE_CHECKING, Annotated, get_type_hints
 
 import typer
+
+from service.cli.common import ProgressBar
 
 if TYPE_CHECKING:
     from typer._click.core import Command
@@ -84,8 +85,6 @@ def _command(importer: "Importer") -> Callable[..., None]:
 def _run(
     importer: "Importer", file: Path, user: str, dry_run: bool, chunk_size: int, progress: bool
 ) -> "ImportReport":
-    from tqdm import tqdm
-
     from service import bootstrap
     from service.db import Database
     from service.errors import DomainError
@@ -98,13 +97,7 @@ def _run(
     except SettingsError as exc:
         raise _fail(str(exc), 2) from None
     db = Database(settings.database_url)
-    bars: list[tqdm[NoReturn]] = []
-
-    def advance(done: int, total: int) -> None:
-        if not bars:  # the total is known once the file is read
-            shown = progress and sys.stderr.isatty()
-            bars.append(tqdm(total=total, unit=importer.unit, disable=not shown))
-        bars[0].update(done - bars[0].n)
+    advance = ProgressBar(importer.unit, shown=progress)
 
     try:
         assert_current(db)
@@ -129,8 +122,7 @@ def _run(
             "interrupted; what was booked stays; rerun the same file to go on", 130
         ) from None
     finally:
-        for bar in bars:
-            bar.close()
+        advance.close()
         db.dispose()
 
 

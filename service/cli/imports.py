@@ -7,12 +7,13 @@ every feature)."""
 from __future__ import annotations
 
 import csv
-import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, NoReturn
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from typer.core import TyperGroup
+
+from service.cli.common import ProgressBar
 
 if TYPE_CHECKING:
     # Typer carries its own click: its groups take its commands and contexts.
@@ -77,8 +78,6 @@ def receipts(
         ),
     ] = 200,
 ) -> None:
-    from tqdm import tqdm
-
     from service import bootstrap
     from service.db import Database
     from service.errors import DomainError
@@ -92,13 +91,7 @@ def receipts(
     except SettingsError as exc:
         raise _fail(str(exc), 2) from None
     db = Database(settings.database_url)
-    bars: list[tqdm[NoReturn]] = []
-
-    def advance(done: int, total: int) -> None:
-        if not bars:  # the total is known once the file is read
-            shown = progress and sys.stderr.isatty()
-            bars.append(tqdm(total=total, unit="receipt", disable=not shown))
-        bars[0].update(done - bars[0].n)
+    advance = ProgressBar("receipt", shown=progress)
 
     stopped: ImportStopped | None = None
     try:
@@ -119,8 +112,7 @@ def receipts(
             "interrupted; what was posted stays; rerun the same file to go on", 130
         ) from None
     finally:
-        for bar in bars:
-            bar.close()
+        advance.close()
         db.dispose()
     for row in result.problems:
         typer.echo(f"line {row.line}: {row.reason}")
@@ -231,8 +223,6 @@ def bank_statement(
         int, typer.Option(min=1, max=1000, help="lines per write transaction")
     ] = 200,
 ) -> None:
-    from tqdm import tqdm
-
     from service import bootstrap, i18n
     from service.db import Database
     from service.errors import DomainError
@@ -245,13 +235,7 @@ def bank_statement(
     except SettingsError as exc:
         raise _fail(str(exc), 2) from None
     db = Database(settings.database_url)
-    bars: list[tqdm[NoReturn]] = []
-
-    def advance(done: int, total: int) -> None:
-        if not bars:
-            shown = progress and sys.stderr.isatty()
-            bars.append(tqdm(total=total, unit="line", disable=not shown))
-        bars[0].update(done - bars[0].n)
+    advance = ProgressBar("line", shown=progress)
 
     try:
         assert_current(db)
@@ -270,8 +254,7 @@ def bank_statement(
             "interrupted; what was imported stays; rerun the same file to go on", 130
         ) from None
     finally:
-        for bar in bars:
-            bar.close()
+        advance.close()
         db.dispose()
     for problem in result.problems:
         typer.echo(f"line {problem.line}: {problem.field}: {problem.reason}")
