@@ -74,8 +74,9 @@ def write_file(path: Path, lines: int, per_invoice: int, today: date) -> int:
         writer.writerow(InvoiceImporter.columns)
         written = 0
         for n in range(1, invoices + 1):
-            head = (f"OIV-{n}", f"F{n:08d}", str(invoiced), "", CUSTOMER, f"OSO-{n}", "")
-            head += ("DC1", str(received - timedelta(days=5)), f"ORK-{n}", str(received))
+            head: tuple[str, ...] = (f"OIV-{n}", f"F{n:08d}", str(invoiced), "", CUSTOMER)
+            head += (f"OSO-{n}", "", "DC1", str(received - timedelta(days=5)), f"ORK-{n}")
+            head += (str(received),)
             for line in range(1, min(per_invoice, lines - written) + 1):
                 writer.writerow((*head, line, ITEMS[line - 1], 10, "1130.00", "0.13"))
                 written += 1

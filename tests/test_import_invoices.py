@@ -102,7 +102,8 @@ def test_r19_opening_invoices_are_issued_on_the_ledger_with_their_due_dates(
     )
     assert invoice.outstanding == invoice.total
     assert str(invoice.term_start) == one[0][10]
-    assert invoice.due_date is not None and invoice.due_date > invoice.term_start
+    assert invoice.term_start is not None and invoice.due_date is not None
+    assert invoice.due_date > invoice.term_start
     with flows.backend.db.read() as session:
         order = session.get(Order, invoice.order_id)
         assert order is not None and (order.state, order.imported) == ("invoiced", True)
