@@ -317,3 +317,21 @@ def test_a_date_the_document_carries_is_refused_in_the_closed_period(flows: Flow
     assert response.json()["code"] == "period.closed"
     assert _field(response) == "fapiao_date"
     assert flows.finance.get(f"/invoices/{invoice['id']}").json()["state"] == "draft"
+
+
+def test_money_dated_in_the_closed_period_is_refused_naming_its_day(flows: Flows) -> None:
+    """A deduction recorded on its own and a credit application carry their day: one in the
+    closed period is refused before anything is looked at, and nothing is booked."""
+    closed = _ensure_closed_long_ago(flows)
+    code = flows.world.customer
+    before = flows.finance.get(f"/customers/{code}/receivables").json()
+    deduction = flows.finance.post(
+        "/deductions",
+        json={"customer_code": code, "kind": "discount_credit", "id": 1, "day": str(closed)},
+    )
+    credit = flows.finance.post(f"/customers/{code}/credit/apply", json={"day": str(closed)})
+    for response in (deduction, credit):
+        assert response.status_code == 422, response.text
+        assert response.json()["code"] == "period.closed"
+        assert _field(response) == "day"
+    assert flows.finance.get(f"/customers/{code}/receivables").json() == before

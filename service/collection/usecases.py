@@ -48,6 +48,7 @@ def contact(
     day = data.day or ctx.today
     if day > ctx.today:
         raise Invalid("collection.contact_in_future", field="day", day=day, today=ctx.today)
+    ctx = ctx.carried(session, data.day, field="day")
     ctx.fire(
         session,
         task,

@@ -84,6 +84,7 @@ def record_deduction(session: Session, ctx: Context, *, data: DeductionIn) -> De
     customer = customer_by_code(session, data.customer_code)
     if data.day > ctx.today:
         raise Invalid("payment.date_in_future", field="day", day=data.day)
+    ctx = ctx.carried(session, data.day, field="day")
     ref = DeductionRef(kind=data.kind, id=data.id)
     sources = deductions.resolve(session, ctx, customer.id, [ref], field=None)
     invoices = allocation.open_invoices(session, ctx, customer.id)
@@ -136,6 +137,7 @@ def apply_credit(session: Session, ctx: Context, *, code: str, data: CreditApply
     day = data.day or ctx.today
     if day > ctx.today:
         raise Invalid("payment.date_in_future", field="day", day=day)
+    ctx = ctx.carried(session, data.day, field="day")
     invoices = allocation.open_invoices(session, ctx, customer.id)
     available = ledger.balance(session, customer.id, for_update=True).unapplied
     if available <= ZERO:

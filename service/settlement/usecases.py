@@ -60,6 +60,7 @@ def settle_statement(
     refused with every condition that blocks (`settlement.blocked`)."""
     statement = statements.load(session, statement_no, for_update=True)
     day = _day(ctx, data, statement)
+    ctx = ctx.carried(session, data.day, field="day")
     gate = check_of(session, ctx, statement, day, data.attorney_id, attorney_field="attorney_id")
     blocked = blocking(gate, statement)
     if blocked:
@@ -83,6 +84,7 @@ def settle_invoice(
         else None
     )
     day = _day(ctx, data, statement)
+    ctx = ctx.carried(session, data.day, field="day")
     gate = check(
         session,
         ctx.workflows,
