@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -752,3 +752,24 @@ def test_r24c_a_reissue_carries_the_return_deduction_and_credits_the_return_once
     # The first invoice's line still holds 3: the return is taken back from it once.
     assert new_form(flows, first, [(1, 4)]).json()["code"] == "red_letter_form.exceeds_remaining"
     assert new_form(flows, first, [(1, 3)]).status_code == 201
+
+
+def test_a_form_drawn_up_late_keeps_its_business_date_not_before_the_fapiao(
+    flows: Flows,
+) -> None:
+    """A red-letter form takes the day it was drawn up; before the blue invoice's fapiao date or
+    in the future it is refused naming `business_date`, and no form is made."""
+    invoice = blue_invoice(flows)
+    early = str(date.fromisoformat(invoice["fapiao_date"]) - timedelta(days=1))
+    for day, code in (
+        (early, "business_date.before_previous_step"),
+        (str(flows.today + timedelta(days=1)), "business_date.in_future"),
+    ):
+        refused = new_form(flows, invoice, [(0, 1)], business_date=day)
+        assert refused.status_code == 422, refused.text
+        assert refused.json()["code"] == code
+        assert refused.json()["errors"][0]["field"] == "business_date"
+    made = new_form(flows, invoice, [(0, 1)], business_date=invoice["fapiao_date"])
+    assert made.status_code == 201, made.text
+    history = flows.finance.get(f"/red-letter-forms/{made.json()['id']}/history").json()
+    assert history[0]["business_date"] == invoice["fapiao_date"]

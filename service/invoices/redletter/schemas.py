@@ -8,7 +8,7 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, Field
 
-from service.schemas import Day, Id, Quantity, Reason, Request, Response
+from service.schemas import Dated, Day, Id, Quantity, Reason, Request, Response
 
 FormReason = Literal["issuing_error", "sales_return", "service_stopped", "sales_discount"]
 # A positive amount taken back (yuan, two decimals), far inside a money column.
@@ -55,7 +55,10 @@ class FormLineIn(Request):
     )
 
 
-class FormCreate(Request):
+class FormCreate(Dated):
+    """A red-letter form; `business_date`: the day it was drawn up (not before the blue
+    invoice's fapiao date)."""
+
     invoice_id: Id | None = Field(default=None, description="the blue invoice")
     reason: FormReason | None = None
     lines: list[FormLineIn] = Field(default_factory=list, max_length=200)

@@ -239,6 +239,7 @@ def create(session: Session, ctx: Context, *, data: FormCreate) -> FormOut:
     invoices, deductions and other open forms). The blue invoice's row is held meanwhile."""
     invoice_id, reason, wanted, ret = _what(session, data)
     blue = _blue(session, ctx, invoice_id)
+    ctx = ctx.dated(session, data.business_date, field="business_date", not_before=blue.fapiao_date)
     if blue.replaced_by_id is not None:
         return answer(session, ctx, _again_for_reissue(session, ctx, blue, reason, wanted).id)
     if not wanted:
