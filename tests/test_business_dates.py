@@ -335,3 +335,31 @@ def test_money_dated_in_the_closed_period_is_refused_naming_its_day(flows: Flows
         assert response.json()["code"] == "period.closed"
         assert _field(response) == "day"
     assert flows.finance.get(f"/customers/{code}/receivables").json() == before
+
+
+def test_finance_closes_the_books_on_the_page_and_an_admin_moves_them_back_with_a_reason(
+    flows: Flows, person: Callable[..., Person]
+) -> None:
+    closed = _ensure_closed_long_ago(flows)
+    later = closed + timedelta(days=7)
+    finance = person("finance")
+    page = text_of(finance.page("/web/books"))
+    assert "Closing the books" in page and f"Closed through {closed}" in page
+    moved = finance.submit("/web/books", "/web/books", {"through": str(later)})
+    assert moved.status_code == 303, moved.text
+    page = text_of(finance.page(moved.headers["location"]))
+    assert "The closed period was moved." in page and f"Closed through {later}" in page
+    back = finance.submit("/web/books", "/web/books", {"through": str(closed)})
+    assert back.status_code == 403
+    assert "only an admin moves the closing back" in text_of(back.text)
+    admin = person("admin", locale="zh")
+    no_reason = admin.submit("/web/books", "/web/books", {"through": str(closed)})
+    assert no_reason.status_code == 422 and "退回结账日须说明原因" in text_of(no_reason.text)
+    reopened = admin.submit(
+        "/web/books", "/web/books", {"through": str(closed), "reason": "补录十二月发票"}
+    )
+    assert reopened.status_code == 303, reopened.text
+    shown = text_of(admin.page("/web/books"))
+    assert f"已结至 {closed}" in shown and "补录十二月发票" in shown
+    assert _closed(flows)["closed_through"] == str(closed)
+    assert person("sales").get("/web/books").status_code == 403
