@@ -279,3 +279,34 @@ def test_returns_pages_refuse_bad_ids_and_values_with_a_page(person: People) -> 
         answer = reader.get(path)
         assert answer.status_code == status, (path, answer.status_code)
         assert answer.headers["content-type"].startswith("text/html"), path
+
+
+def test_the_return_forms_take_the_day_it_happened_and_refuse_one_before_the_fapiao(
+    flows: Flows, person: People
+) -> None:
+    """Requested and approved late: both forms have the business date; a request dated before
+    the invoice's fapiao, or an approval dated in the future, is refused next to the date."""
+    _, invoice = rf.invoiced(flows)
+    sales = person("sales")
+    new = f"/web/returns/new?invoice={invoice['id']}"
+    fapiao = invoice["fapiao_date"]
+    early = str(flows.today.fromordinal(flows.today.toordinal() - 1))
+    fill = {"reason": "defective", "lines[0].quantity": "1", "business_date": early}
+    refused = sales.submit(new, "/web/returns", fill)
+    assert refused.status_code == 422
+    assert fapiao in error_next_to(refused.text, "business_date")
+    assert _returns_of(flows.backend, invoice["id"]) == 0
+    done = sales.submit(new, "/web/returns", {**fill, "business_date": fapiao})
+    assert done.status_code == 303, text_of(done.text)[:400]
+    page = str(done.headers["location"]).split("?")[0]
+    hq = person("hq")
+    tomorrow = str(flows.today.fromordinal(flows.today.toordinal() + 1))
+    approve = hq.form(page, f"{page}/approve")
+    future = hq.send(approve, {"business_date": tomorrow}, files=_scan("批复报告.png"))
+    assert future.status_code == 422
+    assert tomorrow in error_next_to(future.text, "business_date")
+    approved = hq.send(approve, {"business_date": fapiao}, files=_scan("批复报告.png"))
+    assert approved.status_code == 303, text_of(approved.text)[:400]
+    return_id = int(page.rsplit("/", 1)[1])
+    history = flows.hq.get(f"/returns/{return_id}/history").json()
+    assert [e["business_date"] for e in history] == [fapiao, fapiao]

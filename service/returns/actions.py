@@ -33,7 +33,7 @@ from service.returns.schemas import (
     ReturnOut,
     ReturnReceiptIn,
 )
-from service.schemas import AttachmentRef
+from service.schemas import AttachmentRef, Dated, Day
 from service.web.forms import CONTROL, parse, refusal, typed
 from service.web.pages import Page, page
 from service.web.uploads import FILE, Upload, read_upload
@@ -60,17 +60,22 @@ def _store(session: Session, ctx: Context, *, data: Upload, content: bytes) -> i
     return int(attachment.id)
 
 
+class DatedUpload(Upload):
+    """The approval report uploaded with the day the return was approved on (empty: today)."""
+
+    business_date: Day | None = None
+
+
 def approve_with_report(
-    session: Session, ctx: Context, *, return_id: int, data: Upload, content: bytes
+    session: Session, ctx: Context, *, return_id: int, data: DatedUpload, content: bytes
 ) -> ReturnOut:
-    """Store the approval report (批复报告) and approve with it (R25), in one transaction."""
+    """Store the approval report (批复报告) and approve with it (R25), in one transaction, on
+    the business date given."""
     report = _store(session, ctx, data=data, content=content)
-    return usecases.approve(
-        session,
-        ctx,
-        return_id=return_id,
-        data=ApproveIn(approval_report_id=report, note=data.note),
+    approval = ApproveIn(
+        approval_report_id=report, note=data.note, business_date=data.business_date
     )
+    return usecases.approve(session, ctx, return_id=return_id, data=approval)
 
 
 def consent_with_file(
@@ -87,7 +92,9 @@ def consent_with_file(
 async def approve(return_id: PathId, view: Deciders) -> Response:
     form = await view.form()
     try:
-        data, content = await read_upload(view, form)
+        upload, content = await read_upload(view, form)
+        day = parse(Dated, FormData([("business_date", str(form.get("business_date") or ""))]))
+        data = DatedUpload(**upload.model_dump(), business_date=day.business_date)
         await view.act(
             approve_with_report, form=form, data=data, return_id=return_id, content=content
         )

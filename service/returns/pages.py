@@ -21,7 +21,7 @@ from service.errors import DomainError, Invalid
 from service.http import PathId
 from service.returns import queries, sheets, usecases
 from service.returns.schemas import MAX_RETURN_LINES, ReturnCreate, ReturnLineIn
-from service.schemas import MAX_ID, MAX_QUANTITY, Id, Note, Request
+from service.schemas import MAX_ID, MAX_QUANTITY, Day, Id, Note, Request
 from service.web.documents import Panel
 from service.web.forms import FormRefused, on_rows, parse, refusal, typed
 from service.web.pages import Anyone, Page, page
@@ -191,6 +191,7 @@ class _Asked(Request):
     note: Note = ""
     lines: list[_AskedLine] = Field(min_length=1, max_length=MAX_RETURN_LINES)
     receipt_exception_id: Id | None = None
+    business_date: Day | None = None
 
 
 def _asked(form: FormData) -> tuple[ReturnCreate, list[int]]:
@@ -210,6 +211,7 @@ def _asked(form: FormData) -> tuple[ReturnCreate, list[int]]:
             for i in rows
         ],
         receipt_exception_id=asked.receipt_exception_id,
+        business_date=asked.business_date,
     )
     return data, rows
 
