@@ -5,13 +5,10 @@ answered); any number of `o2c scheduler` processes, one leading at a time."""
 from __future__ import annotations
 
 import json
-import os
 import signal
 import subprocess
-import sys
 import threading
 import time
-from collections.abc import Callable
 from pathlib import Path
 
 import httpx
@@ -20,23 +17,15 @@ from sqlalchemy import select
 
 from service.db import Database, utcnow
 from service.scheduler.models import SchedulerLease
+from tests.processes import O2C, clean_env, until, wait_ready
 from tests.support import free_port, make_users, migrate, postgres_database
-
-O2C = [sys.executable, "-m", "service"]
-
-
-def _env(**extra: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("O2C_")}
-    env.pop("PROMETHEUS_MULTIPROC_DIR", None)
-    env.update(extra)
-    return env
 
 
 def test_several_workers_on_sqlite_are_refused_with_the_reason(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'one-writer.sqlite3'}"
     run = subprocess.run(
         [*O2C, "serve", "--workers", "2"],
-        env=_env(O2C_DATABASE_URL=url),
+        env=clean_env(O2C_DATABASE_URL=url),
         capture_output=True,
         text=True,
         timeout=120,
@@ -48,19 +37,6 @@ def test_several_workers_on_sqlite_are_refused_with_the_reason(tmp_path: Path) -
     )
     assert "--allow-sqlite-workers" in run.stderr
     assert not (tmp_path / "one-writer.sqlite3").exists()
-
-
-def _served_health(base: str, process: subprocess.Popen[bytes], log: Path) -> None:
-    deadline = time.monotonic() + 180
-    while True:
-        try:
-            if httpx.get(f"{base}/ready", timeout=10).status_code == 200:
-                return
-        except httpx.TransportError:
-            pass
-        assert process.poll() is None, log.read_text()
-        assert time.monotonic() < deadline, "the workers did not come up:\n" + log.read_text()
-        time.sleep(0.3)
 
 
 def _health_requests(text: str) -> float:
@@ -82,7 +58,7 @@ def test_two_workers_on_postgresql_serve_add_up_their_metrics_and_stop_gracefull
         port, metrics = free_port(), tmp_path / "metrics"
         base = f"http://127.0.0.1:{port}"
         log = tmp_path / "serve.log"
-        env = _env(
+        env = clean_env(
             O2C_DATABASE_URL=url,
             O2C_PORT=str(port),
             O2C_LOG_FORMAT="json",
@@ -94,7 +70,7 @@ def test_two_workers_on_postgresql_serve_add_up_their_metrics_and_stop_gracefull
                 [*O2C, "serve", "--workers", "2"], env=env, stdout=out, stderr=subprocess.STDOUT
             )
         try:
-            _served_health(base, process, log)
+            wait_ready(base, process, log)
             for number in range(20):
                 answer = httpx.get(f"{base}/health", headers={"X-Request-ID": f"fleet-{number}"})
                 assert answer.headers["X-Request-ID"] == f"fleet-{number}"
@@ -141,19 +117,12 @@ def _leads(db: Database, process: subprocess.Popen[bytes]) -> bool:
     return f":{process.pid}:" in (_holder(db) or "")
 
 
-def _until(condition: Callable[[], bool], what: str, seconds: float = 120) -> None:
-    deadline = time.monotonic() + seconds
-    while not condition():
-        assert time.monotonic() < deadline, what
-        time.sleep(0.2)
-
-
 def test_two_scheduler_processes_on_postgresql_one_leads_the_other_takes_over_its_lost_lease(
     tmp_path: Path,
 ) -> None:
     with postgres_database() as url:
         db = migrate(url)
-        env = _env(
+        env = clean_env(
             O2C_DATABASE_URL=url,
             O2C_SCHEDULER_LEASE_SECONDS="3",
             O2C_SCHEDULER_INTERVAL_SECONDS="3600",
@@ -168,14 +137,14 @@ def test_two_scheduler_processes_on_postgresql_one_leads_the_other_takes_over_it
                         )
                     )
                 if name == "first":
-                    _until(lambda: _leads(db, started[0]), "the first did not lead")
+                    until(lambda: _leads(db, started[0]), "the first did not lead")
             first, second = started
             time.sleep(4)  # longer than the lease: the leader renews it, the other waits
             assert _leads(db, first)
             assert second.poll() is None
             first.kill()  # no release: the lease runs out
             first.wait()
-            _until(lambda: _leads(db, second), "no takeover of the lapsed lease", seconds=60)
+            until(lambda: _leads(db, second), "no takeover of the lapsed lease", seconds=60)
             second.send_signal(signal.SIGTERM)
             assert second.wait(timeout=60) == 0
             assert _holder(db) is None  # released on a clean stop
