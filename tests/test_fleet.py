@@ -147,16 +147,17 @@ def test_a_fleet_under_a_mixed_load_books_everything_once_and_its_journal_and_le
         world = make_world(db, today=today)
         ports = [free_port(), free_port()]
         bases = [f"http://127.0.0.1:{port}" for port in ports]
-        started = [
-            start(
-                ["serve", "--port", str(ports[0]), "--workers", "2"], env, tmp_path / "api-1.log"
-            ),
-            start(["serve", "--port", str(ports[1])], env, tmp_path / "api-2.log"),
-            start(["scheduler"], env, tmp_path / "scheduler-1.log"),
-            start(["scheduler"], env, tmp_path / "scheduler-2.log"),
-        ]
+        started: list[subprocess.Popen[bytes]] = []
         load = Load(bases, tokens, world, today, uuid.uuid4().hex[:8])
         try:
+            commands = {
+                "api-1": ["serve", "--port", str(ports[0]), "--workers", "2"],
+                "api-2": ["serve", "--port", str(ports[1])],
+                "scheduler-1": ["scheduler"],
+                "scheduler-2": ["scheduler"],
+            }
+            for name, args in commands.items():
+                started.append(start(args, env, tmp_path / f"{name}.log"))
             for number, base in enumerate(bases):
                 wait_ready(base, started[number], tmp_path / f"api-{number + 1}.log")
             with ThreadPoolExecutor(4) as pool:
