@@ -87,6 +87,9 @@ class Load:
             assert answer.status_code == status, (key, answer.status_code, answer.text)
             with self._lock:
                 self.booked[key].add(answer.json()[field])
+        # One copy did the work; every other one is the first answer replayed.
+        replayed = [answer.headers.get("Idempotent-Replayed") == "true" for answer in answers]
+        assert replayed.count(False) == 1, (key, replayed)
         return dict(answers[0].json())
 
     def order(self, number: int) -> None:
