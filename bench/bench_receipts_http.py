@@ -577,6 +577,100 @@ def _print(name: str, round_no: int, variant: str, result: Result) -> None:
         print(f"              {failure}")
 
 
+# --- throughput of `o2c serve --workers N` ----------------------------------------------------
+
+
+def tree_cpu_seconds(pid: int) -> float | None:
+    """CPU time of a process and its live children (uvicorn's supervisor and its workers)."""
+    total = cpu_seconds(pid)
+    if total is None:
+        return None
+    for task in Path(f"/proc/{pid}/task").glob("*/children"):
+        for child in task.read_text().split():
+            total += cpu_seconds(int(child)) or 0.0
+    return total
+
+
+@contextmanager
+def fleet(url: str, workers: int) -> Iterator[tuple[int, int]]:
+    """`o2c serve --workers N` as deployed (its request log line included, sent nowhere), the
+    scheduler off."""
+    port = free_port()
+    env = {
+        **os.environ,
+        "O2C_DATABASE_URL": url,
+        "O2C_SCHEDULER_ENABLED": "false",
+        "O2C_DEMO": "false",
+    }
+    command = [str(Path(sys.executable).with_name("o2c")), "serve", "--port", str(port)]
+    process = subprocess.Popen(
+        [*command, "--workers", str(workers)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                if httpx.get(f"http://127.0.0.1:{port}/ready", timeout=2).status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            if process.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"o2c serve --workers {workers} did not start")
+            time.sleep(0.2)
+        yield port, process.pid
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+
+
+def measure_fleet(workers: int, admin_url: str, args: argparse.Namespace) -> Result:
+    """One run of `o2c serve --workers N` on a fresh PostgreSQL database."""
+    warmup = max(20 * workers, args.receipts // 20)
+    with postgres(admin_url) as url:
+        db = Database(url)
+        upgrade(db)
+        today = business_date(load_settings(database_url=url).tz)
+        seeded = seed(db, warmup + args.receipts, today=today, attachments=True)
+        db.dispose()
+        with fleet(url, workers) as (port, pid):
+            load(port, seeded, 0, warmup, args.clients)
+            before = tree_cpu_seconds(pid)
+            result = load(port, seeded, warmup, args.receipts, args.clients)
+            after = tree_cpu_seconds(pid)
+        if before is not None and after is not None:
+            result.server_cpu_us = (after - before) / args.receipts * 1e6
+        result.booked = check(url, warmup + args.receipts)
+    if result.booked.wrong:
+        result.failures.append(f"database holds {result.booked.wrong}")
+    return result
+
+
+def run_fleet(args: argparse.Namespace) -> bool:
+    """`--rounds` rounds over the worker counts (in reverse order every other round); prints each
+    run and the median receipts/second per count. True when all went right."""
+    counts = [int(n) for n in args.workers.split(",")]
+    rates: dict[int, list[float]] = {n: [] for n in counts}
+    failed = False
+    for round_no in range(1, args.rounds + 1):
+        for workers in counts if round_no % 2 else counts[::-1]:
+            result = measure_fleet(workers, args.pg_url, args)
+            rates[workers].append(result.rate)
+            failed |= bool(result.failures)
+            _print("postgresql", round_no, f"{workers}w", result)
+    one = statistics.median(rates[counts[0]])
+    for workers in counts:
+        rate = statistics.median(rates[workers])
+        print(
+            f"postgresql workers {workers}: median {rate:6,.0f} receipts/s over "
+            f"{len(rates[workers])} round(s)   ({rate / one:4.2f}× {counts[0]} worker(s))",
+            flush=True,
+        )
+    return not failed
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--receipts", type=int, default=2000, help="measured requests per run")
@@ -584,6 +678,11 @@ def main() -> int:
     parser.add_argument("--rounds", type=int, default=5, help="rounds of ours then bare")
     parser.add_argument("--only", choices=("sqlite", "postgresql"), help="one database only")
     parser.add_argument("--pg-url", default=PG_URL, help="PostgreSQL server (admin connection)")
+    parser.add_argument(
+        "--workers",
+        help="instead: throughput of `o2c serve --workers N` on PostgreSQL for each N of a list "
+        "such as 1,2,4 (no bare server)",
+    )
     parser.add_argument("--serve", choices=("ours", "bare"), help=argparse.SUPPRESS)
     parser.add_argument("--url", help=argparse.SUPPRESS)
     parser.add_argument("--port", type=int, help=argparse.SUPPRESS)
@@ -592,6 +691,10 @@ def main() -> int:
         serve(args.serve, args.url, args.port)
         return 0
     print(f"{args.receipts:,} receipts per run from {args.clients} clients, after a warm-up")
+    if args.workers:
+        if not postgres_up(args.pg_url):
+            parser.error(f"--workers needs PostgreSQL: no server answers at {args.pg_url}")
+        return 0 if run_fleet(args) else 1
     failed = False
     with tempfile.TemporaryDirectory(prefix="o2c-bench-http-") as tmp:
 
