@@ -1,6 +1,7 @@
 """Benchmark: signed receipts posted over HTTP, against a bare FastAPI endpoint on the driver.
 
-Run with `python bench/bench_receipts_http.py [--receipts N] [--clients 8] [--only sqlite]`.
+Run with `python bench/bench_receipts_http.py [--receipts N] [--clients 8] [--only sqlite]
+[--workers 1,2,4]`.
 For SQLite (a temporary file) and PostgreSQL (a temporary database, created and dropped; skipped
 with a message when no server answers), and for each of two servers:
 
@@ -21,6 +22,12 @@ median ratio of the rounds at most 1.25× bare's. It checks that every database 
 receipt, journal row and idempotency record per request, two receipt lines, one evidence link
 and the shortages, and that ours and bare booked the very same lines, exceptions and evidence
 links (by receipt number, line number, item code and scan).
+
+With `--workers 1,2,4` it measures instead how `o2c serve --workers N` scales on PostgreSQL (no
+bare server): per round and worker count (in reverse order every other round) a fresh database,
+the command as deployed (its log lines sent nowhere, the scheduler off), the same clients (give
+enough with `--clients`), receipts/second and the CPU of supervisor and workers per receipt, and
+the same checks of what was booked.
 """
 
 from __future__ import annotations
@@ -653,19 +660,24 @@ def run_fleet(args: argparse.Namespace) -> bool:
     run and the median receipts/second per count. True when all went right."""
     counts = [int(n) for n in args.workers.split(",")]
     rates: dict[int, list[float]] = {n: [] for n in counts}
+    cpus: dict[int, list[float]] = {n: [] for n in counts}
     failed = False
     for round_no in range(1, args.rounds + 1):
         for workers in counts if round_no % 2 else counts[::-1]:
             result = measure_fleet(workers, args.pg_url, args)
             rates[workers].append(result.rate)
+            if result.server_cpu_us is not None:
+                cpus[workers].append(result.server_cpu_us)
             failed |= bool(result.failures)
             _print("postgresql", round_no, f"{workers}w", result)
     one = statistics.median(rates[counts[0]])
     for workers in counts:
         rate = statistics.median(rates[workers])
+        cpu = f"{statistics.median(cpus[workers]):6,.0f} µs" if cpus[workers] else "unknown"
         print(
             f"postgresql workers {workers}: median {rate:6,.0f} receipts/s over "
-            f"{len(rates[workers])} round(s)   ({rate / one:4.2f}× {counts[0]} worker(s))",
+            f"{len(rates[workers])} round(s)   ({rate / one:4.2f}× {counts[0]} worker(s))   "
+            f"server CPU/receipt {cpu}",
             flush=True,
         )
     return not failed
