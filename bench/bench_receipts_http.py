@@ -546,10 +546,9 @@ def run(
             _print(name, round_no, variant, result)
         ours, bare = pair["ours"], pair["bare"]
         if ours.booked is not None and bare.booked is not None:
-            ours.failures.extend(
-                f"ours and bare differ: {d}" for d in differences(ours.booked, bare.booked)
-            )
-            for failure in ours.failures[-3:]:
+            differ = [f"ours and bare differ: {d}" for d in differences(ours.booked, bare.booked)]
+            ours.failures.extend(differ)
+            for failure in differ:
                 print(f"              {failure}")
         cpu = ""
         if ours.server_cpu_us is not None and bare.server_cpu_us:
