@@ -23,6 +23,14 @@ from tests.support import (
     tmp_sqlite_url,
 )
 
+# The longest tests, each running servers on databases of their own for minutes, go first: under
+# xdist they then run beside the rest instead of after it, alone on one worker.
+LONGEST_FIRST = ("tests/test_fuzz.py", "tests/test_fleet.py")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    items.sort(key=lambda item: not item.nodeid.startswith(LONGEST_FIRST))
+
 
 @pytest.fixture(scope="session", params=["sqlite", "postgresql"])
 def backend(
