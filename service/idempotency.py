@@ -18,7 +18,6 @@ from typing import Any
 from sqlalchemy import (
     JSON,
     ForeignKey,
-    Row,
     String,
     UniqueConstraint,
     bindparam,
@@ -30,6 +29,7 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 from service.db import Base, Database, UTCDateTime, table_of, utcnow
 from service.errors import Conflict, Invalid
 from service.journal import jsonable
+from service.prepared import Prepared
 
 MAX_KEY_LENGTH = 200
 
@@ -62,22 +62,37 @@ def fingerprint(method: str, path: str, body: Any) -> str:
 
 
 _RECORDS = table_of(IdempotencyRecord)
-_STORED = select(
-    _RECORDS.c.method,
-    _RECORDS.c.path,
-    _RECORDS.c.request_hash,
-    _RECORDS.c.status_code,
-    _RECORDS.c.response,
-).where(_RECORDS.c.user_id == bindparam("user_id"), _RECORDS.c.key == bindparam("key"))
-_RECORD = insert(_RECORDS)
+# Every write with a key runs both: prepared, on the driver's cursor.
+_STORED = Prepared(
+    select(
+        _RECORDS.c.method,
+        _RECORDS.c.path,
+        _RECORDS.c.request_hash,
+        _RECORDS.c.status_code,
+        _RECORDS.c.response,
+    ).where(_RECORDS.c.user_id == bindparam("user_id"), _RECORDS.c.key == bindparam("key"))
+)
+_RECORD = Prepared(
+    insert(_RECORDS),
+    keys=[
+        "user_id",
+        "key",
+        "method",
+        "path",
+        "request_hash",
+        "status_code",
+        "response",
+        "created_at",
+    ],
+)
 
 
-def _stored(session: Session, user_id: int, key: str) -> Row[*tuple[Any, ...]] | None:
+def _stored(session: Session, user_id: int, key: str) -> Any | None:
     """The record of (user, key), read on the session's connection (no ORM dispatch)."""
-    return session.connection().execute(_STORED, {"user_id": user_id, "key": key}).first()
+    return _STORED.first(session.connection(), {"user_id": user_id, "key": key})
 
 
-def _replay(record: Row[*tuple[Any, ...]], request_hash: str) -> Outcome:
+def _replay(record: Any, request_hash: str) -> Outcome:
     if record.request_hash != request_hash:
         raise Conflict(
             "idempotency.key_reused",
@@ -122,8 +137,8 @@ def run(
                 return _replay(existing, request_hash)
             result = jsonable(work(session))
             # Recorded with the work it guards, in one transaction: both or neither happen.
-            session.connection().execute(
-                _RECORD,
+            _RECORD.run(
+                session.connection(),
                 {
                     "user_id": user_id,
                     "key": key,

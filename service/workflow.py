@@ -31,6 +31,7 @@ from service.auth.tokens import ROLES, Actor
 from service.clock import business_date as day_in
 from service.db import Base, table_of, utcnow
 from service.errors import Conflict
+from service.prepared import Prepared
 from workflows import (
     DEFINITIONS_DIR,
     Firing,
@@ -43,6 +44,22 @@ from workflows import (
 )
 
 _JOURNAL: Insert = insert(table_of(journal.Event))
+_JOURNAL_ONE = Prepared(
+    _JOURNAL,
+    keys=[
+        "entity_type",
+        "entity_id",
+        "trigger",
+        "from_state",
+        "to_state",
+        "actor",
+        "occurred_at",
+        "business_date",
+        "payload",
+        "decisions",
+        "request_id",
+    ],
+)
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 
@@ -119,7 +136,7 @@ class Workflows:
                 except UnknownTag as error:
                     raise WorkflowDefinitionError(f"{error} (the service needs it)") from None
         self._updates: dict[type[Base], Update] = {}
-        self._bulk_updates: dict[type[Base], Update] = {}
+        self._prepared_updates: dict[type[Base], Prepared] = {}
 
     def __getitem__(self, machine: str) -> Flow:
         return self.flows[machine]
@@ -131,11 +148,9 @@ class Workflows:
         """The states of `model`'s lifecycle tagged `tag` (open, billable, ...)."""
         return self.flow(model).tagged(tag)
 
-    def _update(self, model: type[Base], *, many: bool = False) -> Update:
-        """The versioned state UPDATE of a table, built once per table: returning the row for
-        one document, counting rows (executemany) for `many`."""
-        built = self._bulk_updates if many else self._updates
-        stmt = built.get(model)
+    def _update(self, model: type[Base]) -> Update:
+        """The versioned state UPDATE of a table, built once per table."""
+        stmt = self._updates.get(model)
         if stmt is None:
             table = table_of(model)
             values: dict[str, Any] = {"state": bindparam("dest"), "version": bindparam("next")}
@@ -146,10 +161,16 @@ class Workflows:
                 .where(table.c.id == bindparam("entity_id"), table.c.version == bindparam("seen"))
                 .values(values)
             )
-            if not many:
-                stmt = stmt.returning(table.c.id)
-            built[model] = stmt
+            self._updates[model] = stmt
         return stmt
+
+    def _prepared_update(self, model: type[Base]) -> Prepared:
+        """The same UPDATE for one document at a time (every request that moves a document runs
+        it), prepared on the driver's cursor."""
+        prepared = self._prepared_updates.get(model)
+        if prepared is None:
+            prepared = self._prepared_updates[model] = Prepared(self._update(model))
+        return prepared
 
     def fire(
         self,
@@ -239,7 +260,7 @@ class Workflows:
             firings.append(firing)
         now = utcnow()
         changed = session.connection().execute(
-            self._update(model, many=True),
+            self._update(model),
             [
                 {
                     "entity_id": d.id,
@@ -293,21 +314,17 @@ class Workflows:
         self, session: Session, model: type[Base], document: Document | RowRef, firing: Firing
     ) -> None:
         now = utcnow()
-        changed = (
-            session.connection()
-            .execute(
-                self._update(model),
-                {
-                    "entity_id": document.id,
-                    "seen": document.version,
-                    "dest": firing.dest,
-                    "next": document.version + 1,
-                    "at": now,
-                },
-            )
-            .first()
+        changed = self._prepared_update(model).run(
+            session.connection(),
+            {
+                "entity_id": document.id,
+                "seen": document.version,
+                "dest": firing.dest,
+                "next": document.version + 1,
+                "at": now,
+            },
         )
-        if changed is None:
+        if changed != 1:
             raise Conflict(
                 "document.changed_concurrently",
                 machine=firing.machine,
@@ -434,6 +451,10 @@ class Workflows:
 
     @staticmethod
     def _journal(session: Session, events: list[dict[str, Any]]) -> None:
-        # Core on the session's connection: the same transaction as the change it records.
-        if events:
+        # On the session's connection: the same transaction as the change it records. One row
+        # (a request moving one document) is prepared on the driver's cursor; many go through
+        # SQLAlchemy, which batches them into multi-row INSERTs.
+        if len(events) == 1:
+            _JOURNAL_ONE.run(session.connection(), events[0])
+        elif events:
             session.connection().execute(_JOURNAL, events)

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from service.auth.models import ApiToken, User
 from service.db import utcnow
 from service.errors import Conflict, Invalid, NotFound
+from service.prepared import Prepared
 
 ROLES = ("sales", "hq", "logistics", "finance", "legal", "scheduler", "admin")
 TOKEN_PREFIX = "o2c_"
@@ -81,17 +82,17 @@ def revoke_token(session: Session, *, prefix: str) -> int:
     return len(matching)
 
 
-# Built once: every request runs it.
-_BY_DIGEST = (
+# Every request runs it: prepared, on the driver's cursor.
+_BY_DIGEST = Prepared(
     select(ApiToken.demo, ApiToken.revoked_at, User.id, User.username, User.roles, User.active)
     .join(User, User.id == ApiToken.user_id)
     .where(ApiToken.token_hash == bindparam("digest"))
 )
 
 
-def resolve(session: Session | Connection, token: str, *, demo_mode: bool) -> Actor | None:
+def resolve(connection: Connection, token: str, *, demo_mode: bool) -> Actor | None:
     """The actor a presented token belongs to, or None when it is unknown or not usable."""
-    row = session.execute(_BY_DIGEST, {"digest": digest(token)}).one_or_none()
+    row = _BY_DIGEST.first(connection, {"digest": digest(token)})
     if row is None or row.revoked_at is not None or not row.active:
         return None
     if row.demo and not demo_mode:

@@ -24,6 +24,7 @@ from service.errors import Conflict, Invalid, NotFound
 from service.evidence import Attachment
 from service.masterdata.models import Customer, Item
 from service.orders.models import Order, OrderLine
+from service.prepared import Prepared
 from service.receipts import counting
 from service.receipts.counting import OrderedLine, ShippedOrder
 from service.receipts.exceptions.facts import Case, decide, value_of
@@ -39,9 +40,9 @@ log = logging.getLogger("o2c.receipts")
 TRIGGER = "post_receipt"
 
 
-# Built once: constructing statements and their cache keys is most of SQLAlchemy's cost per
-# request on this path.
-_LOAD = (
+# Prepared once, run on the driver's cursor (`service.prepared`): SQLAlchemy's work per
+# statement is most of its cost on this path.
+_LOAD = Prepared(
     select(
         Order.id.label("order_id"),
         Order.state,
@@ -70,26 +71,78 @@ _LOAD = (
     .where(Order.id == bindparam("order_id"))
 )
 _ITEMS = select(Item.code, Item.id).where(Item.code.in_(bindparam("codes", expanding=True)))
-_CLASH = select(Receipt.order_id).where(
-    Receipt.customer_id == bindparam("customer_id"), Receipt.receipt_no == bindparam("receipt_no")
+_CLASH = Prepared(
+    select(Receipt.order_id).where(
+        Receipt.customer_id == bindparam("customer_id"),
+        Receipt.receipt_no == bindparam("receipt_no"),
+    )
 )
-_EVIDENCE = select(
-    Attachment.id,
-    Attachment.sha256,
-    Attachment.filename,
-    Attachment.content_type,
-    Attachment.size,
-).where(Attachment.id.in_(bindparam("ids", expanding=True)))
-_INSERT_RECEIPT = insert(table_of(Receipt)).returning(table_of(Receipt).c.id)
-_INSERT_LINE = insert(table_of(ReceiptLine))
-_INSERT_EXCEPTION = insert(table_of(ReceiptException)).returning(
-    table_of(ReceiptException).c.id, sort_by_parameter_order=True
+_EVIDENCE: dict[int, Prepared] = {}  # by the number of attachments named
+
+
+def _evidence_of(count: int) -> Prepared:
+    """The attachments named by a receipt (one statement per count: no expanding IN list)."""
+    prepared = _EVIDENCE.get(count)
+    if prepared is None:
+        ids: list[Any] = [bindparam(f"id{n}") for n in range(count)]
+        prepared = _EVIDENCE[count] = Prepared(
+            select(
+                Attachment.id,
+                Attachment.sha256,
+                Attachment.filename,
+                Attachment.content_type,
+                Attachment.size,
+            ).where(Attachment.id.in_(ids))
+        )
+    return prepared
+
+
+_INSERT_RECEIPT = Prepared(
+    insert(table_of(Receipt)).returning(table_of(Receipt).c.id),
+    keys=[
+        "order_id",
+        "shipment_id",
+        "customer_id",
+        "receipt_no",
+        "receipt_date",
+        "note",
+        "posted_by",
+        "posted_at",
+        "reported_on",
+        "report_deadline",
+        "reported_late",
+    ],
 )
-_INSERT_EVIDENCE = insert(table_of(ReceiptAttachment))
+_INSERT_LINE = Prepared(
+    insert(table_of(ReceiptLine)),
+    keys=["receipt_id", "order_line_id", "received_item_id", "received_qty"],
+)
+_INSERT_EXCEPTION = Prepared(
+    insert(table_of(ReceiptException)).returning(table_of(ReceiptException).c.id),
+    keys=[
+        "receipt_id",
+        "order_line_id",
+        "kind",
+        "expected_item_id",
+        "received_item_id",
+        "shipped_qty",
+        "received_qty",
+        "quantity",
+        "created_at",
+        "state",
+        "version",
+        "decision",
+        "owner_role",
+        "path",
+    ],
+)
+_INSERT_EVIDENCE = Prepared(
+    insert(table_of(ReceiptAttachment)), keys=["receipt_id", "attachment_id"]
+)
 
 
 def _load(connection: Connection, order_id: int) -> ShippedOrder:
-    rows = connection.execute(_LOAD, {"order_id": order_id}).all()
+    rows = _LOAD.all(connection, {"order_id": order_id})
     if not rows:
         raise NotFound("order.not_found", field="order_id", order_id=order_id)
     first = rows[0]
@@ -146,8 +199,8 @@ def _check(connection: Connection, order: ShippedOrder, data: ReceiptCreate, tod
             receipt_date=data.receipt_date,
             shipped_on=order.shipped_on,
         )
-    clash = connection.scalar(
-        _CLASH, {"customer_id": order.customer_id, "receipt_no": data.receipt_no}
+    clash = _CLASH.scalar(
+        connection, {"customer_id": order.customer_id, "receipt_no": data.receipt_no}
     )
     if clash is not None:
         raise Conflict(
@@ -156,7 +209,8 @@ def _check(connection: Connection, order: ShippedOrder, data: ReceiptCreate, tod
             receipt_no=data.receipt_no,
             order_id=clash,
         )
-    evidence = {row.id: row for row in connection.execute(_EVIDENCE, {"ids": data.evidence})}
+    named = {f"id{n}": attachment for n, attachment in enumerate(data.evidence)}
+    evidence = {row.id: row for row in _evidence_of(len(named)).all(connection, named)}
     for index, attachment_id in enumerate(data.evidence):
         if attachment_id not in evidence:
             raise Invalid(
@@ -198,10 +252,10 @@ def _store(
 ) -> tuple[int, list[int]]:
     """Insert the receipt, its lines, its exceptions and its evidence links; their ids."""
     try:
-        receipt_id = connection.execute(
-            _INSERT_RECEIPT,
+        receipt_id = _INSERT_RECEIPT.scalar(
+            connection,
             {**head, "shipment_id": order.shipment_id, "customer_id": order.customer_id},
-        ).scalar_one()
+        )
     except IntegrityError:
         raise Conflict(
             "receipt.posted_concurrently",
@@ -209,8 +263,8 @@ def _store(
             receipt_no=head["receipt_no"],
             order_id=order.id,
         ) from None
-    connection.execute(
-        _INSERT_LINE,
+    _INSERT_LINE.run_many(
+        connection,
         [
             {
                 "receipt_id": receipt_id,
@@ -227,9 +281,9 @@ def _store(
             exc.row(receipt_id, head["posted_at"]) | more
             for exc, more in zip(found, lifecycle, strict=True)
         ]
-        exception_ids = list(connection.scalars(_INSERT_EXCEPTION, rows))
-    connection.execute(
-        _INSERT_EVIDENCE, [{"receipt_id": receipt_id, "attachment_id": a} for a in attached]
+        exception_ids = [_INSERT_EXCEPTION.scalar(connection, row) for row in rows]
+    _INSERT_EVIDENCE.run_many(
+        connection, [{"receipt_id": receipt_id, "attachment_id": a} for a in attached]
     )
     return receipt_id, exception_ids
 

@@ -1,0 +1,216 @@
+"""Statements of the busiest paths, compiled once per dialect and run on the driver's cursor.
+
+Every write request resolves its token, looks up and records its Idempotency-Key, moves a
+document and journals it; logistics posts receipts all day. Run through SQLAlchemy's `Connection`,
+each of these statements costs some 15-25 µs of Python besides the driver's 1-2 µs (execution
+context, parameter construction, result metadata), a third of such a request's CPU.
+
+A `Prepared` keeps what makes SQLAlchemy worth having here: the statement is written once in
+Core and compiled by the dialect of the connection it runs on (one statement for both databases),
+and its parameters and results go through the columns' own types (money scaled to fen on SQLite,
+timestamps in UTC, JSON, dates), the same processors SQLAlchemy applies. It leaves out the
+rest: it runs in the caller's transaction, on the connection SQLAlchemy holds for it, with no
+connection events (nothing on these paths listens) and no statement cache lookups. A driver error
+comes back as SQLAlchemy's exception (`IntegrityError`, ...), and a lost connection is
+invalidated, as through `Connection.execute`.
+
+Use it where a profile shows the statement's overhead; everywhere else `Connection.execute` is
+the rule. Statements with expanding IN lists are not supported (build one per list length).
+"""
+
+from __future__ import annotations
+
+from collections import namedtuple
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Connection, Dialect, exc
+from sqlalchemy.sql.compiler import SQLCompiler
+from sqlalchemy.sql.elements import ClauseElement
+
+Processor = Callable[[Any], Any]
+_tuple_type: Any = namedtuple  # rows' attribute names come from the statement, at run time
+
+
+@dataclass
+class _Compiled:
+    """One statement as one dialect runs it."""
+
+    sql: str
+    positional: bool
+    names: tuple[str, ...]  # bind names in the order the SQL takes them
+    keys: tuple[str, ...]  # the same, as the driver's named style spells them
+    defaults: tuple[tuple[str, Callable[[], Any]], ...]  # binds the caller may leave out
+    binds: tuple[Processor | None, ...]
+    columns: tuple[Any, ...]  # the columns it returns, for their types' result processors
+    row: Callable[[Iterable[Any]], tuple[Any, ...]]
+    # The result processors, made at the first run: some depend on the type code the driver
+    # describes the column with (PostgreSQL's numerics).
+    results: tuple[Processor | None, ...] | None = None
+
+
+def _default_of(compiled: SQLCompiler, name: str) -> Callable[[], Any] | None:
+    """How an absent bind gets its value: a column's Python-side default (INSERT) or the value
+    the statement itself carries (a literal compared in WHERE)."""
+    for column in (*compiled.insert_prefetch, *compiled.update_prefetch):
+        if column.key == name and column.default is not None:
+            default: Any = column.default
+            if default.is_scalar:
+                return lambda: default.arg
+            if default.is_callable:
+                return lambda: default.arg(None)
+            raise TypeError(f"column {column.key}: a SQL default cannot be prefetched here")
+    bind = compiled.binds[name]
+    if bind.callable is not None:
+        return bind.callable
+    if not bind.required:
+        value = bind.value
+        return lambda: value
+    return None
+
+
+class Prepared:
+    """A Core statement (`select`, `insert` with the columns in `keys`, `update`, with or without
+    RETURNING) run on the driver's cursor of a `Connection` in its transaction."""
+
+    def __init__(self, statement: ClauseElement, *, keys: Sequence[str] | None = None) -> None:
+        self.statement = statement
+        self.keys = list(keys) if keys is not None else None
+        self._by_dialect: dict[type[Dialect], _Compiled] = {}
+
+    def _compiled(self, dialect: Dialect) -> _Compiled:
+        # Keyed by the dialect's class: the SQL and the types' processors depend on it alone
+        # (the service configures no per-engine JSON serializer).
+        found = self._by_dialect.get(type(dialect))
+        if found is not None:
+            return found
+        compiled = self.statement.compile(dialect=dialect, column_keys=self.keys)
+        assert isinstance(compiled, SQLCompiler)
+        if compiled.literal_execute_params or compiled.post_compile_params:
+            raise TypeError("expanding and literal-execute parameters are not supported")
+        names = tuple(compiled.positiontup or ()) if compiled.positional else tuple(compiled.binds)
+        escaped = compiled.escaped_bind_names
+        defaults = []
+        for name in names:
+            made = _default_of(compiled, name)
+            if made is not None:
+                defaults.append((name, made))
+        columns = list(getattr(self.statement, "exported_columns", ()))
+        made_row = _tuple_type(
+            "Row", [c.key or f"c{i}" for i, c in enumerate(columns)], rename=True
+        )
+        found = _Compiled(
+            sql=compiled.string,
+            positional=compiled.positional,
+            names=names,
+            keys=tuple(escaped.get(n, n) for n in names),
+            defaults=tuple(defaults),
+            binds=tuple(
+                compiled.binds[n].type.dialect_impl(dialect).bind_processor(dialect) for n in names
+            ),
+            columns=tuple(columns),
+            row=made_row._make,
+        )
+        self._by_dialect[type(dialect)] = found
+        return found
+
+    @staticmethod
+    def _parameters(compiled: _Compiled, values: Mapping[str, Any]) -> Any:
+        if compiled.defaults:
+            missing = [(n, make) for n, make in compiled.defaults if n not in values]
+            if missing:
+                values = {**values, **{n: make() for n, make in missing}}
+        try:
+            ordered = [
+                v if process is None or v is None else process(v)
+                for v, process in zip(
+                    (values[n] for n in compiled.names), compiled.binds, strict=True
+                )
+            ]
+        except KeyError as missing_key:
+            raise TypeError(f"no value for parameter {missing_key}") from None
+        return ordered if compiled.positional else dict(zip(compiled.keys, ordered, strict=True))
+
+    @staticmethod
+    def _rows(compiled: _Compiled, cursor: Any, dialect: Dialect) -> list[tuple[Any, ...]]:
+        fetched = cursor.fetchall()
+        processors = compiled.results
+        if processors is None:
+            processors = compiled.results = tuple(
+                column.type.dialect_impl(dialect).result_processor(dialect, described[1])
+                for column, described in zip(compiled.columns, cursor.description, strict=True)
+            )
+        if any(p is not None for p in processors):
+            return [
+                compiled.row(
+                    v if p is None or v is None else p(v)
+                    for v, p in zip(raw, processors, strict=True)
+                )
+                for raw in fetched
+            ]
+        return [compiled.row(raw) for raw in fetched]
+
+    def _run(self, connection: Connection, parameters: Any, many: bool) -> tuple[_Compiled, Any]:
+        dialect = connection.dialect
+        compiled = self._compiled(dialect)
+        driver_connection: Any = connection.connection.driver_connection
+        cursor = driver_connection.cursor()
+        bound = (
+            [self._parameters(compiled, p) for p in parameters]
+            if many
+            else self._parameters(compiled, parameters)
+        )
+        try:
+            if many:
+                cursor.executemany(compiled.sql, bound)
+            else:
+                cursor.execute(compiled.sql, bound)
+        except dialect.loaded_dbapi.Error as error:
+            cursor.close()
+            invalidated = dialect.is_disconnect(error, driver_connection, cursor)
+            if invalidated:
+                connection.invalidate(error)
+            raise exc.DBAPIError.instance(
+                compiled.sql,
+                bound,
+                error,
+                dialect.loaded_dbapi.Error,
+                connection_invalidated=invalidated,
+                dialect=dialect,
+                ismulti=many,
+            ) from error
+        return compiled, cursor
+
+    def all(self, connection: Connection, values: Mapping[str, Any]) -> list[Any]:
+        """Every row (attributes named after the statement's columns)."""
+        compiled, cursor = self._run(connection, values, many=False)
+        try:
+            return self._rows(compiled, cursor, connection.dialect)
+        finally:
+            cursor.close()
+
+    def first(self, connection: Connection, values: Mapping[str, Any]) -> Any | None:
+        rows = self.all(connection, values)
+        return rows[0] if rows else None
+
+    def scalar(self, connection: Connection, values: Mapping[str, Any]) -> Any:
+        """The first column of the first row, or None when there is none."""
+        row = self.first(connection, values)
+        return None if row is None else row[0]
+
+    def run(self, connection: Connection, values: Mapping[str, Any]) -> int:
+        """Run a statement returning no rows; the number of rows it changed."""
+        _, cursor = self._run(connection, values, many=False)
+        count: int = cursor.rowcount
+        cursor.close()
+        return count
+
+    def run_many(self, connection: Connection, rows: Sequence[Mapping[str, Any]]) -> int:
+        """Run a statement returning no rows once per row of parameters (executemany)."""
+        if not rows:
+            return 0
+        _, cursor = self._run(connection, rows, many=True)
+        count: int = cursor.rowcount
+        cursor.close()
+        return count
