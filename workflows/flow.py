@@ -174,6 +174,9 @@ class Flow:
         self._by_trigger: dict[str, list[TransitionSpec]] = {}
         for transition in transitions:
             self._by_trigger.setdefault(transition.trigger, []).append(transition)
+        # Where an unguarded trigger leads from a state, as the machine first decided it: with
+        # no guard the answer depends on nothing else, and every request fires one.
+        self._unguarded: dict[tuple[str, str], str] = {}
         self._machine = Machine(
             model=None,
             states=list(self.states),
@@ -248,11 +251,16 @@ class Flow:
         spec = specs[0]
         if not spec.roles.intersection(roles):
             raise RoleNotAllowed(self.name, trigger, spec.roles)
-        subject = _Subject(state=state, context=context, guards=self._guards)
-        if not self._machine.events[trigger].trigger(subject):
-            guard, refusal = subject.refusal or ("", Refusal("workflow.guard_refused"))
-            raise GuardRefused(self.name, trigger, guard, refusal)
-        return Firing(machine=self.name, trigger=trigger, source=state, dest=subject.state)
+        dest = self._unguarded.get((state, trigger))
+        if dest is None:
+            subject = _Subject(state=state, context=context, guards=self._guards)
+            if not self._machine.events[trigger].trigger(subject):
+                guard, refusal = subject.refusal or ("", Refusal("workflow.guard_refused"))
+                raise GuardRefused(self.name, trigger, guard, refusal)
+            dest = subject.state
+            if not spec.guards:
+                self._unguarded[(state, trigger)] = dest
+        return Firing(machine=self.name, trigger=trigger, source=state, dest=dest)
 
     def mermaid(self) -> str:
         """The machine as a Mermaid state diagram, drawn from the same definition."""
