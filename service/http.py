@@ -25,6 +25,7 @@ from service.access import Access, authorize
 from service.auth import tokens
 from service.auth.tokens import Actor
 from service.errors import Invalid, Unauthenticated
+from service.journal import jsonable
 from service.runtime import Runtime
 from service.schemas import MAX_ID
 
@@ -106,11 +107,12 @@ def expected_version(if_match: str | None) -> int | None:
 
 
 def _dump(answer: Any) -> Any:
+    """The answer as stored for replays: JSON-safe."""
     if isinstance(answer, BaseModel):
         return answer.model_dump(mode="json")
     if isinstance(answer, list):
         return [_dump(a) for a in answer]
-    return answer
+    return jsonable(answer)
 
 
 @dataclass
@@ -169,7 +171,7 @@ class Call:
     ) -> Answer:
         """Run `usecase(session, context, data=..., **kwargs)` once per Idempotency-Key.
 
-        A fresh answer goes back through the route's declared model; a replay is the stored
+        A fresh answer is checked against the route's declared model; a replay is the stored
         answer as it was first given (it was checked then), with `Idempotent-Replayed: true`.
         """
         outcome, answers = await run_in_threadpool(self._work, usecase, data, kwargs)
@@ -181,6 +183,12 @@ class Call:
             )
             return cast(Answer, replay)  # FastAPI sends a Response as it is
         answer: Answer = answers[-1]
+        if type(answer) is getattr(self.request.scope.get("route"), "response_model", None):
+            # Exactly the declared model, validated when the use case built it (answers are
+            # never made with `model_construct`): it goes out as dumped for the Idempotency-Key's
+            # record, the very body a replay sends, instead of FastAPI dumping, validating and
+            # serialising it once more. Any other answer goes through the declared model.
+            return cast(Answer, JSONResponse(outcome.body, status_code=outcome.status_code))
         return answer
 
 

@@ -28,7 +28,6 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from service.db import Base, Database, UTCDateTime, table_of, utcnow
 from service.errors import Conflict, Invalid
-from service.journal import jsonable
 from service.prepared import Prepared
 
 MAX_KEY_LENGTH = 200
@@ -57,7 +56,8 @@ class Outcome:
 
 
 def fingerprint(method: str, path: str, body: Any) -> str:
-    canonical = json.dumps([method, path, jsonable(body)], sort_keys=True, separators=(",", ":"))
+    """The request as a digest; `body` is JSON-safe (`journal.jsonable`)."""
+    canonical = json.dumps([method, path, body], sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
@@ -117,7 +117,9 @@ def run(
     """Run `work` in one write transaction, at most once per (user, Idempotency-Key).
 
     `caller` runs first in that transaction: it authenticates and authorises the request
-    (raising when refused) and returns the user whose keys are looked up.
+    (raising when refused) and returns the user whose keys are looked up. `body` and what `work`
+    returns are JSON-safe already (a model's `model_dump(mode="json")`, or `journal.jsonable`):
+    every write passes here, so they are not walked again.
     """
     if key is not None and (
         not key or len(key) > MAX_KEY_LENGTH or not key.isprintable() or not key.isascii()
@@ -126,7 +128,7 @@ def run(
     if key is None:
         with db.write() as session:
             caller(session)
-            return Outcome(status_code, jsonable(work(session)))
+            return Outcome(status_code, work(session))
     request_hash = fingerprint(method, path, body)
     user_id: int | None = None
     try:
@@ -135,7 +137,7 @@ def run(
             existing = _stored(session, user_id, key)
             if existing is not None:
                 return _replay(existing, request_hash)
-            result = jsonable(work(session))
+            result = work(session)
             # Recorded with the work it guards, in one transaction: both or neither happen.
             _RECORD.run(
                 session.connection(),

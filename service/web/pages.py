@@ -24,6 +24,7 @@ from service.access import authorize
 from service.context import Context
 from service.db import utcnow
 from service.errors import DomainError, Forbidden
+from service.journal import jsonable
 from service.runtime import Runtime
 from service.web import documents, forms, sessions
 from service.web.templating import Renderer, when
@@ -102,7 +103,11 @@ class Page:
 
         def work(session: Any) -> Any:
             answer = usecase(session, ctx, **arguments)
-            return answer.model_dump(mode="json") if isinstance(answer, BaseModel) else answer
+            return (
+                answer.model_dump(mode="json")
+                if isinstance(answer, BaseModel)
+                else jsonable(answer)
+            )
 
         outcome = idempotency.run(
             self.runtime.db,
@@ -110,7 +115,9 @@ class Page:
             key=key,
             method="POST",
             path=self.request.url.path,
-            body=data.model_dump(mode="json") if data is not None else kwargs.get("body", {}),
+            body=data.model_dump(mode="json")
+            if data is not None
+            else jsonable(kwargs.get("body", {})),
             work=work,
         )
         return outcome.body
