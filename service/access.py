@@ -7,7 +7,7 @@ service's answers cannot drift apart.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -42,6 +42,27 @@ def access_of(dependency: Callable[..., Any]) -> Access | None:
     return access if isinstance(access, Access) else None
 
 
+def guards_of(route: APIRoute) -> Iterator[tuple[Callable[..., Any], Access]]:
+    """The route's guards (its dependencies that carry an `Access`), each with its access."""
+    for dependency in route.dependant.dependencies:
+        if dependency.call is not None and (access := access_of(dependency.call)) is not None:
+            yield dependency.call, access
+
+
+def guarded_operations(
+    schema: dict[str, Any], routers: list[APIRouter]
+) -> Iterator[tuple[dict[str, Any], Callable[..., Any], Access]]:
+    """Each operation of the OpenAPI document whose route has a guard, with the guard and its
+    access."""
+    for router in routers:
+        for route in router.routes:
+            if not isinstance(route, APIRoute):
+                continue
+            for guard, access in guards_of(route):
+                for method in route.methods or ():
+                    yield schema["paths"][route.path_format][method.lower()], guard, access
+
+
 def authorize(actor: Actor, roles: tuple[str, ...]) -> Actor:
     """Let only the given roles through (any authenticated user when `roles` is empty)."""
     if roles and not actor.roles.intersection(roles):
@@ -52,19 +73,8 @@ def authorize(actor: Actor, roles: tuple[str, ...]) -> Actor:
 def declare_access(schema: dict[str, Any], routers: list[APIRouter], workflows: Workflows) -> None:
     """Write into the OpenAPI document who may call each operation (`x-roles`, and a line of
     its description), from the same `Access` the requests are checked against."""
-    for router in routers:
-        for route in router.routes:
-            if not isinstance(route, APIRoute):
-                continue
-            for dependency in route.dependant.dependencies:
-                access = access_of(dependency.call) if dependency.call else None
-                if access is None:
-                    continue
-                roles = list(access.roles_in(workflows))
-                for method in route.methods or ():
-                    operation = schema["paths"][route.path_format][method.lower()]
-                    operation["x-roles"] = roles or ["any"]
-                    who = ", ".join(roles) if roles else "any authenticated user"
-                    operation["description"] = (
-                        f"{operation.get('description', '')}\n\nRoles: {who}.".strip()
-                    )
+    for operation, _guard, access in guarded_operations(schema, routers):
+        roles = list(access.roles_in(workflows))
+        operation["x-roles"] = roles or ["any"]
+        who = ", ".join(roles) if roles else "any authenticated user"
+        operation["description"] = f"{operation.get('description', '')}\n\nRoles: {who}.".strip()

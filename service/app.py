@@ -7,13 +7,13 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
-from fastapi import Depends, FastAPI
+from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from service import bootstrap, meta, metrics, probes, problems
 from service.access import declare_access
 from service.db import Database
-from service.http import plain_text
+from service.http import declare_guards, nul_check_for
 from service.migrate import assert_current
 from service.observe import RequestObserver
 from service.rulesets.routes import router as rules_router
@@ -65,7 +65,6 @@ def create_app(
         "`code`, the field at fault and the reason, in the language `Accept-Language` asks for "
         "(English or Chinese).",
         lifespan=lifespan,
-        dependencies=[Depends(plain_text)],
     )
     app.state.ctx = ctx
     app.state.scheduler = scheduler
@@ -77,9 +76,9 @@ def create_app(
     probe_routers = [probes.router, *([probes.metrics_router] if settings.metrics_enabled else [])]
     routers = [*bootstrap.routers(), meta.router, *probe_routers, rules_router]
     for router in routers:
-        app.include_router(router, responses=problems.RESPONSES)
+        app.include_router(router, responses=problems.RESPONSES, dependencies=nul_check_for(router))
     for router in [web.router, *bootstrap.pages()]:
-        app.include_router(router)
+        app.include_router(router, dependencies=nul_check_for(router))
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.state.renderer = bootstrap.renderer(settings)
     app.state.panels = bootstrap.panels()
@@ -89,7 +88,9 @@ def create_app(
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:
-            declare_access(documented(), routers, ctx.workflows)
+            schema = documented()
+            declare_guards(schema, routers)
+            declare_access(schema, routers, ctx.workflows)
         return app.openapi_schema or documented()
 
     app.openapi = openapi  # type: ignore[method-assign]

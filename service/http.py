@@ -3,25 +3,33 @@
 A route is a few lines: it declares its path, body and answer model, and hands a use case or a
 query to `Call.run` (writes) or `Read.run` (reads). Both run in one thread-pool hop, resolve the
 token and check roles on the same connection as the work, and build the use case's `Context`.
+
+The route's guard (the `Call` or `Read` dependency) is its only dependency: FastAPI spends tens of
+microseconds per level of dependencies solved per request, so the guard reads the token and the
+headers and refuses NUL characters itself (in the order FastAPI checked them when each was a
+dependency or parameter of its own), and `declare_guards` puts them into the OpenAPI document.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Annotated, Any, TypeVar, cast
 
-from fastapi import Depends, Header, Path, Query, Request, Response
+from fastapi import APIRouter, Depends, Path, Query, Request, Response
 from fastapi.concurrency import run_in_threadpool
+from fastapi.exceptions import RequestValidationError
+from fastapi.params import Depends as Dependency
 from fastapi.responses import JSONResponse
+from fastapi.routing import APIRoute
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
-from pydantic import BaseModel
+from pydantic import BaseModel, StringConstraints, TypeAdapter, ValidationError
 from sqlalchemy import Connection
 from sqlalchemy.orm import Session
 
 from service import i18n, idempotency
-from service.access import Access, authorize
+from service.access import Access, authorize, guarded_operations, guards_of
 from service.auth import tokens
 from service.auth.tokens import Actor
 from service.errors import Invalid, Unauthenticated
@@ -41,8 +49,8 @@ async def get_ctx(request: Request) -> Runtime:
 
 Ctx = Annotated[Runtime, Depends(get_ctx)]
 
+# Called by the guards, not a dependency; its scheme is declared by `declare_guards`.
 _bearer = HTTPBearer(auto_error=False, description="API token: `Authorization: Bearer <token>`")
-Credentials = Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
 
 
 def presented(credentials: HTTPAuthorizationCredentials | None) -> str:
@@ -60,7 +68,8 @@ def authenticate(connection: Connection, ctx: Runtime, token: str) -> Actor:
 
 async def plain_text(request: Request) -> None:
     """Query parameters and path segments carry no NUL character: PostgreSQL refuses it in text,
-    SQLite would store it, so it is refused here, the same on both."""
+    SQLite would store it, so it is refused here, the same on both. The guards call it first;
+    routes without one have it as a dependency (`nul_check_for`)."""
     for name, value in request.query_params.multi_items():
         if "\x00" in name or "\x00" in value:
             raise Invalid("input.nul_character", field=name.replace("\x00", "") or "query")
@@ -73,28 +82,70 @@ def locale_of(request: Request) -> str:
     return i18n.negotiate(request.headers.get("accept-language"))
 
 
-IdempotencyKey = Annotated[
-    str | None,
-    Header(
-        alias="Idempotency-Key",
-        min_length=1,
-        max_length=idempotency.MAX_KEY_LENGTH,
-        pattern=r"^[\x20-\x7e]+$",
-        description="a unique key per intended action (printable ASCII); a retry with the same "
-        "key returns the first result and changes nothing",
+class RequestHeader:
+    """An optional request header a guard reads itself, validated by the same Pydantic
+    constraints FastAPI applied to it as a `Header()` parameter (so a refusal names the same
+    error type, field and parameters) and documented as FastAPI documented it."""
+
+    def __init__(self, name: str, description: str, constraints: StringConstraints) -> None:
+        self.name = name
+        self.description = description
+        self._adapter: TypeAdapter[str] = TypeAdapter(Annotated[str, constraints])
+
+    def read(self, request: Request, errors: list[Any]) -> str | None:
+        """The header's value, or None when it is absent or invalid (its errors in `errors`)."""
+        value = request.headers.get(self.name)
+        if value is None:
+            return None
+        try:
+            return self._adapter.validate_python(value)
+        except ValidationError as invalid:
+            loc = ("header", self.name)
+            errors.extend({**e, "loc": loc} for e in invalid.errors(include_url=False))
+            return None
+
+    def parameter(self) -> dict[str, Any]:
+        """The OpenAPI parameter, as FastAPI writes an optional `Header()`."""
+        schema = {"anyOf": [self._adapter.json_schema(), {"type": "null"}]}
+        return {
+            "name": self.name,
+            "in": "header",
+            "required": False,
+            "schema": {**schema, "description": self.description, "title": self.name},
+            "description": self.description,
+        }
+
+
+IDEMPOTENCY_KEY = RequestHeader(
+    "Idempotency-Key",
+    "a unique key per intended action (printable ASCII); a retry with the same key returns the "
+    "first result and changes nothing",
+    StringConstraints(
+        min_length=1, max_length=idempotency.MAX_KEY_LENGTH, pattern=r"^[\x20-\x7e]+$"
     ),
-]
+)
 
 _IF_MATCH = re.compile(r'^(?:W/)?"?(\d{1,18})"?$')
 
-IfMatch = Annotated[
-    str | None,
-    Header(
-        alias="If-Match",
-        pattern=_IF_MATCH.pattern,
-        description="the version you last saw (ETag); refused if stale",
-    ),
-]
+IF_MATCH = RequestHeader(
+    "If-Match",
+    "the version you last saw (ETag); refused if stale",
+    StringConstraints(pattern=_IF_MATCH.pattern),
+)
+
+
+async def _admit(
+    request: Request, headers: tuple[RequestHeader, ...]
+) -> tuple[str, Mapping[str, str | None]]:
+    """The token and the `headers` of a request, checked in the order FastAPI checked them when
+    each was a dependency or parameter of its own: NUL characters first, then the headers (all
+    their errors in one validation error, even without a token), then that there is a token."""
+    await plain_text(request)
+    errors: list[Any] = []
+    values = {header.name: header.read(request, errors) for header in headers}
+    if errors:
+        raise RequestValidationError(errors)
+    return presented(await _bearer(request)), values
 
 
 def expected_version(if_match: str | None) -> int | None:
@@ -193,27 +244,15 @@ class Call:
 
 
 def _calling(access: Access, status_code: int, *, versioned: bool) -> Callable[..., Any]:
-    if versioned:
+    headers = (IDEMPOTENCY_KEY, IF_MATCH) if versioned else (IDEMPOTENCY_KEY,)
 
-        async def call(
-            request: Request,
-            credentials: Credentials,
-            key: IdempotencyKey = None,
-            if_match: IfMatch = None,
-        ) -> Call:
-            version = expected_version(if_match)
-            ctx, token = await get_ctx(request), presented(credentials)
-            return Call(ctx, request, token, access, key, version, status_code)
-
-    else:
-
-        async def call(  # type: ignore[misc]  # the same dependency, without If-Match
-            request: Request, credentials: Credentials, key: IdempotencyKey = None
-        ) -> Call:
-            ctx, token = await get_ctx(request), presented(credentials)
-            return Call(ctx, request, token, access, key, None, status_code)
+    async def call(request: Request) -> Call:
+        token, values = await _admit(request, headers)
+        key, version = values[IDEMPOTENCY_KEY.name], expected_version(values.get(IF_MATCH.name))
+        return Call(await get_ctx(request), request, token, access, key, version, status_code)
 
     call.access = access  # type: ignore[attr-defined]
+    call.headers = headers  # type: ignore[attr-defined]
     return call
 
 
@@ -280,8 +319,9 @@ class Read:
 def reading(*roles: str) -> Callable[..., Any]:
     """A read for `roles` (any authenticated user when none are given)."""
 
-    async def read(request: Request, response: Response, credentials: Credentials) -> Read:
-        return Read(await get_ctx(request), presented(credentials), Access(roles), response)
+    async def read(request: Request, response: Response) -> Read:
+        token, _ = await _admit(request, ())
+        return Read(await get_ctx(request), token, Access(roles), response)
 
     read.access = Access(roles)  # type: ignore[attr-defined]
     return read
@@ -296,3 +336,26 @@ Offset = Annotated[int, Query(ge=0, le=1_000_000_000, description="skip this man
 # Ids in paths and filters: they fit the integer columns on both databases.
 PathId = Annotated[int, Path(ge=1, le=MAX_ID, description="the document's id")]
 QueryId = Annotated[int | None, Query(ge=1, le=MAX_ID)]
+
+
+def nul_check_for(router: APIRouter) -> list[Dependency]:
+    """`plain_text` as a dependency of the router's routes, unless each of them has a guard
+    (which calls it itself: one level of dependencies less per request)."""
+    routes = router.routes
+    if all(isinstance(route, APIRoute) and any(guards_of(route)) for route in routes):
+        return []
+    return [Depends(plain_text)]
+
+
+def declare_guards(schema: dict[str, Any], routers: list[APIRouter]) -> None:
+    """Write into the OpenAPI document what the guards read themselves, as FastAPI wrote it when
+    they were dependencies: the bearer token scheme and the headers of each operation."""
+    schemes = schema.setdefault("components", {}).setdefault("securitySchemes", {})
+    schemes[_bearer.scheme_name] = _bearer.model.model_dump(
+        mode="json", by_alias=True, exclude_none=True
+    )
+    for operation, guard, _access in guarded_operations(schema, routers):
+        operation["security"] = [{_bearer.scheme_name: []}]
+        headers: tuple[RequestHeader, ...] = getattr(guard, "headers", ())  # reads have none
+        if headers:
+            operation.setdefault("parameters", []).extend(h.parameter() for h in headers)

@@ -8,6 +8,7 @@ from typing import Any
 import httpx
 import pytest
 
+from service import idempotency
 from service.schemas import MAX_ID
 from tests.flows import Flows
 
@@ -59,6 +60,28 @@ def test_nul_characters_are_refused_in_bodies_queries_and_paths(flows: Flows) ->
         ),
         "Idempotency-Key",
     )
+    # Routes without a token check (and so without a guard) have the check as a dependency.
+    with httpx.Client(base_url=flows.backend.url) as anonymous:
+        _refused(anonymous.get("/problems", params={"x": "\x00"}), "x")
+        _refused(anonymous.get("/health", params={"x": "\x00"}), "x")
+
+
+def test_the_headers_the_guards_read_are_declared_in_the_openapi_document(flows: Flows) -> None:
+    schema = httpx.get(f"{flows.backend.url}/openapi.json", timeout=60).json()
+    bearer = schema["components"]["securitySchemes"]["HTTPBearer"]
+    assert (bearer["type"], bearer["scheme"]) == ("http", "bearer")
+    change = schema["paths"]["/orders/{order_id}/approve"]["post"]
+    create = schema["paths"]["/orders"]["post"]
+    read = schema["paths"]["/orders/{order_id}"]["get"]
+    assert change["security"] == create["security"] == read["security"] == [{"HTTPBearer": []}]
+    headers = {p["name"]: p for p in change["parameters"] if p["in"] == "header"}
+    assert list(headers) == ["Idempotency-Key", "If-Match"]
+    key = headers["Idempotency-Key"]["schema"]["anyOf"][0]
+    bounds = (1, idempotency.MAX_KEY_LENGTH, r"^[\x20-\x7e]+$")
+    assert (key["minLength"], key["maxLength"], key["pattern"]) == bounds
+    assert [p["name"] for p in create["parameters"]] == ["Idempotency-Key"]
+    assert [p["name"] for p in read["parameters"]] == ["order_id"]
+    assert "security" not in schema["paths"]["/health"]["get"]
 
 
 def test_ages_versions_and_dates_out_of_range_are_refused(flows: Flows) -> None:
