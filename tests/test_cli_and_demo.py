@@ -125,11 +125,11 @@ def test_users_and_tokens_are_made_on_the_command_line(tmp_path: Path) -> None:
     assert token.startswith("o2c_")
     db = Database(url)
     with db.read() as session:
-        actor = tokens.resolve(session, token, demo_mode=False)
+        actor = tokens.resolve(session.connection(), token, demo_mode=False)
     assert actor is not None and actor.roles == {"logistics", "finance"}
     assert o2c("tokens", "revoke", token[:12]).returncode == 0
     with db.read() as session:
-        assert tokens.resolve(session, token, demo_mode=False) is None
+        assert tokens.resolve(session.connection(), token, demo_mode=False) is None
     db.dispose()
 
 
@@ -155,7 +155,7 @@ def test_demo_data_loads_once_on_each_database(backend: Backend) -> None:
     again = load_demo(backend.runtime)
     assert (first, again) == (True, False)
     with backend.db.read() as session:
-        assert tokens.resolve(session, DEMO_TOKENS["hq"], demo_mode=True) is not None
+        assert tokens.resolve(session.connection(), DEMO_TOKENS["hq"], demo_mode=True) is not None
         # The database is the session's, shared with other tests: only the demo's customers.
         demo = select(Customer.id).where(Customer.code.in_(("HDQ", "BJM", "XNB")))
         # Payments to show: a statement paid in two (one in part first), and unapplied credit.
