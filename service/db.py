@@ -8,6 +8,7 @@ failing half-way. PostgreSQL is used as is (READ COMMITTED, optimistic version c
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from datetime import UTC, datetime
@@ -28,6 +29,7 @@ from sqlalchemy import (
     bindparam,
     create_engine,
     event,
+    exc,
 )
 from sqlalchemy.dialects import registry
 from sqlalchemy.dialects.postgresql import ARRAY
@@ -142,12 +144,44 @@ class SQLiteDialect(SQLiteDialect_pysqlite):
 registry.register("sqlite.o2c", __name__, "SQLiteDialect")
 
 
+# A pooled connection unused for this long is pinged before it is lent again.
+PING_IDLE_SECONDS = 0.5
+
+
+def _ping_when_idle(engine: Engine) -> None:
+    """Ping a pooled connection before lending it, unless it came back within the last
+    `PING_IDLE_SECONDS` (as HikariCP does): a connection the server dropped while it sat in the
+    pool (a restart, an idle timeout, a fail-over) is replaced before any request meets it, and
+    under load, where connections go straight from one request to the next, a request costs no
+    extra round trip. A connection lost within the window fails its statement; it is invalidated
+    then (`service.prepared` does the same) and the next checkout connects afresh."""
+
+    @event.listens_for(engine, "checkin")
+    def _returned(_dbapi_connection: Any, record: Any) -> None:
+        record.info["returned_at"] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def _lent(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
+        returned = record.info.get("returned_at")
+        if returned is not None and time.monotonic() - returned < PING_IDLE_SECONDS:
+            return
+        try:
+            alive = engine.dialect.do_ping(dbapi_connection)
+        except engine.dialect.loaded_dbapi.Error as error:
+            # The pool discards this connection and lends a fresh one.
+            raise exc.DisconnectionError(f"connection lost while pooled: {error}") from error
+        if not alive:
+            raise exc.DisconnectionError("connection lost while pooled")
+
+
 def make_engine(database_url: str, *, read_only: bool = False, **kwargs: Any) -> Engine:
     """Create the engine; on SQLite with its pragmas, and transactions begun for writers
     (`BEGIN IMMEDIATE`) or, with `read_only`, for readers (`BEGIN`)."""
     url = make_url(database_url)
     if url.get_backend_name() != "sqlite":
-        return create_engine(url, pool_pre_ping=True, **kwargs)
+        engine = create_engine(url, **kwargs)
+        _ping_when_idle(engine)
+        return engine
     if url.database and url.database != ":memory:":
         Path(url.database).parent.mkdir(parents=True, exist_ok=True)
     engine = create_engine(

@@ -57,7 +57,7 @@ def unique(prefix: str) -> str:
     return f"{prefix}-{uuid.uuid4().hex[:8]}-{next(_counter)}"
 
 
-def _pg_conninfo(url: str) -> str:
+def pg_conninfo(url: str) -> str:
     parsed = make_url(url)
     parts = {
         "host": parsed.host,
@@ -71,7 +71,7 @@ def _pg_conninfo(url: str) -> str:
 
 def postgres_available() -> bool:
     try:
-        with psycopg.connect(_pg_conninfo(PG_ADMIN_URL), connect_timeout=3):
+        with psycopg.connect(pg_conninfo(PG_ADMIN_URL), connect_timeout=3):
             return True
     except psycopg.OperationalError:
         return False
@@ -85,7 +85,7 @@ def postgres_database() -> Iterator[str]:
             pytest.fail(f"PostgreSQL is required when CI is set, but {PG_ADMIN_URL} is down")
         pytest.skip("no PostgreSQL server (set O2C_TEST_PG_ADMIN_URL)")
     name = f"o2c_test_{os.getpid()}_{uuid.uuid4().hex[:6]}"
-    admin = _pg_conninfo(PG_ADMIN_URL)
+    admin = pg_conninfo(PG_ADMIN_URL)
     with psycopg.connect(admin, autocommit=True) as conn:
         conn.execute(f'CREATE DATABASE "{name}"')
     try:

@@ -4,16 +4,27 @@ read to the commit, readers never take it, and a refused write leaves nothing be
 from __future__ import annotations
 
 import sqlite3
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
+import psycopg
 import pytest
 from sqlalchemy import func, select
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError
 
 from service.auth import tokens
 from service.auth.models import User
-from service.db import Database
-from tests.support import migrate, tmp_sqlite_url
+from service.db import PING_IDLE_SECONDS, Database
+from tests.support import (
+    PG_ADMIN_URL,
+    make_users,
+    migrate,
+    pg_conninfo,
+    postgres_database,
+    tmp_sqlite_url,
+)
 
 
 @pytest.fixture
@@ -81,3 +92,43 @@ def test_a_refused_write_leaves_nothing_and_a_savepoint_rolls_back_alone(
         names = set(session.scalars(select(User.username)))
     assert "kept" in names
     assert not names & {"gone", "inner"}
+
+
+def _terminate_sessions(url: str) -> int:
+    """Drop every server session on the test database (as a restart or fail-over would)."""
+    name = make_url(url).database
+    with psycopg.connect(pg_conninfo(PG_ADMIN_URL), autocommit=True) as admin:
+        cursor = admin.execute(
+            "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity"
+            " WHERE datname = %s AND pid <> pg_backend_pid()",
+            (name,),
+        )
+        row = cursor.fetchone()
+    return int(row[0]) if row else 0
+
+
+def test_pooled_connections_the_server_dropped_are_replaced_before_a_request_meets_them() -> None:
+    """A PostgreSQL restart leaves the pool holding dead connections: a connection idle in the
+    pool past `PING_IDLE_SECONDS` is pinged when lent and replaced, so no request fails for it;
+    the prepared statements of the busiest paths run on the fresh one."""
+    with postgres_database() as url:
+        db = migrate(url)
+        try:
+            make_users(db)
+            with db.write() as session:  # a pooled connection, used once
+                assert tokens.resolve(session.connection(), "none", demo_mode=False) is None
+            assert _terminate_sessions(url) >= 1
+            time.sleep(PING_IDLE_SECONDS + 0.1)
+            with db.write() as session:
+                assert tokens.resolve(session.connection(), "none", demo_mode=False) is None
+                assert session.scalar(select(func.count()).select_from(User))
+            # Dropped within the window: the statement that meets the dead connection fails as
+            # SQLAlchemy's error and throws it away; the next request connects afresh.
+            assert _terminate_sessions(url) >= 1
+            with pytest.raises(DBAPIError) as lost, db.write() as session:
+                tokens.resolve(session.connection(), "none", demo_mode=False)
+            assert lost.value.connection_invalidated
+            with db.write() as session:
+                assert tokens.resolve(session.connection(), "none", demo_mode=False) is None
+        finally:
+            db.dispose()
