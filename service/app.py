@@ -36,7 +36,7 @@ def create_app(
     settings: Settings, *, db: Database | None = None, runtime: Runtime | None = None
 ) -> FastAPI:
     """Build the app; the database must already be migrated to the newest revision."""
-    database = db or Database(settings.database_url)
+    database = db or Database(settings.database_url, pool_size=settings.database_pool_size)
     assert_current(database)
     ctx = runtime or bootstrap.runtime(settings, database)
     bootstrap.calendar(ctx)

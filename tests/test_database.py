@@ -13,7 +13,9 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError
+from sqlalchemy.pool import QueuePool
 
+from service.app import create_app
 from service.auth import tokens
 from service.auth.models import User
 from service.db import PING_IDLE_SECONDS, Database
@@ -23,6 +25,7 @@ from tests.support import (
     migrate,
     pg_conninfo,
     postgres_database,
+    settings_for,
     tmp_sqlite_url,
 )
 
@@ -132,3 +135,14 @@ def test_pooled_connections_the_server_dropped_are_replaced_before_a_request_mee
                 assert tokens.resolve(session.connection(), "none", demo_mode=False) is None
         finally:
             db.dispose()
+
+
+def test_the_server_keeps_as_many_connections_open_as_configured(tmp_path: Path) -> None:
+    """`O2C_DATABASE_POOL_SIZE`: requests in flight up to it reuse pooled connections instead of
+    connecting afresh (on PostgreSQL a new server process each)."""
+    url = tmp_sqlite_url(tmp_path)
+    migrate(url).dispose()
+    app = create_app(settings_for(url, database_pool_size=3))
+    pool = app.state.ctx.db.engine.pool
+    assert isinstance(pool, QueuePool)
+    assert pool.size() == 3
