@@ -51,11 +51,12 @@ class _Compiled:
 
 
 def _default_of(compiled: SQLCompiler, name: str) -> Callable[[], Any] | None:
-    """How an absent bind gets its value: a column's Python-side default (INSERT) or the value
-    the statement itself carries (a literal compared in WHERE)."""
-    for column in (*compiled.insert_prefetch, *compiled.update_prefetch):
-        if column.key == name and column.default is not None:
-            default: Any = column.default
+    """How an absent bind gets its value: a column's Python-side default (INSERT) or on-update
+    value (UPDATE), or the value the statement itself carries (a literal compared in WHERE)."""
+    prefetched: list[tuple[Any, Any]] = [(c, c.default) for c in compiled.insert_prefetch]
+    prefetched += [(c, c.onupdate) for c in compiled.update_prefetch]
+    for column, default in prefetched:
+        if column.key == name and default is not None:
             if default.is_scalar:
                 return lambda: default.arg
             if default.is_callable:
