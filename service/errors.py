@@ -121,6 +121,13 @@ class Unavailable(DomainError):
     title = "problem.unavailable"
 
 
+class Failed(DomainError):
+    """The service failed on a request (a bug): the answer names the request's id to report."""
+
+    status = 500
+    title = "problem.server_error"
+
+
 class InvalidFields(Invalid):
     """Several fields at fault at once (request validation): the detail lists each one."""
 

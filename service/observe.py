@@ -16,9 +16,11 @@ from datetime import UTC, datetime
 from typing import Any
 
 from starlette.datastructures import MutableHeaders
+from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from service import metrics, requestid
+from service import metrics, problems, requestid
+from service.errors import Failed
 from service.settings import Settings
 
 log = logging.getLogger("o2c.http")
@@ -56,16 +58,26 @@ class RequestObserver:
         token = requestid.current.set(request_id)
         started = time.perf_counter()
         status = 500
+        answering = False
 
         async def answer(message: Message) -> None:
-            nonlocal status
+            nonlocal status, answering
             if message["type"] == "http.response.start":
-                status = message["status"]
+                status, answering = message["status"], True
                 MutableHeaders(scope=message)[HEADER] = request_id
             await send(message)
 
         try:
             await self.app(scope, receive, answer)
+        except Exception:
+            # A bug: logged with its traceback and the request id, answered (if nothing was sent
+            # yet) as a problem with a code and the request id to report, like any refusal.
+            method, route = scope["method"], route_of(scope)
+            log.exception("unhandled error in %s %s id=%s", method, route, request_id)
+            if answering:
+                raise
+            failed = problems.render(Failed("server.error", request_id=request_id), Request(scope))
+            await failed(scope, receive, answer)
         finally:
             _observed(scope, status, time.perf_counter() - started, request_id)
             requestid.current.reset(token)

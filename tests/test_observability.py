@@ -4,6 +4,7 @@ secret in the logs."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 from collections.abc import Iterator
@@ -16,6 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import OperationalError
 
 from service import migrate as migrations
+from service.app import create_app
 from service.journal import Event
 from service.migrate import head
 from service.observe import JsonFormatter
@@ -208,3 +210,38 @@ def test_json_log_lines_carry_the_request_fields() -> None:
     assert line["level"] == "info" and line["logger"] == "o2c.http"
     assert line["message"] == "GET /x"
     assert (line["route"], line["status"], line["request_id"]) == ("/x", 200, "r-1")
+
+
+def test_a_failure_of_the_service_is_a_problem_naming_the_request_id_in_both_languages(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A bug (an unhandled error) still answers as a problem with a code, and both the answer and
+    the log line with the traceback carry the request id a user reports."""
+    url = tmp_sqlite_url(tmp_path)
+    migrate(url).dispose()
+    app = create_app(settings_for(url))
+
+    async def broken() -> None:
+        raise RuntimeError("a bug")
+
+    app.add_api_route("/broken", broken)
+
+    async def ask() -> tuple[httpx.Response, httpx.Response]:
+        transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
+        async with httpx.AsyncClient(transport=transport, base_url="http://o2c") as client:
+            english = await client.get("/broken", headers={"X-Request-ID": "report-me-1"})
+            chinese = await client.get("/broken", headers={"Accept-Language": "zh-CN"})
+        return english, chinese
+
+    with caplog.at_level("ERROR"):
+        english, chinese = asyncio.run(ask())
+    assert english.status_code == 500
+    assert english.headers["X-Request-ID"] == "report-me-1"
+    assert english.headers["content-type"].startswith("application/problem+json")
+    problem = english.json()
+    assert problem["code"] == "server.error" and problem["request_id"] == "report-me-1"
+    assert "report-me-1" in problem["detail"] and problem["title"] == "Server error"
+    assert chinese.json()["title"] == "服务器错误"
+    assert chinese.json()["request_id"] == chinese.headers["X-Request-ID"]
+    failures = [r for r in caplog.records if "unhandled error" in r.getMessage()]
+    assert "id=report-me-1" in failures[0].getMessage() and failures[0].exc_info is not None
