@@ -29,7 +29,7 @@ from service.receipts import counting
 from service.receipts.counting import OrderedLine, ShippedOrder
 from service.receipts.exceptions.facts import Case, decide, value_of
 from service.receipts.models import Receipt, ReceiptAttachment, ReceiptException, ReceiptLine
-from service.receipts.queries import receipt_out
+from service.receipts.queries import EVIDENCE_COLUMNS, receipt_out
 from service.receipts.schemas import ReceiptCreate, ReceiptOut
 from service.scheduler.tasks import resolve_for_subject
 from service.shipments.models import Shipment, ShipmentLine
@@ -86,13 +86,7 @@ def _evidence_of(count: int) -> Prepared:
     if prepared is None:
         ids: list[Any] = [bindparam(f"id{n}") for n in range(count)]
         prepared = _EVIDENCE[count] = Prepared(
-            select(
-                Attachment.id,
-                Attachment.sha256,
-                Attachment.filename,
-                Attachment.content_type,
-                Attachment.size,
-            ).where(Attachment.id.in_(ids))
+            select(*EVIDENCE_COLUMNS).where(Attachment.id.in_(ids))
         )
     return prepared
 

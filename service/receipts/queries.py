@@ -107,14 +107,16 @@ _EXCEPTIONS = (
 )
 
 
+# An evidence link as the receipt shows it (`AttachmentRef`).
+EVIDENCE_COLUMNS = (
+    Attachment.id,
+    Attachment.sha256,
+    Attachment.filename,
+    Attachment.content_type,
+    Attachment.size,
+)
 _EVIDENCE = (
-    select(
-        Attachment.id,
-        Attachment.sha256,
-        Attachment.filename,
-        Attachment.content_type,
-        Attachment.size,
-    )
+    select(*EVIDENCE_COLUMNS)
     .join(ReceiptAttachment, ReceiptAttachment.attachment_id == Attachment.id)
     .order_by(Attachment.id)
 )
