@@ -6,11 +6,12 @@ from __future__ import annotations
 import sqlite3
 import time
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
 import psycopg
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import DateTime, func, insert, select, update
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.pool import QueuePool
@@ -18,9 +19,10 @@ from sqlalchemy.pool import QueuePool
 from service.app import create_app
 from service.auth import tokens
 from service.auth.models import User
-from service.db import PING_IDLE_SECONDS, Database
+from service.db import PING_IDLE_SECONDS, Database, UTCDateTime, table_of
 from tests.support import (
     PG_ADMIN_URL,
+    Backend,
     make_users,
     migrate,
     pg_conninfo,
@@ -97,6 +99,35 @@ def test_a_refused_write_leaves_nothing_and_a_savepoint_rolls_back_alone(
     assert not names & {"gone", "inner"}
 
 
+def _user_row(username: str) -> dict[str, object]:
+    return {"username": username, "display_name": "", "roles": ["sales"], "active": True}
+
+
+def test_a_writes_core_statements_and_orm_changes_commit_and_roll_back_as_one(
+    backend: Backend,
+) -> None:
+    """A write's Core statements on `session.connection()` (the hot paths) and its ORM work
+    (queries, adds, savepoints) are one transaction on one connection, on both databases: an
+    error anywhere undoes both, and what the ORM left pending is flushed before the commit."""
+    db, users = backend.db, table_of(User)
+    with pytest.raises(RuntimeError), db.write() as session:
+        core = session.connection()
+        core.execute(insert(users), [_user_row("core-gone")])
+        tokens.create_user(session, username="orm-gone", roles=["sales"])
+        assert session.connection() is core, "the ORM joins the write's connection"
+        raise RuntimeError("refused after both")
+    with db.write() as session:
+        session.connection().execute(insert(users), [_user_row("core-kept")])
+        with pytest.raises(RuntimeError), session.begin_nested():
+            session.connection().execute(insert(users), [_user_row("core-inner")])
+            raise RuntimeError("only the savepoint is refused")
+        session.add(User(username="orm-pending", display_name="", roles=["sales"], active=True))
+    with db.read() as session:
+        names = set(session.scalars(select(User.username)))
+    assert {"core-kept", "orm-pending"} <= names
+    assert not names & {"core-gone", "orm-gone", "core-inner"}
+
+
 def _terminate_sessions(url: str) -> int:
     """Drop every server session on the test database (as a restart or fail-over would)."""
     name = make_url(url).database
@@ -146,3 +177,35 @@ def test_the_server_keeps_as_many_connections_open_as_configured(tmp_path: Path)
     pool = app.state.ctx.db.engine.pool
     assert isinstance(pool, QueuePool)
     assert pool.size() == 3
+
+
+@pytest.mark.parametrize(
+    "stamp",
+    [
+        datetime(2026, 12, 7, 8, 30, tzinfo=UTC),
+        datetime(999, 1, 2, 3, 4, 5, 6, tzinfo=UTC),
+        datetime(2026, 1, 1, 0, 0, 0, 123456, tzinfo=timezone(timedelta(hours=8))),
+    ],
+)
+def test_timestamps_are_stored_on_sqlite_as_sqlalchemys_datetime_stores_them(
+    sqlite_db: tuple[Database, Path], stamp: datetime
+) -> None:
+    """UTCDateTime formats SQLite's text itself: the very text SQLAlchemy's DATETIME writes for
+    the same instant in UTC, and it reads back as that instant."""
+    db, _ = sqlite_db
+    dialect = db.engine.dialect
+    ours = UTCDateTime().dialect_impl(dialect).bind_processor(dialect)
+    theirs = DateTime().dialect_impl(dialect).bind_processor(dialect)
+    assert ours is not None and theirs is not None
+    assert ours(stamp) == theirs(stamp.astimezone(UTC).replace(tzinfo=None))
+    assert ours(None) is None
+    with pytest.raises(ValueError, match="timezone-aware"):
+        ours(stamp.replace(tzinfo=None))
+    with db.write() as session:
+        session.connection().execute(insert(table_of(User)), [_user_row("stamped")])
+        session.connection().execute(
+            update(table_of(User)).where(User.username == "stamped").values(locked_until=stamp)
+        )
+    with db.read() as session:
+        stored = select(User.locked_until).where(User.username == "stamped")
+        assert session.scalar(stored) == stamp
