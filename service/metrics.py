@@ -160,6 +160,22 @@ def scrape(collectors: Iterable[Any] = ()) -> bytes:
     return text + generate_latest(now)
 
 
+# The children of the request metrics by their labels: `labels()` checks and locks on every
+# call; the route templates, methods and statuses are few.
+_answered: dict[tuple[str, str, int], tuple[Any, Any]] = {}
+
+
+def request_answered(method: str, route: str, status: int, seconds: float) -> None:
+    children = _answered.get((method, route, status))
+    if children is None:
+        children = _answered[(method, route, status)] = (
+            REQUESTS.labels(method, route, str(status)),
+            REQUEST_SECONDS.labels(method, route),
+        )
+    children[0].inc()
+    children[1].observe(seconds)
+
+
 def rule_decided(ruleset: str, rules: Sequence[str]) -> None:
     for rule in rules or ("none",):
         RULE_DECISIONS.labels(ruleset, rule).inc()

@@ -85,8 +85,7 @@ class RequestObserver:
 
 def _observed(scope: Scope, status: int, seconds: float, request_id: str) -> None:
     method, route = scope["method"], route_of(scope)
-    metrics.REQUESTS.labels(method, route, str(status)).inc()
-    metrics.REQUEST_SECONDS.labels(method, route).observe(seconds)
+    metrics.request_answered(method, route, status, seconds)
     duration_ms = round(seconds * 1000, 1)
     log.info(
         "%s %s %s %.1fms id=%s",

@@ -39,10 +39,11 @@ class _Compiled:
 
     sql: str
     positional: bool
-    names: tuple[str, ...]  # bind names in the order the SQL takes them
-    keys: tuple[str, ...]  # the same, as the driver's named style spells them
+    # The binds in the order the SQL takes them: each one's name with its type's processor, and
+    # the same names as the driver's named style spells them.
+    binds: tuple[tuple[str, Processor | None], ...]
+    keys: tuple[str, ...]
     defaults: tuple[tuple[str, Callable[[], Any]], ...]  # binds the caller may leave out
-    binds: tuple[Processor | None, ...]
     columns: tuple[Any, ...]  # the columns it returns, for their types' result processors
     row: Callable[[Iterable[Any]], tuple[Any, ...]]
     # The result processors, made at the first run: some depend on the type code the driver
@@ -104,11 +105,11 @@ class Prepared:
         found = _Compiled(
             sql=compiled.string,
             positional=compiled.positional,
-            names=names,
             keys=tuple(escaped.get(n, n) for n in names),
             defaults=tuple(defaults),
             binds=tuple(
-                compiled.binds[n].type.dialect_impl(dialect).bind_processor(dialect) for n in names
+                (n, compiled.binds[n].type.dialect_impl(dialect).bind_processor(dialect))
+                for n in names
             ),
             columns=tuple(columns),
             row=made_row._make,
@@ -123,11 +124,12 @@ class Prepared:
             if missing:
                 values = {**values, **{n: make() for n, make in missing}}
         try:
+            # One pass, no zips or generators: this runs for every statement of every write.
             ordered = [
-                v if process is None or v is None else process(v)
-                for v, process in zip(
-                    (values[n] for n in compiled.names), compiled.binds, strict=True
-                )
+                values[name]
+                if process is None
+                else (None if (value := values[name]) is None else process(value))
+                for name, process in compiled.binds
             ]
         except KeyError as missing_key:
             raise TypeError(f"no value for parameter {missing_key}") from None

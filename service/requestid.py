@@ -6,8 +6,8 @@ outside a request (the scheduler, the command line) has none.
 
 from __future__ import annotations
 
+import os
 import re
-import uuid
 from contextvars import ContextVar
 
 MAX_LENGTH = 64
@@ -22,7 +22,7 @@ def accept(sent: str | None) -> str:
     """The caller's id when it is sane, else a new one."""
     if sent is not None and _SANE.match(sent):
         return sent
-    return uuid.uuid4().hex
+    return os.urandom(16).hex()  # as random as uuid4().hex, without building a UUID
 
 
 def get() -> str | None:
