@@ -213,6 +213,10 @@ class Prepared:
         """Run a statement returning no rows once per row of parameters (executemany)."""
         if not rows:
             return 0
+        if len(rows) == 1:
+            # One row: a plain execute. psycopg runs every executemany in pipeline mode (entered,
+            # synchronised, left), which for one row costs more than the row.
+            return self.run(connection, rows[0])
         _, cursor = self._run(connection, rows, many=True)
         count: int = cursor.rowcount
         cursor.close()
