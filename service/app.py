@@ -35,7 +35,7 @@ def settle_heap() -> None:
     take everything alive (modules, routes, models, compiled statements, rules, catalogs:
     objects that live as long as the process) out of the cyclic garbage collector's sight
     (`gc.freeze`). Otherwise every full collection walks them all again, a request's garbage
-    triggering one every so often: that was an eighth of a receipt's server CPU. What is frozen
+    triggering one every so often: that was a seventh of a receipt's server CPU. What is frozen
     is still freed by reference counting; only cycles among it would wait for the exit."""
     if _settled:
         return

@@ -225,7 +225,8 @@ class Call:
         A fresh answer is checked against the route's declared model; a replay is the stored
         answer as it was first given (it was checked then), with `Idempotent-Replayed: true`.
         """
-        outcome, answers = await run_in_threadpool(self._work, usecase, data, kwargs)
+        async with self.ctx.db.write_gate():
+            outcome, answers = await run_in_threadpool(self._work, usecase, data, kwargs)
         if outcome.replayed:
             replay = JSONResponse(
                 outcome.body,

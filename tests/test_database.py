@@ -3,6 +3,7 @@ read to the commit, readers never take it, and a refused write leaves nothing be
 
 from __future__ import annotations
 
+import asyncio
 import sqlite3
 import time
 from collections.abc import Iterator
@@ -209,3 +210,32 @@ def test_timestamps_are_stored_on_sqlite_as_sqlalchemys_datetime_stores_them(
     with db.read() as session:
         stored = select(User.locked_until).where(User.username == "stamped")
         assert session.scalar(stored) == stamp
+
+
+def test_requests_writes_on_sqlite_wait_their_turn_in_the_event_loop(backend: Backend) -> None:
+    """SQLite has one writer: a request's write waits for the one before it as a coroutine (one
+    gate per database and event loop), not as a thread blocked on the write lock. PostgreSQL's
+    writes run side by side."""
+    db = backend.db
+    overlapped: list[bool] = []
+
+    async def writes() -> object:
+        inside = 0
+
+        async def write() -> None:
+            nonlocal inside
+            async with db.write_gate():
+                inside += 1
+                overlapped.append(inside > 1)
+                await asyncio.sleep(0.01)
+                inside -= 1
+
+        await asyncio.gather(*(write() for _ in range(4)))
+        return db.write_gate()
+
+    first, second = asyncio.run(writes()), asyncio.run(writes())
+    if backend.name == "sqlite":
+        assert not any(overlapped)
+        assert first is not second, "a gate belongs to one event loop"
+    else:
+        assert any(overlapped)

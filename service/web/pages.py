@@ -133,7 +133,8 @@ class Page:
     ) -> Any:
         """Run a use case once per shown form; its answer as JSON (a replay's is the first)."""
         key = str(form.get("form_key") or "") or None
-        return await run_in_threadpool(self._act, usecase, key, data, kwargs)
+        async with self.runtime.db.write_gate():
+            return await run_in_threadpool(self._act, usecase, key, data, kwargs)
 
     def render(self, template: str, *, status_code: int = 200, **values: Any) -> HTMLResponse:
         """The page in the reader's language, with the layout's menu, user and form token."""
