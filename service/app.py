@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import gc
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -14,6 +13,7 @@ from fastapi.staticfiles import StaticFiles
 from service import bootstrap, meta, metrics, probes, problems
 from service.access import declare_access
 from service.db import Database
+from service.heap import settle_heap
 from service.http import declare_guards, nul_check_for
 from service.migrate import assert_current
 from service.observe import RequestObserver
@@ -25,23 +25,6 @@ from service.web import routes as web
 from service.web.pages import LoginRequired
 
 STATIC = Path(__file__).resolve().parent / "web" / "static"
-
-
-_settled: list[bool] = []  # whether this process has settled its heap (`settle_heap`)
-
-
-def settle_heap() -> None:
-    """Once per process, when its first app starts serving: collect start-up's garbage, then
-    take everything alive (modules, routes, models, compiled statements, rules, catalogs:
-    objects that live as long as the process) out of the cyclic garbage collector's sight
-    (`gc.freeze`). Otherwise every full collection walks them all again, a request's garbage
-    triggering one every so often: that was a seventh of a receipt's server CPU. What is frozen
-    is still freed by reference counting; only cycles among it would wait for the exit."""
-    if _settled:
-        return
-    _settled.append(True)
-    gc.collect()
-    gc.freeze()
 
 
 def served() -> FastAPI:

@@ -45,12 +45,14 @@ def scheduler_alone(ctx: typer.Context) -> None:
     import signal
 
     from service import bootstrap
+    from service.heap import settle_heap
     from service.scheduler.process import SchedulerProcess
 
     settings = configured()
     db, workflows = _ready(settings)
     process = SchedulerProcess(settings, db, jobs=bootstrap.jobs(), workflows=workflows)
     signal.signal(signal.SIGTERM, lambda *_: process.stop())
+    settle_heap()  # as a server does: the jobs' collections walk only what they make
     process.start()
     typer.echo(f"scheduler {process.holder} started; it runs jobs while it holds the lease")
     try:
