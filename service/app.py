@@ -27,6 +27,11 @@ from service.web.pages import LoginRequired
 STATIC = Path(__file__).resolve().parent / "web" / "static"
 
 
+def server_database(settings: Settings) -> Database:
+    """The database of a server process: its pool holds `database_pool_size` connections."""
+    return Database(settings.database_url, pool_size=settings.database_pool_size)
+
+
 def served() -> FastAPI:
     """The app of one worker process of `o2c serve --workers N` (uvicorn's factory), from the
     settings the command checked and passed on in the environment."""
@@ -37,7 +42,7 @@ def create_app(
     settings: Settings, *, db: Database | None = None, runtime: Runtime | None = None
 ) -> FastAPI:
     """Build the app; the database must already be migrated to the newest revision."""
-    database = db or Database(settings.database_url, pool_size=settings.database_pool_size)
+    database = db or server_database(settings)
     assert_current(database)
     ctx = runtime or bootstrap.runtime(settings, database)
     bootstrap.calendar(ctx)

@@ -70,7 +70,7 @@ class Settings(BaseSettings):
     workers: int = Field(ge=1, le=64)
     # On SIGTERM/SIGINT: seconds the requests in flight are given to finish.
     shutdown_grace_seconds: int = Field(ge=1, le=3600)
-    # Connections a server process keeps open (and as many more at a peak, closed after).
+    # Connections a server process keeps open (and 10 more at a peak, closed after).
     database_pool_size: int = Field(ge=1, le=200)
     metrics_enabled: bool
     scheduler_enabled: bool

@@ -80,15 +80,14 @@ def _serve(settings: Settings) -> None:
     from sqlalchemy.exc import SQLAlchemyError
 
     from service import bootstrap
-    from service.app import create_app
-    from service.db import Database
+    from service.app import create_app, server_database
     from service.demo import DEMO_PASSWORD, DEMO_TOKENS
     from service.demo import load as load_demo
     from service.migrate import SchemaOutdated, upgrade
     from service.observe import log_config
 
     logging.config.dictConfig(log_config(settings))
-    db = Database(settings.database_url)
+    db = server_database(settings)
     try:
         runtime = bootstrap.runtime(settings, db)
         if settings.demo:
