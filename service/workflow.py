@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any, ClassVar, Protocol, cast
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Insert, Update, bindparam, insert, update
+from sqlalchemy import Update, bindparam, insert, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -43,9 +43,8 @@ from workflows import (
     load_flows,
 )
 
-_JOURNAL: Insert = insert(table_of(journal.Event))
-_JOURNAL_ONE = Prepared(
-    _JOURNAL,
+_JOURNAL = Prepared(
+    insert(table_of(journal.Event)),
     keys=[
         "entity_type",
         "entity_id",
@@ -405,20 +404,26 @@ class Workflows:
         if state is not None and state not in flow.states:
             raise ValueError(f"{flow.name} has no state {state!r}")
         made = decisions or {}
+        # One moment and one business day for the whole batch (one transaction records it).
+        common = {
+            "entity_type": flow.name,
+            "trigger": how,
+            "from_state": None,
+            "to_state": state or flow.initial,
+            "actor": actor,
+            "occurred_at": utcnow(),
+            "business_date": business_date or day_in(self.tz),
+            "request_id": requestid.get(),
+        }
         self._journal(
             session,
             [
-                self._event(
-                    flow.name,
-                    row_id,
-                    how,
-                    None,
-                    state or flow.initial,
-                    actor,
-                    payload,
-                    made.get(row_id),
-                    business_date or day_in(self.tz),
-                )
+                common
+                | {
+                    "entity_id": row_id,
+                    "payload": journal.jsonable(payload or {}),
+                    "decisions": journal.jsonable(made.get(row_id) or []),
+                }
                 for row_id, payload in rows
             ],
         )
@@ -451,10 +456,7 @@ class Workflows:
 
     @staticmethod
     def _journal(session: Session, events: list[dict[str, Any]]) -> None:
-        # On the session's connection: the same transaction as the change it records. One row
-        # (a request moving one document) is prepared on the driver's cursor; many go through
-        # SQLAlchemy, which batches them into multi-row INSERTs.
-        if len(events) == 1:
-            _JOURNAL_ONE.run(session.connection(), events[0])
-        elif events:
-            session.connection().execute(_JOURNAL, events)
+        # On the session's connection: the same transaction as the change it records, run on the
+        # driver's cursor (many rows as one executemany, as SQLAlchemy would run them, without
+        # its per-row parameter handling: a scheduler run journals thousands).
+        _JOURNAL.insert_many(session.connection(), events)

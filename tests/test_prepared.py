@@ -19,6 +19,7 @@ from sqlalchemy import (
     String,
     Table,
     bindparam,
+    func,
     insert,
     select,
     update,
@@ -26,7 +27,7 @@ from sqlalchemy import (
 from sqlalchemy.exc import IntegrityError
 
 from service.db import Database, Money, UTCDateTime
-from service.prepared import Prepared
+from service.prepared import COPY_FROM, Prepared
 from tests.support import postgres_database, tmp_sqlite_url
 
 _META = MetaData()
@@ -114,3 +115,38 @@ def test_refusals_are_sqlalchemys_errors_and_a_value_the_column_cannot_hold_is_r
     with database.read() as session:
         codes = [r.code for r in session.connection().execute(select(_NOTES.c.code))]
     assert codes == ["A"]
+
+
+def test_insert_many_gives_the_rows_run_many_gives_and_refuses_what_a_copy_cannot_do(
+    database: Database,
+) -> None:
+    """On PostgreSQL many rows go as one COPY: the same values through the columns' types, a
+    duplicate fails the whole statement, and statements a COPY cannot stand for are refused."""
+    at = datetime(2026, 12, 7, 9, 30, 15, 120, tzinfo=UTC)
+    rows = [
+        {
+            "code": f"N{n}",
+            "amount": Decimal(n) / 100,
+            "due": date(2027, 1, n) if n % 2 else None,
+            "at": at,
+            "payload": {"n": n, "tab\\t": 'quote " and \\n'} if n % 3 else [],
+        }
+        for n in range(1, COPY_FROM * 2)
+    ]
+    with database.write() as session:
+        assert _ADD_MANY.insert_many(session.connection(), rows) == len(rows)
+    with database.read() as session:
+        stored = session.connection().execute(select(_NOTES).order_by(_NOTES.c.id)).all()
+    assert [(r.code, r.amount, r.due, r.at, r.payload) for r in stored] == [
+        (r["code"], r["amount"], r["due"], r["at"], r["payload"]) for r in rows
+    ]
+    assert {(r.done, r.touched) for r in stored} == {(False, "new")}
+    again = [{**r, "code": f"M{n}"} for n, r in enumerate(rows)] + [rows[0]]
+    with pytest.raises(IntegrityError), database.write() as session:
+        _ADD_MANY.insert_many(session.connection(), again)
+    with pytest.raises(TypeError, match="plain INSERT"), database.write() as session:
+        _ADD.insert_many(session.connection(), rows)
+    with database.read() as session:
+        assert session.connection().execute(select(func.count()).select_from(_NOTES)).scalar() == (
+            len(rows)
+        )

@@ -8,18 +8,20 @@ journalled. The people's side (take, release, close) is the tasks feature.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, fields
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Insert, bindparam, select
+from sqlalchemy import Insert, bindparam, insert, select
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from service.context import Context
-from service.db import utcnow
+from service.db import among, table_of, utcnow
 from service.journal import jsonable
+from service.prepared import Prepared
 from service.scheduler.models import Task
 from service.workflow import Workflows
 from workflows import Firing, Flow
@@ -41,6 +43,14 @@ class NewTask:
     detail: dict[str, Any]
 
 
+Key = tuple[str, str, int, str]
+_COLUMNS = (*(f.name for f in fields(NewTask)), "state", "version", "resolution")
+_COLUMNS += ("created_at", "updated_at")
+# Many rows at once on the driver's cursor (a COPY on PostgreSQL), no RETURNING: SQLite's
+# executemany takes none, and PostgreSQL plans a many-row INSERT ... RETURNING anew per batch.
+_INSERT = Prepared(insert(table_of(Task)), keys=_COLUMNS)
+
+
 def _insert_ignoring_duplicates(session: Session) -> Insert:
     if session.get_bind().dialect.name == "postgresql":
         return postgresql.insert(Task).on_conflict_do_nothing(constraint="uq_tasks_key")
@@ -49,36 +59,63 @@ def _insert_ignoring_duplicates(session: Session) -> Insert:
     )
 
 
+def _key(task: NewTask) -> Key:
+    return (task.kind, task.subject_type, task.subject_id, task.period)
+
+
+def _existing(session: Session, keys: Collection[Key]) -> dict[Key, int]:
+    """The tasks of these keys already there, by key (one query through the key's index)."""
+    found = session.connection().execute(
+        select(Task.kind, Task.subject_type, Task.subject_id, Task.period, Task.id).where(
+            Task.kind.in_(sorted({k[0] for k in keys})),
+            Task.subject_type.in_(sorted({k[1] for k in keys})),
+            among(session, Task.subject_id, sorted({k[2] for k in keys})),
+            Task.period.in_(sorted({k[3] for k in keys})),
+        )
+    )
+    return {(kind, st, sid, period): i for kind, st, sid, period, i in found}
+
+
+def _rows(workflows: Workflows, tasks: Sequence[NewTask]) -> list[dict[str, Any]]:
+    now = utcnow()
+    common = workflows.initial(Task) | {"resolution": "", "created_at": now, "updated_at": now}
+    # Shallow (dataclasses.asdict deep-copies every detail): the detail is made JSON-safe anyway.
+    return [
+        {f.name: getattr(t, f.name) for f in fields(NewTask)}
+        | common
+        | {"detail": jsonable(t.detail)}
+        for t in tasks
+    ]
+
+
 def raise_tasks(
     session: Session, workflows: Workflows, tasks: Sequence[NewTask], *, actor: str
 ) -> list[int]:
     """Insert the tasks that do not exist yet and journal each one created; their ids."""
     if not tasks:
         return []
-    now = utcnow()
-    initial = workflows.initial(Task)
-    # Shallow (dataclasses.asdict deep-copies every detail): the detail is made JSON-safe anyway.
-    rows = [
-        {
-            **{f.name: getattr(t, f.name) for f in fields(NewTask)},
-            **initial,
-            "detail": jsonable(t.detail),
-            "resolution": "",
-            "created_at": now,
-            "updated_at": now,
-        }
-        for t in tasks
-    ]
-    # One compiled statement run with many rows, in batches; only the rows really inserted come
-    # back. Small batches: PostgreSQL prepares a statement it is sent again and again, and plans
-    # a large multi-row INSERT ... RETURNING anew each time (at 1,000 rows a batch, 2-4 times
-    # slower here).
-    stmt = (
-        _insert_ignoring_duplicates(session)
-        .returning(Task.id, Task.kind)
-        .execution_options(insertmanyvalues_page_size=BATCH)
-    )
-    inserted = session.connection().execute(stmt, rows).all()
+    wanted: dict[Key, NewTask] = {}
+    for task in tasks:
+        wanted.setdefault(_key(task), task)
+    there = _existing(session, wanted)
+    new = [t for k, t in wanted.items() if k not in there]
+    if not new:
+        return []
+    rows = _rows(workflows, new)
+    try:
+        with session.begin_nested():
+            _INSERT.insert_many(session.connection(), rows)
+        found = _existing(session, [_key(t) for t in new])
+        inserted = [(found[_key(t)], t.kind) for t in new]
+    except IntegrityError:
+        # Another process raised some of them since the look above (two schedulers at once):
+        # again with ON CONFLICT DO NOTHING and RETURNING, so that only those inserted come back.
+        stmt = (
+            _insert_ignoring_duplicates(session)
+            .returning(Task.id, Task.kind)
+            .execution_options(insertmanyvalues_page_size=BATCH)
+        )
+        inserted = [(i, kind) for i, kind in session.connection().execute(stmt, rows).all()]
     workflows.created(
         session, Task, [(i, {"kind": kind}) for i, kind in inserted], actor=actor, how="raise"
     )

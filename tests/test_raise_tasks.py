@@ -1,0 +1,107 @@
+"""Raising tasks in bulk (`service.scheduler.tasks.raise_tasks`) on both databases: a run raises
+thousands in one step (one COPY on PostgreSQL), each stored and journalled once, and a task that
+another scheduler raised in the meantime is neither stored nor journalled twice."""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Iterator
+from contextlib import ExitStack
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from service import bootstrap
+from service.db import Database
+from service.journal import Event
+from service.migrate import upgrade
+from service.prepared import COPY_FROM
+from service.scheduler import tasks
+from service.scheduler.models import Task
+from service.scheduler.tasks import NewTask, raise_tasks
+from service.workflow import Workflows
+from tests.support import postgres_database, tmp_sqlite_url
+
+WORKFLOWS: Workflows = bootstrap.workflows()
+CHASE = NewTask(
+    kind="carrier_receipt_overdue",
+    subject_type="shipment",
+    subject_id=7,
+    period="2026-11-18",
+    owner_role="logistics",
+    title="Chase SF Express for the signed receipt",
+    due_at=datetime(2026, 11, 19, 10, tzinfo=UTC),
+    detail={"delivered_on": date(2026, 11, 16)},
+)
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def db(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Database]:
+    with ExitStack() as stack:
+        if request.param == "sqlite":
+            url = tmp_sqlite_url(tmp_path)
+        else:
+            url = stack.enter_context(postgres_database())
+        database = Database(url)
+        stack.callback(database.dispose)
+        upgrade(database)
+        yield database
+
+
+def _chases(first: int, count: int) -> list[NewTask]:
+    return [NewTask(**{**CHASE.__dict__, "subject_id": n}) for n in range(first, first + count)]
+
+
+def test_many_tasks_raised_at_once_are_each_stored_and_journalled_once(db: Database) -> None:
+    many = _chases(1, 3 * COPY_FROM)
+    with db.write() as session:
+        raised = raise_tasks(session, WORKFLOWS, many + many, actor="scheduler")
+    with db.write() as session:
+        assert raise_tasks(session, WORKFLOWS, many, actor="scheduler") == []
+    with db.read() as session:
+        stored = {t.id: t for t in session.scalars(select(Task))}
+        journalled = session.execute(
+            select(Event.entity_id, Event.trigger, Event.to_state, Event.payload).where(
+                Event.entity_type == "task"
+            )
+        ).all()
+    assert [stored[i].subject_id for i in raised] == [t.subject_id for t in many]
+    assert {(t.state, t.version, t.owner_role) for t in stored.values()} == {
+        ("open", 1, "logistics")
+    }
+    assert {t.detail["delivered_on"] for t in stored.values()} == {"2026-11-16"}
+    assert {t.due_at for t in stored.values()} == {CHASE.due_at}
+    assert sorted(journalled) == sorted((i, "raise", "open", {"kind": CHASE.kind}) for i in raised)
+
+
+def test_a_task_another_scheduler_raised_meanwhile_is_neither_stored_nor_journalled_twice(
+    db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Between the look for the tasks already there and the insert, another process raised one
+    of them: the insert of them all fails on that key and is undone, and only the others go in
+    (with the rest of the transaction intact)."""
+    others = _chases(8, COPY_FROM)
+    with db.write() as session:
+        [theirs] = raise_tasks(session, WORKFLOWS, [CHASE], actor="scheduler-2")
+    looked = tasks._existing
+    calls: list[int] = []
+
+    def missed_at_first(session: Session, keys: Collection[tasks.Key]) -> dict[tasks.Key, int]:
+        calls.append(len(keys))
+        return {} if len(calls) == 1 else looked(session, keys)
+
+    monkeypatch.setattr(tasks, "_existing", missed_at_first)
+    with db.write() as session:
+        ours = raise_tasks(session, WORKFLOWS, [CHASE, *others], actor="scheduler")
+        also = raise_tasks(session, WORKFLOWS, _chases(100, 1), actor="scheduler")
+    assert theirs not in ours and len(ours) == len(others) and len(also) == 1
+    with db.read() as session:
+        assert session.scalar(select(func.count()).select_from(Task)) == len(others) + 2
+        actors = session.execute(
+            select(Event.entity_id, Event.actor).where(Event.entity_type == "task")
+        ).all()
+    assert sorted(actors) == sorted(
+        [(theirs, "scheduler-2"), *((i, "scheduler") for i in [*ours, *also])]
+    )
