@@ -15,14 +15,28 @@ Then `--rounds` rounds, the order alternating, each from the same state:
 - job: the scheduler's job `reconciliation_statements` for 09:00 of the day, in one transaction
   (scan, rule decisions, statements opened, invoices claimed, versions and lines, tasks);
 - again: the job once more in the same transaction, the same day (it must draft nothing);
+- writes: the bare writes, what the job's first run writes for its new statements written by
+  hand in plain SQL, with no Python per row: nine set-based statements on one connection, in
+  one transaction: the statements (numbered 'BW' customer-date, no counter), their first
+  versions, their invoice lines (each statement the customer's invoices due after its previous
+  new statement and on or before its settlement date, on no statement, blue, receivable), the
+  claim of those invoices, the versions' totals and what they changed (every line added, built
+  in SQL) then the statements', two tasks per statement and the journal (one row per statement,
+  with its rule decision, and per task). Its input, taken untimed before the rounds, is what the
+  job drafts today found by the job's own scan and rule decisions (`jobs.scan`, `jobs._dues`),
+  passed as one JSON array. Left out: red invoices, credits, adjustments, open returns and
+  drafts already there to extend (the seeded world has none), the numbering counter, and the ON
+  CONFLICT keys and look-ups that keep the job exactly-once;
 
 then the answers are checked and the transaction rolled back (the commit is not timed). Every
 invoice falling due on or before a settlement date drafted for its customer must be claimed once
 by one of that customer's new statements and nothing else; each statement's goods total must
 equal the sum of its invoices and of its lines; two tasks per statement; the second run must
-draft, claim and raise nothing. It prints the medians, the ratios job/bare and again/job, and
-what was drafted; a wrong answer exits non-zero. `--profile` adds, for one more (untimed) run,
-where the job's time goes: the SQL statements by total time, and the rest (Python).
+draft, claim and raise nothing; the bare writes must write as many statements, versions,
+invoice lines, claims, tasks and journal rows as the job, and the same goods total. It prints
+the medians, the ratios job/bare, again/job and job/writes, and what was drafted; a wrong answer
+exits non-zero. `--profile` adds, for one more (untimed) run, where the job's time goes: the
+SQL statements by total time, and the rest (Python).
 """
 
 from __future__ import annotations
@@ -31,13 +45,14 @@ import argparse
 import cProfile
 import gc
 import io
+import json
 import pstats
 import statistics
 import sys
 import tempfile
 import time
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -48,20 +63,34 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from sqlalchemy import event, text
+from sqlalchemy import Connection, Date, TextClause, bindparam, event, text
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.orm import Session
+from sqlalchemy.types import TypeEngine
 
 from bench.bench_receipts_http import database_for
 from bench.seed_statements import SeededWorld, seed_statements
 from service import bootstrap
 from service.clock import business_date
-from service.db import Database
+from service.db import Database, UTCDateTime, utcnow
 from service.invoices.models import Invoice
+from service.journal import jsonable
 from service.migrate import upgrade
-from service.scheduler.jobs import JobResult, JobRun
+from service.scheduler.jobs import SCHEDULER_ACTOR, JobResult, JobRun
+from service.scheduler.models import Task
 from service.settings import load_settings
-from service.statements.jobs import horizon, reconciliation_statements, scan
+from service.statements.jobs import (
+    _CUSTOMERS,
+    RECONCILE_FINANCE,
+    RECONCILE_SALES,
+    _dues,
+    horizon,
+    reconciliation_statements,
+    scan,
+)
+from service.statements.lines import LINE_COLUMNS
+from service.statements.models import Statement
+from service.statements.opening import Due
 from service.statements.timing import MOST
 from service.workdays import CalendarGap, add_working_days, is_working_day
 from service.workflow import Workflows
@@ -106,6 +135,7 @@ class Timings:
     scan: list[float] = field(default_factory=list)
     job: list[float] = field(default_factory=list)
     again: list[float] = field(default_factory=list)
+    writes: list[float] = field(default_factory=list)
 
     @staticmethod
     def ms(values: list[float]) -> float:
@@ -239,24 +269,303 @@ def profiled(engine: Engine) -> Iterator[Profile]:
         event.remove(engine, "after_cursor_execute", after)
 
 
-def measure(db: Database, seeded: SeededWorld, today: date, args: argparse.Namespace) -> Outcome:
+@dataclass(frozen=True)
+class Marks:
+    """The highest ids before a round (the same in every round: each is rolled back); what a
+    round writes lies above them."""
+
+    statement: int
+    version: int
+    task: int
+    event: int
+
+
+@dataclass(frozen=True)
+class Wrote:
+    """What a round wrote for its new statements, counted in its transaction."""
+
+    statements: int
+    versions: int
+    invoice_lines: int
+    claimed: int
+    tasks: int
+    events: int
+    goods: Any  # the statements' goods totals added up (stored values: fen on SQLite)
+
+
+def marks(db: Database) -> Marks:
+    with db.engine.connect() as conn:
+        found = conn.execute(
+            text(
+                "SELECT (SELECT coalesce(max(id), 0) FROM statements), "
+                "(SELECT coalesce(max(id), 0) FROM statement_versions), "
+                "(SELECT coalesce(max(id), 0) FROM tasks), "
+                "(SELECT coalesce(max(id), 0) FROM events)"
+            )
+        ).one()
+        conn.rollback()
+    return Marks(*(int(n) for n in found))
+
+
+def written(conn: Connection | Session, since: Marks) -> Wrote:
+    found = conn.execute(
+        text(
+            "SELECT (SELECT count(*) FROM statements WHERE id > :s), "
+            "(SELECT count(*) FROM statement_versions WHERE statement_id > :s), "
+            "(SELECT count(*) FROM statement_lines WHERE version_id > :v AND kind = 'invoice'), "
+            "(SELECT count(*) FROM invoices WHERE statement_id > :s AND kind = 'blue'), "
+            "(SELECT count(*) FROM tasks WHERE id > :t), "
+            "(SELECT count(*) FROM events WHERE id > :e), "
+            "(SELECT sum(goods_total) FROM statements WHERE id > :s)"
+        ),
+        {"s": since.statement, "v": since.version, "t": since.task, "e": since.event},
+    ).one()
+    statements, versions, invoice_lines, claimed, tasks, events, goods = found
+    return Wrote(
+        int(statements),
+        int(versions),
+        int(invoice_lines),
+        int(claimed),
+        int(tasks),
+        int(events),
+        goods,
+    )
+
+
+def dues_of(db: Database, run: JobRun, until: date) -> list[Due]:
+    """What the job drafts today, found as it finds it (its scan and rule decisions), in a
+    transaction of its own that is rolled back."""
+    with Session(db.engine) as session:
+        found = scan(session, run.workflows, until)
+        ids = sorted({row[0] for row in found})
+        customers = {c.id: c for c in session.execute(_CUSTOMERS, {"ids": ids})} if ids else {}
+        dues, _ = _dues(run, found, customers)
+        session.rollback()
+    return dues
+
+
+def writes_sql(postgresql: bool, receivable: Collection[str]) -> list[str]:
+    """The bare writes, in order: the statements, their first versions, their invoice lines,
+    the claim, the versions' and statements' totals, the tasks and the journal. The input is one
+    JSON array (`:dues`); the new rows are those above the marks (`:since`, `:version_since`,
+    `:task_since`)."""
+    states = ", ".join(f"'{s}'" for s in sorted(receivable))
+    if postgresql:
+        dues = (
+            "json_to_recordset(CAST(:dues AS json)) AS d(customer_id integer, "
+            "settlement_date date, working_days integer, draft_day date, decision json)"
+        )
+        obj, arr, earliest = "json_build_object", "json_build_array", "DATE '0001-01-01'"
+        due_at = "CAST(s.settlement_date - 1 + TIME '18:00' AS timestamp) AT TIME ZONE :tz"
+        decision = "s.decision"
+
+        def money(column: str) -> str:
+            return f"CAST({column} AS text)"
+
+        added = (
+            f"json_agg({obj}('kind', l.kind, 'source_id', l.source_id, 'amount', "
+            f"{money('l.amount')}) ORDER BY l.kind, l.source_id)"
+        )
+    else:
+        dues = (
+            "(SELECT json_extract(value, '$.customer_id') AS customer_id, "
+            "json_extract(value, '$.settlement_date') AS settlement_date, "
+            "json_extract(value, '$.working_days') AS working_days, "
+            "json_extract(value, '$.draft_day') AS draft_day, "
+            "json_extract(value, '$.decision') AS decision FROM json_each(:dues)) AS d"
+        )
+        obj, arr, earliest = "json_object", "json_array", "'0001-01-01'"
+        # UTC text as SQLAlchemy stores it; the zone's offset is fixed (`:utc_shift`).
+        due_at = "datetime(s.settlement_date, '-1 day', '+18 hours', :utc_shift) || '.000000'"
+        decision = "json(s.decision)"
+
+        def money(column: str) -> str:  # fen, positive here
+            return f"printf('%d.%02d', {column} / 100, {column} % 100)"
+
+        # SQLite 3.40 has no ORDER BY in an aggregate: the lines come to it ordered.
+        added = (
+            f"json_group_array({obj}('kind', l.kind, 'source_id', l.source_id, 'amount', "
+            f"{money('l.amount')}))"
+        )
+    reason = (
+        "'drafted ' || CAST(s.lead_working_days AS TEXT) || ' working days before ' || "
+        "CAST(s.settlement_date AS TEXT) || ' (R20)'"
+    )
+    zero = "CAST('0.00' AS TEXT)"
+    columns = ", ".join(LINE_COLUMNS)
+    journal = (
+        "INSERT INTO events (entity_type, entity_id, trigger, from_state, to_state, actor, "
+        "occurred_at, business_date, payload, decisions, request_id) "
+    )
+    return [
+        "INSERT INTO statements (statement_no, customer_id, settlement_date, kind, state, "
+        "version, versions, lead_working_days, draft_day, decision, goods_total, credits_total, "
+        "adjustments_total, amount_due, created_by, created_at, updated_at) "
+        "SELECT 'BW' || CAST(d.customer_id AS TEXT) || '-' || CAST(d.settlement_date AS TEXT), "
+        "d.customer_id, d.settlement_date, 'scheduled', :statement_state, 1, 0, d.working_days, "
+        f"d.draft_day, d.decision, 0, 0, 0, 0, :actor, :now, :now FROM {dues}",
+        "INSERT INTO statement_versions (statement_id, number, reason, made_by, made_at, "
+        "goods_total, credits_total, adjustments_total, amount_due, changes) "
+        f"SELECT s.id, 1, {reason}, :actor, :now, 0, 0, 0, 0, {obj}() "
+        "FROM statements s WHERE s.id > :since",
+        # Each statement lists its customer's invoices due after its previous new statement.
+        f"INSERT INTO statement_lines ({columns}) "
+        "SELECT t.version_id, 'invoice', i.id, i.invoice_no, r.receipt_no, i.term_start, w.code, "
+        "i.due_date, coalesce(i.fapiao_no, ''), i.total, TRUE "
+        "FROM (SELECT s.customer_id, s.settlement_date, v.id AS version_id, "
+        "lag(s.settlement_date) OVER (PARTITION BY s.customer_id ORDER BY s.settlement_date) "
+        "AS after FROM statements s JOIN statement_versions v "
+        "ON v.statement_id = s.id AND v.number = 1 WHERE s.id > :since) AS t "
+        "JOIN invoices i ON i.customer_id = t.customer_id AND i.due_date <= t.settlement_date "
+        f"AND i.due_date > coalesce(t.after, {earliest}) "
+        "JOIN orders o ON o.id = i.order_id JOIN warehouses w ON w.id = o.warehouse_id "
+        "LEFT JOIN receipts r ON r.order_id = i.order_id "
+        "WHERE i.statement_id IS NULL AND i.due_date IS NOT NULL AND i.kind = 'blue' "
+        f"AND i.state IN ({states})",
+        "UPDATE invoices SET statement_id = v.statement_id, updated_at = :now "
+        "FROM statement_lines l JOIN statement_versions v ON v.id = l.version_id "
+        "WHERE invoices.id = l.source_id AND l.kind = 'invoice' "
+        "AND l.version_id > :version_since AND invoices.statement_id IS NULL",
+        # The first versions' totals and what they changed (every line added), as the job keeps
+        # them; then their statements'.
+        "UPDATE statement_versions SET goods_total = a.goods, amount_due = a.goods, "
+        f"changes = {obj}('added', {'a.added' if postgresql else 'json(a.added)'}, "
+        f"'removed', {arr}(), 'changed', {arr}(), 'totals_after', {obj}("
+        f"'goods_total', {money('a.goods')}, 'credits_total', {zero}, "
+        f"'adjustments_total', {zero}, 'amount_due', {money('a.goods')})) "
+        f"FROM (SELECT l.version_id, sum(l.amount) AS goods, {added} AS added "
+        "FROM (SELECT x.version_id, x.kind, x.source_id, x.amount FROM statement_lines x "
+        "WHERE x.version_id > :version_since ORDER BY x.version_id, x.kind, x.source_id) AS l "
+        "GROUP BY l.version_id) AS a "
+        "WHERE statement_versions.id = a.version_id",
+        "UPDATE statements SET versions = v.number, goods_total = v.goods_total, "
+        "credits_total = v.credits_total, adjustments_total = v.adjustments_total, "
+        "amount_due = v.amount_due, updated_at = :now FROM statement_versions v "
+        "WHERE v.statement_id = statements.id AND v.statement_id > :since",
+        "INSERT INTO tasks (kind, subject_type, subject_id, period, owner_role, title, detail, "
+        "due_at, state, resolution, version, created_at, updated_at) "
+        "SELECT k.kind, 'statement', s.id, CAST(s.settlement_date AS TEXT), k.role, "
+        "'Reconcile with ' || c.code || ' the statement for ' || "
+        "CAST(s.settlement_date AS TEXT) || ' (R20)', "
+        f"{obj}('statement_id', s.id, 'statement_no', s.statement_no, 'customer_code', c.code, "
+        f"'settlement_date', CAST(s.settlement_date AS TEXT)), {due_at}, :task_state, '', 1, "
+        ":now, :now FROM statements s JOIN customers c ON c.id = s.customer_id "
+        f"CROSS JOIN (SELECT '{RECONCILE_SALES}' AS kind, 'sales' AS role "
+        f"UNION ALL SELECT '{RECONCILE_FINANCE}', 'finance') AS k WHERE s.id > :since",
+        f"{journal}SELECT 'statement', s.id, 'create', NULL, s.state, :actor, :now, "
+        f":journal_day, {obj}('settlement_date', CAST(s.settlement_date AS TEXT), "
+        f"'kind', s.kind, 'reason', {reason}), CASE WHEN s.decision IS NULL THEN {arr}() "
+        f"ELSE {arr}({decision}) END, NULL FROM statements s WHERE s.id > :since",
+        f"{journal}SELECT 'task', t.id, 'raise', NULL, t.state, :actor, :now, :journal_day, "
+        f"{obj}('kind', t.kind), {arr}(), NULL FROM tasks t WHERE t.id > :task_since",
+    ]
+
+
+_TYPED: dict[str, TypeEngine[Any]] = {"now": UTCDateTime(), "journal_day": Date()}
+
+
+def writes_params(dues: list[Due], since: Marks, run: JobRun, postgresql: bool) -> dict[str, Any]:
+    """The bare writes' parameters but `now`: what the job drafts as one JSON array, the marks,
+    the initial states, the journal's business day and the tasks' time zone."""
+    planned = [
+        {
+            "customer_id": d.customer_id,
+            "settlement_date": d.settlement_date.isoformat(),
+            "working_days": d.lead_working_days,
+            "draft_day": d.draft_day.isoformat(),
+            "decision": jsonable(d.decision) if d.decision else None,
+        }
+        for d in dues
+    ]
+    if postgresql:
+        zone: dict[str, Any] = {"tz": str(run.tz)}
+    else:
+        offset = datetime.combine(run.today, clock(18), tzinfo=run.tz).utcoffset()
+        assert offset is not None
+        zone = {"utc_shift": f"{-int(offset.total_seconds() // 60):+d} minutes"}
+    return {
+        "dues": json.dumps(planned),
+        "since": since.statement,
+        "version_since": since.version,
+        "task_since": since.task,
+        "statement_state": run.workflows.initial(Statement)["state"],
+        "task_state": run.workflows.initial(Task)["state"],
+        "actor": SCHEDULER_ACTOR,
+        "journal_day": business_date(run.workflows.tz),
+        **zone,
+    }
+
+
+def _clause(sql: str) -> TextClause:
+    """`sql` with its timestamps and dates bound as the columns store them."""
+    typed = [bindparam(name, type_=kind) for name, kind in _TYPED.items() if f":{name}" in sql]
+    return text(sql).bindparams(*typed) if typed else text(sql)
+
+
+@dataclass
+class BareWrites:
+    """The bare writes as a step of the rounds: their statements and parameters, the marks, the
+    times taken and what the last round wrote."""
+
+    db: Database
+    clauses: list[TextClause]
+    params: dict[str, Any]
+    since: Marks
+    times: list[float]
+    wrote: Wrote | None = None
+
+    @classmethod
+    def prepare(cls, db: Database, run: JobRun, until: date, times: list[float]) -> BareWrites:
+        """Untimed: what the job drafts today and the marks of the state every round starts
+        from."""
+        since = marks(db)
+        postgresql = db.engine.dialect.name == "postgresql"
+        receivable = run.workflows.tagged(Invoice, "receivable")
+        return cls(
+            db,
+            [_clause(sql) for sql in writes_sql(postgresql, receivable)],
+            writes_params(dues_of(db, run, until), since, run, postgresql),
+            since,
+            times,
+        )
+
+    def step(self) -> None:
+        """The writes in one transaction, timed; what they wrote is counted before the rollback."""
+        with self.db.engine.connect() as conn:
+            values = self.params | {"now": utcnow()}
+            started = time.perf_counter()
+            for clause in self.clauses:
+                conn.execute(clause, values)
+            self.times.append(time.perf_counter() - started)
+            self.wrote = written(conn, self.since)
+            conn.rollback()
+
+
+def job_run(db: Database, today: date) -> JobRun:
+    """The job's run at 09:00 of `today`, in a process whose heap is settled."""
     settings = load_settings(database_url=str(db.engine.url))
     workflows = bootstrap.workflows()
     # The scheduler's process settles its heap when it starts (`service.heap.settle_heap`): the
     # job's collections walk only what it makes. Done here for each size, after its seeding.
     gc.collect()
     gc.freeze()
-    run = JobRun(
+    return JobRun(
         as_of=datetime.combine(today, clock(9), tzinfo=settings.tz),
         tz=settings.tz,
         workflows=workflows,
         settings=settings,
     )
+
+
+def measure(db: Database, seeded: SeededWorld, today: date, args: argparse.Namespace) -> Outcome:
+    run = job_run(db, today)
     until = horizon(today)
-    sql = text(bare_sql(workflows))
+    sql = text(bare_sql(run.workflows))
     timings = Timings()
     drafted: Drafted | None = None
     due: list[Any] = []
+    bare_writes = BareWrites.prepare(db, run, until, timings.writes)
+    by_job: Wrote | None = None
 
     def bare() -> None:
         nonlocal due
@@ -269,12 +578,12 @@ def measure(db: Database, seeded: SeededWorld, today: date, args: argparse.Names
     def aggregate() -> None:
         with Session(db.engine) as session:
             started = time.perf_counter()
-            scan(session, workflows, until)
+            scan(session, run.workflows, until)
             timings.scan.append(time.perf_counter() - started)
             session.rollback()
 
     def job() -> None:
-        nonlocal drafted
+        nonlocal drafted, by_job
         session = Session(db.engine, expire_on_commit=False)
         try:
             session.begin()
@@ -288,20 +597,26 @@ def measure(db: Database, seeded: SeededWorld, today: date, args: argparse.Names
             timings.job.append(middle - started)
             timings.again.append(ended - middle)
             drafted = check(session, first, second, seeded, today, due)
+            by_job = written(session, bare_writes.since)
         finally:
             session.rollback()
             session.close()
 
     bare()  # warm-up, and the answer the checks use
     timings.bare.clear()
-    steps = [bare, aggregate, job]
+    steps = [bare, aggregate, job, bare_writes.step]
     for n in range(args.rounds):
         for step in steps[n % len(steps) :] + steps[: n % len(steps)]:
             step()
+        want(
+            bare_writes.wrote == by_job,
+            f"the bare writes wrote {bare_writes.wrote}, the job {by_job}",
+        )
         print(
             f"  round {n + 1}: bare {timings.bare[-1] * 1000:.0f} ms, "
             f"scan {timings.scan[-1] * 1000:.0f} ms, job {timings.job[-1] * 1000:.0f} ms, "
-            f"again {timings.again[-1] * 1000:.0f} ms",
+            f"again {timings.again[-1] * 1000:.0f} ms, "
+            f"writes {timings.writes[-1] * 1000:.0f} ms",
             flush=True,
         )
     if args.profile:
@@ -349,15 +664,18 @@ def profile(db: Database, run: JobRun) -> None:
 def report(backend: str, outcomes: list[Outcome]) -> None:
     print(
         f"\n{backend}: {'invoices':>9} {'open':>8} {'due':>7} {'stmts':>6} {'lines':>7} "
-        f"{'bare':>9} {'scan':>9} {'job':>9} {'job/bare':>8} {'again':>8} {'again/job':>9}"
+        f"{'bare':>9} {'scan':>9} {'job':>9} {'job/bare':>8} {'again':>8} {'again/job':>9} "
+        f"{'writes':>9} {'job/writes':>10}"
     )
     for o in outcomes:
         t = o.timings
         bare, job, again = Timings.ms(t.bare), Timings.ms(t.job), Timings.ms(t.again)
+        writes = Timings.ms(t.writes)
         print(
             f"{'':<{len(backend)}}  {o.invoices:>9,} {o.open_invoices:>8,} {o.falling_due:>7,} "
             f"{o.statements:>6,} {o.lines:>7,} {bare:>6.0f} ms {Timings.ms(t.scan):>6.0f} ms "
-            f"{job:>6.0f} ms {job / bare:>8.1f} {again:>5.0f} ms {again / job:>9.1%}"
+            f"{job:>6.0f} ms {job / bare:>8.1f} {again:>5.0f} ms {again / job:>9.1%} "
+            f"{writes:>6.0f} ms {job / writes:>10.1f}"
         )
 
 
