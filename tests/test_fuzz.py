@@ -2,8 +2,9 @@
 every role and as each role alone: no input gives a server error, an undocumented status or
 content type, or an answer its declared model does not describe.
 
-Deterministic and bounded (`schemathesis.toml`, `--max-examples`), so a run takes about a minute
-per database. What it once found is kept as ordinary regression tests (tests/test_bounds.py and
+Deterministic and bounded (`schemathesis.toml`, `--max-examples`): a run takes several minutes
+per database (about 10 on a slow 2-core machine), the two side by side under `make test`, which
+makes them the suite's longest tests. What it once found is kept as ordinary regression tests (tests/test_bounds.py and
 below).
 """
 

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from collections.abc import Collection, Iterator
 from contextlib import ExitStack
-from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
@@ -16,25 +15,15 @@ from sqlalchemy.orm import Session
 from service import bootstrap
 from service.db import Database
 from service.journal import Event
-from service.migrate import upgrade
 from service.prepared import COPY_FROM
 from service.scheduler import tasks
 from service.scheduler.models import Task
 from service.scheduler.tasks import NewTask, raise_tasks
 from service.workflow import Workflows
-from tests.support import postgres_database, tmp_sqlite_url
+from tests.support import migrate, postgres_database, tmp_sqlite_url
+from tests.usecases.test_scheduler import CHASE
 
 WORKFLOWS: Workflows = bootstrap.workflows()
-CHASE = NewTask(
-    kind="carrier_receipt_overdue",
-    subject_type="shipment",
-    subject_id=7,
-    period="2026-11-18",
-    owner_role="logistics",
-    title="Chase SF Express for the signed receipt",
-    due_at=datetime(2026, 11, 19, 10, tzinfo=UTC),
-    detail={"delivered_on": date(2026, 11, 16)},
-)
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -44,9 +33,8 @@ def db(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Database]:
             url = tmp_sqlite_url(tmp_path)
         else:
             url = stack.enter_context(postgres_database())
-        database = Database(url)
+        database = migrate(url)
         stack.callback(database.dispose)
-        upgrade(database)
         yield database
 
 
