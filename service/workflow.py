@@ -457,6 +457,6 @@ class Workflows:
     @staticmethod
     def _journal(session: Session, events: list[dict[str, Any]]) -> None:
         # On the session's connection: the same transaction as the change it records, run on the
-        # driver's cursor (many rows as one executemany, as SQLAlchemy would run them, without
-        # its per-row parameter handling: a scheduler run journals thousands).
+        # driver's cursor without SQLAlchemy's per-row parameter handling; many rows (a scheduler
+        # run or an import journals thousands) as one COPY on PostgreSQL.
         _JOURNAL.insert_many(session.connection(), events)

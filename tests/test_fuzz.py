@@ -4,8 +4,8 @@ content type, or an answer its declared model does not describe.
 
 Deterministic and bounded (`schemathesis.toml`, `--max-examples`): a run takes several minutes
 per database (about 10 on a slow 2-core machine), the two side by side under `make test`, which
-makes them the suite's longest tests. What it once found is kept as ordinary regression tests (tests/test_bounds.py and
-below).
+makes them the suite's longest tests. What it once found is kept as ordinary regression tests
+(tests/test_bounds.py and below).
 """
 
 from __future__ import annotations

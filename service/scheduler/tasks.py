@@ -2,8 +2,11 @@
 
 Every feature raises follow-up work through here (the scheduler's jobs, a rule): a task is keyed by
 (kind, subject, period), so a rerun, a catch-up or a second scheduler at the same moment inserts
-nothing twice (INSERT ... ON CONFLICT DO NOTHING on that key), and only rows really inserted are
-journalled. The people's side (take, release, close) is the tasks feature.
+nothing twice (the unique key), and only rows really inserted are journalled. A run's tasks go in
+one step: the keys already there are looked up and the rest inserted at once (one COPY on
+PostgreSQL) under a savepoint; if another scheduler inserted one of them in between, that insert
+fails on the key and is undone, and they go in with INSERT ... ON CONFLICT DO NOTHING ...
+RETURNING instead. The people's side (take, release, close) is the tasks feature.
 """
 
 from __future__ import annotations
