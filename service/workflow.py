@@ -404,26 +404,21 @@ class Workflows:
         if state is not None and state not in flow.states:
             raise ValueError(f"{flow.name} has no state {state!r}")
         made = decisions or {}
-        # One moment and one business day for the whole batch (one transaction records it).
-        common = {
-            "entity_type": flow.name,
-            "trigger": how,
-            "from_state": None,
-            "to_state": state or flow.initial,
-            "actor": actor,
-            "occurred_at": utcnow(),
-            "business_date": business_date or day_in(self.tz),
-            "request_id": requestid.get(),
-        }
+        day = business_date or day_in(self.tz)
         self._journal(
             session,
             [
-                common
-                | {
-                    "entity_id": row_id,
-                    "payload": journal.jsonable(payload or {}),
-                    "decisions": journal.jsonable(made.get(row_id) or []),
-                }
+                self._event(
+                    flow.name,
+                    row_id,
+                    how,
+                    None,
+                    state or flow.initial,
+                    actor,
+                    payload,
+                    made.get(row_id),
+                    day,
+                )
                 for row_id, payload in rows
             ],
         )

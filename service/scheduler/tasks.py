@@ -47,8 +47,8 @@ class NewTask:
 
 
 Key = tuple[str, str, int, str]
-_COLUMNS = (*(f.name for f in fields(NewTask)), "state", "version", "resolution")
-_COLUMNS += ("created_at", "updated_at")
+_GIVEN = tuple(f.name for f in fields(NewTask))
+_COLUMNS = (*_GIVEN, "state", "version", "resolution", "created_at", "updated_at")
 # Many rows at once on the driver's cursor (a COPY on PostgreSQL), no RETURNING: SQLite's
 # executemany takes none, and PostgreSQL plans a many-row INSERT ... RETURNING anew per batch.
 _INSERT = Prepared(insert(table_of(Task)), keys=_COLUMNS)
@@ -84,9 +84,7 @@ def _rows(workflows: Workflows, tasks: Sequence[NewTask]) -> list[dict[str, Any]
     common = workflows.initial(Task) | {"resolution": "", "created_at": now, "updated_at": now}
     # Shallow (dataclasses.asdict deep-copies every detail): the detail is made JSON-safe anyway.
     return [
-        {f.name: getattr(t, f.name) for f in fields(NewTask)}
-        | common
-        | {"detail": jsonable(t.detail)}
+        {name: getattr(t, name) for name in _GIVEN} | common | {"detail": jsonable(t.detail)}
         for t in tasks
     ]
 
