@@ -21,15 +21,17 @@ from contextlib import (
 from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import (
     BigInteger,
     ColumnElement,
     Connection,
+    CursorResult,
     DateTime,
     Dialect,
     Engine,
+    Executable,
     Numeric,
     Table,
     any_,
@@ -373,6 +375,13 @@ class Database:
         self.engine.dispose()
         if self._read_engine is not self.engine:
             self._read_engine.dispose()
+
+
+def rows_changed(session: Session, statement: Executable) -> int:
+    """Rows a bulk UPDATE, DELETE or INSERT ... SELECT changed (SQLAlchemy keeps an INSERT's row
+    count only when asked)."""
+    result = session.execute(statement, execution_options={"preserve_rowcount": True})
+    return int(cast(CursorResult[Any], result).rowcount)
 
 
 def table_of(model: type[Base]) -> Table:

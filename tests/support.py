@@ -25,7 +25,7 @@ import pytest
 import uvicorn
 from sqlalchemy.engine import make_url
 
-from service import bootstrap
+from service import bootstrap, statistics
 from service.app import create_app
 from service.auth import tokens
 from service.db import Database
@@ -170,6 +170,22 @@ def migrate(url: str) -> Database:
     db = Database(url)
     upgrade(db)
     return db
+
+
+def analyses(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Every change of rows counts as a bulk change (`service.statistics`): the tables ANALYZE
+    then ran on, in order."""
+    monkeypatch.setattr(statistics, "BULK_ROWS", 0)
+    monkeypatch.setattr(statistics, "BULK_SHARE", 0)
+    analysed: list[str] = []
+    analyze = statistics.analyze
+
+    def spied(session: Any, table: str) -> None:
+        analysed.append(table)
+        analyze(session, table)
+
+    monkeypatch.setattr(statistics, "analyze", spied)
+    return analysed
 
 
 def png_bytes(seed: str = "") -> bytes:

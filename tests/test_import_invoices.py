@@ -8,6 +8,7 @@ from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
 
+import pytest
 from sqlalchemy import select
 
 from service.auth import tokens
@@ -20,7 +21,7 @@ from service.orders.models import Order
 from service.receipts.models import Receipt
 from service.receivables.check import check
 from tests.flows import Flows
-from tests.support import unique, unique_fapiao
+from tests.support import analyses, unique, unique_fapiao
 
 Line = tuple[object, ...]
 
@@ -186,3 +187,19 @@ def test_bad_rows_by_line_atomic_invoices_reruns_and_dry_runs(flows: Flows, tmp_
             select(LedgerEntry).where(LedgerEntry.invoice_id == invoice.id)
         ).all()
         assert len(entries) == 1
+
+
+def test_r19_an_import_of_a_bulk_of_invoices_refreshes_the_planner_statistics(
+    flows: Flows, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Any booking counts as a bulk here: the tables the import grows are analysed once, after
+    # its chunks; a dry run and a rerun that books nothing analyse nothing.
+    analysed = analyses(monkeypatch)
+    user = _admin(flows)
+    path = _file(tmp_path, InvoiceImporter.columns, _invoice(flows) + _invoice(flows))
+    assert _import(flows, path, user, dry_run=True).would_book == 2
+    assert analysed == []
+    assert _import(flows, path, user, chunk_size=1).booked == 2
+    assert analysed == ["invoices", "orders", "receipts"]
+    assert _import(flows, path, user).already_booked == 2
+    assert analysed == ["invoices", "orders", "receipts"]

@@ -20,7 +20,7 @@ from service.scheduler.jobs import CALENDAR_GAP
 from service.scheduler.models import Task
 from service.scheduler.runner import run_due
 from tests.flows import Flows
-from tests.support import unique, unique_fapiao
+from tests.support import analyses, unique, unique_fapiao
 
 
 def _ok(response: httpx.Response, status: int = 200) -> Any:
@@ -234,6 +234,29 @@ def test_r19_a_changed_customer_gets_a_version_from_today(flows: Flows) -> None:
     assert update["payload"]["changes"]["payment_term_days"] == {"before": 45, "after": 60}
 
 
+def test_r19_a_terms_change_that_moves_many_invoices_refreshes_the_planner_statistics(
+    flows: Flows, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Any change of rows counts as a bulk change here; ANALYZE runs in the change's transaction.
+    analysed = analyses(monkeypatch)
+    code = flows.world.customer
+    path = f"/customers/{code}/terms"
+    received = flows.today - timedelta(days=3)
+    invoice = receipted_invoice(flows, received)
+    version = {"effective_from": str(received), "basis": "month_end", "days": 30}
+
+    preview = _ok(flows.finance.post(path, params={"dry_run": "true"}, json=version))
+    assert (preview["moved"], analysed) == (1, [])
+    assert _ok(flows.finance.post(path, json=version), 201)["moved"] == 1
+    assert _invoice(flows, invoice["id"])["due_date"] == str(_month_end_plus(received, 30))
+    assert analysed == ["invoices"]
+
+    # A version that moves nothing gathers nothing.
+    earlier = version | {"effective_from": str(received - timedelta(days=1))}
+    assert _ok(flows.finance.post(path, json=earlier), 201)["moved"] == 0
+    assert analysed == ["invoices"]
+
+
 def _due_job(flows: Flows) -> Any:
     runtime = flows.backend.runtime
     [result] = run_due(
@@ -301,8 +324,11 @@ def test_r19_the_due_date_job_fills_what_waited_for_the_calendar(
     # Once the calendar knows the year, the job fills the due date (a Saturday or Sunday moves
     # to Monday with these terms).
     monkeypatch.setattr(workdays, "is_working_day", weekdays)
+    analysed = analyses(monkeypatch)
     filled = _due_job(flows)
     assert filled.problems == []
+    # Filling due dates is a bulk change of the invoices here (any change counts as one).
+    assert analysed == ["invoices"]
     expected = nominal + timedelta(
         days=(7 - nominal.weekday()) % 7 if nominal.weekday() >= 5 else 0
     )

@@ -19,13 +19,13 @@ from service.masterdata.models import Customer
 from service.numbering import document_number
 from service.scheduler.jobs import CALENDAR_GAP
 from service.scheduler.models import Task
-from service.statements import batch, drafting
+from service.statements import batch
 from service.statements.jobs import RECONCILE_FINANCE, RECONCILE_SALES, SCHEDULER, scan_query
 from service.statements.opening import PREFIX, Due, open_many
 from tests import returns_flows as rf
 from tests import statements_flows as sf
 from tests.flows import Flows
-from tests.support import Backend, make_world, png_bytes, unique
+from tests.support import Backend, analyses, make_world, png_bytes, unique
 from tests.test_red_letter import red_invoice, usable_form
 from tests.test_returns import _blue_body
 
@@ -522,16 +522,7 @@ def test_r20_a_large_claim_refreshes_the_planner_statistics_on_both_databases(
     backend: Backend, flows: Flows, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # Any claim counts as large here: ANALYZE runs inside the job's transaction on both.
-    monkeypatch.setattr(drafting, "ANALYZE_AFTER", 0)
-    monkeypatch.setattr(drafting, "ANALYZE_SHARE", 0)
-    analysed: list[str] = []
-    analyze = drafting.analyze
-
-    def spied(session: Any, table: str) -> None:
-        analysed.append(table)
-        analyze(session, table)
-
-    monkeypatch.setattr(drafting, "analyze", spied)
+    analysed = analyses(monkeypatch)
     claimed = sf.invoice_due(flows, date(2026, 12, 16))
     result = sf.run(backend, date(2026, 12, 11))
     assert result.problems == [] or all("calendar" in p for p in result.problems)

@@ -11,7 +11,9 @@ importer's help, the options above, a progress bar and `--chunk-size`. What ever
 - documents are booked in chunks, one write transaction per chunk; a database failure stops
   the run (ImportStopped) and the chunks before stay booked;
 - a rerun books nothing twice: documents booked before are reported "already booked";
-- `--dry-run` books each chunk and rolls it back: the report says "would book".
+- `--dry-run` books each chunk and rolls it back: the report says "would book";
+- after a run that booked a bulk of documents, the planner statistics of the tables the
+  importer names in `bulk` are gathered again (`service.statistics`).
 
 Writing an importer (a subclass of `Importer`, see `service.imports.importer`):
 

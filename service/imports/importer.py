@@ -13,9 +13,11 @@ from sqlalchemy import select
 from sqlalchemy.exc import DataError, IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import Session
 
+from service import statistics
 from service.auth.models import User
 from service.auth.tokens import Actor
 from service.context import Context
+from service.db import Base
 from service.errors import DomainError, Forbidden, NotFound, from_workflow
 from service.imports.documents import Document, Row, read_documents
 from service.imports.report import ImportReport, ImportStopped
@@ -59,6 +61,9 @@ class Importer:
     optional: ClassVar[frozenset[str]] = frozenset()  # columns the file may leave out
     key_columns: ClassVar[tuple[str, ...]] = ()  # rows with the same values are one document
     shared: ClassVar[tuple[str, ...]] = ()  # document columns its rows must agree on
+    # The tables that gain about a row per document booked: after a run that booked a bulk of
+    # them (`service.statistics`), their planner statistics are gathered again.
+    bulk: ClassVar[tuple[type[Base], ...]] = ()
 
     def key(self, row: Row) -> str:
         """The document the row belongs to (default: its `key_columns`, joined by '/')."""
@@ -172,6 +177,10 @@ def run_import(
         if progress is not None:
             progress(start + len(chunk), len(documents))
     report.rows.sort(key=lambda r: r.line)
+    if importer.bulk and report.booked:
+        with db.write() as session:
+            for model in importer.bulk:
+                statistics.refresh_after(session, model, report.booked)
     return report
 
 

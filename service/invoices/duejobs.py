@@ -15,7 +15,8 @@ from datetime import date
 from sqlalchemy import func, select, tuple_, update
 from sqlalchemy.orm import Session
 
-from service import duedates
+from service import duedates, statistics
+from service.db import rows_changed
 from service.invoices.models import Invoice
 from service.masterdata import queries as masterdata
 from service.scheduler.jobs import SCHEDULER_ACTOR, JobResult, JobRun, calendar_gap_task
@@ -46,9 +47,11 @@ def invoice_due_dates(session: Session, run: JobRun) -> JobResult:
             gaps.setdefault(gap.day.year, (gap, set()))[1].add(start)
             continue
         by_due.setdefault(due, []).append((customer_id, start))
+    filled = 0
     for due, keys in by_due.items():
         for first in range(0, len(keys), CHUNK):
-            session.execute(
+            filled += rows_changed(
+                session,
                 update(Invoice)
                 .where(
                     Invoice.due_date.is_(None),
@@ -57,8 +60,9 @@ def invoice_due_dates(session: Session, run: JobRun) -> JobResult:
                     ),
                 )
                 .values(due_date=due)
-                .execution_options(synchronize_session=False)
+                .execution_options(synchronize_session=False),
             )
+    statistics.refresh_after(session, Invoice, filled)
     for _year, (missing, starts) in sorted(gaps.items()):
         result.problems.append(f"due dates of goods received on {len(starts)} day(s): {missing}")
     tasks = [

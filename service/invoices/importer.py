@@ -51,6 +51,7 @@ class InvoiceImporter(Importer):
     name = "invoices"
     help = HELP
     unit = "invoice"
+    bulk = (Invoice, Order, Receipt)
     roles = frozenset({"admin"})
     columns = (
         "invoice_no",

@@ -17,7 +17,7 @@ from datetime import date
 from sqlalchemy import ColumnElement, case, func, select, update
 from sqlalchemy.orm import Session
 
-from service import duedates
+from service import duedates, statistics
 from service.context import Context
 from service.db import utcnow
 from service.duedates import Terms
@@ -170,7 +170,8 @@ def sample(session: Session, found: Plan) -> list[MovedInvoiceOut]:
 
 
 def apply(session: Session, found: Plan) -> None:
-    """Move the invoices: one UPDATE per distinct new due date (per chunk of receipt dates)."""
+    """Move the invoices: one UPDATE per distinct new due date (per chunk of receipt dates);
+    fresh planner statistics when that moved many (the daily scans go by due date)."""
     for due, starts in found.starts_by_due.items():
         for first in range(0, len(starts), CHUNK):
             session.execute(
@@ -180,6 +181,7 @@ def apply(session: Session, found: Plan) -> None:
                 .values(due_date=due)
                 .execution_options(synchronize_session=False)
             )
+    statistics.refresh_after(session, Invoice, found.moved)
 
 
 def _until(versions: list[PaymentTerms], effective_from: date) -> date | None:

@@ -46,6 +46,7 @@ class OrderImporter(Importer):
     name = "orders"
     help = HELP
     unit = "order"
+    bulk = (Order,)
     roles = frozenset({"admin"})
     columns = (
         "customer_code",

@@ -40,6 +40,7 @@ class PaymentsImporter(Importer):
     name = "payments"
     help = HELP
     unit = "payment"
+    bulk = (Payment,)
     roles = frozenset({"finance"})
     columns = (
         "bank_reference",

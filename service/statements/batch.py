@@ -35,12 +35,13 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Session
 
+from service import statistics
 from service.auth.tokens import Actor
-from service.db import among, table_of, utcnow
+from service.db import among, rows_changed, table_of, utcnow
 from service.invoices.models import Invoice
 from service.returns.models import Return
 from service.statements import lines
-from service.statements.drafting import count, refresh_statistics, take_entries
+from service.statements.drafting import take_entries
 from service.statements.models import (
     ZERO,
     Statement,
@@ -148,7 +149,7 @@ def _draft(session: Session, workflows: Workflows, opened: list[New], *, actor: 
     )
     listed = _list(session, workflows, t)
     claimed = _claim(session, list(versions.values()), listed)
-    refresh_statistics(session, claimed)
+    statistics.refresh_after(session, Invoice, claimed)
     _settle(session, list(versions.values()))
 
 
@@ -187,7 +188,9 @@ def _list(session: Session, workflows: Workflows, t: Subquery) -> int:
     ]
     goods = lines.open_returns(v, workflows).join(t, Return.customer_id == t.c.customer_id)
     into = insert(table_of(StatementLine))
-    invoices = sum(count(session, into.from_select(lines.LINE_COLUMNS, s)) for s in (due, reds))
+    invoices = sum(
+        rows_changed(session, into.from_select(lines.LINE_COLUMNS, s)) for s in (due, reds)
+    )
     for source in [*taken, goods]:
         session.execute(into.from_select(lines.LINE_COLUMNS, source))
     return invoices
@@ -196,7 +199,7 @@ def _list(session: Session, workflows: Workflows, t: Subquery) -> int:
 def _claim(session: Session, version_ids: list[int], listed: int) -> int:
     """Put on each new statement the invoices its lines list, if still on none; how many."""
     line, version = StatementLine, StatementVersion
-    claimed = count(
+    claimed = rows_changed(
         session,
         update(Invoice)
         .where(

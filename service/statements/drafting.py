@@ -13,13 +13,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
-from typing import Any, cast
+from typing import Any
 
-from sqlalchemy import CursorResult, Executable, Insert, func, insert, literal, select, update
+from sqlalchemy import Executable, Insert, insert, literal, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from service.db import table_of, utcnow
+from service import statistics
+from service.db import rows_changed, table_of, utcnow
 from service.invoices.models import Invoice
 from service.returns.models import Return
 from service.statements import lines
@@ -31,13 +32,6 @@ from service.statements.models import (
     StatementVersion,
 )
 from service.workflow import Workflows
-
-# A claim of more invoices than this, and more than this share of all invoices, refreshes the
-# planner's statistics of the invoices: a day's claims of a large book are a sliver of it, the
-# first run after a go-live or a long catch-up is not (PostgreSQL's autovacuum also waits for
-# a tenth of a table to change).
-ANALYZE_AFTER = 10_000
-ANALYZE_SHARE = 0.1
 
 
 @dataclass(frozen=True)
@@ -63,13 +57,6 @@ def insert_entries(session: Session) -> Insert:
     )
 
 
-def count(session: Session, statement: Executable) -> int:
-    """Rows a bulk UPDATE or INSERT ... SELECT changed (SQLAlchemy keeps an INSERT's row count
-    only when asked)."""
-    result = session.execute(statement, execution_options={"preserve_rowcount": True})
-    return int(cast(CursorResult[Any], result).rowcount)
-
-
 def take_entries(session: Session, sources: list[Any]) -> int:
     """Insert the entries the sources select; how many were new."""
     columns = ["statement_id", "source_type", "source_id"]
@@ -92,7 +79,7 @@ def claim(
 ) -> Claimed:
     """Put on the statement what it lists and no statement has taken yet (R21)."""
     receivable = workflows.tagged(Invoice, "receivable")
-    blue = count(
+    blue = rows_changed(
         session,
         update(Invoice)
         .where(
@@ -107,7 +94,7 @@ def claim(
         .execution_options(synchronize_session=False),
     )
     original = lines.ORIGINAL
-    red = count(
+    red = rows_changed(
         session,
         update(Invoice)
         .where(
@@ -122,23 +109,10 @@ def claim(
     )
     taken = take_entries(session, lines.entries(workflows, literal(statement_id), customer_id))
     claimed = Claimed(invoices=blue + red, entries=taken)
-    refresh_statistics(session, claimed.invoices)
+    # A day's claims of a large book are a sliver of it; the first run after a go-live or a long
+    # catch-up is not.
+    statistics.refresh_after(session, Invoice, claimed.invoices)
     return claimed
-
-
-def refresh_statistics(session: Session, claimed: int) -> None:
-    """After a large claim (ANALYZE_AFTER, ANALYZE_SHARE), fresh planner statistics."""
-    if claimed <= ANALYZE_AFTER:
-        return
-    # The highest id stands for the number of invoices (read from the primary key at once).
-    invoices = session.scalar(select(func.max(Invoice.id))) or 0
-    if claimed > ANALYZE_SHARE * invoices:
-        analyze(session, "invoices")
-
-
-def analyze(session: Session, table: str) -> None:
-    """Fresh planner statistics after a bulk change (both databases know ANALYZE)."""
-    session.connection().exec_driver_sql(f"ANALYZE {table}")
 
 
 def _line_sources(workflows: Workflows, statement: Statement, version_id: int) -> list[Executable]:
