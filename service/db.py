@@ -8,6 +8,7 @@ failing half-way. PostgreSQL is used as is (READ COMMITTED, optimistic version c
 from __future__ import annotations
 
 import asyncio
+import json
 import threading
 import time
 import weakref
@@ -33,12 +34,15 @@ from sqlalchemy import (
     Engine,
     Executable,
     Numeric,
+    String,
     Table,
     any_,
     bindparam,
     create_engine,
     event,
     exc,
+    func,
+    select,
 )
 from sqlalchemy.dialects import registry
 from sqlalchemy.dialects.postgresql import ARRAY
@@ -391,12 +395,22 @@ def table_of(model: type[Base]) -> Table:
     return table
 
 
+# Values `among` lists as parameters on SQLite; beyond, one JSON array parameter (a list of
+# parameters lets the planner count them, which it does not do for the array).
+SQLITE_LISTED = 10_000
+
+
 def among(
     session: Session, column: ColumnElement[Any] | QueryableAttribute[Any], values: list[Any]
 ) -> ColumnElement[bool]:
     """`column IN values` for a long list (ids of a bulk step): one array parameter on
     PostgreSQL, where a list of thousands of parameters is otherwise rendered, sent and parsed
-    again by the driver and the server for every statement that names it."""
+    again by the driver and the server for every statement that names it; on SQLite, beyond
+    SQLITE_LISTED values, one JSON array parameter (`json_each`), so that no list is too long."""
     if session.get_bind().dialect.name == "postgresql":
         return column == any_(bindparam(None, values, type_=ARRAY(column.type)))
-    return column.in_(values)
+    if len(values) <= SQLITE_LISTED:
+        return column.in_(values)
+    # A statement binds at most 32,766 parameters on SQLite: a longer list is one JSON array.
+    listed = func.json_each(bindparam(None, json.dumps(values), type_=String)).table_valued("value")
+    return column.in_(select(listed.c.value))

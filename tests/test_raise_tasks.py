@@ -1,15 +1,18 @@
 """Raising tasks in bulk (`service.scheduler.tasks.raise_tasks`) on both databases: a run raises
-thousands in one step (one COPY on PostgreSQL), each stored and journalled once, and a task that
-another scheduler raised in the meantime is neither stored nor journalled twice."""
+thousands in one step (one COPY on PostgreSQL), each stored and journalled once, even more than a
+statement may bind parameters, and a task that another scheduler raised in the meantime is
+neither stored nor journalled twice."""
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Collection, Iterator
 from contextlib import ExitStack
 from pathlib import Path
+from typing import Any
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
 from sqlalchemy.orm import Session
 
 from service import bootstrap
@@ -24,6 +27,7 @@ from tests.support import migrate, postgres_database, tmp_sqlite_url
 from tests.usecases.test_scheduler import CHASE
 
 WORKFLOWS: Workflows = bootstrap.workflows()
+SQLITE_DEFAULT_VARIABLES = 32_766
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -62,6 +66,31 @@ def test_many_tasks_raised_at_once_are_each_stored_and_journalled_once(db: Datab
     assert {t.detail["delivered_on"] for t in stored.values()} == {"2026-11-16"}
     assert {t.due_at for t in stored.values()} == {CHASE.due_at}
     assert sorted(journalled) == sorted((i, "raise", "open", {"kind": CHASE.kind}) for i in raised)
+
+
+def test_more_tasks_at_once_than_a_statement_binds_parameters_are_raised_once(
+    db: Database,
+) -> None:
+    """A catch-up over many customers raises tens of thousands of tasks in one step: looking
+    them up names more subjects than SQLite binds parameters in one statement (32,766 as
+    SQLite is built by default; some builds allow more, so the limit is set here)."""
+    if db.engine.dialect.name == "sqlite":
+
+        @event.listens_for(db.engine, "connect")
+        def default_limit(connection: Any, _record: Any) -> None:
+            connection.setlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER, SQLITE_DEFAULT_VARIABLES)
+
+        db.engine.dispose()
+    many = _chases(1, 40_000)
+    with db.write() as session:
+        assert len(raise_tasks(session, WORKFLOWS, many, actor="scheduler")) == len(many)
+    with db.write() as session:
+        assert raise_tasks(session, WORKFLOWS, many, actor="scheduler") == []
+    with db.read() as session:
+        assert session.scalar(select(func.count()).select_from(Task)) == len(many)
+        assert session.scalar(
+            select(func.count()).select_from(Event).where(Event.entity_type == "task")
+        ) == len(many)
 
 
 def test_a_task_another_scheduler_raised_meanwhile_is_neither_stored_nor_journalled_twice(
