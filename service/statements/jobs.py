@@ -34,7 +34,7 @@ from service.scheduler.tasks import NewTask, raise_tasks
 from service.statements.batch import draft_new
 from service.statements.models import Statement
 from service.statements.opening import Due, open_statement
-from service.statements.timing import MOST, Timing, decide, facts, working_days_before
+from service.statements.timing import MOST, Decider, Timing, facts, working_days_before
 from service.workdays import CalendarGap, add_working_days
 from service.workflow import Workflows
 
@@ -167,7 +167,8 @@ def _dues(
 ) -> tuple[list[Due], dict[int, tuple[CalendarGap, list[date]]]]:
     """The statements whose draft day has come, and the settlement dates that wait for the
     calendar (by year)."""
-    rules = process_rules(run.settings)
+    today = run.today
+    decide = Decider(process_rules(run.settings), today)
     decided: dict[tuple[Any, ...], Timing] = {}
     # Once per run (the calendar may learn a year between runs).
     draft_day = cache(_draft_day)
@@ -178,12 +179,12 @@ def _dues(
         seen = facts(customer.grade, Decimal(amount), int(count), customer.reconciliation_lead_days)
         key = tuple(seen.values())
         if key not in decided:
-            decided[key] = decide(rules, run.today, seen)
+            decided[key] = decide(seen)
         timing = decided[key]
         day = draft_day(settlement, timing.working_days)
         if isinstance(day, CalendarGap):
             gaps.setdefault(day.day.year, (day, []))[1].append(settlement)
-        elif day <= run.today:
+        elif day <= today:
             dues.append(Due(customer_id, settlement, timing.working_days, day, timing.decision))
     return dues, gaps
 

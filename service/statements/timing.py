@@ -3,13 +3,14 @@ days before the settlement date, per customer, once per distinct combination of 
 
 from __future__ import annotations
 
+from contextlib import suppress
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
 from functools import cached_property
 from typing import Any
 
-from rules import Decision, FactError
+from rules import Decision, FactError, RuleSet
 from service.context import RuleSource
 from service.rulesets.decisions import decision_record
 from service.workdays import is_working_day
@@ -57,17 +58,30 @@ def facts(grade: str, amount_due: Decimal, invoices_due: int, lead_days: int) ->
     }
 
 
-def decide(rules: RuleSource, day: date, seen: dict[str, Any]) -> Timing:
-    """The rules' `draft_ahead` for these facts, with the decision record (R18); R20's fewest
-    working days, with the reason, when they decide nothing."""
-    try:
-        decision = rules.in_force(RULESET, day).decide(seen)
-    except LookupError:
-        return Timing(FEWEST, why={"explanation": f"no {RULESET} rule set in force on {day}"})
-    except FactError as error:
-        return Timing(FEWEST, why={"explanation": f"the {RULESET} rules cannot decide: {error}"})
-    action = next((a for a in decision.actions if a.name == "draft_ahead"), None)
-    if action is None:
-        return Timing(FEWEST, decision)
-    days = min(max(int(str(action.params["working_days"])), FEWEST), MOST)
-    return Timing(days, decision)
+class Decider:
+    """The rules' `draft_ahead` for a day's facts, with the decision record (R18); R20's fewest
+    working days, with the reason, when they decide nothing. The rule set in force is looked up
+    once: a run decides for every customer and settlement date it sees, by one version."""
+
+    def __init__(self, rules: RuleSource, day: date) -> None:
+        self.ruleset: RuleSet | None = None
+        self.missing = Timing(
+            FEWEST, why={"explanation": f"no {RULESET} rule set in force on {day}"}
+        )
+        with suppress(LookupError):
+            self.ruleset = rules.in_force(RULESET, day)
+
+    def __call__(self, seen: dict[str, Any]) -> Timing:
+        if self.ruleset is None:
+            return self.missing
+        try:
+            decision = self.ruleset.decide(seen)
+        except FactError as error:
+            return Timing(
+                FEWEST, why={"explanation": f"the {RULESET} rules cannot decide: {error}"}
+            )
+        action = next((a for a in decision.actions if a.name == "draft_ahead"), None)
+        if action is None:
+            return Timing(FEWEST, decision)
+        days = min(max(int(str(action.params["working_days"])), FEWEST), MOST)
+        return Timing(days, decision)
