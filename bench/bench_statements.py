@@ -23,7 +23,7 @@ Then `--rounds` rounds, the order alternating, each from the same state:
   claim of those invoices, the versions' totals and what they changed (every line added, built
   in SQL) then the statements', two tasks per statement and the journal (one row per statement,
   with its rule decision, and per task). Its input, taken untimed before the rounds, is what the
-  job drafts today found by the job's own scan and rule decisions (`jobs.scan`, `jobs._dues`),
+  job drafts today found by the job's own scan and rule decisions (`jobs.find_due`),
   passed as one JSON array. Left out: red invoices, credits, adjustments, open returns and
   drafts already there to extend (the seeded world has none), the numbering counter, and the ON
   CONFLICT keys and look-ups that keep the job exactly-once;
@@ -34,8 +34,8 @@ by one of that customer's new statements and nothing else; each statement's good
 equal the sum of its invoices and of its lines; two tasks per statement; the second run must
 draft, claim and raise nothing; the bare writes must write as many statements, versions,
 invoice lines, claims, tasks and journal rows as the job, and the same goods total. It prints
-the medians, the ratios job/bare, again/job and job/writes, and what was drafted; a wrong answer
-exits non-zero. `--profile` adds, for one more (untimed) run, where the job's time goes: the
+the medians, the ratios job/bare, again/job, again/bare (the day's scan once it has drafted its
+statements) and job/writes, and what was drafted; a wrong answer exits non-zero. `--profile` adds, for one more (untimed) run, where the job's time goes: the
 SQL statements by total time, and the rest (Python).
 """
 
@@ -80,10 +80,9 @@ from service.scheduler.jobs import SCHEDULER_ACTOR, JobResult, JobRun
 from service.scheduler.models import Task
 from service.settings import load_settings
 from service.statements.jobs import (
-    _CUSTOMERS,
     RECONCILE_FINANCE,
     RECONCILE_SALES,
-    _dues,
+    find_due,
     horizon,
     reconciliation_statements,
     scan,
@@ -332,14 +331,11 @@ def written(conn: Connection | Session, since: Marks) -> Wrote:
     )
 
 
-def dues_of(db: Database, run: JobRun, until: date) -> list[Due]:
-    """What the job drafts today, found as it finds it (its scan and rule decisions), in a
-    transaction of its own that is rolled back."""
+def dues_of(db: Database, run: JobRun) -> list[Due]:
+    """What the job drafts today, found as it finds it (`jobs.find_due`: its scan and rule
+    decisions), in a transaction of its own that is rolled back."""
     with Session(db.engine) as session:
-        found = scan(session, run.workflows, until)
-        ids = sorted({row[0] for row in found})
-        customers = {c.id: c for c in session.execute(_CUSTOMERS, {"ids": ids})} if ids else {}
-        dues, _ = _dues(run, found, customers)
+        dues = find_due(session, run).dues
         session.rollback()
     return dues
 
@@ -515,7 +511,7 @@ class BareWrites:
     wrote: Wrote | None = None
 
     @classmethod
-    def prepare(cls, db: Database, run: JobRun, until: date, times: list[float]) -> BareWrites:
+    def prepare(cls, db: Database, run: JobRun, times: list[float]) -> BareWrites:
         """Untimed: what the job drafts today and the marks of the state every round starts
         from."""
         since = marks(db)
@@ -524,7 +520,7 @@ class BareWrites:
         return cls(
             db,
             [_clause(sql) for sql in writes_sql(postgresql, receivable)],
-            writes_params(dues_of(db, run, until), since, run, postgresql),
+            writes_params(dues_of(db, run), since, run, postgresql),
             since,
             times,
         )
@@ -564,7 +560,7 @@ def measure(db: Database, seeded: SeededWorld, today: date, args: argparse.Names
     timings = Timings()
     drafted: Drafted | None = None
     due: list[Any] = []
-    bare_writes = BareWrites.prepare(db, run, until, timings.writes)
+    bare_writes = BareWrites.prepare(db, run, timings.writes)
     by_job: Wrote | None = None
 
     def bare() -> None:
@@ -665,7 +661,7 @@ def report(backend: str, outcomes: list[Outcome]) -> None:
     print(
         f"\n{backend}: {'invoices':>9} {'open':>8} {'due':>7} {'stmts':>6} {'lines':>7} "
         f"{'bare':>9} {'scan':>9} {'job':>9} {'job/bare':>8} {'again':>8} {'again/job':>9} "
-        f"{'writes':>9} {'job/writes':>10}"
+        f"{'again/bare':>10} {'writes':>9} {'job/writes':>10}"
     )
     for o in outcomes:
         t = o.timings
@@ -675,7 +671,7 @@ def report(backend: str, outcomes: list[Outcome]) -> None:
             f"{'':<{len(backend)}}  {o.invoices:>9,} {o.open_invoices:>8,} {o.falling_due:>7,} "
             f"{o.statements:>6,} {o.lines:>7,} {bare:>6.0f} ms {Timings.ms(t.scan):>6.0f} ms "
             f"{job:>6.0f} ms {job / bare:>8.1f} {again:>5.0f} ms {again / job:>9.1%} "
-            f"{writes:>6.0f} ms {job / writes:>10.1f}"
+            f"{again / bare:>10.1f} {writes:>6.0f} ms {job / writes:>10.1f}"
         )
 
 

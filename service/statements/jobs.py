@@ -15,6 +15,7 @@ admins per year.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 from functools import cache
@@ -202,13 +203,31 @@ def _drafted(session: Session, run: JobRun, dues: list[Due]) -> list[tuple[int, 
     return drafted + [(n.statement_id, n.statement_no, n.due) for n in opened]
 
 
-def reconciliation_statements(session: Session, run: JobRun) -> JobResult:
-    """R20: every statement whose draft day has come is drafted once, with its two tasks."""
-    result = JobResult(JOB, run.as_of)
+@dataclass(frozen=True)
+class Found:
+    """What a run finds: the statements whose draft day has come, the settlement dates that
+    wait for the calendar (by year), and the customers seen (id, code, grade, lead days)."""
+
+    dues: list[Due]
+    gaps: dict[int, tuple[CalendarGap, list[date]]]
+    customers: dict[int, Any]
+
+
+def find_due(session: Session, run: JobRun) -> Found:
+    """The daily scan and the rule decisions: what falls due by the horizon and is on no
+    statement yet, and which of those statements' draft day has come."""
     found = scan(session, run.workflows, horizon(run.today))
     ids = sorted({row[0] for row in found})
     customers = {c.id: c for c in session.execute(_CUSTOMERS, {"ids": ids})} if ids else {}
     dues, gaps = _dues(run, found, customers)
+    return Found(dues, gaps, customers)
+
+
+def reconciliation_statements(session: Session, run: JobRun) -> JobResult:
+    """R20: every statement whose draft day has come is drafted once, with its two tasks."""
+    result = JobResult(JOB, run.as_of)
+    due = find_due(session, run)
+    dues, gaps, customers = due.dues, due.gaps, due.customers
     result.candidates = len(dues)
     tasks = [
         task
