@@ -12,15 +12,15 @@ from service.receivables.check import check
 from tests.flows import Flows
 from tests.pages import Person, make_people
 from tests.support import (
+    BACKENDS,
     Backend,
     Server,
     World,
+    fresh_database,
     make_users,
     make_world,
     migrate,
-    postgres_database,
     settings_for,
-    tmp_sqlite_url,
 )
 
 # The longest tests, each running servers on databases of their own for minutes, go first: under
@@ -32,15 +32,12 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     items.sort(key=lambda item: not item.nodeid.startswith(LONGEST_FIRST))
 
 
-@pytest.fixture(scope="session", params=["sqlite", "postgresql"])
+@pytest.fixture(scope="session", params=BACKENDS)
 def backend(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[Backend]:
     with ExitStack() as stack:
-        if request.param == "sqlite":
-            url = tmp_sqlite_url(tmp_path_factory.mktemp("sqlite"))
-        else:
-            url = stack.enter_context(postgres_database())
+        url = stack.enter_context(fresh_database(request.param, tmp_path_factory.mktemp("sqlite")))
         db = migrate(url)
         stack.callback(db.dispose)
         settings = settings_for(url)

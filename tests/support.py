@@ -95,6 +95,21 @@ def postgres_database() -> Iterator[str]:
             conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
+# The databases every test of both runs on (a fixture's params).
+BACKENDS = ["sqlite", "postgresql"]
+
+
+@contextmanager
+def fresh_database(backend: str, folder: Path) -> Iterator[str]:
+    """The URL of a new, empty database of the test's own: a SQLite file in `folder`, or a
+    database on the PostgreSQL server, dropped afterwards."""
+    if backend == "sqlite":
+        yield tmp_sqlite_url(folder)
+        return
+    with postgres_database() as url:
+        yield url
+
+
 def settings_for(url: str, **overrides: Any) -> Settings:
     values: dict[str, Any] = {"demo": False, "scheduler_enabled": False, **overrides}
     return load_settings(database_url=url, **values)

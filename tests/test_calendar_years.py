@@ -32,13 +32,13 @@ from service.workcalendar import WorkingCalendarDay, WorkingCalendarYear
 from service.workdays import CalendarGap
 from tests.pages import Person, make_people
 from tests.support import (
+    BACKENDS,
     Backend,
     Server,
+    fresh_database,
     make_users,
     migrate,
-    postgres_database,
     settings_for,
-    tmp_sqlite_url,
 )
 from tests.test_cli_and_demo import O2C, _env
 
@@ -46,16 +46,15 @@ DATA = Path(__file__).resolve().parent / "data"
 TEST_2027 = (DATA / "calendar_2027.yaml").read_text(encoding="utf-8")
 
 
-@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+@pytest.fixture(scope="module", params=BACKENDS)
 def cal(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[Backend]:
     """A database and server of this module's own, on each database."""
     with ExitStack() as stack:
-        if request.param == "sqlite":
-            url = tmp_sqlite_url(tmp_path_factory.mktemp("calendar"))
-        else:
-            url = stack.enter_context(postgres_database())
+        url = stack.enter_context(
+            fresh_database(request.param, tmp_path_factory.mktemp("calendar"))
+        )
         db = migrate(url)
         stack.callback(db.dispose)
         settings = settings_for(url)

@@ -26,22 +26,19 @@ from service import bootstrap
 from service.auth import tokens
 from service.auth.tokens import ROLES
 from service.demo import load as load_demo
-from tests.support import Server, migrate, postgres_database, settings_for, tmp_sqlite_url
+from tests.support import BACKENDS, Server, fresh_database, migrate, settings_for
 
 ROOT = Path(__file__).resolve().parent.parent
 SCHEMATHESIS = [sys.executable, "-m", "schemathesis.cli"]
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
+@pytest.fixture(params=BACKENDS)
 def demo_server(
     request: pytest.FixtureRequest, tmp_path: Path
 ) -> Iterator[tuple[str, dict[str, str]]]:
     """A server of its own on demo data, and tokens: one of every role at once, one per role."""
     with ExitStack() as stack:
-        if request.param == "sqlite":
-            url = tmp_sqlite_url(tmp_path)
-        else:
-            url = stack.enter_context(postgres_database())
+        url = stack.enter_context(fresh_database(request.param, tmp_path))
         db = migrate(url)
         stack.callback(db.dispose)
         settings = settings_for(url)

@@ -33,20 +33,17 @@ from service.payments.usecases import reverse
 from service.receivables.check import check
 from service.runtime import Runtime
 from tests.flows import Flows
-from tests.support import Backend, postgres_database, settings_for, tmp_sqlite_url
+from tests.support import BACKENDS, Backend, fresh_database, settings_for
 
 FINANCE = Actor(user_id=0, username="finance.test", roles=frozenset({"finance"}))
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
+@pytest.fixture(params=BACKENDS)
 def demo(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[tuple[str, Runtime]]:
     """A fresh database of its own with the demo data (invoices, a return credited by the
     customer's blue invoice, a red-letter form waiting for the buyer)."""
     with ExitStack() as stack:
-        if request.param == "sqlite":
-            url = tmp_sqlite_url(tmp_path)
-        else:
-            url = stack.enter_context(postgres_database())
+        url = stack.enter_context(fresh_database(request.param, tmp_path))
         db = Database(url)
         stack.callback(db.dispose)
         upgrade(db)

@@ -15,16 +15,13 @@ from sqlalchemy.exc import IntegrityError
 
 from service.db import Database
 from service.migrate import upgrade
-from tests.support import postgres_database, tmp_sqlite_url
+from tests.support import BACKENDS, fresh_database
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
+@pytest.fixture(params=BACKENDS)
 def database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Database]:
     with ExitStack() as stack:
-        if request.param == "sqlite":
-            url = tmp_sqlite_url(tmp_path)
-        else:
-            url = stack.enter_context(postgres_database())
+        url = stack.enter_context(fresh_database(request.param, tmp_path))
         db = Database(url)
         stack.callback(db.dispose)
         yield db

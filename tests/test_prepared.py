@@ -28,7 +28,7 @@ from sqlalchemy.exc import IntegrityError
 
 from service.db import Database, Money, UTCDateTime
 from service.prepared import COPY_FROM, Prepared
-from tests.support import postgres_database, tmp_sqlite_url
+from tests.support import BACKENDS, fresh_database
 
 _META = MetaData()
 _NOTES = Table(
@@ -51,15 +51,9 @@ _MARK = Prepared(
 )
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
+@pytest.fixture(params=BACKENDS)
 def database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Database]:
-    if request.param == "sqlite":
-        db = Database(tmp_sqlite_url(tmp_path))
-        _META.create_all(db.engine)
-        yield db
-        db.dispose()
-        return
-    with postgres_database() as url:
+    with fresh_database(request.param, tmp_path) as url:
         db = Database(url)
         _META.create_all(db.engine)
         yield db

@@ -23,20 +23,17 @@ from service.scheduler import tasks
 from service.scheduler.models import Task
 from service.scheduler.tasks import NewTask, raise_tasks
 from service.workflow import Workflows
-from tests.support import migrate, postgres_database, tmp_sqlite_url
+from tests.support import BACKENDS, fresh_database, migrate
 from tests.usecases.test_scheduler import CHASE
 
 WORKFLOWS: Workflows = bootstrap.workflows()
 SQLITE_DEFAULT_VARIABLES = 32_766
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
+@pytest.fixture(params=BACKENDS)
 def db(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Database]:
     with ExitStack() as stack:
-        if request.param == "sqlite":
-            url = tmp_sqlite_url(tmp_path)
-        else:
-            url = stack.enter_context(postgres_database())
+        url = stack.enter_context(fresh_database(request.param, tmp_path))
         database = migrate(url)
         stack.callback(database.dispose)
         yield database
