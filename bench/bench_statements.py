@@ -35,8 +35,9 @@ equal the sum of its invoices and of its lines; two tasks per statement; the sec
 draft, claim and raise nothing; the bare writes must write as many statements, versions,
 invoice lines, claims, tasks and journal rows as the job, and the same goods total. It prints
 the medians, the ratios job/bare, again/job, again/bare (the day's scan once it has drafted its
-statements) and job/writes, and what was drafted; a wrong answer exits non-zero. `--profile` adds, for one more (untimed) run, where the job's time goes: the
-SQL statements by total time, and the rest (Python).
+statements) and job/writes, and what was drafted; a wrong answer exits non-zero. `--profile`
+adds, for one more (untimed) run, where the job's time goes: the SQL statements by total time,
+and the rest (Python).
 """
 
 from __future__ import annotations

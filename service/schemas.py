@@ -59,6 +59,22 @@ Day = Annotated[
 Code = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)]
 # Codes of customers and their DCs are shorter (their columns hold 32 characters).
 ShortCode = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=32)]
+
+
+def _in_one_path_segment(value: str) -> str:
+    if "/" in value:
+        raise PydanticCustomError(
+            "input.code_with_slash", "must not contain '/' (the code is part of web addresses)"
+        )
+    return value
+
+
+# A code that names a document in web addresses (`/customers/{code}`): a '/' would split it.
+AddressCode = Annotated[
+    ShortCode,
+    AfterValidator(_in_one_path_segment),
+    Field(json_schema_extra={"pattern": "^[^/]+$"}),
+]
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 Reason = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000)]
 Note = Annotated[str, StringConstraints(strip_whitespace=True, max_length=2000)]

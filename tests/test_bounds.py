@@ -109,6 +109,9 @@ def test_codes_and_prices_longer_than_their_columns_are_refused(flows: Flows) ->
         "settlement_kind": "term_from_receipt",
     }
     _refused(flows.hq.post("/customers", json=customer), "code")
+    # A code is part of the customer's web addresses (/customers/{code}): no '/' in it.
+    slashed = _refused(flows.hq.post("/customers", json=customer | {"code": "HD/SH"}), "code")
+    assert slashed["errors"][0]["code"] == "input.code_with_slash"
     contract = {
         "customer_code": flows.world.customer,
         "contract_no": "HT-BIG",

@@ -17,6 +17,7 @@ from pydantic import (
 from pydantic_core import PydanticCustomError
 
 from service.schemas import (
+    AddressCode,
     Code,
     Day,
     Money,
@@ -104,7 +105,7 @@ def _consistent_terms(
 
 
 class CustomerIn(Request):
-    code: ShortCode
+    code: AddressCode
     name: Name
     tax_no: TaxNumber = ""
     branch: Branch = ""
