@@ -78,6 +78,26 @@ def test_r23_r28_the_settlement_check_names_each_blocker_in_words_and_finance_se
     assert len(st.check(flows, statement_no)["settlements"]) == 1
 
 
+def test_r28_a_power_of_attorneys_page_lists_what_was_collected_under_it(
+    flows: Flows, person: People
+) -> None:
+    holder, other = st.attorney(flows), st.attorney(flows)
+    statement_no, _ = st.confirmed(flows, 2)
+    settled = st.ok(st.settle(flows, statement_no, attorney_id=holder["id"], note="by Wang"))
+    page = f"/web/attorneys/{holder['id']}"
+    finance = person("finance")
+    shown = finance.page(page)
+    words = text_of(shown)
+    assert "Settlements collected under this power of attorney (R28)" in words
+    assert settled["settlement_no"] in words and statement_no in words
+    assert f'href="/web/statements/{statement_no}/settlement"' in shown
+    _words_only(shown)
+    zh = text_of(person("sales", locale="zh").page(page))
+    assert "凭本授权委托书收款的结算" in zh and settled["settlement_no"] in zh
+    nothing = text_of(finance.page(f"/web/attorneys/{other['id']}"))
+    assert "Nothing has been collected under this power of attorney yet." in nothing
+
+
 def test_r23_the_invoice_page_shows_its_check_and_finance_settles_it_alone(
     flows: Flows, person: People
 ) -> None:

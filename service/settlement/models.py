@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import Date, ForeignKey, String, Text
+from sqlalchemy import Date, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from service.db import Base, Money, UTCDateTime, utcnow
@@ -18,6 +18,8 @@ class Settlement(Base):
     person collecting, as it was then (its name is kept: a later replacement changes nothing)."""
 
     __tablename__ = "settlements"
+    # A power of attorney's page lists what was collected under it, latest first (R28).
+    __table_args__ = (Index("ix_settlements_attorney", "attorney_id", "day"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     settlement_no: Mapped[str] = mapped_column(String(32), unique=True)

@@ -9,7 +9,7 @@ from pathlib import Path
 from service.plugins import Feature
 from service.settlement.pages import router as pages
 from service.settlement.routes import router
-from service.settlement.sheets import invoice_panel, statement_panel
+from service.settlement.sheets import attorney_panel, invoice_panel, statement_panel
 from service.web.documents import Panel
 
 FEATURE = Feature(
@@ -30,6 +30,11 @@ FEATURE = Feature(
         Panel(machine="invoice", template="settlement/invoice_panel.html", load=invoice_panel),
         Panel(
             machine="statement", template="settlement/statement_panel.html", load=statement_panel
+        ),
+        Panel(
+            machine="power_of_attorney",
+            template="settlement/attorney_panel.html",
+            load=attorney_panel,
         ),
     ),
 )

@@ -11,7 +11,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from service.context import Context
@@ -20,6 +20,7 @@ from service.masterdata import queries as masterdata
 from service.masterdata.models import Customer
 from service.settlement.blockers import Blocker
 from service.settlement.gate import SETTLE, Gate, InvoiceCheck, check, settled_states
+from service.settlement.models import Settlement
 from service.settlement.parties import COLLECT, Attorney
 from service.settlement.queries import blocking, check_of, settled, settlements_of
 from service.settlement.schemas import SettlementOut
@@ -188,3 +189,31 @@ def statement_panel(session: Session, ctx: Context, statement_id: int) -> dict[s
         "common": gate.common(found.customer_id, found.id),
         "links": links,
     }
+
+
+# The settlements a power of attorney's page lists, latest first.
+ATTORNEY_SHOWN = 50
+
+
+def attorney_panel(session: Session, ctx: Context, attorney_id: int) -> dict[str, Any]:
+    """A power of attorney's page (R28): what was collected under it, latest first (the
+    statement, the day, how many invoices and how much), and how many in all."""
+    under = Settlement.attorney_id == attorney_id
+    rows = session.execute(
+        select(
+            Settlement.settlement_no,
+            Settlement.day,
+            Settlement.attorney_name,
+            Settlement.invoices,
+            Settlement.amount,
+            Settlement.settled_by,
+            Settlement.settled_at,
+            Statement.statement_no,
+        )
+        .join(Statement, Statement.id == Settlement.statement_id)
+        .where(under)
+        .order_by(Settlement.day.desc(), Settlement.id.desc())
+        .limit(ATTORNEY_SHOWN)
+    ).all()
+    total = session.scalar(select(func.count()).select_from(Settlement).where(under)) or 0
+    return {"settlements": rows, "total": total}
