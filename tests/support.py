@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import functools
 import itertools
 import os
@@ -11,13 +12,14 @@ import threading
 import time
 import uuid
 import zlib
-from collections.abc import Iterator
+from collections.abc import Coroutine, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import httpx
 import psycopg
@@ -40,6 +42,7 @@ PG_ADMIN_URL = os.environ.get(
     "O2C_TEST_PG_ADMIN_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 )
 _counter = itertools.count(1)
+T = TypeVar("T")
 
 
 @functools.cache
@@ -108,6 +111,13 @@ def fresh_database(backend: str, folder: Path) -> Iterator[str]:
         return
     with postgres_database() as url:
         yield url
+
+
+def run_async(coroutine: Coroutine[Any, Any, T]) -> T:
+    """`asyncio.run(coroutine)` in a thread of its own: the browser tests' Playwright keeps an
+    event loop running in the worker's thread, where `asyncio.run` is refused."""
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, coroutine).result()
 
 
 def settings_for(url: str, **overrides: Any) -> Settings:

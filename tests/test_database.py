@@ -28,6 +28,7 @@ from tests.support import (
     migrate,
     pg_conninfo,
     postgres_database,
+    run_async,
     settings_for,
     tmp_sqlite_url,
 )
@@ -233,7 +234,7 @@ def test_requests_writes_on_sqlite_wait_their_turn_in_the_event_loop(backend: Ba
         await asyncio.gather(*(write() for _ in range(4)))
         return db.write_gate()
 
-    first, second = asyncio.run(writes()), asyncio.run(writes())
+    first, second = run_async(writes()), run_async(writes())
     if backend.name == "sqlite":
         assert not any(overlapped)
         assert first is not second, "a gate belongs to one event loop"

@@ -4,7 +4,6 @@ secret in the logs."""
 
 from __future__ import annotations
 
-import asyncio
 import json
 import logging
 from collections.abc import Iterator
@@ -25,7 +24,7 @@ from service.scheduler.jobs import Job, JobResult, JobRun
 from service.scheduler.runner import run_due
 from tests.flows import Flows
 from tests.pages import PASSWORD, Person
-from tests.support import Backend, Server, migrate, settings_for, tmp_sqlite_url
+from tests.support import Backend, Server, migrate, run_async, settings_for, tmp_sqlite_url
 
 
 def samples(text: str) -> dict[tuple[str, frozenset[tuple[str, str]]], float]:
@@ -234,7 +233,7 @@ def test_a_failure_of_the_service_is_a_problem_naming_the_request_id_in_both_lan
         return english, chinese
 
     with caplog.at_level("ERROR"):
-        english, chinese = asyncio.run(ask())
+        english, chinese = run_async(ask())
     assert english.status_code == 500
     assert english.headers["X-Request-ID"] == "report-me-1"
     assert english.headers["content-type"].startswith("application/problem+json")
