@@ -130,10 +130,19 @@ class UTCDateTime(TypeDecorator[datetime]):
         if dialect.name != "sqlite":
             return super().bind_processor(dialect)
         to_utc = self.process_bind_param
+        # The last timestamp written and its text: a bulk write binds the same moment in row
+        # after row (created_at, updated_at, a run's `now`). One tuple, swapped whole.
+        last: tuple[Any, str | None] = (None, None)
 
         def process(value: Any) -> str | None:
+            nonlocal last
+            seen, text = last
+            if value is seen and value is not None:
+                return text
             stamp = to_utc(value, dialect)
-            return None if stamp is None else stamp.isoformat(" ", "microseconds")
+            text = None if stamp is None else stamp.isoformat(" ", "microseconds")
+            last = (value, text)
+            return text
 
         return process
 

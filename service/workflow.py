@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any, ClassVar, Protocol, cast
 from zoneinfo import ZoneInfo
@@ -405,6 +405,7 @@ class Workflows:
             raise ValueError(f"{flow.name} has no state {state!r}")
         made = decisions or {}
         day = business_date or day_in(self.tz)
+        now = utcnow()
         self._journal(
             session,
             [
@@ -418,6 +419,7 @@ class Workflows:
                     payload,
                     made.get(row_id),
                     day,
+                    now,
                 )
                 for row_id, payload in rows
             ],
@@ -434,6 +436,7 @@ class Workflows:
         payload: dict[str, Any] | None,
         decisions: list[dict[str, Any]] | None,
         business_date: date,
+        occurred_at: datetime | None = None,
     ) -> dict[str, Any]:
         return {
             "entity_type": machine,
@@ -442,7 +445,7 @@ class Workflows:
             "from_state": source,
             "to_state": dest,
             "actor": actor,
-            "occurred_at": utcnow(),
+            "occurred_at": occurred_at or utcnow(),
             "business_date": business_date,
             "payload": journal.jsonable(payload or {}),
             "decisions": journal.jsonable(decisions or []),

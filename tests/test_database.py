@@ -201,6 +201,14 @@ def test_timestamps_are_stored_on_sqlite_as_sqlalchemys_datetime_stores_them(
     assert ours is not None and theirs is not None
     assert ours(stamp) == theirs(stamp.astimezone(UTC).replace(tzinfo=None))
     assert ours(None) is None
+    # Row after row (the last text is kept for the same moment): each one's own text.
+    later = stamp + timedelta(microseconds=1)
+    texts = [ours(v) for v in (stamp, stamp, later, None, later, stamp)]
+    expected = [
+        theirs(v.astimezone(UTC).replace(tzinfo=None)) if v else None
+        for v in (stamp, stamp, later, None, later, stamp)
+    ]
+    assert texts == expected
     with pytest.raises(ValueError, match="timezone-aware"):
         ours(stamp.replace(tzinfo=None))
     with db.write() as session:
