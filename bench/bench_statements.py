@@ -388,6 +388,10 @@ def writes_sql(postgresql: bool, receivable: Collection[str]) -> list[str]:
         "'drafted ' || CAST(s.lead_working_days AS TEXT) || ' working days before ' || "
         "CAST(s.settlement_date AS TEXT) || ' (R20)'"
     )
+    words = (
+        f"{obj}('code', 'statements.reason.drafted', 'params', "
+        f"{obj}('days', s.lead_working_days, 'date', CAST(s.settlement_date AS TEXT)))"
+    )
     zero = "CAST('0.00' AS TEXT)"
     columns = ", ".join(LINE_COLUMNS)
     journal = (
@@ -401,9 +405,9 @@ def writes_sql(postgresql: bool, receivable: Collection[str]) -> list[str]:
         "SELECT 'BW' || CAST(d.customer_id AS TEXT) || '-' || CAST(d.settlement_date AS TEXT), "
         "d.customer_id, d.settlement_date, 'scheduled', :statement_state, 1, 0, d.working_days, "
         f"d.draft_day, d.decision, 0, 0, 0, 0, :actor, :now, :now FROM {dues}",
-        "INSERT INTO statement_versions (statement_id, number, reason, made_by, made_at, "
-        "goods_total, credits_total, adjustments_total, amount_due, changes) "
-        f"SELECT s.id, 1, {reason}, :actor, :now, 0, 0, 0, 0, {obj}() "
+        "INSERT INTO statement_versions (statement_id, number, reason, reason_words, made_by, "
+        "made_at, goods_total, credits_total, adjustments_total, amount_due, changes) "
+        f"SELECT s.id, 1, {reason}, {words}, :actor, :now, 0, 0, 0, 0, {obj}() "
         "FROM statements s WHERE s.id > :since",
         # Each statement lists its customer's invoices due after its previous new statement.
         f"INSERT INTO statement_lines ({columns}) "

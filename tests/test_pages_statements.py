@@ -103,6 +103,12 @@ def test_r20_r21_the_list_and_the_statement_page_show_what_the_scheduler_drafted
     # The timing decision and why: the working days ahead and the rules' explanation.
     assert f"drafted {api['lead_working_days']} working days ahead" in shown
     assert "Version 1 (current)" in shown and "first version" in shown
+    ahead, settles = api["lead_working_days"], api["settlement_date"]
+    assert f"drafted {ahead} working days before {settles} (R20)" in shown
+    # Why the version was made, in the reader's language (the API keeps the English text).
+    zh = text_of(person("sales", locale="zh").page(f"/web/statements/{no}"))
+    assert f"于 {settles} 前 {ahead} 个工作日起草（R20）" in zh
+    assert api["history"][0]["reason"] == f"drafted {ahead} working days before {settles} (R20)"
     # Sales may send it, dispute nothing yet (a draft), re-draft it.
     assert f"/web/statements/{no}/send" in page and f"/web/statements/{no}/redraft" in page
     assert f"/web/statements/{no}/confirm" not in page
@@ -311,7 +317,9 @@ def test_r21_a_statement_the_customer_asks_for_is_drafted_from_the_list(
     assert made.status_code == 303, text_of(made.text)[:400]
     shown = text_of(sales.page(made.headers["location"]))
     assert "The statement is drafted." in shown and "Requested by the customer" in shown
+    assert "requested by the customer" in shown  # the version's reason
     zh = person("sales", locale="zh")
+    assert "应客户要求起草" in text_of(zh.page(made.headers["location"]))
     again = posted(
         zh,
         "/web/statements",

@@ -122,7 +122,8 @@ def _draft(session: Session, workflows: Workflows, opened: list[New], *, actor: 
         {
             "statement_id": o.statement_id,
             "number": 1,
-            "reason": o.due.reason,
+            "reason": o.due.reason.text,
+            "reason_words": o.due.reason.words,
             "made_by": actor,
             "made_at": now,
             "goods_total": ZERO,

@@ -23,7 +23,7 @@ from service import statistics
 from service.db import rows_changed, table_of, utcnow
 from service.invoices.models import Invoice
 from service.returns.models import Return
-from service.statements import lines
+from service.statements import lines, reasons
 from service.statements.models import (
     ZERO,
     Statement,
@@ -146,7 +146,12 @@ def current_version_id(session: Session, statement: Statement) -> int | None:
 
 
 def keep_version(
-    session: Session, workflows: Workflows, statement: Statement, *, actor: str, reason: str
+    session: Session,
+    workflows: Workflows,
+    statement: Statement,
+    *,
+    actor: str,
+    reason: str | reasons.Why,
 ) -> StatementVersion:
     """A new version of the statement from what it has claimed: its lines, totals and what
     changed against the previous version (lines added, removed, changed; totals before/after)."""
@@ -154,10 +159,12 @@ def keep_version(
     before = lines.Totals(
         statement.goods_total, statement.credits_total, statement.adjustments_total
     )
+    text, words = reasons.text_and_words(reason)
     version = StatementVersion(
         statement_id=statement.id,
         number=statement.versions + 1,
-        reason=reason,
+        reason=text,
+        reason_words=words,
         made_by=actor,
         made_at=utcnow(),
         goods_total=ZERO,

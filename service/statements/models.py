@@ -90,6 +90,9 @@ class StatementVersion(Base):
     statement_id: Mapped[int] = mapped_column(ForeignKey("statements.id"))
     number: Mapped[int]
     reason: Mapped[str] = mapped_column(Text, default="")
+    # The reason as catalog words when the service gave it (`statements.reasons`); none for a
+    # reason a person typed.
+    reason_words: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
     made_by: Mapped[str] = mapped_column(String(64))
     made_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     goods_total: Mapped[Decimal] = mapped_column(Money)

@@ -26,6 +26,7 @@ from sqlalchemy.orm import Session
 from service.auth.tokens import Actor
 from service.db import among, table_of, utcnow
 from service.numbering import counter, document_number, document_numbers, give_back
+from service.statements import reasons
 from service.statements.drafting import claim, keep_version
 from service.statements.models import ZERO, Statement
 from service.workflow import Workflows
@@ -52,8 +53,8 @@ class Due:
     decision: dict[str, Any]
 
     @property
-    def reason(self) -> str:
-        return f"drafted {self.lead_working_days} working days before {self.settlement_date} (R20)"
+    def reason(self) -> reasons.Why:
+        return reasons.drafted(self.lead_working_days, self.settlement_date)
 
 
 @dataclass(frozen=True)
@@ -120,7 +121,7 @@ def _row(
 def _journal(
     session: Session,
     workflows: Workflows,
-    created: Sequence[tuple[int, dict[str, Any], str]],
+    created: Sequence[tuple[int, dict[str, Any], str | reasons.Why]],
     *,
     actor: str,
 ) -> None:
@@ -129,7 +130,14 @@ def _journal(
         session,
         Statement,
         [
-            (i, {"settlement_date": row["settlement_date"], "kind": row["kind"], "reason": why})
+            (
+                i,
+                {
+                    "settlement_date": row["settlement_date"],
+                    "kind": row["kind"],
+                    "reason": reasons.text_and_words(why)[0],
+                },
+            )
             for i, row, why in created
         ],
         actor=actor,
@@ -163,7 +171,7 @@ def open_statement(
     settlement_date: date,
     kind: str,
     due: Due | None = None,
-    reason: str = "drafted",
+    reason: str | reasons.Why = "drafted",
 ) -> Opened:
     """Draft the statement of the key (scheduled: with the timing `due` says), or extend its
     draft with what fell due since."""
@@ -205,14 +213,14 @@ def open_statement(
     )
     if not claimed.anything:
         return unchanged
-    why = "items falling due on its settlement date joined the draft"
+    why = reasons.EXTENDED
     workflows.fire(
         session,
         existing,
         "extend",
         actor=actor,
         today=today,
-        payload={"invoices": claimed.invoices, "entries": claimed.entries, "reason": why},
+        payload={"invoices": claimed.invoices, "entries": claimed.entries, "reason": why.text},
     )
     keep_version(session, workflows, existing, actor=actor.username, reason=why)
     return Opened(existing.id, existing.statement_no, created=False, extended=True)

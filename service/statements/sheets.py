@@ -62,6 +62,8 @@ class Change:
 
     number: int
     reason: str
+    # The reason in the catalog's words when the service gave it (statements.reasons).
+    reason_words: dict[str, Any] | None
     made_by: str
     made_at: Any
     added: int
@@ -124,6 +126,7 @@ def _versions(session: Session, statement_id: int) -> list[Change]:
             Change(
                 number=v.number,
                 reason=v.reason,
+                reason_words=v.reason_words,
                 made_by=v.made_by,
                 made_at=v.made_at,
                 added=len(changes.get("added") or []),

@@ -14,6 +14,7 @@ from service import evidence
 from service.context import Context
 from service.errors import Conflict, Invalid
 from service.scheduler.tasks import NewTask, raise_tasks, resolve_for_subject
+from service.statements import reasons
 from service.statements.drafting import claim, current_version_id, keep_version
 from service.statements.jobs import RECONCILE_FINANCE, RECONCILE_SALES
 from service.statements.models import (
@@ -82,7 +83,7 @@ def draft_requested(session: Session, ctx: Context, *, data: StatementIn) -> Sta
         customer_id=customer.id,
         settlement_date=data.settlement_date,
         kind="requested",
-        reason="requested by the customer",
+        reason=reasons.REQUESTED,
     )
     statement = session.get_one(Statement, opened.statement_id)
     if not opened.created:
