@@ -421,6 +421,11 @@ def test_r20_the_reconciliation_tasks_say_what_they_are_and_lead_to_the_statemen
     assert f"Statement {no}" in words and f'href="/web/statements/{no}"' in page
     zh = text_of(person("finance", locale="zh").page(f"/web/tasks/{task['id']}"))
     assert "与客户对账（财务，R20）" in zh and f"对账单 {no}" in zh
+    # Its title in the reader's words too (the API keeps the English title beside them).
+    customer, settles = flows.world.customer, task["detail"]["settlement_date"]
+    assert f"Reconcile with {customer} the statement for {settles} (R20)" in words
+    assert f"与 {customer} 核对 {settles} 结算的对账单（R20）" in zh
+    assert task["title_words"]["code"] == "tasks.title.statement_reconcile"
     # Sales has its own task for the same statement.
     [own] = flows.sales.get("/tasks", params={"kind": "statement_reconcile_sales", **mine}).json()
     assert own["detail"]["statement_no"] == no

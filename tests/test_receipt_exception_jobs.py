@@ -259,7 +259,7 @@ def test_r8_the_task_page_names_the_exception_in_both_languages(
     [task] = overdue_tasks(flows, exc)
     for locale, words in (
         ("en", ("Receipt exception open too long", "Working days open", "Shortage", "Open")),
-        ("zh", ("收货异常超期未处理", "已持续工作日", "短少", "待处理")),
+        ("zh", ("收货异常超期未处理", "已持续工作日", "短少", "待处理", "的签收异常")),
     ):
         shown = text_of(person("logistics", locale=locale).page(f"/web/tasks/{task['id']}"))
         # The exception's kind and state in words, not as codes.

@@ -23,7 +23,7 @@ from service.calendar_years.usecases import load_notice
 from service.errors import DomainError, Invalid
 from service.runtime import Runtime
 from service.scheduler.jobs import SCHEDULER_ACTOR
-from service.scheduler.tasks import NewTask, raise_tasks
+from service.scheduler.tasks import NewTask, raise_tasks, words
 from service.workcalendar import WorkingCalendarYear
 
 log = logging.getLogger("o2c.calendar")
@@ -71,6 +71,12 @@ def _disagreement(year: int, differing: list[date], due: datetime) -> NewTask:
             f"{len(differing)} day(s); the package's days are used"
         ),
         due_at=due,
+        words=words(
+            "tasks.title.working_calendar_disagreement",
+            version=version,
+            year=year,
+            days=len(differing),
+        ),
         detail={"year": year, "package_version": version, "dates": differing},
     )
 

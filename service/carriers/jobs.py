@@ -18,7 +18,7 @@ from service.masterdata.models import Customer
 from service.orders.models import Order
 from service.scheduler.jobs import SCHEDULER_ACTOR, JobResult, JobRun, calendar_gap_task
 from service.scheduler.models import Task
-from service.scheduler.tasks import NewTask, raise_tasks
+from service.scheduler.tasks import NewTask, raise_tasks, words
 from service.shipments.models import Shipment
 from service.workdays import CalendarGap, add_working_days
 
@@ -76,6 +76,13 @@ def _chase(row: Any, deadline: date, due: datetime) -> NewTask:
             f"{row.company_order_no} (delivered {row.delivered_on}, due by {deadline})"
         ),
         due_at=due,
+        words=words(
+            "tasks.title.carrier_receipt_overdue",
+            carrier=row.carrier,
+            order=row.company_order_no,
+            delivered=row.delivered_on,
+            deadline=deadline,
+        ),
         detail={
             "order_id": row.order_id,
             "company_order_no": row.company_order_no,

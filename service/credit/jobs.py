@@ -27,7 +27,7 @@ from service.journal import jsonable
 from service.masterdata.models import Customer
 from service.rulesets.registry import process_rules
 from service.scheduler.jobs import SCHEDULER_ACTOR, JobResult, JobRun
-from service.scheduler.tasks import NewTask, raise_tasks
+from service.scheduler.tasks import NewTask, raise_tasks, words
 
 JOB = "credit_review"
 TASK = "credit_proposal_decide"
@@ -66,6 +66,15 @@ def _task(run: JobRun, proposal_id: int, period: str, customer: Any, made: Propo
             f"limit {customer.credit_limit} -> {made.credit_limit}; approve or reject (R32)"
         ),
         due_at=run.end_of_working_day(run.today + timedelta(days=7)),
+        words=words(
+            "tasks.title.credit_proposal_decide",
+            period=period,
+            customer=customer.code,
+            grade=customer.grade,
+            new_grade=made.grade,
+            limit=customer.credit_limit,
+            new_limit=made.credit_limit,
+        ),
         detail={
             "customer_code": customer.code,
             "credit_proposal_id": proposal_id,

@@ -35,7 +35,7 @@ from service.errors import Conflict
 from service.masterdata.models import Contract, Customer, PowerOfAttorney
 from service.scheduler.jobs import SCHEDULER_ACTOR, JobResult, JobRun
 from service.scheduler.models import Task
-from service.scheduler.tasks import NewTask, raise_tasks, settle
+from service.scheduler.tasks import NewTask, raise_tasks, settle, words
 from service.workflow import Workflows
 
 JOB = "deadline_alerts"
@@ -168,6 +168,12 @@ def _contract_task(row: Any, horizon: Horizon) -> NewTask:
             "later contract: renew it before settlement is blocked (R27)"
         ),
         due_at=horizon.due(row.valid_to),
+        words=words(
+            "tasks.title.contract_expiring",
+            contract=row.contract_no,
+            customer=row.customer_code,
+            date=row.valid_to,
+        ),
         detail={
             "customer_code": row.customer_code,
             "contract_id": row.id,
@@ -187,6 +193,7 @@ def _attorney_tasks(row: Any, horizon: Horizon) -> list[NewTask]:
         "contract_valid_to": row.contract_valid_to,
     }
     who = f"Power of attorney {row.id} ({row.attorney_name}) of {row.customer_code}"
+    named = {"id": row.id, "name": row.attorney_name, "customer": row.customer_code}
     tasks = []
     if row.valid_to <= horizon.today + timedelta(days=horizon.attorney_days) and not row.continued:
         verb = "ended" if row.valid_to < horizon.today else "ends"
@@ -199,6 +206,7 @@ def _attorney_tasks(row: Any, horizon: Horizon) -> list[NewTask]:
                 owner_role=OWNER_ROLE,
                 title=f"{who} {verb} on {row.valid_to}: renew or replace it (R28)",
                 due_at=horizon.due(row.valid_to),
+                words=words("tasks.title.attorney_expiring", **named, date=row.valid_to),
                 detail=detail,
             )
         )
@@ -215,6 +223,13 @@ def _attorney_tasks(row: Any, horizon: Horizon) -> list[NewTask]:
                     f"(ends {row.contract_valid_to}): replace it within the contract (R28)"
                 ),
                 due_at=horizon.due(horizon.today + timedelta(days=1)),
+                words=words(
+                    "tasks.title.attorney_outlives_contract",
+                    **named,
+                    date=row.valid_to,
+                    contract=row.contract_no,
+                    contract_ends=row.contract_valid_to,
+                ),
                 detail=detail,
             )
         )
@@ -231,6 +246,7 @@ def _attorney_tasks(row: Any, horizon: Horizon) -> list[NewTask]:
                     "replace it (R28)"
                 ),
                 due_at=horizon.due(horizon.today + timedelta(days=1)),
+                words=words("tasks.title.attorney_person_left", **named, date=row.person_left_on),
                 detail={**detail, "left_on": row.person_left_on, "note": row.person_left_note},
             )
         )

@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.orm import Session
 
 from service.clock import business_date
-from service.scheduler.tasks import NewTask
+from service.scheduler.tasks import NewTask, words
 from service.settings import Settings
 from service.workdays import CalendarGap
 from service.workflow import Workflows
@@ -76,5 +76,6 @@ def calendar_gap_task(run: JobRun, gap: CalendarGap, waiting: list[date], what: 
             "or upgrade chinesecalendar"
         ),
         due_at=run.end_of_working_day(run.today + timedelta(days=1)),
+        words=words("tasks.title.working_calendar_gap", year=year),
         detail={"year": year, "waiting": waiting, "error": str(gap)},
     )

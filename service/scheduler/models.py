@@ -60,6 +60,9 @@ class Task(Base):
     period: Mapped[str] = mapped_column(String(32))
     owner_role: Mapped[str] = mapped_column(String(16))
     title: Mapped[str] = mapped_column(String(300))
+    # The title as catalog words (code and values), which the pages show in the reader's
+    # language; none for tasks raised before them (their English title is shown).
+    title_words: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
     detail: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     due_at: Mapped[datetime] = mapped_column(UTCDateTime)
     state: Mapped[str] = mapped_column(String(16), default="open")

@@ -34,7 +34,9 @@ BATCH = 20
 
 @dataclass(frozen=True)
 class NewTask:
-    """A task to raise; (kind, subject_type, subject_id, period) is its identity."""
+    """A task to raise; (kind, subject_type, subject_id, period) is its identity. `title` is
+    English (the API, the journal); `words` the same in a catalog's words, `{"code": ...,
+    "params": {...}}` (see `words`), which the pages show in the reader's language."""
 
     kind: str
     subject_type: str
@@ -44,11 +46,17 @@ class NewTask:
     title: str
     due_at: datetime
     detail: dict[str, Any]
+    words: dict[str, Any] | None = None
+
+
+def words(code: str, **params: Any) -> dict[str, Any]:
+    """A task's title in a catalog's words: its code and the values it names."""
+    return {"code": code, "params": params}
 
 
 Key = tuple[str, str, int, str]
-_GIVEN = tuple(f.name for f in fields(NewTask))
-_COLUMNS = (*_GIVEN, "state", "version", "resolution", "created_at", "updated_at")
+_GIVEN = tuple(f.name for f in fields(NewTask) if f.name != "words")
+_COLUMNS = (*_GIVEN, "title_words", "state", "version", "resolution", "created_at", "updated_at")
 # Many rows at once on the driver's cursor (a COPY on PostgreSQL), no RETURNING: SQLite's
 # executemany takes none, and PostgreSQL plans a many-row INSERT ... RETURNING anew per batch.
 _INSERT = Prepared(insert(table_of(Task)), keys=_COLUMNS)
@@ -84,7 +92,9 @@ def _rows(workflows: Workflows, tasks: Sequence[NewTask]) -> list[dict[str, Any]
     common = workflows.initial(Task) | {"resolution": "", "created_at": now, "updated_at": now}
     # Shallow (dataclasses.asdict deep-copies every detail): the detail is made JSON-safe anyway.
     return [
-        {name: getattr(t, name) for name in _GIVEN} | common | {"detail": jsonable(t.detail)}
+        {name: getattr(t, name) for name in _GIVEN}
+        | common
+        | {"detail": jsonable(t.detail), "title_words": jsonable(t.words) if t.words else None}
         for t in tasks
     ]
 

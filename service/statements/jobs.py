@@ -31,7 +31,7 @@ from service.invoices.models import Invoice
 from service.masterdata.models import Customer
 from service.rulesets.registry import process_rules
 from service.scheduler.jobs import SCHEDULER_ACTOR, JobResult, JobRun, calendar_gap_task
-from service.scheduler.tasks import NewTask, raise_tasks
+from service.scheduler.tasks import NewTask, raise_tasks, words
 from service.statements.batch import draft_new
 from service.statements.models import Statement
 from service.statements.opening import Due, open_statement
@@ -115,6 +115,7 @@ def _tasks(
             title=f"Reconcile with {code} the statement for {settlement} (R20)",
             due_at=due_at,
             detail=detail,
+            words=words("tasks.title.statement_reconcile", customer=code, date=settlement),
         )
         for kind, role in ((RECONCILE_SALES, "sales"), (RECONCILE_FINANCE, "finance"))
     ]

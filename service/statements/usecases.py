@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from service import evidence
 from service.context import Context
 from service.errors import Conflict, Invalid
-from service.scheduler.tasks import NewTask, raise_tasks, resolve_for_subject
+from service.scheduler.tasks import NewTask, raise_tasks, resolve_for_subject, words
 from service.statements import reasons
 from service.statements.drafting import claim, current_version_id, keep_version
 from service.statements.jobs import RECONCILE_FINANCE, RECONCILE_SALES
@@ -192,6 +192,9 @@ def dispute(session: Session, ctx: Context, *, statement_no: str, data: DisputeI
                 owner_role="finance",
                 title=f"Decide the disputed line {d.line_id} of statement {statement_no} (R22)",
                 due_at=_end_of_day(ctx, ctx.today + timedelta(days=1)),
+                words=words(
+                    "tasks.title.statement_dispute_open", line=d.line_id, statement=statement_no
+                ),
                 detail={"statement_no": statement_no, "line_id": d.line_id, "reason": d.reason},
             )
             for d in disputes

@@ -18,6 +18,11 @@ class TaskOut(Response):
     period: str
     owner_role: str
     title: str
+    title_words: dict[str, Any] | None = Field(
+        default=None,
+        description="the title as message-catalog words: `code` and its `params` (none for "
+        "tasks raised before titles had them)",
+    )
     detail: dict[str, Any]
     due_at: datetime
     state: str

@@ -14,7 +14,7 @@ from service.invoices.models import Invoice
 from service.invoices.redletter.models import RedLetterForm
 from service.masterdata.models import Customer
 from service.scheduler.jobs import SCHEDULER_ACTOR, JobResult, JobRun
-from service.scheduler.tasks import NewTask, raise_tasks
+from service.scheduler.tasks import NewTask, raise_tasks, words
 from service.workflow import RowRef
 
 RED_LETTER_FORM_EXPIRED = "red_letter_form_expired"
@@ -85,6 +85,9 @@ def red_letter_form_expiry(session: Session, run: JobRun) -> JobResult:
                     f"{waited_on} did not answer within 72 hours; start a new form if still due"
                 ),
                 due_at=run.end_of_working_day(run.today + timedelta(days=1)),
+                words=words(
+                    "tasks.title.red_letter_form_expired", form=row.form_no, invoice=row.invoice_no
+                ),
                 detail={
                     "form_id": row.id,
                     "form_no": row.form_no,

@@ -16,7 +16,7 @@ from service.orders.models import Order
 from service.receipts.models import Receipt, ReceiptException
 from service.receipts.queries import RECEIPT_EXCEPTION_OVERDUE
 from service.scheduler.jobs import SCHEDULER_ACTOR, JobResult, JobRun, calendar_gap_task
-from service.scheduler.tasks import NewTask, raise_tasks
+from service.scheduler.tasks import NewTask, raise_tasks, words
 from service.workdays import CalendarGap, add_working_days, working_days_between
 
 
@@ -78,6 +78,14 @@ def _task(row: Any, opened: date, passed: int, ended: date, due: datetime) -> Ne
             f"{passed} working days since {opened}"
         ),
         due_at=due,
+        words=words(
+            "tasks.title.receipt_exception_overdue",
+            id=row.id,
+            order=row.company_order_no,
+            receipt=row.receipt_no,
+            days=passed,
+            opened=opened,
+        ),
         detail={
             "exception_id": row.id,
             "order_id": row.order_id,
