@@ -22,10 +22,10 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
-    with op.batch_alter_table('statement_versions') as batch:
-        batch.add_column(sa.Column('reason_words', sa.JSON(), nullable=True))
+    op.add_column('statement_versions', sa.Column('reason_words', sa.JSON(), nullable=True))
 
 
 def downgrade() -> None:
-    with op.batch_alter_table('statement_versions') as batch:
-        batch.drop_column('reason_words')
+    # ALTER TABLE ... DROP COLUMN on both (SQLite since 3.35): a batch would copy the table,
+    # and dropping the old one is refused while other tables' foreign keys name it.
+    op.drop_column('statement_versions', 'reason_words')

@@ -21,10 +21,10 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
-    with op.batch_alter_table('tasks') as batch:
-        batch.add_column(sa.Column('title_words', sa.JSON(), nullable=True))
+    op.add_column('tasks', sa.Column('title_words', sa.JSON(), nullable=True))
 
 
 def downgrade() -> None:
-    with op.batch_alter_table('tasks') as batch:
-        batch.drop_column('title_words')
+    # ALTER TABLE ... DROP COLUMN on both (SQLite since 3.35): a batch would copy the table,
+    # and dropping the old one is refused while other tables' foreign keys name it.
+    op.drop_column('tasks', 'title_words')
