@@ -343,6 +343,12 @@ def test_r27_hq_reads_the_alert_on_the_task_pages_with_a_link_to_the_contract(
     assert "Renew a contract before it ends (R27)" in board
     page = hq.page(f"/web/tasks/{task['id']}")
     assert f'href="/web/contracts/{flows.world.contract}"' in page
-    assert "合同到期前续签（R27）" in text_of(
-        person("hq", locale="zh").page(f"/web/tasks/{task['id']}")
+    zh = text_of(person("hq", locale="zh").page(f"/web/tasks/{task['id']}"))
+    assert "合同到期前续签（R27）" in zh
+    # The title in the reader's words: the contract ends, it has not ended yet.
+    ends = task["detail"]["valid_to"]
+    assert task["title_words"]["code"] == "tasks.title.contract_ends"
+    assert f"Contract {flows.world.contract} of {flows.world.customer} ends on {ends}" in text_of(
+        page
     )
+    assert f"{flows.world.customer} 的合同 {flows.world.contract} 将于 {ends} 到期" in zh

@@ -155,6 +155,11 @@ def _attorneys_alerted(session: Session, horizon: Horizon, which: Which) -> Sequ
     return session.execute(query.order_by(PowerOfAttorney.id)).all()
 
 
+# A task's title in words, by whether the end date lies ahead or has passed.
+CONTRACT_TITLES = {"ends": "tasks.title.contract_ends", "ended": "tasks.title.contract_ended"}
+ATTORNEY_TITLES = {"ends": "tasks.title.attorney_ends", "ended": "tasks.title.attorney_ended"}
+
+
 def _contract_task(row: Any, horizon: Horizon) -> NewTask:
     verb = "ended" if row.valid_to < horizon.today else "ends"
     return NewTask(
@@ -169,7 +174,7 @@ def _contract_task(row: Any, horizon: Horizon) -> NewTask:
         ),
         due_at=horizon.due(row.valid_to),
         words=words(
-            "tasks.title.contract_expiring",
+            CONTRACT_TITLES[verb],
             contract=row.contract_no,
             customer=row.customer_code,
             date=row.valid_to,
@@ -206,7 +211,7 @@ def _attorney_tasks(row: Any, horizon: Horizon) -> list[NewTask]:
                 owner_role=OWNER_ROLE,
                 title=f"{who} {verb} on {row.valid_to}: renew or replace it (R28)",
                 due_at=horizon.due(row.valid_to),
-                words=words("tasks.title.attorney_expiring", **named, date=row.valid_to),
+                words=words(ATTORNEY_TITLES[verb], **named, date=row.valid_to),
                 detail=detail,
             )
         )
