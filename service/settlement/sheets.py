@@ -203,7 +203,6 @@ def attorney_panel(session: Session, ctx: Context, attorney_id: int) -> dict[str
         select(
             Settlement.settlement_no,
             Settlement.day,
-            Settlement.attorney_name,
             Settlement.invoices,
             Settlement.amount,
             Settlement.settled_by,
