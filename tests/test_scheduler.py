@@ -22,6 +22,7 @@ from service.scheduler.models import Task, apscheduler_jobs
 from service.scheduler.process import SchedulerProcess
 from service.scheduler.runner import run_due
 from service.workdays import CalendarGap
+from tests import statements_flows as sf
 from tests.flows import Flows
 from tests.support import Backend, World, make_world, settings_for
 
@@ -430,6 +431,26 @@ def test_run_once_on_the_command_line(backend: Backend, flows: Flows) -> None:
     )
     assert bad.returncode == 1
     assert "--as-of" in bad.stderr
+
+
+def test_a_run_as_of_another_day_journals_what_it_makes_on_that_business_day(
+    flows: Flows,
+) -> None:
+    # `o2c scheduler run-once --as-of` (a replay, a catch-up): the statements and tasks it makes
+    # are journalled on the business day it runs as of, whatever the day it runs on.
+    delivered_order(
+        flows, ordered=date(2026, 11, 9), shipped=date(2026, 11, 12), delivered=date(2026, 11, 13)
+    )
+    sf.invoice_due(flows, date(2026, 11, 23))  # grade B: drafted on 18 November
+    with flows.backend.db.read() as session:
+        before = session.scalar(select(func.max(Event.id))) or 0
+    run(flows, "2026-11-18T08:00")
+    with flows.backend.db.read() as session:
+        made = session.execute(
+            select(Event.entity_type, Event.business_date).where(Event.id > before)
+        ).all()
+    assert {"task", "statement"} <= {machine for machine, _ in made}
+    assert {day for _, day in made} == {date(2026, 11, 18)}
 
 
 def test_a_delivery_date_is_checked(flows: Flows) -> None:

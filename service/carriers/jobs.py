@@ -16,9 +16,9 @@ from service.carriers.queries import (
 )
 from service.masterdata.models import Customer
 from service.orders.models import Order
-from service.scheduler.jobs import SCHEDULER_ACTOR, JobResult, JobRun, calendar_gap_task
+from service.scheduler.jobs import JobResult, JobRun, calendar_gap_task
 from service.scheduler.models import Task
-from service.scheduler.tasks import NewTask, raise_tasks, words
+from service.scheduler.tasks import NewTask, words
 from service.shipments.models import Shipment
 from service.workdays import CalendarGap, add_working_days
 
@@ -119,5 +119,5 @@ def carrier_receipt_overdue(session: Session, run: JobRun) -> JobResult:
         if deadline is not None and deadline < run.today:
             tasks.append(_chase(row, deadline, due))
     result.candidates = len(tasks)
-    result.raised = raise_tasks(session, run.workflows, tasks, actor=SCHEDULER_ACTOR)
+    result.raised = run.raise_tasks(session, tasks)
     return result

@@ -27,7 +27,7 @@ from service.journal import jsonable
 from service.masterdata.models import Customer
 from service.rulesets.registry import process_rules
 from service.scheduler.jobs import SCHEDULER_ACTOR, JobResult, JobRun
-from service.scheduler.tasks import NewTask, raise_tasks, words
+from service.scheduler.tasks import NewTask, words
 
 JOB = "credit_review"
 TASK = "credit_proposal_decide"
@@ -152,5 +152,5 @@ def credit_review(session: Session, run: JobRun) -> JobResult:
         decisions={i: [jsonable(proposals[c].decision)] for i, c in inserted},
     )
     tasks = [_task(run, i, period, customers[c], proposals[c]) for i, c in inserted]
-    result.raised = raise_tasks(session, run.workflows, tasks, actor=SCHEDULER_ACTOR)
+    result.raised = run.raise_tasks(session, tasks)
     return result

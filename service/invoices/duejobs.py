@@ -19,8 +19,7 @@ from service import duedates, statistics
 from service.db import rows_changed
 from service.invoices.models import Invoice
 from service.masterdata import queries as masterdata
-from service.scheduler.jobs import SCHEDULER_ACTOR, JobResult, JobRun, calendar_gap_task
-from service.scheduler.tasks import raise_tasks
+from service.scheduler.jobs import JobResult, JobRun, calendar_gap_task
 from service.workdays import CalendarGap
 
 JOB = "invoice_due_dates"
@@ -70,5 +69,5 @@ def invoice_due_dates(session: Session, run: JobRun) -> JobResult:
         for _year, (missing, starts) in sorted(gaps.items())
     ]
     result.candidates = len(tasks)
-    result.raised = raise_tasks(session, run.workflows, tasks, actor=SCHEDULER_ACTOR)
+    result.raised = run.raise_tasks(session, tasks)
     return result

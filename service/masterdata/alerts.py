@@ -364,5 +364,5 @@ def deadline_alerts(session: Session, run: JobRun) -> JobResult:
     resolve_gone(session, run.workflows, horizon, actor=SCHEDULER)
     due = alerts_due(session, horizon)
     result.candidates = len(due)
-    result.raised = raise_tasks(session, run.workflows, due, actor=SCHEDULER_ACTOR)
+    result.raised = run.raise_tasks(session, due)
     return result

@@ -8,7 +8,7 @@ are harmless.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.orm import Session
 
 from service.clock import business_date
-from service.scheduler.tasks import NewTask, words
+from service.scheduler.tasks import NewTask, raise_tasks, words
 from service.settings import Settings
 from service.workdays import CalendarGap
 from service.workflow import Workflows
@@ -42,6 +42,13 @@ class JobRun:
 
     def end_of_working_day(self, day: date) -> datetime:
         return datetime.combine(day, time(18, 0), tzinfo=self.tz)
+
+    def raise_tasks(self, session: Session, tasks: Sequence[NewTask]) -> list[int]:
+        """Raise the tasks not raised yet, by the scheduler, journalled on the run's business
+        day (a run as of another day, a catch-up or a replay, is journalled on that day)."""
+        return raise_tasks(
+            session, self.workflows, tasks, actor=SCHEDULER_ACTOR, business_date=self.today
+        )
 
 
 @dataclass

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass, fields
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import Insert, bindparam, insert, select
@@ -100,9 +100,15 @@ def _rows(workflows: Workflows, tasks: Sequence[NewTask]) -> list[dict[str, Any]
 
 
 def raise_tasks(
-    session: Session, workflows: Workflows, tasks: Sequence[NewTask], *, actor: str
+    session: Session,
+    workflows: Workflows,
+    tasks: Sequence[NewTask],
+    *,
+    actor: str,
+    business_date: date | None = None,
 ) -> list[int]:
-    """Insert the tasks that do not exist yet and journal each one created; their ids."""
+    """Insert the tasks that do not exist yet and journal each one created on `business_date`
+    (default: today); their ids."""
     if not tasks:
         return []
     wanted: dict[Key, NewTask] = {}
@@ -128,7 +134,12 @@ def raise_tasks(
         )
         inserted = [(i, kind) for i, kind in session.connection().execute(stmt, rows).all()]
     workflows.created(
-        session, Task, [(i, {"kind": kind}) for i, kind in inserted], actor=actor, how="raise"
+        session,
+        Task,
+        [(i, {"kind": kind}) for i, kind in inserted],
+        actor=actor,
+        how="raise",
+        business_date=business_date,
     )
     return [task_id for task_id, _kind in inserted]
 

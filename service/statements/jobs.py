@@ -31,7 +31,7 @@ from service.invoices.models import Invoice
 from service.masterdata.models import Customer
 from service.rulesets.registry import process_rules
 from service.scheduler.jobs import SCHEDULER_ACTOR, JobResult, JobRun, calendar_gap_task
-from service.scheduler.tasks import NewTask, raise_tasks, words
+from service.scheduler.tasks import NewTask, words
 from service.statements.batch import draft_new
 from service.statements.models import Statement
 from service.statements.opening import Due, open_statement
@@ -246,5 +246,5 @@ def reconciliation_statements(session: Session, run: JobRun) -> JobResult:
         tasks.append(
             calendar_gap_task(run, beyond, waiting, "reconciliation statements' draft days (R20)")
         )
-    result.raised = raise_tasks(session, run.workflows, tasks, actor=SCHEDULER_ACTOR)
+    result.raised = run.raise_tasks(session, tasks)
     return result

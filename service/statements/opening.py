@@ -124,8 +124,10 @@ def _journal(
     created: Sequence[tuple[int, dict[str, Any], str | reasons.Why]],
     *,
     actor: str,
+    today: date,
 ) -> None:
-    """Journal the creation of each (id, row, reason) with its rule decision."""
+    """Journal the creation of each (id, row, reason) with its rule decision, on `today` (the
+    business day of the run or request that opened them)."""
     workflows.created(
         session,
         Statement,
@@ -143,6 +145,7 @@ def _journal(
         actor=actor,
         how="create",
         decisions={i: [row["decision"]] for i, row, _ in created if row["decision"]},
+        business_date=today,
     )
 
 
@@ -188,7 +191,7 @@ def open_statement(
         inserted = _insert_new(session, row, today.year)
         if inserted is not None:
             new_id, number = inserted
-            _journal(session, workflows, [(new_id, row, reason)], actor=actor.username)
+            _journal(session, workflows, [(new_id, row, reason)], actor=actor.username, today=today)
             statement = session.get_one(Statement, new_id)
             claim(
                 session,
@@ -284,5 +287,6 @@ def open_many(
             for new, (_, row) in zip(opened, kept, strict=True)
         ],
         actor=actor.username,
+        today=today,
     )
     return opened

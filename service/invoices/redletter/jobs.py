@@ -14,7 +14,7 @@ from service.invoices.models import Invoice
 from service.invoices.redletter.models import RedLetterForm
 from service.masterdata.models import Customer
 from service.scheduler.jobs import SCHEDULER_ACTOR, JobResult, JobRun
-from service.scheduler.tasks import NewTask, raise_tasks, words
+from service.scheduler.tasks import NewTask, words
 from service.workflow import RowRef
 
 RED_LETTER_FORM_EXPIRED = "red_letter_form_expired"
@@ -101,5 +101,5 @@ def red_letter_form_expiry(session: Session, run: JobRun) -> JobResult:
                 },
             )
         )
-    result.raised = raise_tasks(session, run.workflows, tasks, actor=SCHEDULER_ACTOR)
+    result.raised = run.raise_tasks(session, tasks)
     return result

@@ -15,8 +15,8 @@ from service.masterdata.models import Customer
 from service.orders.models import Order
 from service.receipts.models import Receipt, ReceiptException
 from service.receipts.queries import RECEIPT_EXCEPTION_OVERDUE
-from service.scheduler.jobs import SCHEDULER_ACTOR, JobResult, JobRun, calendar_gap_task
-from service.scheduler.tasks import NewTask, raise_tasks, words
+from service.scheduler.jobs import JobResult, JobRun, calendar_gap_task
+from service.scheduler.tasks import NewTask, words
 from service.workdays import CalendarGap, add_working_days, working_days_between
 
 
@@ -134,5 +134,5 @@ def receipt_exception_overdue(session: Session, run: JobRun) -> JobResult:
         if period is not None:
             tasks.append(_task(row, opened, *period, due))
     result.candidates = len(tasks)
-    result.raised = raise_tasks(session, run.workflows, tasks, actor=SCHEDULER_ACTOR)
+    result.raised = run.raise_tasks(session, tasks)
     return result
