@@ -1,14 +1,20 @@
-"""What a load balancer and Prometheus ask, with no token: alive, ready, and the metrics."""
+"""What a load balancer and Prometheus ask: alive and ready with no token, and the metrics (with
+the metrics token when the deployment sets one)."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request, Response
+import hmac
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Request, Response
 from fastapi.responses import JSONResponse
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
 from service import metrics, migrate
-from service.http import Ctx
+from service.errors import Unauthenticated
+from service.http import Ctx, presented
 from service.runtime import Runtime
 from service.schemas import Response as Answer
 
@@ -75,11 +81,33 @@ def ready(ctx: Ctx) -> ReadyOut | JSONResponse:
         return JSONResponse(answer.model_dump(), status_code=503)
 
 
+_metrics_bearer = HTTPBearer(
+    auto_error=False,
+    scheme_name="MetricsToken",
+    description="`Authorization: Bearer <O2C_METRICS_TOKEN>`, when the deployment sets one",
+)
+
+
+async def metrics_token(
+    ctx: Ctx,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_metrics_bearer)],
+) -> None:
+    """With a metrics token set, only a scrape that presents it is answered."""
+    wanted = ctx.settings.metrics_token.get_secret_value()
+    if not wanted:
+        return
+    sent = presented(credentials)
+    if not hmac.compare_digest(sent.encode(), wanted.encode()):
+        raise Unauthenticated("auth.token_unknown", field="Authorization")
+
+
 @metrics_router.get(
     "/metrics",
-    summary="Metrics in Prometheus text format (no token: counts and timings only)",
+    summary="Metrics in Prometheus text format (counts and timings only; the metrics token when "
+    "the deployment sets one)",
     response_class=Response,
     responses={200: {"content": {"text/plain": {"schema": {"type": "string"}}}}},
+    dependencies=[Depends(metrics_token)],
 )
 def scrape(request: Request) -> Response:
     collectors = [request.app.state.open_items]

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field, ValidationError, field_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -38,6 +38,8 @@ DEFAULTS_FILE = PROJECT_ROOT / "config" / "defaults.toml"
 AgeingDays = Annotated[int, Field(strict=True, ge=1, le=3650)]
 # A customer grade as settings name it (A, B, C...).
 GradeName = Annotated[str, Field(min_length=1, max_length=8, pattern=r"^[A-Z0-9]+$")]
+# A bearer token Prometheus sends for /metrics (RFC 6750's token68 characters and more).
+METRICS_TOKEN = re.compile(r"[\x21-\x7e]{16,256}")
 
 
 @dataclass(frozen=True)
@@ -73,6 +75,8 @@ class Settings(BaseSettings):
     # Connections a server process keeps open (and 10 more at a peak, closed after).
     database_pool_size: int = Field(ge=1, le=200)
     metrics_enabled: bool
+    # Empty: /metrics answers without a token; otherwise only `Authorization: Bearer <it>`.
+    metrics_token: SecretStr
     scheduler_enabled: bool
     scheduler_interval_seconds: int = Field(ge=5, le=86400)
     scheduler_lease_seconds: int = Field(ge=3, le=3600)
@@ -128,6 +132,16 @@ class Settings(BaseSettings):
             raise ValueError(f"not a database URL: {exc}") from None
         if url.get_backend_name() not in {"sqlite", "postgresql"}:
             raise ValueError("only sqlite:/// and postgresql+psycopg:// URLs are supported")
+        return value
+
+    @field_validator("metrics_token")
+    @classmethod
+    def _token_shape(cls, value: SecretStr) -> SecretStr:
+        token = value.get_secret_value()
+        if token and not METRICS_TOKEN.fullmatch(token):
+            raise ValueError(
+                "empty, or 16 to 256 visible ASCII characters with no space (a long random string)"
+            )
         return value
 
     @field_validator("timezone")

@@ -211,6 +211,41 @@ def test_json_log_lines_carry_the_request_fields() -> None:
     assert (line["route"], line["status"], line["request_id"]) == ("/x", 200, "r-1")
 
 
+def test_metrics_answer_only_the_metrics_token_when_a_deployment_sets_one(tmp_path: Path) -> None:
+    url = tmp_sqlite_url(tmp_path)
+    migrate(url).dispose()
+    token = "prometheus-scrapes-with-this-token"
+    app = create_app(settings_for(url, metrics_token=token))
+
+    async def ask() -> dict[str, httpx.Response]:
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://o2c") as client:
+            return {
+                "none": await client.get("/metrics"),
+                "wrong": await client.get(
+                    "/metrics", headers={"Authorization": "Bearer not-the-metrics-token"}
+                ),
+                "token": await client.get("/metrics", headers={"Authorization": f"Bearer {token}"}),
+                "chinese": await client.get("/metrics", headers={"Accept-Language": "zh-CN"}),
+                "health": await client.get("/health"),
+                "ready": await client.get("/ready"),
+            }
+
+    answers = run_async(ask())
+    assert answers["none"].status_code == 401
+    assert answers["none"].json()["code"] == "auth.token_missing"
+    assert answers["none"].json()["errors"][0]["field"] == "Authorization"
+    assert answers["chinese"].json()["detail"].startswith("请提供 API 令牌")
+    assert answers["wrong"].status_code == 401
+    assert answers["wrong"].json()["code"] == "auth.token_unknown"
+    assert answers["token"].status_code == 200
+    assert "o2c_http_requests_total" in answers["token"].text
+    # The probes a load balancer asks stay without a token.
+    assert (answers["health"].status_code, answers["ready"].status_code) == (200, 200)
+    # Without a token set (the default), a scrape needs none: see the tests above.
+    assert settings_for(url).metrics_token.get_secret_value() == ""
+
+
 def test_a_failure_of_the_service_is_a_problem_naming_the_request_id_in_both_languages(
     tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:

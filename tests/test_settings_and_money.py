@@ -38,6 +38,9 @@ def test_environment_overrides_are_validated(monkeypatch: pytest.MonkeyPatch) ->
         ("O2C_SELLER_TAX_NO", "91310114MA1HDQ00IL"),  # checked as a customer's is
         ("O2C_RECEIPT_EXCEPTION_OVERDUE_WORKING_DAYS", "0"),
         ("O2C_RECEIPT_EXCEPTION_OVERDUE_WORKING_DAYS", "61"),
+        ("O2C_METRICS_TOKEN", "too-short"),
+        ("O2C_METRICS_TOKEN", "a token with spaces in it"),
+        ("O2C_METRICS_TOKEN", "x" * 257),
     ]:
         monkeypatch.setenv(name, value)
         with pytest.raises(SettingsError, match=f"invalid setting {name}"):
