@@ -27,15 +27,19 @@ Then `--rounds` rounds, the order alternating, each from the same state:
   passed as one JSON array. Left out: red invoices, credits, adjustments, open returns and
   drafts already there to extend (the seeded world has none), the numbering counter, and the ON
   CONFLICT keys and look-ups that keep the job exactly-once;
+- floor: of the bare writes, the statements and their two tasks alone, what R20 asks of any way
+  of keeping statements (a statement per customer and settlement date drafted, a task each for
+  sales and finance): no version, line, claim or journal row;
 
 then the answers are checked and the transaction rolled back (the commit is not timed). Every
 invoice falling due on or before a settlement date drafted for its customer must be claimed once
 by one of that customer's new statements and nothing else; each statement's goods total must
 equal the sum of its invoices and of its lines; two tasks per statement; the second run must
 draft, claim and raise nothing; the bare writes must write as many statements, versions,
-invoice lines, claims, tasks and journal rows as the job, and the same goods total. It prints
-the medians, the ratios job/bare, again/job, again/bare (the day's scan once it has drafted its
-statements) and job/writes, and what was drafted; a wrong answer exits non-zero. `--profile`
+invoice lines, claims, tasks and journal rows as the job, and the same goods total; the floor
+as many statements and tasks as the job, and nothing else. It prints the medians, the ratios
+job/bare, again/job, again/bare (the day's scan once it has drafted its statements), job/writes
+and floor/bare, and what was drafted; a wrong answer exits non-zero. `--profile`
 adds, for one more (untimed) run, where the job's time goes: the SQL statements by total time,
 and the rest (Python).
 """
@@ -136,6 +140,12 @@ class Timings:
     job: list[float] = field(default_factory=list)
     again: list[float] = field(default_factory=list)
     writes: list[float] = field(default_factory=list)
+    floor: list[float] = field(default_factory=list)
+
+    def last(self) -> str:
+        """The latest round's times."""
+        names = ("bare", "scan", "job", "again", "writes", "floor")
+        return ", ".join(f"{n} {getattr(self, n)[-1] * 1000:.0f} ms" for n in names)
 
     @staticmethod
     def ms(values: list[float]) -> float:
@@ -144,11 +154,9 @@ class Timings:
 
 @dataclass
 class Outcome:
-    invoices: int
-    open_invoices: int
+    seeded: SeededWorld
     falling_due: int
-    statements: int
-    lines: int
+    drafted: Drafted
     timings: Timings
 
 
@@ -341,7 +349,12 @@ def dues_of(db: Database, run: JobRun) -> list[Due]:
     return dues
 
 
-def writes_sql(postgresql: bool, receivable: Collection[str]) -> list[str]:
+# Of the bare writes, those R20 asks of any way of keeping statements: a statement per customer
+# and settlement date, and its two reconciliation tasks.
+FLOOR = ("statements", "tasks")
+
+
+def writes_sql(postgresql: bool, receivable: Collection[str]) -> dict[str, str]:
     """The bare writes, in order: the statements, their first versions, their invoice lines,
     the claim, the versions' and statements' totals, the tasks and the journal. The input is one
     JSON array (`:dues`); the new rows are those above the marks (`:since`, `:version_since`,
@@ -398,70 +411,89 @@ def writes_sql(postgresql: bool, receivable: Collection[str]) -> list[str]:
         "INSERT INTO events (entity_type, entity_id, trigger, from_state, to_state, actor, "
         "occurred_at, business_date, payload, decisions, request_id) "
     )
-    return [
-        "INSERT INTO statements (statement_no, customer_id, settlement_date, kind, state, "
-        "version, versions, lead_working_days, draft_day, decision, goods_total, credits_total, "
-        "adjustments_total, amount_due, created_by, created_at, updated_at) "
-        "SELECT 'BW' || CAST(d.customer_id AS TEXT) || '-' || CAST(d.settlement_date AS TEXT), "
-        "d.customer_id, d.settlement_date, 'scheduled', :statement_state, 1, 0, d.working_days, "
-        f"d.draft_day, d.decision, 0, 0, 0, 0, :actor, :now, :now FROM {dues}",
-        "INSERT INTO statement_versions (statement_id, number, reason, reason_words, made_by, "
-        "made_at, goods_total, credits_total, adjustments_total, amount_due, changes) "
-        f"SELECT s.id, 1, {reason}, {words}, :actor, :now, 0, 0, 0, 0, {obj}() "
-        "FROM statements s WHERE s.id > :since",
+    return {
+        "statements": (
+            "INSERT INTO statements (statement_no, customer_id, settlement_date, kind, state, "
+            "version, versions, lead_working_days, draft_day, decision, goods_total, "
+            "credits_total, adjustments_total, amount_due, created_by, created_at, updated_at) "
+            "SELECT 'BW' || CAST(d.customer_id AS TEXT) || '-' || "
+            "CAST(d.settlement_date AS TEXT), d.customer_id, d.settlement_date, 'scheduled', "
+            ":statement_state, 1, 0, d.working_days, "
+            f"d.draft_day, d.decision, 0, 0, 0, 0, :actor, :now, :now FROM {dues}"
+        ),
+        "versions": (
+            "INSERT INTO statement_versions (statement_id, number, reason, reason_words, made_by, "
+            "made_at, goods_total, credits_total, adjustments_total, amount_due, changes) "
+            f"SELECT s.id, 1, {reason}, {words}, :actor, :now, 0, 0, 0, 0, {obj}() "
+            "FROM statements s WHERE s.id > :since"
+        ),
         # Each statement lists its customer's invoices due after its previous new statement.
-        f"INSERT INTO statement_lines ({columns}) "
-        "SELECT t.version_id, 'invoice', i.id, i.invoice_no, r.receipt_no, i.term_start, w.code, "
-        "i.due_date, coalesce(i.fapiao_no, ''), i.total, TRUE "
-        "FROM (SELECT s.customer_id, s.settlement_date, v.id AS version_id, "
-        "lag(s.settlement_date) OVER (PARTITION BY s.customer_id ORDER BY s.settlement_date) "
-        "AS after FROM statements s JOIN statement_versions v "
-        "ON v.statement_id = s.id AND v.number = 1 WHERE s.id > :since) AS t "
-        "JOIN invoices i ON i.customer_id = t.customer_id AND i.due_date <= t.settlement_date "
-        f"AND i.due_date > coalesce(t.after, {earliest}) "
-        "JOIN orders o ON o.id = i.order_id JOIN warehouses w ON w.id = o.warehouse_id "
-        "LEFT JOIN receipts r ON r.order_id = i.order_id "
-        "WHERE i.statement_id IS NULL AND i.due_date IS NOT NULL AND i.kind = 'blue' "
-        f"AND i.state IN ({states})",
-        "UPDATE invoices SET statement_id = v.statement_id, updated_at = :now "
-        "FROM statement_lines l JOIN statement_versions v ON v.id = l.version_id "
-        "WHERE invoices.id = l.source_id AND l.kind = 'invoice' "
-        "AND l.version_id > :version_since AND invoices.statement_id IS NULL",
+        "lines": (
+            f"INSERT INTO statement_lines ({columns}) "
+            "SELECT t.version_id, 'invoice', i.id, i.invoice_no, r.receipt_no, i.term_start, "
+            "w.code, i.due_date, coalesce(i.fapiao_no, ''), i.total, TRUE "
+            "FROM (SELECT s.customer_id, s.settlement_date, v.id AS version_id, "
+            "lag(s.settlement_date) OVER (PARTITION BY s.customer_id ORDER BY s.settlement_date) "
+            "AS after FROM statements s JOIN statement_versions v "
+            "ON v.statement_id = s.id AND v.number = 1 WHERE s.id > :since) AS t "
+            "JOIN invoices i ON i.customer_id = t.customer_id AND i.due_date <= t.settlement_date "
+            f"AND i.due_date > coalesce(t.after, {earliest}) "
+            "JOIN orders o ON o.id = i.order_id JOIN warehouses w ON w.id = o.warehouse_id "
+            "LEFT JOIN receipts r ON r.order_id = i.order_id "
+            "WHERE i.statement_id IS NULL AND i.due_date IS NOT NULL AND i.kind = 'blue' "
+            f"AND i.state IN ({states})"
+        ),
+        "claim": (
+            "UPDATE invoices SET statement_id = v.statement_id, updated_at = :now "
+            "FROM statement_lines l JOIN statement_versions v ON v.id = l.version_id "
+            "WHERE invoices.id = l.source_id AND l.kind = 'invoice' "
+            "AND l.version_id > :version_since AND invoices.statement_id IS NULL"
+        ),
         # The first versions' totals and what they changed (every line added), as the job keeps
         # them; then their statements'.
-        "UPDATE statement_versions SET goods_total = a.goods, amount_due = a.goods, "
-        f"changes = {obj}('added', {'a.added' if postgresql else 'json(a.added)'}, "
-        f"'removed', {arr}(), 'changed', {arr}(), 'totals_after', {obj}("
-        f"'goods_total', {money('a.goods')}, 'credits_total', {zero}, "
-        f"'adjustments_total', {zero}, 'amount_due', {money('a.goods')})) "
-        f"FROM (SELECT l.version_id, sum(l.amount) AS goods, {added} AS added "
-        "FROM (SELECT x.version_id, x.kind, x.source_id, x.amount FROM statement_lines x "
-        "WHERE x.version_id > :version_since ORDER BY x.version_id, x.kind, x.source_id) AS l "
-        "GROUP BY l.version_id) AS a "
-        "WHERE statement_versions.id = a.version_id",
-        "UPDATE statements SET versions = v.number, goods_total = v.goods_total, "
-        "credits_total = v.credits_total, adjustments_total = v.adjustments_total, "
-        "amount_due = v.amount_due, updated_at = :now FROM statement_versions v "
-        "WHERE v.statement_id = statements.id AND v.statement_id > :since",
-        "INSERT INTO tasks (kind, subject_type, subject_id, period, owner_role, title, "
-        "title_words, detail, due_at, state, resolution, version, created_at, updated_at) "
-        "SELECT k.kind, 'statement', s.id, CAST(s.settlement_date AS TEXT), k.role, "
-        "'Reconcile with ' || c.code || ' the statement for ' || "
-        "CAST(s.settlement_date AS TEXT) || ' (R20)', "
-        f"{obj}('code', 'tasks.title.statement_reconcile', 'params', {obj}('customer', c.code, "
-        "'date', CAST(s.settlement_date AS TEXT))), "
-        f"{obj}('statement_id', s.id, 'statement_no', s.statement_no, 'customer_code', c.code, "
-        f"'settlement_date', CAST(s.settlement_date AS TEXT)), {due_at}, :task_state, '', 1, "
-        ":now, :now FROM statements s JOIN customers c ON c.id = s.customer_id "
-        f"CROSS JOIN (SELECT '{RECONCILE_SALES}' AS kind, 'sales' AS role "
-        f"UNION ALL SELECT '{RECONCILE_FINANCE}', 'finance') AS k WHERE s.id > :since",
-        f"{journal}SELECT 'statement', s.id, 'create', NULL, s.state, :actor, :now, "
-        f":journal_day, {obj}('settlement_date', CAST(s.settlement_date AS TEXT), "
-        f"'kind', s.kind, 'reason', {reason}), CASE WHEN s.decision IS NULL THEN {arr}() "
-        f"ELSE {arr}({decision}) END, NULL FROM statements s WHERE s.id > :since",
-        f"{journal}SELECT 'task', t.id, 'raise', NULL, t.state, :actor, :now, :journal_day, "
-        f"{obj}('kind', t.kind), {arr}(), NULL FROM tasks t WHERE t.id > :task_since",
-    ]
+        "version_totals": (
+            "UPDATE statement_versions SET goods_total = a.goods, amount_due = a.goods, "
+            f"changes = {obj}('added', {'a.added' if postgresql else 'json(a.added)'}, "
+            f"'removed', {arr}(), 'changed', {arr}(), 'totals_after', {obj}("
+            f"'goods_total', {money('a.goods')}, 'credits_total', {zero}, "
+            f"'adjustments_total', {zero}, 'amount_due', {money('a.goods')})) "
+            f"FROM (SELECT l.version_id, sum(l.amount) AS goods, {added} AS added "
+            "FROM (SELECT x.version_id, x.kind, x.source_id, x.amount FROM statement_lines x "
+            "WHERE x.version_id > :version_since ORDER BY x.version_id, x.kind, x.source_id) AS l "
+            "GROUP BY l.version_id) AS a "
+            "WHERE statement_versions.id = a.version_id"
+        ),
+        "statement_totals": (
+            "UPDATE statements SET versions = v.number, goods_total = v.goods_total, "
+            "credits_total = v.credits_total, adjustments_total = v.adjustments_total, "
+            "amount_due = v.amount_due, updated_at = :now FROM statement_versions v "
+            "WHERE v.statement_id = statements.id AND v.statement_id > :since"
+        ),
+        "tasks": (
+            "INSERT INTO tasks (kind, subject_type, subject_id, period, owner_role, title, "
+            "title_words, detail, due_at, state, resolution, version, created_at, updated_at) "
+            "SELECT k.kind, 'statement', s.id, CAST(s.settlement_date AS TEXT), k.role, "
+            "'Reconcile with ' || c.code || ' the statement for ' || "
+            "CAST(s.settlement_date AS TEXT) || ' (R20)', "
+            f"{obj}('code', 'tasks.title.statement_reconcile', 'params', {obj}('customer', c.code, "
+            "'date', CAST(s.settlement_date AS TEXT))), "
+            f"{obj}('statement_id', s.id, 'statement_no', s.statement_no, 'customer_code', c.code, "
+            f"'settlement_date', CAST(s.settlement_date AS TEXT)), {due_at}, :task_state, '', 1, "
+            ":now, :now FROM statements s JOIN customers c ON c.id = s.customer_id "
+            f"CROSS JOIN (SELECT '{RECONCILE_SALES}' AS kind, 'sales' AS role "
+            f"UNION ALL SELECT '{RECONCILE_FINANCE}', 'finance') AS k WHERE s.id > :since"
+        ),
+        "statement_journal": (
+            f"{journal}SELECT 'statement', s.id, 'create', NULL, s.state, :actor, :now, "
+            f":journal_day, {obj}('settlement_date', CAST(s.settlement_date AS TEXT), "
+            f"'kind', s.kind, 'reason', {reason}), CASE WHEN s.decision IS NULL THEN {arr}() "
+            f"ELSE {arr}({decision}) END, NULL FROM statements s WHERE s.id > :since"
+        ),
+        "task_journal": (
+            f"{journal}SELECT 'task', t.id, 'raise', NULL, t.state, :actor, :now, :journal_day, "
+            f"{obj}('kind', t.kind), {arr}(), NULL FROM tasks t WHERE t.id > :task_since"
+        ),
+    }
 
 
 _TYPED: dict[str, TypeEngine[Any]] = {"now": UTCDateTime(), "journal_day": Date()}
@@ -494,7 +526,7 @@ def writes_params(dues: list[Due], since: Marks, run: JobRun, postgresql: bool) 
         "statement_state": run.workflows.initial(Statement)["state"],
         "task_state": run.workflows.initial(Task)["state"],
         "actor": SCHEDULER_ACTOR,
-        "journal_day": business_date(run.workflows.tz),
+        "journal_day": run.today,
         **zone,
     }
 
@@ -518,15 +550,25 @@ class BareWrites:
     wrote: Wrote | None = None
 
     @classmethod
-    def prepare(cls, db: Database, run: JobRun, times: list[float]) -> BareWrites:
+    def prepare(
+        cls,
+        db: Database,
+        run: JobRun,
+        times: list[float],
+        only: Collection[str] | None = None,
+    ) -> BareWrites:
         """Untimed: what the job drafts today and the marks of the state every round starts
-        from."""
+        from; `only` those of the writes (all of them by default)."""
         since = marks(db)
         postgresql = db.engine.dialect.name == "postgresql"
         receivable = run.workflows.tagged(Invoice, "receivable")
         return cls(
             db,
-            [_clause(sql) for sql in writes_sql(postgresql, receivable)],
+            [
+                _clause(sql)
+                for name, sql in writes_sql(postgresql, receivable).items()
+                if only is None or name in only
+            ],
             writes_params(dues_of(db, run), since, run, postgresql),
             since,
             times,
@@ -560,6 +602,21 @@ def job_run(db: Database, today: date) -> JobRun:
     )
 
 
+def same_rows(by_job: Wrote | None, bare_writes: BareWrites, floor: BareWrites) -> None:
+    """The bare writes wrote what the job wrote; the floor its statements and tasks alone."""
+    assert by_job is not None
+    want(
+        bare_writes.wrote == by_job,
+        f"the bare writes wrote {bare_writes.wrote}, the job {by_job}",
+    )
+    assert floor.wrote is not None
+    want(
+        (floor.wrote.statements, floor.wrote.versions, floor.wrote.tasks, floor.wrote.events)
+        == (by_job.statements, 0, by_job.tasks, 0),
+        f"the floor wrote {floor.wrote}, the job {by_job}",
+    )
+
+
 def measure(db: Database, seeded: SeededWorld, today: date, args: argparse.Namespace) -> Outcome:
     run = job_run(db, today)
     until = horizon(today)
@@ -567,7 +624,10 @@ def measure(db: Database, seeded: SeededWorld, today: date, args: argparse.Names
     timings = Timings()
     drafted: Drafted | None = None
     due: list[Any] = []
-    bare_writes = BareWrites.prepare(db, run, timings.writes)
+    bare_writes, floor = (
+        BareWrites.prepare(db, run, timings.writes),
+        BareWrites.prepare(db, run, timings.floor, only=FLOOR),
+    )
     by_job: Wrote | None = None
 
     def bare() -> None:
@@ -607,32 +667,16 @@ def measure(db: Database, seeded: SeededWorld, today: date, args: argparse.Names
 
     bare()  # warm-up, and the answer the checks use
     timings.bare.clear()
-    steps = [bare, aggregate, job, bare_writes.step]
+    steps = [bare, aggregate, job, bare_writes.step, floor.step]
     for n in range(args.rounds):
         for step in steps[n % len(steps) :] + steps[: n % len(steps)]:
             step()
-        want(
-            bare_writes.wrote == by_job,
-            f"the bare writes wrote {bare_writes.wrote}, the job {by_job}",
-        )
-        print(
-            f"  round {n + 1}: bare {timings.bare[-1] * 1000:.0f} ms, "
-            f"scan {timings.scan[-1] * 1000:.0f} ms, job {timings.job[-1] * 1000:.0f} ms, "
-            f"again {timings.again[-1] * 1000:.0f} ms, "
-            f"writes {timings.writes[-1] * 1000:.0f} ms",
-            flush=True,
-        )
+        same_rows(by_job, bare_writes, floor)
+        print(f"  round {n + 1}: {timings.last()}", flush=True)
     if args.profile:
         profile(db, run)
     assert drafted is not None
-    return Outcome(
-        seeded.invoices,
-        seeded.open_invoices,
-        len(due),
-        drafted.statements,
-        drafted.lines,
-        timings,
-    )
+    return Outcome(seeded, len(due), drafted, timings)
 
 
 def profile(db: Database, run: JobRun) -> None:
@@ -668,17 +712,19 @@ def report(backend: str, outcomes: list[Outcome]) -> None:
     print(
         f"\n{backend}: {'invoices':>9} {'open':>8} {'due':>7} {'stmts':>6} {'lines':>7} "
         f"{'bare':>9} {'scan':>9} {'job':>9} {'job/bare':>8} {'again':>8} {'again/job':>9} "
-        f"{'again/bare':>10} {'writes':>9} {'job/writes':>10}"
+        f"{'again/bare':>10} {'writes':>9} {'job/writes':>10} {'floor':>9} {'floor/bare':>10}"
     )
     for o in outcomes:
         t = o.timings
         bare, job, again = Timings.ms(t.bare), Timings.ms(t.job), Timings.ms(t.again)
-        writes = Timings.ms(t.writes)
+        writes, floor = Timings.ms(t.writes), Timings.ms(t.floor)
         print(
-            f"{'':<{len(backend)}}  {o.invoices:>9,} {o.open_invoices:>8,} {o.falling_due:>7,} "
-            f"{o.statements:>6,} {o.lines:>7,} {bare:>6.0f} ms {Timings.ms(t.scan):>6.0f} ms "
+            f"{'':<{len(backend)}}  {o.seeded.invoices:>9,} {o.seeded.open_invoices:>8,} "
+            f"{o.falling_due:>7,} {o.drafted.statements:>6,} {o.drafted.lines:>7,} "
+            f"{bare:>6.0f} ms {Timings.ms(t.scan):>6.0f} ms "
             f"{job:>6.0f} ms {job / bare:>8.1f} {again:>5.0f} ms {again / job:>9.1%} "
-            f"{again / bare:>10.1f} {writes:>6.0f} ms {job / writes:>10.1f}"
+            f"{again / bare:>10.1f} {writes:>6.0f} ms {job / writes:>10.1f} "
+            f"{floor:>6.0f} ms {floor / bare:>10.1f}"
         )
 
 
