@@ -305,3 +305,20 @@ def make_world(
 
 def tmp_sqlite_url(directory: Path) -> str:
     return f"sqlite:///{directory / 'o2c.sqlite3'}"
+
+
+def plan_of(db: Database, query: Any) -> str:
+    """The database's plan of `query`, as one line of text. On PostgreSQL with sequential scans
+    off: a test database is tiny, so a sequential scan would be cheaper; the question is whether
+    the planner can answer from an index at all. (Dates go as typed parameters there.)"""
+    with db.read() as session:
+        dialect = session.get_bind().dialect
+        connection = session.connection()
+        if dialect.name == "sqlite":
+            sql = str(query.compile(dialect=dialect, compile_kwargs={"literal_binds": True}))
+            rows = connection.exec_driver_sql(f"EXPLAIN QUERY PLAN {sql}")
+            return " ".join(str(row[-1]) for row in rows)
+        compiled = query.compile(dialect=dialect, compile_kwargs={"render_postcompile": True})
+        connection.exec_driver_sql("SET LOCAL enable_seqscan = off")
+        rows = connection.exec_driver_sql(f"EXPLAIN {compiled.string}", compiled.params)
+        return " ".join(str(row[0]) for row in rows)

@@ -20,7 +20,7 @@ from service.masterdata.models import Customer
 from tests import collection_flows as cf
 from tests import payments_flows as pf
 from tests.flows import Flows
-from tests.support import Backend, World
+from tests.support import Backend, World, plan_of
 
 
 def test_r30_an_invoice_past_due_raises_one_task_for_the_account_manager(flows: Flows) -> None:
@@ -423,27 +423,11 @@ def test_r31_a_running_promise_holds_the_task_where_it_is(flows: Flows) -> None:
     assert cf.tasks(flows)[0][1:4] == ("promised", "sales", 0)
 
 
-def _plan(backend: Backend, query: Any) -> str:
-    with backend.db.read() as session:
-        dialect = session.get_bind().dialect
-        connection = session.connection()
-        if dialect.name == "sqlite":
-            sql = str(query.compile(dialect=dialect, compile_kwargs={"literal_binds": True}))
-            rows = connection.exec_driver_sql(f"EXPLAIN QUERY PLAN {sql}")
-            return " ".join(str(row[-1]) for row in rows)
-        # A test database is tiny: a sequential scan would be cheaper; the question is whether
-        # the planner can answer from the index at all. The dates go as typed parameters.
-        compiled = query.compile(dialect=dialect)
-        connection.exec_driver_sql("SET LOCAL enable_seqscan = off")
-        rows = connection.exec_driver_sql(f"EXPLAIN {compiled.string}", compiled.params)
-        return " ".join(str(row[0]) for row in rows)
-
-
 def test_r30_the_daily_scans_read_the_partial_indexes_on_both_databases(backend: Backend) -> None:
     today = date(2026, 12, 31)
-    past_due = _plan(backend, scans.past_due_query(today))
+    past_due = plan_of(backend.db, scans.past_due_query(today))
     assert "ix_invoices_open" in past_due, past_due
-    over_age = _plan(backend, scans.over_age_query(today, {"A": 180, "B": 120, "C": 90}))
+    over_age = plan_of(backend.db, scans.over_age_query(today, {"A": 180, "B": 120, "C": 90}))
     assert "ix_invoices_open_received" in over_age, over_age
 
 

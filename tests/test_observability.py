@@ -15,16 +15,26 @@ from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy import select
 from sqlalchemy.exc import OperationalError
 
+from service import bootstrap
 from service import migrate as migrations
 from service.app import create_app
 from service.journal import Event
+from service.metrics import open_count_query
 from service.migrate import head
 from service.observe import JsonFormatter
 from service.scheduler.jobs import Job, JobResult, JobRun
 from service.scheduler.runner import run_due
 from tests.flows import Flows
 from tests.pages import PASSWORD, Person
-from tests.support import Backend, Server, migrate, run_async, settings_for, tmp_sqlite_url
+from tests.support import (
+    Backend,
+    Server,
+    migrate,
+    plan_of,
+    run_async,
+    settings_for,
+    tmp_sqlite_url,
+)
 
 
 def samples(text: str) -> dict[tuple[str, frozenset[tuple[str, str]]], float]:
@@ -114,6 +124,25 @@ def test_metrics_count_rule_decisions_by_rule_set_and_rule(backend: Backend, flo
 
 def _credit_release(name: str, labels: frozenset[tuple[str, str]]) -> bool:
     return name == "o2c_rule_decisions_total" and ("ruleset", "credit_release") in labels
+
+
+def test_each_open_items_count_reads_an_index_of_its_states_on_both_databases(
+    backend: Backend,
+) -> None:
+    # Counted at every scrape: a table of a million tasks, most of them done, must not be read
+    # whole (PostgreSQL has no skip scan over an index that does not lead with the state).
+    workflows = backend.runtime.workflows
+    indexes = {
+        "task": "ix_tasks_state",
+        "statement": "ix_statements_state",
+        "receipt_exception": "ix_receipt_exceptions_state_created",
+        "invoice_exception": "ix_invoice_exceptions_queue",
+    }
+    counts = bootstrap.open_counts()
+    assert sorted(c.kind for c in counts) == sorted(indexes)
+    for count in counts:
+        plan = plan_of(backend.db, open_count_query(workflows, count))
+        assert indexes[count.kind] in plan, (count.kind, plan)
 
 
 def test_metrics_count_scheduler_jobs_and_open_items_and_the_pool(backend: Backend) -> None:

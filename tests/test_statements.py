@@ -25,7 +25,7 @@ from service.statements.opening import PREFIX, Due, open_many
 from tests import returns_flows as rf
 from tests import statements_flows as sf
 from tests.flows import Flows
-from tests.support import Backend, analyses, make_world, png_bytes, unique
+from tests.support import Backend, analyses, make_world, plan_of, png_bytes, unique
 from tests.test_red_letter import red_invoice, usable_form
 from tests.test_returns import _blue_body
 
@@ -459,19 +459,7 @@ def test_r22_disputed_lines_open_disputes_for_finance_and_a_redraft_keeps_every_
 
 def test_r20_the_daily_scan_reads_the_partial_index_on_both_databases(backend: Backend) -> None:
     query = scan_query(backend.runtime.workflows, date(2026, 12, 31))
-    with backend.db.read() as session:
-        dialect = session.get_bind().dialect
-        sql = str(query.compile(dialect=dialect, compile_kwargs={"literal_binds": True}))
-        connection = session.connection()
-        if dialect.name == "sqlite":
-            plan = " ".join(
-                str(row[-1]) for row in connection.exec_driver_sql(f"EXPLAIN QUERY PLAN {sql}")
-            )
-        else:
-            # A test database is tiny: a sequential scan would be cheaper; the question is
-            # whether the planner can answer from the index at all.
-            connection.exec_driver_sql("SET LOCAL enable_seqscan = off")
-            plan = " ".join(str(row[0]) for row in connection.exec_driver_sql(f"EXPLAIN {sql}"))
+    plan = plan_of(backend.db, query)
     assert "ix_invoices_statement_scan" in plan, plan
 
 

@@ -51,6 +51,8 @@ class Task(Base):
     __table_args__ = (
         UniqueConstraint("kind", "subject_type", "subject_id", "period", name="uq_tasks_key"),
         Index("ix_tasks_queue", "owner_role", "state", "due_at"),
+        # The open-items gauge counts the live tasks by state (PostgreSQL has no skip scan).
+        Index("ix_tasks_state", "state"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
