@@ -26,8 +26,8 @@ from rules.model import AllOf, AnyOf, Condition, Node
 from service.errors import DomainError, Invalid, NotFound
 from service.plugins import MenuEntry
 from service.problems import input_error
+from service.rulesets import usecases
 from service.rulesets.registry import RuleRegistry, RuleSetStatus
-from service.rulesets.routes import _dry_run
 from service.rulesets.schemas import MAX_RULE_FILE, DryRunIn, DryRunOut
 from service.web.forms import FormRefused
 from service.web.pages import Anyone, Page, page
@@ -229,7 +229,7 @@ async def dry_run(view: DryRunners) -> HTMLResponse:
     try:
         body = await _candidate(form)
         typed = body.yaml
-        report = await view.read(_dry_run, body=body, bindings=view.runtime.rulesets)
+        report = await view.read(usecases.dry_run, body=body, bindings=view.runtime.rulesets)
     except DomainError as error:
         return _dry_run_page(view, values={"yaml": typed}, error=error)
     return _dry_run_page(view, values={"yaml": typed}, report=report, candidate_file=body.file)

@@ -2,18 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import asdict
 from typing import Annotated
 
 from fastapi import APIRouter, Depends
 from fastapi.concurrency import run_in_threadpool
-from sqlalchemy.orm import Session
 
-from service.context import Context
 from service.http import Ctx, Read, Reader, reading
-from service.plugins import RuleSetBinding
-from service.rulesets import dryrun
+from service.rulesets import dryrun, usecases
 from service.rulesets.registry import RegistryStatus
 from service.rulesets.schemas import DryRunIn, DryRunOut, RulesStatusOut
 
@@ -44,40 +40,10 @@ async def reload_rules(
     return status_out(ctx.rules.status(ctx.today()))
 
 
-def _dry_run(
-    session: Session, ctx: Context, *, body: DryRunIn, bindings: Mapping[str, RuleSetBinding]
-) -> DryRunOut:
-    candidate = dryrun.parse_candidate(body.yaml, file=body.file)
-    report = dryrun.run(
-        session,
-        rules=ctx.rules,
-        workflows=ctx.workflows,
-        bindings=bindings,
-        candidate=candidate,
-        today=ctx.today,
-        settings=ctx.settings,
-    )
-    return DryRunOut.model_validate(
-        {
-            "ruleset": report.ruleset,
-            "item_kind": report.item_kind,
-            "day": report.day,
-            "live_version": report.live.version,
-            "live_checksum": report.live.checksum,
-            "candidate_version": report.candidate.version,
-            "candidate_checksum": report.candidate.checksum,
-            "counts": report.counts(),
-            "changes": [change.to_dict() for change in report.changes[: body.limit]],
-            "truncated": len(report.changes) > body.limit,
-            "undecided": [{"item_id": i, "reason": why} for i, why in report.undecided],
-        }
-    )
-
-
 @router.post(
     "/dry-run", summary="What a candidate rule file would decide differently on real open items"
 )
 async def dry_run_rules(
     body: DryRunIn, ctx: Ctx, read: Annotated[Read, Depends(reading("finance", "hq", "admin"))]
 ) -> DryRunOut:
-    return await read.run(_dry_run, body=body, bindings=ctx.rulesets)
+    return await read.run(usecases.dry_run, body=body, bindings=ctx.rulesets)
