@@ -122,6 +122,23 @@ class Flows:
         assert response.status_code == 201, response.text
         return order | {"receipt_no": body["receipt_no"]}
 
+    # --- HQ ------------------------------------------------------------------------------
+    def set_contract_prices(self, prices: dict[str, Any]) -> dict[str, Any]:
+        """HQ gives the world's contract exactly these prices (by item code), in place."""
+        contract = self.sales.get(f"/contracts/{self.world.contract}")
+        assert contract.status_code == 200, contract.text
+        kept = ("valid_from", "valid_to", "discount_rate", "rebate_terms")
+        body = {name: contract.json()[name] for name in kept} | {
+            "prices": [{"item_code": c, "unit_price": str(p)} for c, p in prices.items()]
+        }
+        response = self.hq.put(
+            f"/contracts/{self.world.contract}",
+            json=body,
+            headers={"If-Match": contract.headers["ETag"]},
+        )
+        assert response.status_code == 200, response.text
+        return dict(response.json())
+
     # --- finance -------------------------------------------------------------------------
     def invoice(self, order_id: int) -> dict[str, Any]:
         response = self.finance.post("/invoices", json={"order_id": order_id})

@@ -221,6 +221,26 @@ def test_r16_price_mismatch_the_contract_price_wins(flows: Flows, issued: dict[s
     assert invoice(flows, issued["id"])["reversed_by_id"] is None
 
 
+def test_r16_the_contract_price_is_the_one_agreed_when_the_order_was_made(
+    flows: Flows, issued: dict[str, Any]
+) -> None:
+    # After the order, HQ lowers the model's price; the customer books the invoice at the new
+    # price. The invoice carries the price agreed for the order: it stands.
+    world = flows.world
+    item = world.items[1]
+    lower = world.prices[item] - Decimal("50.00")
+    flows.set_contract_prices(world.prices | {item: lower})
+    [exc] = book(flows, issued, as_invoiced(world, l1=booked_line(item, 5, lower)))
+    assert exc["kind"] == "price_mismatch"
+    done = confirm(flows, attach(flows, exc, "contract_price_agreement"), role="hq")
+    assert "customer corrects its booking" in done["result"]["note"]
+    assert invoice(flows, issued["id"])["reversed_by_id"] is None
+    # An order made since is invoiced at the new price, and the same booking then agrees.
+    later = flows.issued_invoice(flows.receipted_order()["id"])
+    assert {ln["item_code"]: Decimal(ln["unit_price"]) for ln in later["lines"]}[item] == lower
+    assert book(flows, later, as_invoiced(world, l1=booked_line(item, 5, lower))) == []
+
+
 def test_r17_discount_mismatch_is_reissued_against_the_signed_discount_document(
     backend: Backend,
 ) -> None:

@@ -48,6 +48,47 @@ def test_r9_a_substituted_model_is_invoiced_as_received(flows: Flows) -> None:
     assert Decimal(line["unit_price"]) == flows.world.prices[swapped]
 
 
+def _receive(flows: Flows, order: dict[str, Any], received: list[dict[str, Any]]) -> None:
+    response = flows.post_receipt(order["id"], flows.receipt_body(order, lines=received))
+    assert response.status_code == 201, response.text
+
+
+def test_r11_a_substitute_is_priced_as_the_contract_stood_when_the_order_was_made(
+    flows: Flows,
+) -> None:
+    items, prices = flows.world.items, flows.world.prices
+    swapped, dropped, added = items[3], items[4], items[6]
+    before, refused = flows.shipped_order(), flows.shipped_order()
+    # Then HQ raises the price of one model, drops another from the contract and adds a third.
+    flows.set_contract_prices(
+        {c: "4444.00" if c == swapped else p for c, p in prices.items() if c != dropped}
+        | {added: "700.00"}
+    )
+    after = flows.shipped_order()
+    substitutes: list[dict[str, Any]] = [
+        {"line_no": 1, "received_qty": 8},
+        {"line_no": 1, "received_qty": 2, "item_code": swapped},
+        {"line_no": 2, "received_qty": 4},
+    ]
+    _receive(flows, before, [*substitutes, {"line_no": 2, "received_qty": 1, "item_code": dropped}])
+    _receive(flows, after, [*substitutes, {"line_no": 2, "received_qty": 1, "item_code": added}])
+    _receive(flows, refused, [*substitutes, {"line_no": 2, "received_qty": 1, "item_code": added}])
+
+    def unit_prices(invoice: dict[str, Any]) -> dict[str, Decimal]:
+        return {ln["item_code"]: Decimal(ln["unit_price"]) for ln in invoice["lines"]}
+
+    # The order made before the change: its substitutes at the prices agreed then (R11).
+    old = unit_prices(flows.invoice(before["id"]))
+    assert (old[swapped], old[dropped]) == (prices[swapped], prices[dropped])
+    # The order made after it: at the prices agreed since.
+    new = unit_prices(flows.invoice(after["id"]))
+    assert (new[swapped], new[added]) == (Decimal("4444.00"), Decimal("700.00"))
+    # A model the contract priced only after the order was made has no price for it.
+    answer = flows.finance.post("/invoices", json={"order_id": refused["id"]})
+    assert answer.status_code == 409, answer.text
+    assert answer.json()["code"] == "invoice.substitute_not_in_contract"
+
+
 def test_r10_the_remark_carries_the_four_references(flows: Flows) -> None:
     order = flows.receipted_order()
     approved = flows.order(order["id"])

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session, joinedload, selectinload
 
 from service import journal, ledger
@@ -342,3 +342,17 @@ def open_exceptions_of(
         .order_by(InvoiceException.id)
     )
     return [OpenException(*row) for row in found]
+
+
+def agreed_prices(session: Session, order: Order) -> dict[str, Decimal]:
+    """R11: the contract's prices by item code as they stood when the order was made (its first
+    journal row; an order without one, the current prices). A substituted model is invoiced, and
+    an invoice's price judged, at these: HQ may have changed the contract since."""
+    made = session.scalar(
+        select(func.min(journal.Event.id)).where(
+            journal.Event.entity_type == Order.__machine__, journal.Event.entity_id == order.id
+        )
+    )
+    if made is None:
+        return {p.item.code: p.unit_price for p in order.contract.prices}
+    return masterdata.prices_after(session, order.contract, made)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from decimal import Decimal
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -14,7 +15,7 @@ from service.errors import Conflict, Invalid
 from service.invoices import terms
 from service.invoices.lines import ZERO, DraftLine, build_lines, set_totals
 from service.invoices.models import CarryForward, DiscountCredit, Invoice, InvoiceLine
-from service.invoices.queries import answer, load
+from service.invoices.queries import agreed_prices, answer, load
 from service.invoices.redletter import deductions
 from service.invoices.schemas import (
     InvoiceCreate,
@@ -75,9 +76,10 @@ def delivery_address(customer: Customer) -> str:
     return f"{branch} finance" if branch else f"branch finance for {customer.name}"
 
 
-def _received_drafts(order: Order, receipt: Receipt) -> list[DraftLine]:
-    """R9: the received quantities; R11: contract prices in force on the order date."""
-    contract_prices = {p.item_id: p.unit_price for p in order.contract.prices}
+def _received_drafts(session: Session, order: Order, receipt: Receipt) -> list[DraftLine]:
+    """R9: the received quantities; R11: the prices agreed when the order was made, a
+    substituted model's from the contract as it stood then (HQ may have changed it since)."""
+    agreed: dict[str, Decimal] | None = None
     drafts = []
     for line in receipt.lines:
         if line.received_qty == 0:
@@ -85,16 +87,18 @@ def _received_drafts(order: Order, receipt: Receipt) -> list[DraftLine]:
         ordered = line.order_line
         if line.received_item_id == ordered.item_id:
             price, rate = ordered.unit_price, ordered.tax_rate
-        elif line.received_item_id in contract_prices:
-            price, rate = contract_prices[line.received_item_id], line.received_item.tax_rate
         else:
-            raise Conflict(
-                "invoice.substitute_not_in_contract",
-                field="order_id",
-                received=line.received_item.code,
-                ordered=ordered.item.code,
-                contract=order.contract.contract_no,
-            )
+            if agreed is None:  # read once, and only for an order with a substitute
+                agreed = agreed_prices(session, order)
+            if line.received_item.code not in agreed:
+                raise Conflict(
+                    "invoice.substitute_not_in_contract",
+                    field="order_id",
+                    received=line.received_item.code,
+                    ordered=ordered.item.code,
+                    contract=order.contract.contract_no,
+                )
+            price, rate = agreed[line.received_item.code], line.received_item.tax_rate
         drafts.append(
             DraftLine(
                 source="goods",
@@ -142,7 +146,7 @@ def create(session: Session, ctx: Context, *, data: InvoiceCreate) -> InvoiceOut
         ctx = ctx.dated(session, data.business_date, field="business_date", not_before=received)
     ctx.fire(session, order, "invoice")
     receipt = receipts.load(session, order.id)
-    drafts = _received_drafts(order, receipt)
+    drafts = _received_drafts(session, order, receipt)
     carried = _take_carry_forwards(session, order.customer_id)
     drafts += [
         DraftLine(

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from datetime import date
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import ScalarSelect, func, or_, select
@@ -119,6 +120,31 @@ def contract_in_force(
     if contract is None:
         raise Invalid("customer.no_contract_in_force", field=field, customer=customer.code, day=day)
     return contract
+
+
+def prices_after(session: Session, contract: Contract, event_id: int) -> dict[str, Decimal]:
+    """The contract's prices by item code as they stood once journal row `event_id` was written
+    (an order's creation: R11 prices an order at its contract's prices of then). HQ changes
+    prices in place and journals each change with what it was before; the current prices are
+    taken back through every change journalled since, the latest first."""
+    prices = {p.item.code: p.unit_price for p in contract.prices}
+    changes = session.scalars(
+        select(journal.Event.payload)
+        .where(
+            journal.Event.entity_type == Contract.__machine__,
+            journal.Event.entity_id == contract.id,
+            journal.Event.id > event_id,
+        )
+        .order_by(journal.Event.id.desc())
+    )
+    for payload in changes:
+        changed = (payload or {}).get("changes", {}).get("prices")
+        if not changed:
+            continue
+        for code in changed.get("after", {}):
+            prices.pop(code, None)
+        prices |= {code: Decimal(price) for code, price in changed.get("before", {}).items()}
+    return prices
 
 
 def attorney_valid(

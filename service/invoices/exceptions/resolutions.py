@@ -13,6 +13,7 @@ from service.invoices.corrections import reverse_and_correct
 from service.invoices.exceptions.models import InvoiceException
 from service.invoices.lines import DraftLine, with_change
 from service.invoices.models import CarryForward, Invoice
+from service.invoices.queries import agreed_prices
 from service.invoices.queries import load as load_invoice
 from service.masterdata import queries
 from service.masterdata.models import Item
@@ -27,14 +28,16 @@ def _item(session: Session, code: str | None, what: str) -> Item:
     return item
 
 
-def _contract_price(invoice: Invoice, item: Item) -> Decimal:
-    contract = invoice.order.contract
-    for price in contract.prices:
-        if price.item_id == item.id:
-            return price.unit_price
-    raise Conflict(
-        "invoice_exception.no_contract_price", contract=contract.contract_no, item_code=item.code
-    )
+def _contract_price(session: Session, invoice: Invoice, item: Item) -> Decimal:
+    """R16: the contract price of the model, as the contract stood when the order was made."""
+    price = agreed_prices(session, invoice.order).get(item.code)
+    if price is None:
+        raise Conflict(
+            "invoice_exception.no_contract_price",
+            contract=invoice.order.contract.contract_no,
+            item_code=item.code,
+        )
+    return price
 
 
 def _carry(
@@ -75,7 +78,7 @@ def execute(
             exc,
             invoiced,
             -exc.quantity_difference,
-            exc.invoiced_unit_price or _contract_price(invoice, invoiced),
+            exc.invoiced_unit_price or _contract_price(session, invoice, invoiced),
             f"R15: owed from invoice {invoice.invoice_no}",
         )
         session.add(owed)
@@ -87,13 +90,20 @@ def execute(
             raise Conflict("invoice_exception.offset_needs_invoiced_model")
         reason = f"R14: offset of invoice {invoice.invoice_no} ({invoiced.code} -> {booked.code})"
         rows = [
-            _carry(invoice, exc, booked, exc.booked_qty, _contract_price(invoice, booked), reason),
+            _carry(
+                invoice,
+                exc,
+                booked,
+                exc.booked_qty,
+                _contract_price(session, invoice, booked),
+                reason,
+            ),
             _carry(
                 invoice,
                 exc,
                 invoiced,
                 -exc.invoiced_qty,
-                exc.invoiced_unit_price or _contract_price(invoice, invoiced),
+                exc.invoiced_unit_price or _contract_price(session, invoice, invoiced),
                 reason,
             ),
         ]
@@ -130,11 +140,13 @@ def _reissue(
                 invoiced.id,
                 item=booked,
                 quantity=exc.booked_qty,
-                unit_price=_contract_price(invoice, booked),
+                unit_price=_contract_price(session, invoice, booked),
                 tax_rate=booked.tax_rate,
             )
         if resolution == "correct_price":
-            return with_change(drafts, invoiced.id, unit_price=_contract_price(invoice, invoiced))
+            return with_change(
+                drafts, invoiced.id, unit_price=_contract_price(session, invoice, invoiced)
+            )
         if resolution == "correct_discount":
             shown = -sum(
                 (
@@ -148,7 +160,7 @@ def _reissue(
         raise Conflict("invoice_exception.unknown_resolution", resolution=resolution)
 
     if resolution == "correct_price" and exc.invoiced_unit_price == _contract_price(
-        invoice, invoiced
+        session, invoice, invoiced
     ):
         # R16: the contract price wins. The invoice already carries it: the booking is wrong.
         return {
