@@ -123,14 +123,17 @@ class Flows:
         return order | {"receipt_no": body["receipt_no"]}
 
     # --- HQ ------------------------------------------------------------------------------
-    def set_contract_prices(self, prices: dict[str, Any]) -> dict[str, Any]:
-        """HQ gives the world's contract exactly these prices (by item code), in place."""
+    def change_contract(
+        self, prices: dict[str, Any] | None = None, **fields: Any
+    ) -> dict[str, Any]:
+        """HQ changes the world's contract in place: exactly these prices (by item code) and
+        these fields (validity, discount rate, rebate terms); the rest as they are."""
         contract = self.sales.get(f"/contracts/{self.world.contract}")
         assert contract.status_code == 200, contract.text
-        kept = ("valid_from", "valid_to", "discount_rate", "rebate_terms")
-        body = {name: contract.json()[name] for name in kept} | {
-            "prices": [{"item_code": c, "unit_price": str(p)} for c, p in prices.items()]
-        }
+        kept = ("valid_from", "valid_to", "discount_rate", "rebate_terms", "prices")
+        body = {name: contract.json()[name] for name in kept} | fields
+        if prices is not None:
+            body["prices"] = [{"item_code": c, "unit_price": str(p)} for c, p in prices.items()]
         response = self.hq.put(
             f"/contracts/{self.world.contract}",
             json=body,

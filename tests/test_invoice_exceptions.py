@@ -229,7 +229,7 @@ def test_r16_the_contract_price_is_the_one_agreed_when_the_order_was_made(
     world = flows.world
     item = world.items[1]
     lower = world.prices[item] - Decimal("50.00")
-    flows.set_contract_prices(world.prices | {item: lower})
+    flows.change_contract(world.prices | {item: lower})
     [exc] = book(flows, issued, as_invoiced(world, l1=booked_line(item, 5, lower)))
     assert exc["kind"] == "price_mismatch"
     done = confirm(flows, attach(flows, exc, "contract_price_agreement"), role="hq")

@@ -6,7 +6,11 @@ from datetime import timedelta
 from decimal import Decimal
 from typing import Any
 
+import pytest
+from sqlalchemy import select
+
 from service import money
+from service.invoices.models import DiscountCredit
 from tests.flows import Flows
 from tests.support import Backend, make_world, unique_fapiao
 
@@ -60,7 +64,7 @@ def test_r11_a_substitute_is_priced_as_the_contract_stood_when_the_order_was_mad
     swapped, dropped, added = items[3], items[4], items[6]
     before, refused = flows.shipped_order(), flows.shipped_order()
     # Then HQ raises the price of one model, drops another from the contract and adds a third.
-    flows.set_contract_prices(
+    flows.change_contract(
         {c: "4444.00" if c == swapped else p for c, p in prices.items() if c != dropped}
         | {added: "700.00"}
     )
@@ -144,16 +148,41 @@ def test_r12_discount_by_receipt_offset_stays_off_the_invoice(
         invoice = f.invoice(f.receipted_order()["id"])
     assert [ln["source"] for ln in invoice["lines"]] == ["goods", "goods"]
     assert Decimal(invoice["discount_total"]) == 0
-    from sqlalchemy import select
-
-    from service.invoices.models import DiscountCredit
-
     with backend.db.read() as session:
         credit = session.scalars(
             select(DiscountCredit).where(DiscountCredit.invoice_id == invoice["id"])
         ).one()
     assert credit.mode == "receipt_offset"
     assert credit.amount == money.fen(Decimal(invoice["total"]) * Decimal("0.02"))
+
+
+@pytest.mark.parametrize("mode", ["on_invoice", "receipt_offset"])
+def test_r12_the_discount_rate_is_the_one_agreed_when_the_order_was_made(
+    backend: Backend, flows: Flows, mode: str
+) -> None:
+    world = make_world(backend.db, today=flows.today, discount_mode=mode, discount_rate="0.03")
+    with Flows(backend, world) as f:
+        before = f.receipted_order(discount_order_no="FY-3")
+        f.change_contract(discount_rate="0.05")  # HQ, after the order
+        after = f.receipted_order(discount_order_no="FY-5")
+        invoices = [f.invoice(before["id"]), f.invoice(after["id"])]
+
+    def discounted(invoice: dict[str, Any]) -> Decimal:
+        if mode == "on_invoice":
+            return Decimal(invoice["discount_total"])
+        with backend.db.read() as session:
+            credit = session.scalars(
+                select(DiscountCredit.amount).where(DiscountCredit.invoice_id == invoice["id"])
+            ).one()
+        return Decimal(credit)
+
+    grosses = [world.prices[world.items[i]] * q for i, q in ((0, 10), (1, 5))]
+    for invoice, rate in zip(invoices, ("0.03", "0.05"), strict=True):
+        if mode == "on_invoice":
+            expected = sum(money.fen(g * Decimal(rate)) for g in grosses)
+        else:
+            expected = money.fen(sum(grosses) * Decimal(rate))
+        assert discounted(invoice) == expected, (rate, invoice["invoice_no"])
 
 
 def test_r13_invoice_is_issued_sent_to_the_settlement_centre_and_signed(

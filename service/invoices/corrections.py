@@ -18,7 +18,7 @@ from service.context import Context
 from service.errors import Conflict
 from service.invoices.lines import ZERO, DraftLine, build_lines, drafts_of, set_totals
 from service.invoices.models import Invoice
-from service.invoices.queries import load
+from service.invoices.queries import agreed, load
 from service.invoices.redletter import deductions, forms
 from service.invoices.redletter import queries as red_letter
 from service.invoices.redletter.models import RedLetterForm
@@ -45,6 +45,8 @@ def reverse_and_correct(
         raise Conflict("invoice.red_not_reissued", invoice_no=original.invoice_no)
     editable = ctx.workflows.tagged(Invoice, "editable")
     created = original.replaced_by_id is None
+    # R12: the discount rate agreed for the order, whatever HQ has set since.
+    rate = agreed(session, original.order).discount_rate
     if not created:
         corrected = load(session, original.replaced_by_id or 0)
         if corrected.state not in editable:
@@ -54,12 +56,12 @@ def reverse_and_correct(
                 replaced_by=corrected.invoice_no,
             )
         form = red_letter.reissue_form_of(session, original.id)
-        drafts = correct(drafts_of(corrected))
+        drafts = correct(drafts_of(corrected, rate))
         corrected.lines.clear()
         session.flush()
     else:
         form = forms.reissue_form(session, ctx, original, note=reason)
-        drafts = correct(drafts_of(original))
+        drafts = correct(drafts_of(original, rate))
         corrected = Invoice(
             invoice_no=document_number(session, "IV", ctx.day.year),
             kind="blue",
@@ -77,11 +79,10 @@ def reverse_and_correct(
             tax=ZERO,
             total=ZERO,
         )
-    contract = original.order.contract
     lines = build_lines(
         drafts,
         includes_tax=original.prices_include_tax,
-        discount_rate=contract.discount_rate,
+        discount_rate=rate,
         on_invoice=original.customer.discount_mode == "on_invoice",
     )
     corrected.lines.extend(lines)

@@ -17,7 +17,7 @@ from service.errors import Conflict, Invalid
 from service.invoices import terms
 from service.invoices.lines import DraftLine, build_lines, set_totals
 from service.invoices.models import CarryForward, Invoice
-from service.invoices.queries import answer
+from service.invoices.queries import agreed, answer
 from service.invoices.schemas import FollowUpCreate, InvoiceOut
 from service.invoices.usecases import delivery_address, discount_credit, references
 from service.numbering import document_number
@@ -51,6 +51,7 @@ def create(session: Session, ctx: Context, *, data: FollowUpCreate) -> InvoiceOu
     assert receipt is not None  # a foreign key
     order = orders.load(session, receipt.order_id)
     customer, contract = order.customer, order.contract
+    rate = agreed(session, order).discount_rate  # R12: as agreed for the order
     lines = build_lines(
         [
             DraftLine(
@@ -63,7 +64,7 @@ def create(session: Session, ctx: Context, *, data: FollowUpCreate) -> InvoiceOu
             )
         ],
         includes_tax=contract.prices_include_tax,
-        discount_rate=contract.discount_rate,
+        discount_rate=rate,
         on_invoice=customer.discount_mode == "on_invoice",
     )
     invoice = Invoice(
@@ -96,5 +97,5 @@ def create(session: Session, ctx: Context, *, data: FollowUpCreate) -> InvoiceOu
         },
     )
     carried.state, carried.invoice_id = "invoiced", invoice.id
-    discount_credit(session, invoice, lines)
+    discount_credit(session, invoice, lines, rate)
     return answer(session, ctx, invoice.id)

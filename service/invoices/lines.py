@@ -95,15 +95,15 @@ def set_totals(invoice: Invoice, lines: list[InvoiceLine], *, max_lines: int) ->
     invoice.sales_list = len(lines) > max_lines
 
 
-def drafts_of(invoice: Invoice) -> list[DraftLine]:
+def drafts_of(invoice: Invoice, discount_rate: Decimal) -> list[DraftLine]:
     """The goods, carried-forward and return-deduction lines of an invoice, to correct and
     invoice again.
 
-    A discount line that differs from what the contract's rate gives was agreed separately
-    (R17) and is kept as it is; otherwise the discount is worked out again from the contract.
+    A discount line that differs from what the contract's rate agreed for the order
+    (`discount_rate`) gives was agreed separately (R17) and is kept as it is; otherwise the
+    discount is worked out again at that rate.
     A return deduction is carried as it is: the return it credits stays credited once.
     """
-    contract = invoice.order.contract
     on_invoice = invoice.customer.discount_mode == "on_invoice"
     drafts: list[DraftLine] = []
     for index, line in enumerate(invoice.lines):
@@ -128,11 +128,11 @@ def drafts_of(invoice: Invoice) -> list[DraftLine]:
         if following is not None and following.source == "discount":
             shown = -(following.amount + following.tax)
             expected = ZERO
-            if on_invoice and contract.discount_rate > 0:
+            if on_invoice and discount_rate > 0:
                 goods = money.LineMoney(amount=line.amount, tax=line.tax)
                 computed = money.discount(
                     goods,
-                    contract.discount_rate,
+                    discount_rate,
                     line.tax_rate,
                     includes_tax=invoice.prices_include_tax,
                 )

@@ -23,6 +23,7 @@ from service.invoices.schemas import InvoiceLineOut, InvoiceOut
 from service.ledger import Allocation
 from service.masterdata import queries as masterdata
 from service.masterdata.models import Warehouse
+from service.masterdata.queries import ContractTerms
 from service.orders.models import Order
 from service.receipts.models import Receipt
 from service.schemas import AllocationOut, EventOut
@@ -344,15 +345,20 @@ def open_exceptions_of(
     return [OpenException(*row) for row in found]
 
 
-def agreed_prices(session: Session, order: Order) -> dict[str, Decimal]:
-    """R11: the contract's prices by item code as they stood when the order was made (its first
-    journal row; an order without one, the current prices). A substituted model is invoiced, and
-    an invoice's price judged, at these: HQ may have changed the contract since."""
+def agreed(session: Session, order: Order) -> ContractTerms:
+    """R11, R12: the contract's prices (by item code) and discount rate as they stood when the
+    order was made (its first journal row; an order without one, the current ones). The order's
+    lines keep their prices; a substituted model is invoiced, a discount worked out and an
+    invoice exception judged at these: HQ may have changed the contract since."""
+    contract = order.contract
+    now = ContractTerms(
+        {p.item.code: p.unit_price for p in contract.prices}, contract.discount_rate
+    )
+    if contract.version == 1:  # never changed: as it stood then
+        return now
     made = session.scalar(
         select(func.min(journal.Event.id)).where(
             journal.Event.entity_type == Order.__machine__, journal.Event.entity_id == order.id
         )
     )
-    if made is None:
-        return {p.item.code: p.unit_price for p in order.contract.prices}
-    return masterdata.prices_after(session, order.contract, made)
+    return now if made is None else masterdata.contract_after(session, contract, made)

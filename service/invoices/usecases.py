@@ -15,7 +15,7 @@ from service.errors import Conflict, Invalid
 from service.invoices import terms
 from service.invoices.lines import ZERO, DraftLine, build_lines, set_totals
 from service.invoices.models import CarryForward, DiscountCredit, Invoice, InvoiceLine
-from service.invoices.queries import agreed_prices, answer, load
+from service.invoices.queries import agreed, answer, load
 from service.invoices.redletter import deductions
 from service.invoices.schemas import (
     InvoiceCreate,
@@ -50,10 +50,13 @@ def remark(order: Order, receipt: Receipt) -> str:
     return references(order, receipt.receipt_no)
 
 
-def discount_credit(session: Session, invoice: Invoice, lines: list[InvoiceLine]) -> None:
-    """R12 outside the invoice: the goods' discount recorded as a credit to offset later."""
-    customer, contract = invoice.customer, invoice.order.contract
-    if customer.discount_mode == "on_invoice" or contract.discount_rate <= 0:
+def discount_credit(
+    session: Session, invoice: Invoice, lines: list[InvoiceLine], discount_rate: Decimal
+) -> None:
+    """R12 outside the invoice: the goods' discount, at the rate agreed for the order, recorded
+    as a credit to offset later."""
+    customer = invoice.customer
+    if customer.discount_mode == "on_invoice" or discount_rate <= 0:
         return
     billed = ("goods", "carry_forward") if invoice.follow_up_of_id else ("goods",)
     gross = sum((line.amount + line.tax for line in lines if line.source in billed), ZERO)
@@ -62,7 +65,7 @@ def discount_credit(session: Session, invoice: Invoice, lines: list[InvoiceLine]
             customer_id=customer.id,
             invoice_id=invoice.id,
             mode=customer.discount_mode,
-            amount=money.fen(gross * contract.discount_rate),
+            amount=money.fen(gross * discount_rate),
             discount_order_no=invoice.order.discount_order_no,
         )
     )
@@ -76,10 +79,10 @@ def delivery_address(customer: Customer) -> str:
     return f"{branch} finance" if branch else f"branch finance for {customer.name}"
 
 
-def _received_drafts(session: Session, order: Order, receipt: Receipt) -> list[DraftLine]:
+def _received_drafts(order: Order, receipt: Receipt, prices: dict[str, Decimal]) -> list[DraftLine]:
     """R9: the received quantities; R11: the prices agreed when the order was made, a
-    substituted model's from the contract as it stood then (HQ may have changed it since)."""
-    agreed: dict[str, Decimal] | None = None
+    substituted model's from the contract as it stood then (`prices`: HQ may have changed it
+    since)."""
     drafts = []
     for line in receipt.lines:
         if line.received_qty == 0:
@@ -88,9 +91,7 @@ def _received_drafts(session: Session, order: Order, receipt: Receipt) -> list[D
         if line.received_item_id == ordered.item_id:
             price, rate = ordered.unit_price, ordered.tax_rate
         else:
-            if agreed is None:  # read once, and only for an order with a substitute
-                agreed = agreed_prices(session, order)
-            if line.received_item.code not in agreed:
+            if line.received_item.code not in prices:
                 raise Conflict(
                     "invoice.substitute_not_in_contract",
                     field="order_id",
@@ -98,7 +99,7 @@ def _received_drafts(session: Session, order: Order, receipt: Receipt) -> list[D
                     ordered=ordered.item.code,
                     contract=order.contract.contract_no,
                 )
-            price, rate = agreed[line.received_item.code], line.received_item.tax_rate
+            price, rate = prices[line.received_item.code], line.received_item.tax_rate
         drafts.append(
             DraftLine(
                 source="goods",
@@ -146,7 +147,8 @@ def create(session: Session, ctx: Context, *, data: InvoiceCreate) -> InvoiceOut
         ctx = ctx.dated(session, data.business_date, field="business_date", not_before=received)
     ctx.fire(session, order, "invoice")
     receipt = receipts.load(session, order.id)
-    drafts = _received_drafts(session, order, receipt)
+    then = agreed(session, order)
+    drafts = _received_drafts(order, receipt, then.prices)
     carried = _take_carry_forwards(session, order.customer_id)
     drafts += [
         DraftLine(
@@ -166,7 +168,7 @@ def create(session: Session, ctx: Context, *, data: InvoiceCreate) -> InvoiceOut
     lines = build_lines(
         drafts,
         includes_tax=contract.prices_include_tax,
-        discount_rate=contract.discount_rate,
+        discount_rate=then.discount_rate,
         on_invoice=on_invoice,
     )
     # R24 (c): returns waiting for a deduction go on this invoice as negative lines.
@@ -201,7 +203,7 @@ def create(session: Session, ctx: Context, *, data: InvoiceCreate) -> InvoiceOut
     )
     for cf in carried:
         cf.state, cf.invoice_id = "invoiced", invoice.id
-    discount_credit(session, invoice, lines)
+    discount_credit(session, invoice, lines, then.discount_rate)
     return answer(session, ctx, invoice.id)
 
 

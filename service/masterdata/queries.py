@@ -5,6 +5,7 @@ Every feature reads customers, DCs, contracts, powers of attorney and items thro
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -122,12 +123,21 @@ def contract_in_force(
     return contract
 
 
-def prices_after(session: Session, contract: Contract, event_id: int) -> dict[str, Decimal]:
-    """The contract's prices by item code as they stood once journal row `event_id` was written
-    (an order's creation: R11 prices an order at its contract's prices of then). HQ changes
-    prices in place and journals each change with what it was before; the current prices are
+@dataclass(frozen=True)
+class ContractTerms:
+    """What a contract said at some moment: its prices by item code and its discount rate."""
+
+    prices: dict[str, Decimal]
+    discount_rate: Decimal
+
+
+def contract_after(session: Session, contract: Contract, event_id: int) -> ContractTerms:
+    """The contract's prices and discount rate as they stood once journal row `event_id` was
+    written (an order's creation: R11 and R12 hold an order to its contract of then). HQ changes
+    a contract in place and journals each change with what it was before; the current terms are
     taken back through every change journalled since, the latest first."""
     prices = {p.item.code: p.unit_price for p in contract.prices}
+    rate = contract.discount_rate
     changes = session.scalars(
         select(journal.Event.payload)
         .where(
@@ -138,13 +148,14 @@ def prices_after(session: Session, contract: Contract, event_id: int) -> dict[st
         .order_by(journal.Event.id.desc())
     )
     for payload in changes:
-        changed = (payload or {}).get("changes", {}).get("prices")
-        if not changed:
-            continue
-        for code in changed.get("after", {}):
+        changed = (payload or {}).get("changes") or {}
+        if "discount_rate" in changed:
+            rate = Decimal(changed["discount_rate"]["before"])
+        priced = changed.get("prices") or {}
+        for code in priced.get("after", {}):
             prices.pop(code, None)
-        prices |= {code: Decimal(price) for code, price in changed.get("before", {}).items()}
-    return prices
+        prices |= {code: Decimal(price) for code, price in priced.get("before", {}).items()}
+    return ContractTerms(prices, rate)
 
 
 def attorney_valid(

@@ -13,7 +13,7 @@ from service.invoices.corrections import reverse_and_correct
 from service.invoices.exceptions.models import InvoiceException
 from service.invoices.lines import DraftLine, with_change
 from service.invoices.models import CarryForward, Invoice
-from service.invoices.queries import agreed_prices
+from service.invoices.queries import agreed
 from service.invoices.queries import load as load_invoice
 from service.masterdata import queries
 from service.masterdata.models import Item
@@ -30,7 +30,7 @@ def _item(session: Session, code: str | None, what: str) -> Item:
 
 def _contract_price(session: Session, invoice: Invoice, item: Item) -> Decimal:
     """R16: the contract price of the model, as the contract stood when the order was made."""
-    price = agreed_prices(session, invoice.order).get(item.code)
+    price = agreed(session, invoice.order).prices.get(item.code)
     if price is None:
         raise Conflict(
             "invoice_exception.no_contract_price",
