@@ -269,6 +269,34 @@ def test_r6_a_refused_field_is_shown_next_to_it_in_the_readers_language_keeping_
     assert _count(flows, Receipt, order["id"]) == 0
 
 
+def test_r6_the_check_finds_what_posting_would_refuse_not_only_the_quantities(
+    flows: Flows, person: People
+) -> None:
+    # Logistics checks before posting: a receipt number already posted for the customer and a
+    # date before the shipment are shown by the check, next to their inputs, all at once.
+    posted = flows.receipted_order()
+    order = flows.shipped_order()  # shipped three days ago
+    shipped_on = str(flows.today - timedelta(days=3))
+    page, action = _receipt_form(order["id"])
+    logistics = person("logistics")
+    before = str(flows.today - timedelta(days=4))
+    checked = logistics.submit(
+        page,
+        action,
+        _receipt_fill(flows, receipt_no=posted["receipt_no"], receipt_date=before, step="check"),
+        files={"file": ("scan.png", png_bytes(unique("s")), PNG)},
+    )
+    assert checked.status_code == 422
+    assert posted["receipt_no"] in _error_of(checked.text, "receipt_no")
+    assert "already posted" in _error_of(checked.text, "receipt_no")
+    assert shipped_on in _error_of(checked.text, "receipt_date")
+    assert _count(flows, Receipt, order["id"]) == 0
+    # A new number, signed after the shipment: nothing to say of either.
+    fine = logistics.submit(page, action, _receipt_fill(flows, step="check"))
+    for name in ("receipt_no", "receipt_date"):
+        assert not re.search(rf'name="{name}"[^>]*>\s*<span class="field-error"', fine.text)
+
+
 def test_r6_a_receipt_sent_twice_books_once(flows: Flows, person: People) -> None:
     order = flows.shipped_order()
     logistics = person("logistics")

@@ -28,7 +28,7 @@ from service.receipts import counting, posting, queries
 from service.receipts.exceptions import sheets
 from service.receipts.exceptions.pages import WORDS
 from service.receipts.schemas import ReceiptCreate, ReceiptLineIn
-from service.schemas import AttachmentRef, Request
+from service.schemas import AttachmentRef, Code, Day, Request
 from service.web.documents import Panel
 from service.web.forms import CONTROL, FormRefused, parse, refusal, typed
 from service.web.pages import Anyone, Page, page
@@ -52,6 +52,13 @@ class _Lines(Request):
     """Only the receipt's lines, for the check while other fields are still refused."""
 
     lines: list[ReceiptLineIn] = Field(min_length=1, max_length=200)
+
+
+class _Head(Request):
+    """Only the receipt's number and date, for the check while other fields are refused."""
+
+    receipt_no: Code
+    receipt_date: Day
 
 
 def order_panel(session: Session, ctx: Context, order_id: int) -> Mapping[str, Any] | None:
@@ -151,6 +158,18 @@ async def _check(
         parse(ReceiptCreate, fields)
     except FormRefused as refused:
         errors.extend(refused.errors)
+    try:
+        head = parse(_Head, FormData([(k, fields[k]) for k in ("receipt_no", "receipt_date")]))
+    except (FormRefused, KeyError):
+        pass  # refused above, by field
+    else:
+        # What posting would refuse for the number and date (taken, before the shipment...).
+        stated = ReceiptCreate.model_construct(
+            receipt_no=head.receipt_no, receipt_date=head.receipt_date, lines=[], evidence=[]
+        )
+        taken = await view.read(posting.refusals, order=sheet.order, data=stated)
+        named = {e.field for e in errors}
+        errors.extend(e for e in taken if e.field not in named)
     found: list[counting.Found] | None = None
     try:
         stated_lines = [(k, v) for k, v in fields.multi_items() if k.startswith("lines[")]

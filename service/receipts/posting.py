@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 from service.carriers.queries import CARRIER_RECEIPT_OVERDUE, report_deadline
 from service.context import Context
 from service.db import table_of, utcnow
-from service.errors import Conflict, Invalid, NotFound
+from service.errors import Conflict, DomainError, FieldError, Invalid, NotFound
 from service.evidence import Attachment
 from service.masterdata.models import Customer, Item
 from service.orders.models import Order, OrderLine
@@ -178,39 +178,66 @@ def _timeliness(
     return deadline, reported_on > deadline
 
 
-def _check(connection: Connection, order: ShippedOrder, data: ReceiptCreate, today: date) -> Any:
-    """The receipt against the order: dates, its number, its evidence; the evidence rows."""
+def _refusals(
+    connection: Connection, order: ShippedOrder, data: ReceiptCreate, today: date
+) -> tuple[list[DomainError], dict[int, Any]]:
+    """The receipt against its shipped order: its date, its number, its evidence; every refusal
+    (each names its field), and the evidence rows found."""
     if order.shipment_id is None or order.shipped_on is None:
         raise NotFound("shipment.not_found", field="order_id", order_id=order.id)
+    refusals: list[DomainError] = []
     if data.receipt_date > today:
-        raise Invalid(
-            "receipt.date_in_future", field="receipt_date", receipt_date=data.receipt_date
+        refusals.append(
+            Invalid("receipt.date_in_future", field="receipt_date", receipt_date=data.receipt_date)
         )
-    if data.receipt_date < order.shipped_on:
-        raise Invalid(
-            "receipt.before_shipment",
-            field="receipt_date",
-            receipt_date=data.receipt_date,
-            shipped_on=order.shipped_on,
+    elif data.receipt_date < order.shipped_on:
+        refusals.append(
+            Invalid(
+                "receipt.before_shipment",
+                field="receipt_date",
+                receipt_date=data.receipt_date,
+                shipped_on=order.shipped_on,
+            )
         )
     clash = _CLASH.scalar(
         connection, {"customer_id": order.customer_id, "receipt_no": data.receipt_no}
     )
     if clash is not None:
-        raise Conflict(
-            "receipt.number_already_posted",
-            field="receipt_no",
-            receipt_no=data.receipt_no,
-            order_id=clash,
+        refusals.append(
+            Conflict(
+                "receipt.number_already_posted",
+                field="receipt_no",
+                receipt_no=data.receipt_no,
+                order_id=clash,
+            )
         )
     named = {f"id{n}": attachment for n, attachment in enumerate(data.evidence)}
-    evidence = {row.id: row for row in _evidence_of(len(named)).all(connection, named)}
-    for index, attachment_id in enumerate(data.evidence):
-        if attachment_id not in evidence:
-            raise Invalid(
-                "evidence.not_found", field=f"evidence[{index}]", attachment_id=attachment_id
-            )
+    found = _evidence_of(len(named)).all(connection, named) if named else []
+    evidence = {row.id: row for row in found}
+    refusals += [
+        Invalid("evidence.not_found", field=f"evidence[{index}]", attachment_id=attachment_id)
+        for index, attachment_id in enumerate(data.evidence)
+        if attachment_id not in evidence
+    ]
+    return refusals, evidence
+
+
+def _check(connection: Connection, order: ShippedOrder, data: ReceiptCreate, today: date) -> Any:
+    """The receipt against the order (see `_refusals`): the first refusal raised, or the
+    evidence rows."""
+    refusals, evidence = _refusals(connection, order, data, today)
+    if refusals:
+        raise refusals[0]
     return evidence
+
+
+def refusals(
+    session: Session, ctx: Context, *, order: ShippedOrder, data: ReceiptCreate
+) -> list[FieldError]:
+    """What posting the receipt would refuse for its date, number and evidence, every field at
+    once, without posting (the receipt form's Check; the quantities are counted apart)."""
+    found, _evidence = _refusals(session.connection(), order, data, ctx.today)
+    return [error for refusal in found for error in refusal.errors]
 
 
 def _decided(
