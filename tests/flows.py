@@ -10,6 +10,31 @@ import httpx
 from service.clock import business_date
 from tests.support import Backend, World, png_bytes, unique, unique_fapiao
 
+CUSTOMER_FIELDS = (
+    "name",
+    "tax_no",
+    "branch",
+    "grade",
+    "credit_limit",
+    "payment_term_days",
+    "settlement_kind",
+    "settlement_day",
+    "reconciliation_lead_days",
+    "invoice_delivery",
+    "settlement_centre_address",
+    "discount_mode",
+    "return_credit_methods",
+)
+
+
+def customer_body(customer: dict[str, Any]) -> dict[str, Any]:
+    """What HQ sends to change a customer: the customer as read."""
+    body = {name: customer[name] for name in CUSTOMER_FIELDS}
+    body["warehouses"] = [
+        {k: w[k] for k in ("code", "name", "address")} for w in customer["warehouses"]
+    ]
+    return body
+
 
 class Flows:
     def __init__(self, backend: Backend, world: World) -> None:
@@ -123,6 +148,18 @@ class Flows:
         return order | {"receipt_no": body["receipt_no"]}
 
     # --- HQ ------------------------------------------------------------------------------
+    def change_customer(self, **changes: Any) -> dict[str, Any]:
+        """HQ changes the world's customer: these fields, the rest as they are."""
+        customer = self.sales.get(f"/customers/{self.world.customer}")
+        assert customer.status_code == 200, customer.text
+        response = self.hq.put(
+            f"/customers/{self.world.customer}",
+            json=customer_body(customer.json()) | changes,
+            headers={"If-Match": customer.headers["ETag"]},
+        )
+        assert response.status_code == 200, response.text
+        return dict(response.json())
+
     def change_contract(
         self, prices: dict[str, Any] | None = None, **fields: Any
     ) -> dict[str, Any]:

@@ -440,10 +440,8 @@ def _handed_over(flows: Flows) -> dict[str, Any]:
 
 
 def test_r31_a_customer_handed_to_legal_still_has_its_data_corrected_by_hq(flows: Flows) -> None:
-    from tests.test_credit_review import changed_customer
-
     _handed_over(flows)
-    corrected = changed_customer(flows, name="Corrected Name Ltd")
+    corrected = flows.change_customer(name="Corrected Name Ltd")
     assert (corrected["state"], corrected["name"]) == ("handed_to_legal", "Corrected Name Ltd")
     assert corrected["allowed_triggers"] == ["update", "change_terms"]
     path = f"/customers/{flows.world.customer}"

@@ -15,17 +15,6 @@ from service.scheduler.jobs import JobResult
 from service.scheduler.runner import run_due
 from tests.flows import Flows
 from tests.support import settings_for, unique
-from tests.test_masterdata import CUSTOMER_FIELDS
-
-
-def changed_customer(flows: Flows, **changes: Any) -> dict[str, Any]:
-    """HQ sends the customer back as read, changed."""
-    customer = _ok(flows.hq.get(f"/customers/{flows.world.customer}"))
-    body = {name: customer[name] for name in CUSTOMER_FIELDS}
-    body["warehouses"] = [
-        {k: w[k] for k in ("code", "name", "address")} for w in customer["warehouses"]
-    ]
-    return dict(_ok(flows.hq.put(f"/customers/{flows.world.customer}", json=body | changes)))
 
 
 def _ok(response: httpx.Response, status: int = 200) -> Any:
@@ -136,7 +125,7 @@ def test_r32_the_review_proposes_once_finance_approves_and_the_credit_check_uses
     flows: Flows,
 ) -> None:
     # HQ set a limit of 30,000; the customer then paid an invoice 40 days late.
-    customer = changed_customer(flows, credit_limit="30000")
+    customer = flows.change_customer(credit_limit="30000")
     [late] = invoices_received(flows, 98)
     pay(flows, late, due_of(flows, late) + timedelta(days=40))
 
@@ -218,7 +207,7 @@ def test_r32_finance_rejects_with_a_note_and_the_customer_keeps_its_grade(flows:
 
 def test_r32_an_approval_of_an_unchanged_limit_changes_only_the_grade(flows: Flows) -> None:
     # Grade C paying six invoices on time goes up to B with 20% more limit.
-    changed_customer(flows, grade="C")
+    flows.change_customer(grade="C")
     invoices = invoices_received(flows, 90, 89, 88, 87, 86, 85)
     for invoice in invoices:
         pay(flows, invoice, due_of(flows, invoice) - timedelta(days=1))

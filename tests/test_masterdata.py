@@ -10,24 +10,8 @@ import httpx
 
 from service.masterdata import queries
 from service.masterdata.models import Customer
-from tests.flows import Flows
+from tests.flows import Flows, customer_body
 from tests.support import make_world, unique
-
-CUSTOMER_FIELDS = (
-    "name",
-    "tax_no",
-    "branch",
-    "grade",
-    "credit_limit",
-    "payment_term_days",
-    "settlement_kind",
-    "settlement_day",
-    "reconciliation_lead_days",
-    "invoice_delivery",
-    "settlement_centre_address",
-    "discount_mode",
-    "return_credit_methods",
-)
 
 
 def _ok(response: httpx.Response, status: int = 200) -> dict[str, Any]:
@@ -49,11 +33,7 @@ def _customer(flows: Flows, code: str | None = None) -> tuple[dict[str, Any], st
 
 def _customer_body(customer: dict[str, Any], **changes: Any) -> dict[str, Any]:
     """What HQ sends back: the customer as read, changed."""
-    body = {name: customer[name] for name in CUSTOMER_FIELDS}
-    body["warehouses"] = [
-        {k: w[k] for k in ("code", "name", "address")} for w in customer["warehouses"]
-    ]
-    return body | changes
+    return customer_body(customer) | changes
 
 
 def _contract(flows: Flows, contract_no: str | None = None) -> tuple[dict[str, Any], str]:

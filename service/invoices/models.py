@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
-from typing import ClassVar
+from typing import Any, ClassVar
 
-from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, String, Text, false, text
+from sqlalchemy import JSON, CheckConstraint, Date, ForeignKey, Index, String, Text, false, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from service.db import Base, Money, UTCDateTime, utcnow
@@ -80,6 +80,9 @@ class Invoice(Base):
     sales_list: Mapped[bool] = mapped_column(default=False)
     fapiao_no: Mapped[str | None] = mapped_column(String(32), unique=True)
     fapiao_date: Mapped[date | None] = mapped_column(Date)
+    # Seller and buyer as they stood when the tax system issued it (service/parties.py); none
+    # while a draft (its printout names them as they are now).
+    parties: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     delivery_route: Mapped[str] = mapped_column(String(32))
     delivery_address: Mapped[str] = mapped_column(Text, default="")
     # R19: the customer's receipt date its payment term counts from, and the due date the

@@ -212,7 +212,7 @@ async def printout(invoice_id: PathId, view: Anyone) -> HTMLResponse:
         "invoices/print.html",
         doc=doc,
         invoice=doc.invoice,
-        seller=view.runtime.settings.seller,
+        seller=doc.seller,
         words=INVOICE_WORDS,
     )
 

@@ -25,6 +25,7 @@ from service.masterdata import queries as masterdata
 from service.masterdata.models import Warehouse
 from service.masterdata.queries import ContractTerms
 from service.orders.models import Order
+from service.parties import Party
 from service.receipts.models import Receipt
 from service.schemas import AllocationOut, EventOut
 from service.workflow import Workflows
@@ -223,11 +224,13 @@ class ItemWords:
 
 @dataclass(frozen=True)
 class InvoiceDocument:
-    """An invoice as its page and its printout show it: the invoice, the buyer (its taxpayer
-    number as master data holds it now; "" when not recorded), the references of its remark,
-    the words of its items and the invoices of its reissue."""
+    """An invoice as its page and its printout show it: the invoice, the seller and the buyer
+    (as they stood when it was issued; a draft's as they are now; a taxpayer number "" when not
+    recorded), the references of its remark, the words of its items and the invoices of its
+    reissue."""
 
     invoice: InvoiceOut
+    seller: Party
     customer_name: str
     customer_tax_no: str
     delivery_branch: str
@@ -259,10 +262,12 @@ def document(session: Session, ctx: Context, *, invoice_id: int) -> InvoiceDocum
             .order_by(Invoice.id)
         )
     ]
+    parties = masterdata.parties_now(ctx, invoice.customer).unless_kept(invoice.parties)
     return InvoiceDocument(
         invoice=invoice_out(invoice, ctx.workflows.flow(Invoice)),
-        customer_name=invoice.customer.name,
-        customer_tax_no=invoice.customer.tax_no,
+        seller=parties.seller,
+        customer_name=parties.buyer.name,
+        customer_tax_no=parties.buyer.tax_no,
         delivery_branch=invoice.customer.branch,
         references=References(
             customer_po_no=order.customer_po_no,

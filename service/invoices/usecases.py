@@ -24,6 +24,7 @@ from service.invoices.schemas import (
     InvoiceSend,
     InvoiceSign,
 )
+from service.masterdata import queries as masterdata
 from service.masterdata.models import Customer
 from service.numbering import document_number
 from service.orders import queries as orders
@@ -240,6 +241,7 @@ def issue(session: Session, ctx: Context, *, invoice_id: int, data: InvoiceIssue
             invoice_id=clash,
         )
     invoice.fapiao_no, invoice.fapiao_date = data.fapiao_no, data.fapiao_date
+    invoice.parties = masterdata.parties_now(ctx, invoice.customer).stored()
     deductions.credit_on_issue(session, ctx, invoice)
     try:
         session.flush()

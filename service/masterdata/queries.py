@@ -34,6 +34,7 @@ from service.masterdata.schemas import (
     ItemOut,
     WarehouseOut,
 )
+from service.parties import Parties
 from service.schemas import EventOut
 from workflows import Flow
 
@@ -121,6 +122,12 @@ def contract_in_force(
     if contract is None:
         raise Invalid("customer.no_contract_in_force", field=field, customer=customer.code, day=day)
     return contract
+
+
+def parties_now(ctx: Context, customer: Customer) -> Parties:
+    """Our company (the settings) and the customer (its master data) as a document names them
+    today."""
+    return Parties.now(ctx.settings.seller, buyer_name=customer.name, buyer_tax_no=customer.tax_no)
 
 
 @dataclass(frozen=True)

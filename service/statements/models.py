@@ -67,6 +67,8 @@ class Statement(Base):
     amount_due: Mapped[Decimal] = mapped_column(Money, default=ZERO)
     sent_on: Mapped[date | None] = mapped_column(Date)
     sent_to: Mapped[str | None] = mapped_column(String(200))
+    # Both parties as they stood when it was last sent (service/parties.py); none before.
+    parties: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     channel: Mapped[str | None] = mapped_column(String(16))
     # R22: the customer's side (its signatory and reference) and ours (who confirmed).
     confirmed_on: Mapped[date | None] = mapped_column(Date)

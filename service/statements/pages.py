@@ -208,7 +208,7 @@ async def printout(statement_no: StatementNo, view: Anyone) -> HTMLResponse:
         "statements/print.html",
         sheet=sheet,
         st=sheet.statement,
-        supplier=view.runtime.settings.seller,
+        supplier=sheet.parties.seller,
         words=WORDS,
     )
 

@@ -15,9 +15,12 @@ from sqlalchemy.orm import Session
 
 from service import evidence
 from service.context import Context
+from service.masterdata import queries as masterdata
+from service.masterdata.models import Customer
+from service.parties import Parties
 from service.schemas import AttachmentRef
 from service.statements import queries
-from service.statements.models import StatementVersion
+from service.statements.models import Statement, StatementVersion
 from service.statements.schemas import (
     AdjustmentOut,
     DisputeOut,
@@ -96,6 +99,8 @@ class Sheet:
     versions: list[Change]
     confirmation: AttachmentRef | None
     open_disputes: list[DisputeOut]
+    # Supplier and customer as they stood when it was last sent (before: as they are now).
+    parties: Parties
 
 
 def shown(version: VersionOut) -> Shown:
@@ -151,12 +156,18 @@ def sheet(session: Session, ctx: Context, *, statement_no: str, number: int | No
     if statement.confirmation_id is not None:
         found = session.get(evidence.Attachment, statement.confirmation_id)
         confirmation = AttachmentRef.model_validate(found) if found is not None else None
+    kept, customer = session.execute(
+        select(Statement.parties, Customer)
+        .join(Customer, Customer.id == Statement.customer_id)
+        .where(Statement.id == statement.id)
+    ).one()
     return Sheet(
         statement=statement,
         shown=shown(version),
         versions=_versions(session, statement.id),
         confirmation=confirmation,
         open_disputes=[d for d in statement.disputes if d.state == "open"],
+        parties=masterdata.parties_now(ctx, customer).unless_kept(kept),
     )
 
 

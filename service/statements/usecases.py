@@ -13,6 +13,8 @@ from sqlalchemy.orm import Session
 from service import evidence
 from service.context import Context
 from service.errors import Conflict, Invalid
+from service.masterdata import queries as masterdata
+from service.masterdata.models import Customer
 from service.scheduler.tasks import NewTask, raise_tasks, resolve_for_subject, words
 from service.statements import reasons
 from service.statements.drafting import claim, current_version_id, keep_version
@@ -111,6 +113,8 @@ def send(session: Session, ctx: Context, *, statement_no: str, data: SendIn) -> 
     ctx.fire(session, statement, "send", payload=data.model_dump(mode="json"), if_match=True)
     _not_after_today(ctx, data.sent_on, "sent_on")
     statement.sent_on, statement.sent_to, statement.channel = data.sent_on, data.to, data.channel
+    customer = session.get_one(Customer, statement.customer_id)
+    statement.parties = masterdata.parties_now(ctx, customer).stored()
     return statement_out(session, ctx, statement)
 
 

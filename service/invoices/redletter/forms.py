@@ -13,6 +13,7 @@ from service.errors import Conflict
 from service.invoices.models import Invoice
 from service.invoices.redletter import capacity
 from service.invoices.redletter.models import RedLetterForm, RedLetterFormLine
+from service.masterdata import queries as masterdata
 from service.numbering import document_number
 from service.returns.models import Return
 
@@ -53,6 +54,7 @@ def new_form(
         amount=amount,
         tax=tax,
         total=amount + tax,
+        parties=masterdata.parties_now(ctx, blue.customer).stored(),
         created_by=ctx.actor.username,
         lines=lines,
     )

@@ -191,7 +191,7 @@ async def printout(form_id: PathId, view: Anyone) -> HTMLResponse:
         "redletter/print.html",
         sheet=shown,
         form=shown.form,
-        seller=view.runtime.settings.seller,
+        seller=shown.parties.seller,
         words=INVOICE_WORDS,
         reason_zh=i18n.text(reason, "zh", {}) if reason else shown.form.reason,
     )

@@ -20,6 +20,7 @@ from service.invoices.redletter import capacity
 from service.invoices.redletter.models import RedLetterForm, RedLetterFormLine
 from service.invoices.redletter.schemas import FormLineOut, FormOut
 from service.masterdata import queries as masterdata
+from service.parties import Parties
 from service.returns.models import Return
 from service.schemas import EventOut
 from workflows import Flow
@@ -341,11 +342,13 @@ class SheetLine:
 @dataclass(frozen=True)
 class Sheet:
     """One form as its page shows it: the form, its clock, the blue invoice, its lines, the
-    return it came from and the red invoice issued against it."""
+    return it came from and the red invoice issued against it; seller and buyer as they stood
+    when the form was entered."""
 
     form: FormOut
     clock: Clock
     blue: Blue
+    parties: Parties
     lines: list[SheetLine]
     reason_number: int
     return_no: str | None
@@ -387,6 +390,7 @@ def sheet(session: Session, ctx: Context, *, form_id: int) -> Sheet:
         form=listed.form,
         clock=listed.clock,
         blue=_blue(ctx, form.blue_invoice),
+        parties=masterdata.parties_now(ctx, form.blue_invoice.customer).unless_kept(form.parties),
         lines=lines,
         reason_number=REASON_NUMBERS.get(form.reason, 0),
         return_no=return_no,

@@ -19,6 +19,7 @@ from service.invoices.redletter import capacity
 from service.invoices.redletter.models import RedLetterForm, RedLetterFormLine
 from service.invoices.redletter.queries import load
 from service.invoices.schemas import InvoiceIssue, InvoiceOut
+from service.masterdata import queries as masterdata
 from service.numbering import document_number
 from service.returns.models import Return
 
@@ -141,6 +142,8 @@ def issue_red(session: Session, ctx: Context, *, form_id: int, data: InvoiceIssu
         original_id=blue.id,
         term_start=blue.term_start,
         due_date=blue.due_date,
+        # Issued now, against the form: the parties as they stand now.
+        parties=masterdata.parties_now(ctx, blue.customer).stored(),
         created_by=ctx.actor.username,
         lines=lines,
     )
