@@ -187,6 +187,36 @@ def test_r15_finance_confirms_the_decided_reissue_once_its_evidence_is_attached(
     assert "Reversed by" in original and "Replaced by" in original and "Voided" in original
 
 
+def test_r15_finance_abandons_a_reissue_from_its_corrected_draft_in_both_languages(
+    flows: Flows, person: People
+) -> None:
+    world = flows.world
+    invoice = flows.issued_invoice(flows.receipted_order()["id"])
+    over = booked_line(world.items[0], 8, world.prices[world.items[0]])
+    [exc] = book(flows, invoice, as_invoiced(world, l0=over))
+    done = flows.finance.post(
+        f"/invoice-exceptions/{exc['id']}/override",
+        json={"resolution": "reissue", "reason": "the customer booked 8"},
+    )
+    assert done.status_code == 200, done.text
+    corrected_id = done.json()["result"]["corrected_invoice_id"]
+    page = f"/web/invoices/{corrected_id}"
+    action = f"{page}/abandon-reissue"
+    chinese = person("finance", locale="zh")
+    shown = chinese.page(page)
+    assert "放弃重开" in text_of(shown) and f'action="{page}/discard"' not in shown
+    refused = chinese.submit(page, action, {"reason": ""})
+    assert refused.status_code == 422
+    assert error_next_to(refused.text, "reason")
+    finance = person("finance")
+    given_up = finance.submit(page, action, {"reason": "the customer keeps the invoice"})
+    assert given_up.status_code == 303, text_of(given_up.text)[:300]
+    after = text_of(finance.page(given_up.headers["location"]))
+    assert "The reissue is abandoned" in after and "Discarded" in after
+    original = flows.finance.get(f"/invoices/{invoice['id']}").json()
+    assert original["replaced_by_id"] is None
+
+
 def test_r16_a_price_mismatch_is_confirmed_on_its_page_by_hq_as_the_rules_say(
     flows: Flows, person: People
 ) -> None:

@@ -104,3 +104,71 @@ def test_r15_r24a_a_denied_reissue_form_is_followed_by_a_new_full_form(flows: Fl
     # The customer owes the corrected invoice only: one red invoice reversed the original.
     reds = flows.finance.get("/invoices", params={"kind": "red", "order_id": blue["order_id"]})
     assert len(reds.json()) == 1
+
+
+def abandon(flows: Flows, corrected_id: int, reason: str = "the customer keeps the invoice") -> Any:
+    return flows.finance.post(f"/invoices/{corrected_id}/abandon-reissue", json={"reason": reason})
+
+
+def test_r15_r24a_a_reissue_given_up_before_its_red_invoice_leaves_the_original_standing(
+    flows: Flows,
+) -> None:
+    blue = blue_invoice(flows)
+    flows.finance.post(
+        f"/invoices/{blue['id']}/use-confirmation", json={"confirmed_on": str(flows.today)}
+    )
+    exception = over_invoiced_exception(flows, blue)
+    done = flows.finance.post(f"/invoice-exceptions/{exception['id']}/confirm")
+    assert done.status_code == 200, done.text
+    result = done.json()["result"]
+    form_id, corrected_id = result["red_letter_form_id"], result["corrected_invoice_id"]
+    assert step(flows, form_id, "submit", {}).json()["state"] == "awaiting_buyer"
+    # Its corrected draft is not thrown away alone; the original is locked for other forms.
+    discarded = flows.finance.post(f"/invoices/{corrected_id}/discard")
+    assert discarded.json()["code"] == "invoice.reissue_draft_not_discardable"
+    assert (
+        new_form(flows, blue, [(1, 1)]).json()["code"] == "red_letter_form.invoice_being_reissued"
+    )
+    # Bad input changes nothing: a reason is required, and only a reissue's draft is abandoned.
+    refused = flows.finance.post(f"/invoices/{corrected_id}/abandon-reissue", json={})
+    assert refused.status_code == 422 and refused.json()["errors"][0]["field"] == "reason"
+    assert abandon(flows, blue["id"]).json()["code"] == "invoice.not_a_reissue"
+    assert abandon(flows, corrected_id, "  ").status_code == 422
+    assert (
+        flows.sales.post(
+            f"/invoices/{corrected_id}/abandon-reissue", json={"reason": "x"}
+        ).status_code
+        == 403
+    )
+    assert invoice(flows, corrected_id)["state"] == "draft"
+
+    given_up = abandon(flows, corrected_id)
+    assert given_up.status_code == 200, given_up.text
+    assert given_up.json()["state"] == "discarded"
+    original = invoice(flows, blue["id"])
+    assert (original["state"], original["replaced_by_id"]) == ("resolved", None)
+    form = flows.finance.get(f"/red-letter-forms/{form_id}").json()
+    assert form["state"] == "void" and "the customer keeps the invoice" in form["void_reason"]
+    kept = flows.finance.get(f"/invoice-exceptions/{exception['id']}").json()
+    assert kept["result"]["abandoned"]["reason"] == "the customer keeps the invoice"
+    history = flows.finance.get(f"/invoices/{corrected_id}/history").json()
+    assert history[-1]["trigger"] == "discard"
+    assert history[-1]["payload"]["abandoned_reissue_of"] == blue["invoice_no"]
+    # The original takes other forms again (a return, a discount), and is owed as before.
+    assert new_form(flows, blue, [(1, 1)]).status_code == 201
+    assert Decimal(original["outstanding"]) == Decimal(blue["total"])
+    # Once abandoned, there is nothing left to abandon.
+    assert abandon(flows, corrected_id).status_code == 409
+
+
+def test_r15_r24a_a_reissue_whose_red_invoice_is_issued_is_not_given_up(flows: Flows) -> None:
+    blue = blue_invoice(flows)
+    result = reissued(flows, blue)
+    form_id, corrected_id = result["red_letter_form_id"], result["corrected_invoice_id"]
+    assert step(flows, form_id, "skip-confirmation").status_code == 200
+    assert red_invoice(flows, form_id).status_code == 201
+    refused = abandon(flows, corrected_id)
+    assert refused.status_code == 409
+    assert refused.json()["code"] == "invoice.reissue_already_reversed"
+    assert invoice(flows, corrected_id)["state"] == "draft"
+    assert issue(flows, corrected_id).status_code == 200

@@ -12,16 +12,19 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from service.context import Context
 from service.errors import Conflict
+from service.invoices.exceptions.models import InvoiceException
 from service.invoices.lines import ZERO, DraftLine, build_lines, drafts_of, set_totals
 from service.invoices.models import Invoice
-from service.invoices.queries import agreed, load
+from service.invoices.queries import agreed, answer, load
 from service.invoices.redletter import deductions, forms
 from service.invoices.redletter import queries as red_letter
 from service.invoices.redletter.models import RedLetterForm
+from service.invoices.schemas import AbandonReissue, InvoiceOut
 from service.numbering import document_number
 
 
@@ -100,3 +103,46 @@ def reverse_and_correct(
     session.flush()
     original.replaced_by_id = corrected.id
     return form, corrected
+
+
+def abandon(session: Session, ctx: Context, *, invoice_id: int, data: AbandonReissue) -> InvoiceOut:
+    """Give up a reissue before its red invoice is issued: its corrected draft is discarded, its
+    red-letter forms still open are revoked, the original is no longer being replaced (other
+    red-letter forms, for a return, may take from it again), and the invoice exception the
+    reissue carried out says it was abandoned. Both invoices' rows are held meanwhile."""
+    corrected = load(session, invoice_id, for_update=True)
+    if corrected.kind != "blue" or corrected.original_id is None:
+        raise Conflict("invoice.not_a_reissue", field="invoice_id", invoice_no=corrected.invoice_no)
+    original = load(session, corrected.original_id, for_update=True)
+    if original.reversed_by_id is not None:
+        raise Conflict(
+            "invoice.reissue_already_reversed",
+            field="invoice_id",
+            invoice_no=corrected.invoice_no,
+            original=original.invoice_no,
+        )
+    why = {"abandoned_reissue_of": original.invoice_no, "reason": data.reason}
+    ctx.fire(session, corrected, "discard", payload=why, if_match=True)
+    forms_open = session.scalars(
+        select(RedLetterForm).where(
+            RedLetterForm.blue_invoice_id == original.id,
+            RedLetterForm.reason == "issuing_error",
+            RedLetterForm.state.in_(ctx.workflows.tagged(RedLetterForm, "open")),
+        )
+    ).all()
+    for form in forms_open:
+        ctx.fire(session, form, "revoke", payload=why | {"corrected": corrected.invoice_no})
+        form.void_reason = f"revoke: reissue abandoned: {data.reason}"
+    original.replaced_by_id = None
+    for exc in session.scalars(
+        select(InvoiceException).where(InvoiceException.invoice_id == original.id)
+    ):
+        if (exc.result or {}).get("corrected_invoice_id") == corrected.id:
+            exc.result = exc.result | {
+                "abandoned": {
+                    "by": ctx.actor.username,
+                    "on": ctx.day.isoformat(),
+                    "reason": data.reason,
+                }
+            }
+    return answer(session, ctx, corrected.id)

@@ -18,13 +18,14 @@ from pydantic import BaseModel
 
 from service.errors import DomainError
 from service.http import PathId
-from service.invoices import queries, usecases
+from service.invoices import corrections, queries, usecases
 from service.invoices.exceptions import booking
 from service.invoices.exceptions import queries as exceptions
 from service.invoices.exceptions.pages import WORDS
 from service.invoices.exceptions.schemas import BookingCreate
 from service.invoices.redletter import queries as red_letter
 from service.invoices.schemas import (
+    AbandonReissue,
     InvoiceCreate,
     InvoiceIssue,
     InvoiceOut,
@@ -252,6 +253,13 @@ async def sign(invoice_id: PathId, view: FinanceOrSales) -> Response:
 @router.post("/{invoice_id}/discard")
 async def discard(invoice_id: PathId, view: Finance) -> Response:
     return await _step(view, invoice_id, usecases.discard, None, "invoices.done.discard")
+
+
+@router.post("/{invoice_id}/abandon-reissue")
+async def abandon_reissue(invoice_id: PathId, view: Finance) -> Response:
+    return await _step(
+        view, invoice_id, corrections.abandon, AbandonReissue, "invoices.done.abandon_reissue"
+    )
 
 
 @router.post("/{invoice_id}/booking")

@@ -7,8 +7,9 @@ from typing import Annotated
 from fastapi import APIRouter, Depends
 
 from service.http import Call, Limit, Offset, PathId, QueryId, Reader, creating, trigger
-from service.invoices import followups, queries, usecases
+from service.invoices import corrections, followups, queries, usecases
 from service.invoices.schemas import (
+    AbandonReissue,
     FollowUpCreate,
     InvoiceCreate,
     InvoiceIssue,
@@ -98,6 +99,19 @@ async def discard_invoice(
     invoice_id: PathId, call: Annotated[Call, trigger("invoice", "discard")]
 ) -> InvoiceOut:
     return await call.run(usecases.discard, invoice_id=invoice_id)
+
+
+@router.post(
+    "/{invoice_id}/abandon-reissue",
+    summary="Give up a reissue before its red invoice is issued: its corrected draft is "
+    "discarded and its red-letter forms revoked; the original stands",
+)
+async def abandon_reissue(
+    invoice_id: PathId,
+    body: AbandonReissue,
+    call: Annotated[Call, trigger("invoice", "discard")],
+) -> InvoiceOut:
+    return await call.run(corrections.abandon, invoice_id=invoice_id, data=body)
 
 
 @follow_ups.post(

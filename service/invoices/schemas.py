@@ -7,7 +7,7 @@ from decimal import Decimal
 
 from pydantic import Field
 
-from service.schemas import AllocationOut, Code, Dated, Day, Id, Name, Request, Response
+from service.schemas import AllocationOut, Code, Dated, Day, Id, Name, Reason, Request, Response
 
 
 class InvoiceCreate(Dated):
@@ -36,6 +36,13 @@ class InvoiceSend(Request):
 class InvoiceSign(Request):
     signed_on: Day = Field(description="the date the customer signed for the invoice")
     signed_by: Name = Field(max_length=100, description="who signed at the customer")
+
+
+class AbandonReissue(Request):
+    reason: Reason = Field(
+        description="why the reissue is given up (the customer accepts the invoice as it is, "
+        "the resolution was wrong...); kept in the journal"
+    )
 
 
 class InvoiceLineOut(Response):
