@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import csv
+from collections.abc import Callable
 from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -21,6 +22,7 @@ from service.orders.models import Order
 from service.receipts.models import Receipt
 from service.receivables.check import check
 from tests.flows import Flows
+from tests.pages import Person, text_of
 from tests.support import analyses, unique, unique_fapiao
 
 Line = tuple[object, ...]
@@ -86,7 +88,7 @@ def _stored(flows: Flows, invoice_no: object) -> Invoice | None:
 
 
 def test_r19_opening_invoices_are_issued_on_the_ledger_with_their_due_dates(
-    flows: Flows, tmp_path: Path
+    flows: Flows, tmp_path: Path, person: Callable[..., Person]
 ) -> None:
     one, two = _invoice(flows), _invoice(flows, lines=1)
     report = _import(flows, _file(tmp_path, InvoiceImporter.columns, one + two), _admin(flows))
@@ -122,6 +124,17 @@ def test_r19_opening_invoices_are_issued_on_the_ledger_with_their_due_dates(
     ]
     shown = flows.finance.get(f"/invoices/{invoice.id}")
     assert shown.status_code == 200 and shown.json()["outstanding"] == "2260.00"
+    # Brought over from the old system, and said so: in the API and on the pages.
+    assert shown.json()["imported"] is True
+    assert flows.sales.get(f"/orders/{order.id}").json()["imported"] is True
+    assert flows.logistics.get(f"/orders/{order.id}/receipt").json()["imported"] is True
+    made_here = flows.invoice(flows.receipted_order()["id"])
+    assert made_here["imported"] is False
+    for locale, words in (("en", "Imported from the old system"), ("zh", "从旧系统导入")):
+        reader = person("finance", locale=locale)
+        assert words in text_of(reader.page(f"/web/invoices/{invoice.id}"))
+        assert words in text_of(reader.page(f"/web/orders/{order.id}"))
+        assert words not in text_of(reader.page(f"/web/invoices/{made_here['id']}"))
 
 
 def test_r9_an_order_imported_as_shipped_is_received_and_invoiced(

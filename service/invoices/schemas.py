@@ -115,6 +115,10 @@ class InvoiceOut(Response):
     replaced_by_id: int | None
     created_by: str
     created_at: datetime
+    imported: bool = Field(
+        default=False,
+        description="brought over from the old system at go-live (`o2c import`), not made here",
+    )
     lines: list[InvoiceLineOut]
     allocations: list[AllocationOut] = Field(
         default_factory=list,

@@ -56,6 +56,7 @@ def order_out(order: Order, flow: Flow) -> OrderOut:
         total_amount=order.total_amount,
         created_by=order.created_by,
         created_at=order.created_at,
+        imported=order.imported,
         lines=[
             OrderLineOut(
                 id=line.id,

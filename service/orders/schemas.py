@@ -81,6 +81,10 @@ class OrderOut(Response):
     total_amount: Decimal
     created_by: str
     created_at: datetime
+    imported: bool = Field(
+        default=False,
+        description="brought over from the old system at go-live (`o2c import`), not made here",
+    )
     lines: list[OrderLineOut]
     allowed_triggers: list[str]
 

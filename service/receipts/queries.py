@@ -61,6 +61,7 @@ _HEAD = select(
     Receipt.reported_on,
     Receipt.report_deadline,
     Receipt.reported_late,
+    Receipt.imported,
 )
 
 _ORDERED, _RECEIVED = aliased(Item), aliased(Item)

@@ -63,6 +63,10 @@ class ReceiptOut(Response):
     reported_on: date | None = Field(description="R7: the day the carrier's report was posted")
     report_deadline: date | None
     reported_late: bool | None = Field(description="R7: reported after 2 working days")
+    imported: bool = Field(
+        default=False,
+        description="brought over from the old system at go-live (`o2c import`), not made here",
+    )
     lines: list[ReceiptLineOut]
     exceptions: list[ReceiptExceptionOut]
     evidence: list[AttachmentRef]
