@@ -156,18 +156,16 @@ def sheet(session: Session, ctx: Context, *, statement_no: str, number: int | No
     if statement.confirmation_id is not None:
         found = session.get(evidence.Attachment, statement.confirmation_id)
         confirmation = AttachmentRef.model_validate(found) if found is not None else None
-    kept, customer = session.execute(
-        select(Statement.parties, Customer)
-        .join(Customer, Customer.id == Statement.customer_id)
-        .where(Statement.id == statement.id)
-    ).one()
+    # Both rows were read for `statement`: the session holds them.
+    row = session.get_one(Statement, statement.id)
+    customer = session.get_one(Customer, row.customer_id)
     return Sheet(
         statement=statement,
         shown=shown(version),
         versions=_versions(session, statement.id),
         confirmation=confirmation,
         open_disputes=[d for d in statement.disputes if d.state == "open"],
-        parties=masterdata.parties_now(ctx, customer).unless_kept(kept),
+        parties=masterdata.parties_now(ctx, customer).unless_kept(row.parties),
     )
 
 

@@ -28,9 +28,10 @@ def _item(session: Session, code: str | None, what: str) -> Item:
     return item
 
 
-def _contract_price(session: Session, invoice: Invoice, item: Item) -> Decimal:
-    """R16: the contract price of the model, as the contract stood when the order was made."""
-    price = agreed(session, invoice.order).prices.get(item.code)
+def _contract_price(prices: dict[str, Decimal], invoice: Invoice, item: Item) -> Decimal:
+    """R16: the contract price of the model, as the contract stood when the order was made
+    (`prices`: `agreed`, read once per resolution)."""
+    price = prices.get(item.code)
     if price is None:
         raise Conflict(
             "invoice_exception.no_contract_price",
@@ -70,6 +71,7 @@ def execute(
     invoiced = _item(session, exc.item_code, "invoiced") if exc.item_code else None
     if resolution == "accept_rounding":
         return {"note": "tax difference within the rounding tolerance; nothing changes"}
+    prices = agreed(session, invoice.order).prices
     if resolution == "accept_with_carry_forward":
         if invoiced is None or exc.quantity_difference >= 0:
             raise Conflict("invoice_exception.carry_forward_needs_shortfall")
@@ -78,7 +80,7 @@ def execute(
             exc,
             invoiced,
             -exc.quantity_difference,
-            exc.invoiced_unit_price or _contract_price(session, invoice, invoiced),
+            exc.invoiced_unit_price or _contract_price(prices, invoice, invoiced),
             f"R15: owed from invoice {invoice.invoice_no}",
         )
         session.add(owed)
@@ -95,7 +97,7 @@ def execute(
                 exc,
                 booked,
                 exc.booked_qty,
-                _contract_price(session, invoice, booked),
+                _contract_price(prices, invoice, booked),
                 reason,
             ),
             _carry(
@@ -103,7 +105,7 @@ def execute(
                 exc,
                 invoiced,
                 -exc.invoiced_qty,
-                exc.invoiced_unit_price or _contract_price(session, invoice, invoiced),
+                exc.invoiced_unit_price or _contract_price(prices, invoice, invoiced),
                 reason,
             ),
         ]
@@ -111,7 +113,13 @@ def execute(
         session.flush()
         return {"carry_forward_ids": [row.id for row in rows]}
     return _reissue(
-        session, ctx, invoice=invoice, exc=exc, invoiced=invoiced, resolution=resolution
+        session,
+        ctx,
+        invoice=invoice,
+        exc=exc,
+        invoiced=invoiced,
+        resolution=resolution,
+        prices=prices,
     )
 
 
@@ -123,6 +131,7 @@ def _reissue(
     exc: InvoiceException,
     invoiced: Item | None,
     resolution: str,
+    prices: dict[str, Decimal],
 ) -> dict[str, Any]:
     if invoiced is None:
         raise Conflict("invoice_exception.needs_invoiced_model", resolution=resolution)
@@ -140,12 +149,12 @@ def _reissue(
                 invoiced.id,
                 item=booked,
                 quantity=exc.booked_qty,
-                unit_price=_contract_price(session, invoice, booked),
+                unit_price=_contract_price(prices, invoice, booked),
                 tax_rate=booked.tax_rate,
             )
         if resolution == "correct_price":
             return with_change(
-                drafts, invoiced.id, unit_price=_contract_price(session, invoice, invoiced)
+                drafts, invoiced.id, unit_price=_contract_price(prices, invoice, invoiced)
             )
         if resolution == "correct_discount":
             shown = -sum(
@@ -160,7 +169,7 @@ def _reissue(
         raise Conflict("invoice_exception.unknown_resolution", resolution=resolution)
 
     if resolution == "correct_price" and exc.invoiced_unit_price == _contract_price(
-        session, invoice, invoiced
+        prices, invoice, invoiced
     ):
         # R16: the contract price wins. The invoice already carries it: the booking is wrong.
         return {
